@@ -1,0 +1,136 @@
+"""The encoded corpus: token ids of the kept words, on disk, memory-mapped.
+
+    ids.npy      uint32 [N]      vocabulary row of every kept token, sentence after sentence
+    offsets.npy  int64  [S + 1]  sentence s is ids[offsets[s]:offsets[s + 1]]
+
+Written in one streaming pass (the .npy header is rewritten with the final length at the
+end), so neither the text nor the ids are ever held whole. Out-of-vocabulary tokens are
+dropped, as word2vec.c does; a sentence left empty is dropped too.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from w2v.errors import CorpusError
+from w2v.io import atomic_dir, check_npy
+from w2v.tokenize import ReadStats, iter_sentences
+from w2v.vocab import Vocab
+
+_HEADER_LEN = 128  # fixed, so the shape can be rewritten in place when the pass ends
+
+
+def _npy_header(dtype: np.dtype, n: int) -> bytes:
+    d = "{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }" % (dtype.str, n)
+    body = d.ljust(_HEADER_LEN - 10 - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body.encode("latin1")
+
+
+class _NpyAppender:
+    """Append 1-D chunks to a .npy file whose length is known only at the end."""
+
+    def __init__(self, path: Path, dtype):
+        self.dtype = np.dtype(dtype)
+        self.n = 0
+        self.f = open(path, "wb")
+        self.f.write(_npy_header(self.dtype, 0))
+
+    def append(self, a: np.ndarray) -> None:
+        self.f.write(np.ascontiguousarray(a, dtype=self.dtype).tobytes())
+        self.n += len(a)
+
+    def close(self) -> None:
+        self.f.seek(0)
+        self.f.write(_npy_header(self.dtype, self.n))
+        self.f.close()
+
+
+@dataclass
+class EncodedCorpus:
+    """Token ids and sentence offsets (see the module docstring)."""
+
+    ids: np.ndarray  # uint32 [N]
+    offsets: np.ndarray  # int64 [S + 1]
+    stats: dict
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def sentence(self, s: int) -> np.ndarray:
+        return self.ids[self.offsets[s] : self.offsets[s + 1]]
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, mmap: bool = True) -> EncodedCorpus:
+        d = Path(directory)
+        mode = "r" if mmap else None
+        ids = check_npy(d / "ids.npy", np.uint32, ndim=1, mmap_mode=mode)
+        offsets = check_npy(d / "offsets.npy", np.int64, ndim=1, mmap_mode=mode)
+        if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(ids):
+            raise CorpusError(f"encoded corpus in {str(d)!r} is inconsistent; encode it again")
+        return cls(ids, offsets, {})
+
+
+def encode(
+    source: str | os.PathLike | Iterable[list[str]],
+    vocab: Vocab,
+    out_dir: str | os.PathLike,
+    lower: bool = True,
+    punct: bool = False,
+    chunk_tokens: int = 1 << 20,
+) -> EncodedCorpus:
+    """Encode `source` with `vocab` into `out_dir` (ids.npy, offsets.npy); returns it mmapped.
+
+    `out_dir` is written atomically: it appears complete or not at all.
+    """
+    index = vocab.word_index
+    stats = ReadStats()
+    with atomic_dir(out_dir, force=True) as tmp:
+        ids_out = _NpyAppender(tmp / "ids.npy", np.uint32)
+        off_out = _NpyAppender(tmp / "offsets.npy", np.int64)
+        off_out.append(np.zeros(1, np.int64))
+        ids_buf: list[int] = []
+        ends: list[int] = []
+        n = 0
+        for sentence in iter_sentences(source, lower=lower, punct=punct, stats=stats):
+            row = [i for i in map(index.get, sentence) if i is not None]
+            if not row:
+                continue
+            ids_buf.extend(row)
+            n += len(row)
+            ends.append(n)
+            if len(ids_buf) >= chunk_tokens:
+                ids_out.append(np.array(ids_buf, dtype=np.uint32))
+                off_out.append(np.array(ends, dtype=np.int64))
+                ids_buf, ends = [], []
+        ids_out.append(np.array(ids_buf, dtype=np.uint32))
+        off_out.append(np.array(ends, dtype=np.int64))
+        ids_out.close()
+        off_out.close()
+    corpus = EncodedCorpus.load(out_dir)
+    corpus.stats = {"lines": stats.lines, "tokens": stats.tokens, "kept": corpus.n_tokens,
+                    "invalid_utf8": stats.invalid_utf8}
+    return corpus
+
+
+def encode_in_memory(sentences: Iterable[list[str]], vocab: Vocab) -> EncodedCorpus:
+    """Encode token lists without touching disk (tests, small corpora)."""
+    index = vocab.word_index
+    ids: list[int] = []
+    offsets = [0]
+    for sentence in sentences:
+        row = [index[w] for w in sentence if w in index]
+        if row:
+            ids.extend(row)
+            offsets.append(len(ids))
+    return EncodedCorpus(np.array(ids, np.uint32), np.array(offsets, np.int64), {})

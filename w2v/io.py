@@ -1,0 +1,201 @@
+"""The model directory and atomic writes.
+
+    meta.json       format version, trainer and config, corpus stats, per-epoch loss, version
+    vocab.parquet   word (string), count (int64); row i is vector i; by count, descending
+    vectors.npy     float32 [V, dim]: U, the input vectors (gensim wv.vectors, C syn0)
+    contexts.npy    float32 [V, dim]: V, the output vectors (gensim syn1neg); optional
+
+Nothing is pickled, and every write goes to a temporary sibling that is renamed into place,
+so a crash never leaves half a model. Loading validates each file and names the broken one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from w2v.errors import ModelError, UserError
+
+FORMAT_VERSION = 1
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]:
+    """Yield a fresh temporary sibling of `target`; on success rename it to `target`.
+
+    An existing `target` is replaced only with `force` (else UserError before any work);
+    on any exception the temporary directory is removed and `target` is left untouched.
+    """
+    target = Path(target)
+    if target.exists() and not force:
+        raise UserError(f"{str(target)!r} already exists; use --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.rename(target, old / "x")
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
+    """Open a temporary sibling of `target` for writing; rename it into place on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    with atomic_file(path, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=False)
+        f.write("\n")
+
+
+def check_npy(path: Path, dtype, ndim: int, mmap_mode: str | None = "r") -> np.ndarray:
+    """np.load without pickles, checking dtype and rank; ModelError naming the file otherwise."""
+    if not path.is_file():
+        raise ModelError(f"{str(path)!r} is missing")
+    try:
+        a = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable .npy array: {e}") from e
+    if a.dtype != np.dtype(dtype):
+        raise ModelError(f"{str(path)!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
+    if a.ndim != ndim:
+        raise ModelError(f"{str(path)!r} has {a.ndim} dimensions, expected {ndim}")
+    return a
+
+
+def write_vocab_parquet(path, words: list[str], counts: np.ndarray, metadata=None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {"word": pa.array(words, pa.string()), "count": pa.array(counts, pa.int64())}
+    )
+    if metadata:
+        table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
+    with atomic_file(path) as f:
+        pq.write_table(table, f)
+
+
+def read_vocab_parquet(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{str(path)!r} is missing")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+    names = table.schema.names
+    if "word" not in names or "count" not in names:
+        raise ModelError(f"{str(path)!r} lacks the columns word and count (has {names})")
+    words = table.column("word").to_pylist()
+    counts = table.column("count").to_numpy(zero_copy_only=False).astype(np.int64)
+    if any(w is None for w in words):
+        raise ModelError(f"{str(path)!r} has empty words")
+    return words, counts
+
+
+@dataclass
+class ModelFiles:
+    """The contents of a model directory, arrays memory-mapped."""
+
+    words: list[str]
+    counts: np.ndarray  # int64 [V]
+    vectors: np.ndarray  # float32 [V, dim]
+    contexts: np.ndarray | None = None  # float32 [V, dim]
+    meta: dict = field(default_factory=dict)
+
+
+def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = False) -> Path:
+    """Write a model directory atomically; returns its path."""
+    from w2v import __version__
+
+    V, _ = model.vectors.shape
+    if len(model.words) != V or len(model.counts) != V:
+        raise ValueError("words, counts and vectors differ in length")
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "w2v_version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "vocab_size": V,
+        "dim": int(model.vectors.shape[1]),
+        **{k: v for k, v in model.meta.items() if k not in ("format_version", "vocab_size", "dim")},
+    }
+    directory = Path(directory)
+    with atomic_dir(directory, force=force) as tmp:
+        write_vocab_parquet(tmp / "vocab.parquet", model.words, model.counts)
+        np.save(tmp / "vectors.npy", np.ascontiguousarray(model.vectors, dtype=np.float32))
+        if model.contexts is not None:
+            np.save(tmp / "contexts.npy", np.ascontiguousarray(model.contexts, dtype=np.float32))
+        write_json(tmp / "meta.json", meta)
+    return directory
+
+
+def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
+    """Read and validate a model directory; ModelError naming the broken file otherwise."""
+    d = Path(directory)
+    if not d.exists():
+        raise ModelError(f"model directory {str(d)!r} does not exist; train one with `w2v train`")
+    if not d.is_dir():
+        raise ModelError(f"{str(d)!r} is not a model directory")
+    meta_path = d / "meta.json"
+    if not meta_path.is_file():
+        raise ModelError(f"{str(meta_path)!r} is missing; is {str(d)!r} a w2v model?")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{str(meta_path)!r} is not valid JSON: {e}") from e
+    if not isinstance(meta, dict):
+        raise ModelError(f"{str(meta_path)!r} does not hold a JSON object")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(
+            f"{str(meta_path)!r} has format version {version!r}; this w2v reads {FORMAT_VERSION}"
+        )
+    words, counts = read_vocab_parquet(d / "vocab.parquet")
+    mode = "r" if mmap else None
+    vectors = check_npy(d / "vectors.npy", np.float32, ndim=2, mmap_mode=mode)
+    if vectors.shape[0] != len(words):
+        raise ModelError(
+            f"{str(d / 'vectors.npy')!r} has {vectors.shape[0]} rows but vocab.parquet has "
+            f"{len(words)} words"
+        )
+    contexts = None
+    if (d / "contexts.npy").exists():
+        contexts = check_npy(d / "contexts.npy", np.float32, ndim=2, mmap_mode=mode)
+        if contexts.shape != vectors.shape:
+            raise ModelError(
+                f"{str(d / 'contexts.npy')!r} has shape {contexts.shape}, "
+                f"vectors.npy has {vectors.shape}"
+            )
+    return ModelFiles(words, counts, vectors, contexts, meta)

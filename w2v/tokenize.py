@@ -1,0 +1,191 @@
+"""Text → tokens, streamed: a file is read in bounded blocks, never whole.
+
+A *sentence* is one line of the file, cut into pieces of at most `max_sentence_len`
+tokens (10,000, as gensim's LineSentence and word2vec.c's MAX_SENTENCE_LENGTH). Lines
+longer than a block are read in pieces cut at whitespace, so a file with no newline at
+all streams in constant memory.
+
+Tokens are Unicode words (letters, digits, underscore, with inner apostrophes kept:
+"don't", "o'clock"), lowercased unless `lower=False`; with `punct=True` every other
+non-space character is a token of its own ("learning." → "learning", ".").
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from w2v.errors import CorpusError
+
+MAX_SENTENCE_LEN = 10_000
+BLOCK_BYTES = 1 << 20  # longest piece of a line held at once
+_SNIFF_BYTES = 8192
+
+_WORD = r"\w+(?:['’]\w+)*"
+_WORD_RE = re.compile(_WORD)
+_WORD_OR_PUNCT_RE = re.compile(_WORD + r"|[^\w\s]")
+# Text that needs no regex: lowercase ASCII letters, digits and blanks only; str.split() is exact there.
+_PLAIN_RE = re.compile(r"[a-z0-9 \t\r\n\f\v]*")
+_WS = b" \t\r\n\f\v"
+
+
+@dataclass
+class ReadStats:
+    """What a pass over a corpus saw: lines, tokens, and invalid UTF-8 sequences replaced."""
+
+    lines: int = 0
+    tokens: int = 0
+    invalid_utf8: int = 0
+
+
+def open_binary(path: str | os.PathLike):
+    """Open a corpus file for reading bytes, decompressing by suffix (.gz, .bz2, .xz).
+
+    Refuses a missing path, a directory, and a file whose first block holds a NUL byte.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise CorpusError(f"corpus file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise CorpusError(f"corpus {str(p)!r} is a directory; give a text file")
+    suffix = p.suffix.lower()
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffix, open)
+    try:
+        f = opener(p, "rb")
+        head = f.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(f, "peek") else b""
+    except (OSError, EOFError, lzma.LZMAError) as e:
+        raise CorpusError(f"cannot read corpus {str(p)!r}: {e}") from e
+    if b"\x00" in head:
+        f.close()
+        raise CorpusError(f"corpus {str(p)!r} looks binary (NUL bytes in its first block)")
+    return f
+
+
+def _decode(raw: bytes, stats: ReadStats) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        stats.invalid_utf8 += text.count("\ufffd") - raw.count("\ufffd".encode())
+        return text
+
+
+def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[tuple[str, bool]]:
+    """Yield (text, ends_line) pieces of a binary stream, each at most about `block` bytes.
+
+    A line longer than `block` comes in several pieces cut at whitespace (never inside a
+    token or a UTF-8 sequence); `ends_line` is True on a line's last piece.
+    """
+    carry = b""
+    while True:
+        try:
+            raw = f.readline(block)
+        except (OSError, EOFError, lzma.LZMAError) as e:
+            raise CorpusError(f"cannot read corpus: {e}") from e
+        if not raw:
+            if carry:
+                stats.lines += 1
+                yield _decode(carry, stats), True
+            return
+        raw = carry + raw
+        carry = b""
+        if raw.endswith(b"\n"):
+            stats.lines += 1
+            yield _decode(raw, stats), True
+            continue
+        cut = max(raw.rfind(c) for c in _WS)
+        if cut < 0:  # one token longer than a block: keep reading it
+            carry = raw
+            continue
+        carry = raw[cut + 1 :]
+        yield _decode(raw[: cut + 1], stats), False
+
+
+def tokenize(text: str, lower: bool = True, punct: bool = False) -> list[str]:
+    """Split one piece of text into tokens (see the module docstring for the rules)."""
+    if lower:
+        text = text.lower()
+    if not punct and _PLAIN_RE.fullmatch(text):
+        return text.split()
+    return (_WORD_OR_PUNCT_RE if punct else _WORD_RE).findall(text)
+
+
+def iter_sentences(
+    source: str | os.PathLike | Iterable[list[str]],
+    lower: bool = True,
+    punct: bool = False,
+    max_sentence_len: int = MAX_SENTENCE_LEN,
+    stats: ReadStats | None = None,
+) -> Iterator[list[str]]:
+    """Yield the sentences of a corpus file (or pass through an iterable of token lists).
+
+    Empty lines yield nothing. `stats`, when given, is filled in as the pass goes.
+    """
+    stats = stats if stats is not None else ReadStats()
+    if not isinstance(source, str | os.PathLike):
+        for sentence in source:
+            for start in range(0, len(sentence), max_sentence_len):
+                piece = list(sentence[start : start + max_sentence_len])
+                stats.tokens += len(piece)
+                yield piece
+        return
+    with open_binary(source) as f:
+        pending: list[str] = []
+        for text, ends_line in iter_line_pieces(f, stats):
+            pending.extend(tokenize(text, lower, punct))
+            while len(pending) >= max_sentence_len and (
+                len(pending) > max_sentence_len or ends_line
+            ):
+                stats.tokens += max_sentence_len
+                yield pending[:max_sentence_len]
+                pending = pending[max_sentence_len:]
+            if ends_line and pending:
+                stats.tokens += len(pending)
+                yield pending
+                pending = []
+
+
+def iter_token_blocks(
+    path: str | os.PathLike,
+    lower: bool = True,
+    punct: bool = False,
+    stats: ReadStats | None = None,
+    block: int = 4 << 20,
+) -> Iterator[list[str]]:
+    """Yield the tokens of a file in large blocks, ignoring line boundaries.
+
+    The fast path for counting, where sentences do not matter: one regex check and one
+    `split` per few megabytes instead of per line.
+    """
+    stats = stats if stats is not None else ReadStats()
+    with open_binary(path) as f:
+        carry = b""
+        while True:
+            try:
+                raw = f.read(block)
+            except (OSError, EOFError, lzma.LZMAError) as e:
+                raise CorpusError(f"cannot read corpus {str(path)!r}: {e}") from e
+            if not raw:
+                if carry:
+                    stats.lines += 1
+                    tokens = tokenize(_decode(carry, stats), lower, punct)
+                    stats.tokens += len(tokens)
+                    yield tokens
+                return
+            raw = carry + raw
+            cut = max(raw.rfind(c) for c in _WS)
+            if cut < 0:
+                carry = raw
+                continue
+            carry = raw[cut + 1 :]
+            body = raw[: cut + 1]
+            stats.lines += body.count(b"\n")
+            tokens = tokenize(_decode(body, stats), lower, punct)
+            stats.tokens += len(tokens)
+            yield tokens

@@ -1,0 +1,211 @@
+"""Vocabulary: words and their counts, pruning, subsampling and the noise distribution.
+
+Row i of every embedding matrix is `words[i]`; words are ordered by count, descending,
+ties broken by first appearance in the corpus.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from w2v.errors import CorpusError, UnknownWordError
+from w2v.tokenize import ReadStats, iter_sentences, iter_token_blocks
+
+# Distinct words held while counting before rare ones are pruned (gensim's max_vocab_size;
+# word2vec.c prunes at 0.7 × 30 M). About 1 GB of Python strings and ints at the limit.
+MAX_TABLE = 10_000_000
+
+
+@dataclass
+class Vocab:
+    """`words[i]` occurred `counts[i]` times; `total` is the number of tokens kept."""
+
+    words: list[str]
+    counts: np.ndarray  # int64 [V]
+    stats: dict = field(default_factory=dict)  # corpus facts: lines, tokens, invalid_utf8, pruned
+
+    def __post_init__(self):
+        self.counts = np.asarray(self.counts, dtype=np.int64)
+        if len(self.words) != len(self.counts):
+            raise ValueError("words and counts differ in length")
+        self._index = {w: i for i, w in enumerate(self.words)}
+        if len(self._index) != len(self.words):
+            raise ValueError("duplicate words in vocabulary")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
+    def __iter__(self):
+        return iter(self.words)
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def word_index(self) -> dict[str, int]:
+        """The mapping word → row (shared, do not mutate)."""
+        return self._index
+
+    def index(self, word: str) -> int:
+        try:
+            return self._index[word]
+        except KeyError:
+            raise UnknownWordError(word, suggest(word, self.words)) from None
+
+    def count(self, word: str) -> int:
+        return int(self.counts[self.index(word)])
+
+    def keep_probs(self, sample: float) -> np.ndarray:
+        """Per-word probability of keeping an occurrence when subsampling (float64 [V]).
+
+        word2vec.c: with f = count / total and s = `sample`,
+            p_keep = (sqrt(f / s) + 1) · s / f, capped at 1;  `sample <= 0` keeps everything.
+        """
+        if sample <= 0 or len(self) == 0:
+            return np.ones(len(self))
+        threshold = sample * self.total
+        c = self.counts.astype(np.float64)
+        return np.minimum(1.0, (np.sqrt(c / threshold) + 1.0) * threshold / c)
+
+    def noise_probs(self, power: float = 0.75) -> np.ndarray:
+        """The negative-sampling distribution P_n(w) ∝ count(w)^power (float64 [V])."""
+        p = self.counts.astype(np.float64) ** power
+        return p / p.sum()
+
+    def noise_alias(self, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+        """Walker/Vose alias table of `noise_probs`: (prob float32 [V], alias int32 [V]).
+
+        Draw: i = uniform integer in [0, V); keep i if u < prob[i], else take alias[i].
+        """
+        return alias_table(self.noise_probs(power))
+
+    def save(self, path: str | os.PathLike) -> None:
+        from w2v.io import write_vocab_parquet
+
+        write_vocab_parquet(path, self.words, self.counts)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Vocab:
+        from w2v.io import read_vocab_parquet
+
+        words, counts = read_vocab_parquet(path)
+        return cls(words, counts)
+
+    @classmethod
+    def from_counter(
+        cls, counter: Counter, min_count: int = 1, max_size: int | None = None, stats=None
+    ) -> Vocab:
+        """Keep words with count >= min_count, most frequent first (stable: ties by insertion)."""
+        items = [(w, c) for w, c in counter.items() if c >= min_count]
+        items.sort(key=lambda wc: -wc[1])
+        if max_size is not None:
+            items = items[:max_size]
+        return cls([w for w, _ in items], np.array([c for _, c in items], dtype=np.int64), stats or {})
+
+
+def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vose's alias method for a discrete distribution p (float64 [n], sums to 1)."""
+    n = len(p)
+    prob = np.zeros(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int32)
+    scaled = p * n
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        (small if scaled[g] < 1.0 else large).append(g)
+    for i in small + large:  # leftovers are 1 up to rounding
+        prob[i] = 1.0
+    return prob.astype(np.float32), alias
+
+
+def suggest(word: str, words: list[str], n: int = 3) -> list[str]:
+    """Close vocabulary words for an unknown `word` (difflib over the most frequent 50,000)."""
+    import difflib
+
+    return difflib.get_close_matches(word, words[:50_000], n=n, cutoff=0.75)
+
+
+def _prune(counter: Counter, min_reduce: int) -> int:
+    """Drop words with count < min_reduce in place (gensim's prune_vocab); returns how many."""
+    rare = [w for w, c in counter.items() if c < min_reduce]
+    for w in rare:
+        del counter[w]
+    return len(rare)
+
+
+def count_words(
+    source: str | os.PathLike | Iterable[list[str]],
+    lower: bool = True,
+    punct: bool = False,
+    max_table: int = MAX_TABLE,
+) -> tuple[Counter, dict]:
+    """Count every token of a corpus. Memory stays bounded: when more than `max_table`
+    distinct words are held, words rarer than a rising threshold are dropped (as gensim's
+    `max_vocab_size`), so counts of very rare words become lower bounds."""
+    stats = ReadStats()
+    if isinstance(source, str | os.PathLike):
+        blocks = iter_token_blocks(source, lower=lower, punct=punct, stats=stats)
+    else:
+        blocks = iter_sentences(source, stats=stats)
+    counter: Counter = Counter()
+    min_reduce, pruned = 1, 0
+    for tokens in blocks:
+        counter.update(tokens)
+        if len(counter) > max_table:
+            min_reduce += 1
+            pruned += _prune(counter, min_reduce)
+    if not isinstance(source, str | os.PathLike):
+        stats.lines = stats.lines or 0
+    info = {
+        "lines": stats.lines,
+        "tokens": stats.tokens,
+        "invalid_utf8": stats.invalid_utf8,
+        "pruned_words": pruned,
+    }
+    return counter, info
+
+
+def build_vocab(
+    source: str | os.PathLike | Iterable[list[str]],
+    min_count: int = 5,
+    max_size: int | None = None,
+    lower: bool = True,
+    punct: bool = False,
+    max_table: int = MAX_TABLE,
+) -> Vocab:
+    """Count a corpus (a path or an iterable of token lists) and keep its frequent words.
+
+    Raises CorpusError when the corpus has no tokens, or none survive `min_count`.
+    """
+    if min_count < 1:
+        raise ValueError("min_count must be at least 1")
+    counter, info = count_words(source, lower=lower, punct=punct, max_table=max_table)
+    name = str(source) if isinstance(source, str | os.PathLike) else "corpus"
+    if info["tokens"] == 0:
+        raise CorpusError(f"corpus {name!r} is empty (no tokens)")
+    vocab = Vocab.from_counter(counter, min_count, max_size, stats=info)
+    if len(vocab) == 0:
+        raise CorpusError(
+            f"no word of corpus {name!r} occurs at least {min_count} times; lower --min-count"
+        )
+    vocab.stats["distinct"] = len(counter)
+    return vocab
+
+
+def default_corpus() -> Path:
+    """The embedded default corpus: WordNet 3.0 glosses (see w2v/data/WORDNET-LICENSE.txt)."""
+    return Path(__file__).parent / "data" / "wordnet_glosses.txt.xz"
