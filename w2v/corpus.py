@@ -27,7 +27,7 @@ _HEADER_LEN = 128  # fixed, so the shape can be rewritten in place when the pass
 
 
 def _npy_header(dtype: np.dtype, n: int) -> bytes:
-    d = "{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }" % (dtype.str, n)
+    d = f"{{'descr': '{dtype.str}', 'fortran_order': False, 'shape': ({n},), }}"
     body = d.ljust(_HEADER_LEN - 10 - 1) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body.encode("latin1")
 
@@ -118,8 +118,12 @@ def encode(
         ids_out.close()
         off_out.close()
     corpus = EncodedCorpus.load(out_dir)
-    corpus.stats = {"lines": stats.lines, "tokens": stats.tokens, "kept": corpus.n_tokens,
-                    "invalid_utf8": stats.invalid_utf8}
+    corpus.stats = {
+        "lines": stats.lines,
+        "tokens": stats.tokens,
+        "kept": corpus.n_tokens,
+        "invalid_utf8": stats.invalid_utf8,
+    }
     return corpus
 
 

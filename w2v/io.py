@@ -95,9 +95,7 @@ def write_vocab_parquet(path, words: list[str], counts: np.ndarray, metadata=Non
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table(
-        {"word": pa.array(words, pa.string()), "count": pa.array(counts, pa.int64())}
-    )
+    table = pa.table({"word": pa.array(words, pa.string()), "count": pa.array(counts, pa.int64())})
     if metadata:
         table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
     with atomic_file(path) as f:

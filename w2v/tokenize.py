@@ -30,7 +30,7 @@ _SNIFF_BYTES = 8192
 _WORD = r"\w+(?:['’]\w+)*"
 _WORD_RE = re.compile(_WORD)
 _WORD_OR_PUNCT_RE = re.compile(_WORD + r"|[^\w\s]")
-# Text that needs no regex: lowercase ASCII letters, digits and blanks only; str.split() is exact there.
+# Text that needs no regex (lowercase ASCII letters, digits, blanks): str.split() is exact.
 _PLAIN_RE = re.compile(r"[a-z0-9 \t\r\n\f\v]*")
 _WS = b" \t\r\n\f\v"
 

@@ -110,7 +110,8 @@ class Vocab:
         items.sort(key=lambda wc: -wc[1])
         if max_size is not None:
             items = items[:max_size]
-        return cls([w for w, _ in items], np.array([c for _, c in items], dtype=np.int64), stats or {})
+        counts = np.array([c for _, c in items], dtype=np.int64)
+        return cls([w for w, _ in items], counts, stats or {})
 
 
 def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

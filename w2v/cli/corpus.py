@@ -39,12 +39,15 @@ def vocab(corpus, min_count, max_size, no_lower, punct, top, output, as_json):
         v.save(output)
     head = [(w, int(c)) for w, c in zip(v.words[:top], v.counts[:top], strict=True)]
     if as_json:
-        click.echo(json.dumps({"words": len(v), "tokens": v.stats["tokens"], "kept": v.total,
-                               "top": head}))
+        click.echo(
+            json.dumps({"words": len(v), "tokens": v.stats["tokens"], "kept": v.total, "top": head})
+        )
         return
     click.echo(f"corpus: {source}")
-    click.echo(f"tokens: {v.stats['tokens']:,}  lines: {v.stats['lines']:,}  "
-               f"distinct: {v.stats['distinct']:,}")
+    click.echo(
+        f"tokens: {v.stats['tokens']:,}  lines: {v.stats['lines']:,}  "
+        f"distinct: {v.stats['distinct']:,}"
+    )
     click.echo(f"vocabulary (min count {min_count}): {len(v):,} words, {v.total:,} tokens kept")
     for w, c in head:
         click.echo(f"{w}\t{c}")
