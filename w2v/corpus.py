@@ -20,6 +20,7 @@ import numpy as np
 
 from w2v.errors import CorpusError
 from w2v.io import atomic_dir, check_npy
+from w2v.scan import WordTable, iter_blocks
 from w2v.tokenize import ReadStats, iter_sentences
 from w2v.vocab import Vocab
 
@@ -93,30 +94,17 @@ def encode(
 
     `out_dir` is written atomically: it appears complete or not at all.
     """
-    index = vocab.word_index
     stats = ReadStats()
     with atomic_dir(out_dir, force=True) as tmp:
         ids_out = _NpyAppender(tmp / "ids.npy", np.uint32)
-        off_out = _NpyAppender(tmp / "offsets.npy", np.int64)
-        off_out.append(np.zeros(1, np.int64))
-        ids_buf: list[int] = []
-        ends: list[int] = []
-        n = 0
-        for sentence in iter_sentences(source, lower=lower, punct=punct, stats=stats):
-            row = [i for i in map(index.get, sentence) if i is not None]
-            if not row:
-                continue
-            ids_buf.extend(row)
-            n += len(row)
-            ends.append(n)
-            if len(ids_buf) >= chunk_tokens:
-                ids_out.append(np.array(ids_buf, dtype=np.uint32))
-                off_out.append(np.array(ends, dtype=np.int64))
-                ids_buf, ends = [], []
-        ids_out.append(np.array(ids_buf, dtype=np.uint32))
-        off_out.append(np.array(ends, dtype=np.int64))
+        ends_out = _NpyAppender(tmp / "offsets.npy", np.int64)
+        ends_out.append(np.zeros(1, np.int64))
+        if isinstance(source, str | os.PathLike):
+            _encode_file(source, vocab, ids_out, ends_out, lower, punct, stats)
+        else:
+            _encode_sentences(source, vocab, ids_out, ends_out, stats, chunk_tokens)
         ids_out.close()
-        off_out.close()
+        ends_out.close()
     corpus = EncodedCorpus.load(out_dir)
     corpus.stats = {
         "lines": stats.lines,
@@ -125,6 +113,39 @@ def encode(
         "invalid_utf8": stats.invalid_utf8,
     }
     return corpus
+
+
+def _encode_file(path, vocab, ids_out, ends_out, lower, punct, stats) -> None:
+    """The fast path: normalised byte blocks encoded by the Numba word table."""
+    table = WordTable.from_words(vocab.words)
+    state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
+    for block in iter_blocks(path, lower=lower, punct=punct, stats=stats):
+        ids, ends, seen = table.encode(block, state)
+        stats.tokens += seen
+        ids_out.append(ids)
+        ends_out.append(ends)
+    if state[1] > state[2]:  # the last line had no newline
+        ends_out.append(state[1:2])
+
+
+def _encode_sentences(sentences, vocab, ids_out, ends_out, stats, chunk_tokens) -> None:
+    index = vocab.word_index
+    ids_buf: list[int] = []
+    ends: list[int] = []
+    n = 0
+    for sentence in iter_sentences(sentences, stats=stats):
+        row = [i for i in map(index.get, sentence) if i is not None]
+        if not row:
+            continue
+        ids_buf.extend(row)
+        n += len(row)
+        ends.append(n)
+        if len(ids_buf) >= chunk_tokens:
+            ids_out.append(np.array(ids_buf, dtype=np.uint32))
+            ends_out.append(np.array(ends, dtype=np.int64))
+            ids_buf, ends = [], []
+    ids_out.append(np.array(ids_buf, dtype=np.uint32))
+    ends_out.append(np.array(ends, dtype=np.int64))
 
 
 def encode_in_memory(sentences: Iterable[list[str]], vocab: Vocab) -> EncodedCorpus:

@@ -83,13 +83,14 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
     token or a UTF-8 sequence); `ends_line` is True on a line's last piece.
     """
     carry = b""
+    line_open = False  # a piece of the current line was yielded without its end
     while True:
         try:
             raw = f.readline(block)
         except (OSError, EOFError, lzma.LZMAError) as e:
             raise CorpusError(f"cannot read corpus: {e}") from e
         if not raw:
-            if carry:
+            if carry or line_open:
                 stats.lines += 1
                 yield _decode(carry, stats), True
             return
@@ -97,6 +98,7 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
         carry = b""
         if raw.endswith(b"\n"):
             stats.lines += 1
+            line_open = False
             yield _decode(raw, stats), True
             continue
         cut = max(raw.rfind(c) for c in _WS)
@@ -104,6 +106,7 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
             carry = raw
             continue
         carry = raw[cut + 1 :]
+        line_open = True
         yield _decode(raw[: cut + 1], stats), False
 
 
@@ -149,43 +152,3 @@ def iter_sentences(
                 stats.tokens += len(pending)
                 yield pending
                 pending = []
-
-
-def iter_token_blocks(
-    path: str | os.PathLike,
-    lower: bool = True,
-    punct: bool = False,
-    stats: ReadStats | None = None,
-    block: int = 4 << 20,
-) -> Iterator[list[str]]:
-    """Yield the tokens of a file in large blocks, ignoring line boundaries.
-
-    The fast path for counting, where sentences do not matter: one regex check and one
-    `split` per few megabytes instead of per line.
-    """
-    stats = stats if stats is not None else ReadStats()
-    with open_binary(path) as f:
-        carry = b""
-        while True:
-            try:
-                raw = f.read(block)
-            except (OSError, EOFError, lzma.LZMAError) as e:
-                raise CorpusError(f"cannot read corpus {str(path)!r}: {e}") from e
-            if not raw:
-                if carry:
-                    stats.lines += 1
-                    tokens = tokenize(_decode(carry, stats), lower, punct)
-                    stats.tokens += len(tokens)
-                    yield tokens
-                return
-            raw = carry + raw
-            cut = max(raw.rfind(c) for c in _WS)
-            if cut < 0:
-                carry = raw
-                continue
-            carry = raw[cut + 1 :]
-            body = raw[: cut + 1]
-            stats.lines += body.count(b"\n")
-            tokens = tokenize(_decode(body, stats), lower, punct)
-            stats.tokens += len(tokens)
-            yield tokens

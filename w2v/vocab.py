@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import CorpusError, UnknownWordError
-from w2v.tokenize import ReadStats, iter_sentences, iter_token_blocks
+from w2v.scan import WordTable, iter_blocks
+from w2v.tokenize import ReadStats, iter_sentences
 
 # Distinct words held while counting before rare ones are pruned (gensim's max_vocab_size;
 # word2vec.c prunes at 0.7 × 30 M). About 1 GB of Python strings and ints at the limit.
@@ -158,19 +159,25 @@ def count_words(
     distinct words are held, words rarer than a rising threshold are dropped (as gensim's
     `max_vocab_size`), so counts of very rare words become lower bounds."""
     stats = ReadStats()
+    pruned = 0
     if isinstance(source, str | os.PathLike):
-        blocks = iter_token_blocks(source, lower=lower, punct=punct, stats=stats)
+        table = WordTable()
+        min_reduce = 1
+        for block in iter_blocks(source, lower=lower, punct=punct, stats=stats):
+            stats.tokens += table.count(block)
+            while len(table) > max_table:
+                min_reduce += 1
+                pruned += table.prune(min_reduce)
+        words, counts = table.items()
+        counter = Counter(dict(zip(words, counts.tolist(), strict=True)))
     else:
-        blocks = iter_sentences(source, stats=stats)
-    counter: Counter = Counter()
-    min_reduce, pruned = 1, 0
-    for tokens in blocks:
-        counter.update(tokens)
-        if len(counter) > max_table:
-            min_reduce += 1
-            pruned += _prune(counter, min_reduce)
-    if not isinstance(source, str | os.PathLike):
-        stats.lines = stats.lines or 0
+        counter = Counter()
+        min_reduce = 1
+        for tokens in iter_sentences(source, stats=stats):
+            counter.update(tokens)
+            if len(counter) > max_table:
+                min_reduce += 1
+                pruned += _prune(counter, min_reduce)
     info = {
         "lines": stats.lines,
         "tokens": stats.tokens,

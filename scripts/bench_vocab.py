@@ -1,0 +1,77 @@
+"""Vocabulary build (and encoding) of gcide_wn against gensim's build_vocab scan.
+
+    PYTHONPATH=. python scripts/bench_vocab.py [--runs 2]
+
+Each measurement runs in its own process (peak RSS is that process's own), alternating
+gensim and w2v. Prints words/s for both and the ratio gensim time / our time.
+"""
+
+import argparse
+import statistics
+
+from _bench import run_child, unpacked_corpus
+
+OURS = """
+import time, tempfile
+import w2v
+def main(path):
+    t0 = time.perf_counter()
+    vocab = w2v.build_vocab(path, min_count=5)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as d:
+        corpus = w2v.encode(path, vocab, d + '/enc')
+        t2 = time.perf_counter()
+        kept = corpus.n_tokens
+    return {'vocab_s': t1 - t0, 'encode_s': t2 - t1, 'words': len(vocab),
+            'tokens': vocab.stats['tokens'], 'kept': kept}
+"""
+
+GENSIM = """
+import time, logging
+from gensim.models import Word2Vec
+def main(path):
+    t0 = time.perf_counter()
+    model = Word2Vec(vector_size=100, min_count=5, workers=2)
+    model.build_vocab(corpus_file=path)
+    t1 = time.perf_counter()
+    return {'vocab_s': t1 - t0, 'words': len(model.wv), 'tokens': model.corpus_total_words}
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=2)
+    args = ap.parse_args()
+    path = str(unpacked_corpus())
+    ours, theirs = [], []
+    for _ in range(args.runs):
+        theirs.append(run_child(GENSIM, path))
+        ours.append(run_child(OURS, path))
+    o_vocab = statistics.median(r["vocab_s"] for r in ours)
+    o_enc = statistics.median(r["encode_s"] for r in ours)
+    g_vocab = statistics.median(r["vocab_s"] for r in theirs)
+    tokens = ours[0]["tokens"]
+    assert ours[0]["words"] == theirs[0]["words"], "vocabularies differ"
+    assert tokens == theirs[0]["tokens"], "token counts differ"
+    print(f"corpus: {path}  tokens {tokens:,}  vocabulary (min count 5) {ours[0]['words']:,}")
+    print(f"runs: {args.runs} each, alternating; medians")
+    print(f"{'':24}{'seconds':>10}{'M words/s':>12}{'peak RSS MB':>14}")
+    print(
+        f"{'gensim build_vocab':24}{g_vocab:10.2f}{tokens / g_vocab / 1e6:12.2f}"
+        f"{max(r['peak_rss_mb'] for r in theirs):14.0f}"
+    )
+    print(
+        f"{'w2v build_vocab':24}{o_vocab:10.2f}{tokens / o_vocab / 1e6:12.2f}"
+        f"{max(r['peak_rss_mb'] for r in ours):14.0f}"
+    )
+    print(
+        f"{'w2v vocab + encode':24}{o_vocab + o_enc:10.2f}{tokens / (o_vocab + o_enc) / 1e6:12.2f}"
+    )
+    print(
+        f"ratio gensim/w2v, vocabulary: {g_vocab / o_vocab:.2f}x   "
+        f"vocabulary + encoding: {g_vocab / (o_vocab + o_enc):.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from w2v.corpus import EncodedCorpus, encode, encode_in_memory
+from w2v.errors import CorpusError
+from w2v.vocab import build_vocab
+
+
+def test_encoded_corpus_decodes_back_to_the_kept_tokens(
+    tmp_path, embedded_corpus, embedded_sentences
+):
+    vocab = build_vocab(embedded_corpus, min_count=5)
+    corpus = encode(embedded_corpus, vocab, tmp_path / "enc", chunk_tokens=100_000)
+    assert corpus.ids.dtype == np.uint32 and corpus.offsets.dtype == np.int64
+    assert isinstance(corpus.ids, np.memmap)
+    kept = [[w for w in s if w in vocab] for s in embedded_sentences]
+    kept = [s for s in kept if s]
+    assert corpus.n_sentences == len(kept)
+    assert corpus.n_tokens == vocab.total
+    for s in (0, 1, len(kept) // 2, len(kept) - 1):
+        assert [vocab.words[i] for i in corpus.sentence(s)] == kept[s]
+    assert corpus.stats["tokens"] == sum(len(s) for s in embedded_sentences)
+
+
+def test_in_memory_encoding_matches_disk(tmp_path):
+    sentences = [["a", "b", "zz"], ["q"], ["b", "b", "a"]]
+    vocab = build_vocab(sentences, min_count=2)
+    disk = encode(sentences, vocab, tmp_path / "e")
+    mem = encode_in_memory(sentences, vocab)
+    np.testing.assert_array_equal(disk.ids, mem.ids)
+    np.testing.assert_array_equal(disk.offsets, mem.offsets)
+    assert mem.offsets.tolist() == [0, 2, 5]
+
+
+def test_npy_files_are_plain_numpy(tmp_path):
+    sentences = [["x", "y"]] * 1000
+    vocab = build_vocab(sentences, min_count=1)
+    encode(sentences, vocab, tmp_path / "e", chunk_tokens=7)
+    ids = np.load(tmp_path / "e" / "ids.npy", allow_pickle=False)
+    assert ids.shape == (2000,) and ids[:4].tolist() == [0, 1, 0, 1]
+
+
+def test_failed_encoding_leaves_nothing(tmp_path):
+    vocab = build_vocab([["a"]], min_count=1)
+
+    def broken():
+        yield ["a"]
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        encode(broken(), vocab, tmp_path / "e")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inconsistent_encoded_corpus_is_refused(tmp_path):
+    vocab = build_vocab([["a", "b"]], min_count=1)
+    encode([["a", "b"]], vocab, tmp_path / "e")
+    np.save(tmp_path / "e" / "offsets.npy", np.array([0, 5], np.int64))
+    with pytest.raises(CorpusError, match="inconsistent"):
+        EncodedCorpus.load(tmp_path / "e")

@@ -1,0 +1,107 @@
+import json
+
+import numpy as np
+import pytest
+
+from w2v.errors import ModelError, UserError
+from w2v.io import ModelFiles, atomic_dir, load_model, save_model
+
+
+def small_model(V=5, dim=3, contexts=True):
+    rng = np.random.default_rng(0)
+    return ModelFiles(
+        words=[f"w{i}" for i in range(V - 1)] + ["ünïcödé"],
+        counts=np.arange(V, 0, -1, dtype=np.int64),
+        vectors=rng.standard_normal((V, dim)).astype(np.float32),
+        contexts=rng.standard_normal((V, dim)).astype(np.float32) if contexts else None,
+        meta={"trainer": "test", "config": {"dim": dim}},
+    )
+
+
+def test_round_trip(tmp_path):
+    m = small_model()
+    save_model(tmp_path / "m", m)
+    r = load_model(tmp_path / "m")
+    assert r.words == m.words
+    np.testing.assert_array_equal(r.counts, m.counts)
+    np.testing.assert_array_equal(r.vectors, m.vectors)
+    np.testing.assert_array_equal(r.contexts, m.contexts)
+    assert isinstance(r.vectors, np.memmap)
+    assert r.meta["trainer"] == "test" and r.meta["format_version"] == 1
+    assert r.meta["vocab_size"] == 5 and r.meta["dim"] == 3
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "contexts.npy",
+        "meta.json",
+        "vectors.npy",
+        "vocab.parquet",
+    ]
+
+
+def test_contexts_are_optional(tmp_path):
+    save_model(tmp_path / "m", small_model(contexts=False))
+    assert load_model(tmp_path / "m").contexts is None
+
+
+def test_existing_target_needs_force_and_is_replaced_whole(tmp_path):
+    save_model(tmp_path / "m", small_model(V=5))
+    with pytest.raises(UserError, match="--force"):
+        save_model(tmp_path / "m", small_model(V=7))
+    save_model(tmp_path / "m", small_model(V=7, contexts=False), force=True)
+    r = load_model(tmp_path / "m")
+    assert len(r.words) == 7 and r.contexts is None
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary leftovers
+
+
+def test_crash_while_writing_leaves_old_model_intact(tmp_path):
+    save_model(tmp_path / "m", small_model(V=5))
+    with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "m", force=True) as tmp:
+        (tmp / "vectors.npy").write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert len(load_model(tmp_path / "m").words) == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def corrupt(tmp_path, how):
+    d = tmp_path / "m"
+    save_model(d, small_model())
+    how(d)
+    return d
+
+
+@pytest.mark.parametrize(
+    "how,message",
+    [
+        (lambda d: (d / "meta.json").unlink(), "meta.json' is missing"),
+        (lambda d: (d / "vectors.npy").unlink(), "vectors.npy' is missing"),
+        (lambda d: (d / "vocab.parquet").unlink(), "vocab.parquet' is missing"),
+        (lambda d: (d / "meta.json").write_text("{not json"), "not valid JSON"),
+        (
+            lambda d: (d / "meta.json").write_text(json.dumps({"format_version": 99})),
+            "format version 99",
+        ),
+        (lambda d: np.save(d / "vectors.npy", np.zeros((4, 3), np.float32)), "has 4 rows"),
+        (lambda d: np.save(d / "vectors.npy", np.zeros((5, 3), np.float64)), "dtype float64"),
+        (lambda d: np.save(d / "vectors.npy", np.zeros(5, np.float32)), "1 dimensions"),
+        (lambda d: np.save(d / "contexts.npy", np.zeros((5, 4), np.float32)), "shape"),
+        (lambda d: (d / "vectors.npy").write_bytes(b"\x93NUMPY garbage"), "not a readable"),
+        (lambda d: (d / "vocab.parquet").write_bytes(b"PAR1 garbage"), "not a readable Parquet"),
+        (
+            lambda d: np.save(
+                d / "vectors.npy", np.array([{"x": 1}] * 5, dtype=object), allow_pickle=True
+            ),
+            "not a readable",
+        ),
+    ],
+)
+def test_each_corruption_gives_its_error(tmp_path, how, message):
+    d = corrupt(tmp_path, how)
+    with pytest.raises(ModelError, match=message):
+        load_model(d)
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "nothing")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ModelError, match="not a model directory"):
+        load_model(tmp_path / "file")

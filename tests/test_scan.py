@@ -1,0 +1,84 @@
+"""The byte-level fast path must give exactly what the tokenizer gives, line by line."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from w2v.corpus import encode, encode_in_memory
+from w2v.scan import WordTable, iter_blocks
+from w2v.tokenize import ReadStats, iter_sentences
+from w2v.vocab import Vocab, count_words
+
+TRICKY = (
+    "I like deep learning.\r\nI like NLP.\nI enjoy flying.\n\n"
+    "Ünïcode naïve café — don't stop, o'clock!\n"
+    "MiXeD CaSe words 123 4x4\n"
+    + " ".join(f"w{i % 13}" for i in range(25_003))
+    + "\nlast line without newline"
+)
+
+
+def flat_counts(path, **kw):
+    return Counter(w for s in iter_sentences(path, **kw) for w in s)
+
+
+@pytest.mark.parametrize(
+    "lower,punct", [(True, False), (False, False), (True, True), (False, True)]
+)
+@pytest.mark.parametrize("block", [7, 64, 4096, 1 << 20])
+def test_counts_and_encoding_equal_the_tokenizer(tmp_path, lower, punct, block, monkeypatch):
+    p = tmp_path / "t.txt"
+    p.write_bytes(TRICKY.encode() + b" bad \xff\xfe byte")
+    monkeypatch.setattr("w2v.scan.BLOCK_BYTES", block)
+    import w2v.scan
+
+    orig = w2v.scan.iter_blocks
+    monkeypatch.setattr("w2v.vocab.iter_blocks", lambda *a, **k: orig(*a, **{**k, "block": block}))
+    monkeypatch.setattr("w2v.corpus.iter_blocks", lambda *a, **k: orig(*a, **{**k, "block": block}))
+    counter, info = count_words(p, lower=lower, punct=punct)
+    expected = flat_counts(p, lower=lower, punct=punct)
+    assert counter == expected
+    assert list(counter) == list(expected)  # first-appearance order too
+    assert info["invalid_utf8"] == 2
+    vocab = Vocab.from_counter(counter, min_count=2)
+    sentences = list(iter_sentences(p, lower=lower, punct=punct))
+    fast = encode(p, vocab, tmp_path / "enc", lower=lower, punct=punct)
+    slow = encode_in_memory(sentences, vocab)
+    np.testing.assert_array_equal(fast.ids, slow.ids)
+    np.testing.assert_array_equal(fast.offsets, slow.offsets)
+    assert fast.stats["tokens"] == sum(len(s) for s in sentences)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ab é\n\r\t.,'’Z", max_size=40), max_size=30))
+def test_random_text_counts_equal_the_tokenizer(tmp_path_factory, lines):
+    p = tmp_path_factory.mktemp("h") / "r.txt"
+    p.write_text("\n".join(lines), encoding="utf-8")
+    table = WordTable(capacity=2)
+    stats = ReadStats()
+    for block in iter_blocks(p, punct=True, stats=stats, block=16):
+        table.count(block)
+    words, counts = table.items()
+    assert dict(zip(words, counts.tolist(), strict=True)) == flat_counts(p, punct=True)
+
+
+def test_prune_keeps_order_and_counts():
+    table = WordTable(capacity=4)
+    table.count(b"a b c a d e a c f")
+    assert table.prune(2) == 4
+    assert table.items()[0] == ["a", "c"]
+    assert table.items()[1].tolist() == [3, 2]
+    table.count(b"g c a")
+    assert table.items()[0] == ["a", "c", "g"]
+    assert table.items()[1].tolist() == [4, 3, 1]
+
+
+def test_table_grows_past_its_initial_capacity():
+    words = [f"word{i}" for i in range(10_000)]
+    table = WordTable(capacity=2)
+    table.count(" ".join(words + words[:10]).encode())
+    got, counts = table.items()
+    assert got == words and counts.sum() == 10_010

@@ -1,0 +1,130 @@
+import bz2
+import gzip
+import lzma
+
+import pytest
+
+from w2v.errors import CorpusError
+from w2v.tokenize import ReadStats, iter_sentences, tokenize
+
+
+def write(tmp_path, name, data: bytes):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def test_unicode_words_lowercased():
+    assert tokenize("Çà et là, Ünïcode ΑΒΓ naïve") == ["çà", "et", "là", "ünïcode", "αβγ", "naïve"]
+
+
+def test_case_kept_when_asked():
+    assert tokenize("King Lear", lower=False) == ["King", "Lear"]
+
+
+def test_apostrophes_inside_words_are_kept():
+    assert tokenize("Don't stop 'til o'clock — rock’n’roll") == [
+        "don't",
+        "stop",
+        "til",
+        "o'clock",
+        "rock’n’roll",
+    ]
+
+
+def test_punctuation_off_and_on():
+    text = "I like deep learning. Hi, you!"
+    assert tokenize(text, lower=False) == ["I", "like", "deep", "learning", "Hi", "you"]
+    assert tokenize(text, lower=False, punct=True) == [
+        "I",
+        "like",
+        "deep",
+        "learning",
+        ".",
+        "Hi",
+        ",",
+        "you",
+        "!",
+    ]
+
+
+def test_digits_are_word_characters():
+    assert tokenize("route 66 in 1926") == ["route", "66", "in", "1926"]
+
+
+def test_crlf_lines(tmp_path):
+    p = write(tmp_path, "crlf.txt", b"one two\r\nthree\r\n\r\nfour\r\n")
+    assert list(iter_sentences(p)) == [["one", "two"], ["three"], ["four"]]
+
+
+def test_long_line_without_newline_is_split_like_linesentence(tmp_path):
+    words = [f"w{i % 97}" for i in range(50_000)]
+    p = write(tmp_path, "long.txt", " ".join(words).encode())
+    sentences = list(iter_sentences(p))
+    assert [len(s) for s in sentences] == [10_000] * 5
+    assert [w for s in sentences for w in s] == words
+
+
+def test_long_line_read_in_pieces_keeps_tokens_whole(tmp_path):
+    # A line far longer than a read block: pieces are cut at whitespace, never inside a token.
+    from w2v.tokenize import iter_line_pieces
+
+    words = [f"wörd{i}" for i in range(5000)]
+    data = (" ".join(words) + "\nlast line\n").encode()
+    p = write(tmp_path, "x.txt", data)
+    with open(p, "rb") as f:
+        pieces = list(iter_line_pieces(f, ReadStats(), block=1000))
+    assert len(pieces) > 10
+    assert "".join(t for t, _ in pieces).split() == words + ["last", "line"]
+    assert [e for _, e in pieces].count(True) == 2
+
+
+def test_gensim_linesentence_agrees_on_long_lines(tmp_path):
+    from gensim.models.word2vec import LineSentence
+
+    words = " ".join(f"w{i}" for i in range(25_000))
+    p = write(tmp_path, "g.txt", (words + "\nshort line\n" + words).encode())
+    assert list(iter_sentences(p)) == list(LineSentence(str(p)))
+
+
+def test_invalid_utf8_replaced_and_counted(tmp_path):
+    p = write(tmp_path, "bad.txt", b"good \xff\xfe word\nal\xc3so fine\n")
+    stats = ReadStats()
+    sentences = list(iter_sentences(p, stats=stats))
+    assert stats.invalid_utf8 == 3
+    assert sentences[0] == ["good", "word"]
+    assert stats.lines == 2
+
+
+@pytest.mark.parametrize(
+    "suffix,opener", [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)]
+)
+def test_compressed_input(tmp_path, suffix, opener):
+    p = tmp_path / f"c.txt{suffix}"
+    with opener(p, "wb") as f:
+        f.write(b"Hello World\nsecond Line\n")
+    assert list(iter_sentences(p)) == [["hello", "world"], ["second", "line"]]
+
+
+def test_empty_file_yields_nothing(tmp_path):
+    p = write(tmp_path, "empty.txt", b"")
+    assert list(iter_sentences(p)) == []
+
+
+def test_binary_file_refused(tmp_path):
+    p = write(tmp_path, "bin.dat", b"ELF\x00\x01\x02 some text")
+    with pytest.raises(CorpusError, match="binary"):
+        list(iter_sentences(p))
+
+
+def test_missing_file_and_directory_refused(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        list(iter_sentences(tmp_path / "nope.txt"))
+    with pytest.raises(CorpusError, match="directory"):
+        list(iter_sentences(tmp_path))
+
+
+def test_iterable_source_passes_through_and_splits():
+    sentences = [["a"] * 25_000, ["b", "c"]]
+    out = list(iter_sentences(sentences))
+    assert [len(s) for s in out] == [10_000, 10_000, 5_000, 2]

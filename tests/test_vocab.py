@@ -1,0 +1,119 @@
+import numpy as np
+import pytest
+
+import w2v
+from w2v.errors import CorpusError, UnknownWordError
+from w2v.vocab import Vocab, alias_table, build_vocab, count_words
+
+
+def gensim_raw_counts(sentences):
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(vector_size=10, min_count=1, workers=1)
+    model.build_vocab(sentences)
+    return model
+
+
+@pytest.mark.parametrize("min_count", [1, 5])
+def test_counts_equal_gensim_on_the_embedded_corpus(embedded_corpus, embedded_sentences, min_count):
+    from gensim.models import Word2Vec
+
+    ours = build_vocab(embedded_corpus, min_count=min_count)
+    model = Word2Vec(vector_size=10, min_count=min_count, workers=1)
+    model.build_vocab(embedded_sentences)
+    theirs = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
+    assert dict(zip(ours.words, ours.counts.tolist(), strict=True)) == theirs
+    assert ours.total == sum(theirs.values())
+
+
+def test_order_is_count_descending_ties_by_first_appearance():
+    v = build_vocab([["b", "a", "c", "a"], ["c", "d", "b"]], min_count=1)
+    assert v.words == ["b", "a", "c", "d"]
+    assert v.counts.tolist() == [2, 2, 2, 1]
+    assert v.index("c") == 2 and "d" in v and "z" not in v and len(v) == 4 and v.total == 7
+
+
+def test_max_size_and_min_count():
+    v = build_vocab([["a"] * 5 + ["b"] * 3 + ["c"] * 2 + ["d"]], min_count=2, max_size=2)
+    assert v.words == ["a", "b"]
+
+
+def test_unknown_word_suggests_close_words():
+    v = Vocab(["frog", "frogs", "dog"], np.array([3, 2, 1]))
+    with pytest.raises(UnknownWordError) as e:
+        v.index("frgo")
+    assert isinstance(e.value, KeyError)
+    assert "frgo" in str(e.value) and "frog" in str(e.value)
+
+
+def test_empty_corpus_and_nothing_frequent_enough(tmp_path):
+    p = tmp_path / "e.txt"
+    p.write_text("\n\n  \n")
+    with pytest.raises(CorpusError, match="empty"):
+        build_vocab(p)
+    p.write_text("rare words only\n")
+    with pytest.raises(CorpusError, match="min-count"):
+        build_vocab(p, min_count=2)
+
+
+def test_pruning_keeps_the_table_bounded():
+    # 20,000 distinct hapaxes and one frequent word; the table may hold only 1,000.
+    rng = np.random.default_rng(0)
+    sentences = [[f"h{i}" for i in range(j, j + 100)] + ["the"] * 50 for j in range(0, 20_000, 100)]
+    rng.shuffle(sentences)
+    counter, info = count_words(sentences, max_table=1_000)
+    assert len(counter) <= 1_000 + 150  # never more than the limit plus one sentence
+    assert counter["the"] == 50 * 200  # a frequent word survives every pruning exactly
+    assert info["pruned_words"] > 0
+
+
+def test_keep_probs_follow_word2vec_c():
+    v = Vocab(["a", "b", "c"], np.array([1_000_000, 1_000, 1]))
+    sample = 1e-3
+    p = v.keep_probs(sample)
+    total = v.total
+    for i, c in enumerate(v.counts):
+        expected = (np.sqrt(c / (sample * total)) + 1) * (sample * total) / c
+        assert p[i] == pytest.approx(min(1.0, expected))
+    assert p[0] < 0.1 and p[2] == 1.0
+    assert np.all(v.keep_probs(0) == 1.0)
+
+
+def test_alias_table_is_exact():
+    p = np.array([0.5, 0.25, 0.125, 0.125])
+    prob, alias = alias_table(p)
+    n = len(p)
+    # Probability that the draw returns k: (prob[k] + Σ_{i: alias[i]=k} (1 - prob[i])) / n.
+    implied = prob.astype(np.float64).copy()
+    for i in range(n):
+        implied[alias[i]] += 1.0 - prob[i]
+    np.testing.assert_allclose(implied / n, p, atol=1e-7)
+
+
+def test_noise_sampling_frequencies_match_count_power(embedded_corpus):
+    v = build_vocab(embedded_corpus, min_count=5)
+    prob, alias = v.noise_alias()
+    rng = np.random.default_rng(1)
+    n = 2_000_000
+    i = rng.integers(0, len(v), n)
+    draws = np.where(rng.random(n) < prob[i], i, alias[i])
+    freq = np.bincount(draws, minlength=len(v)) / n
+    expected = v.noise_probs()
+    # The 50 most likely words: each within 5 standard errors of its count^0.75 share.
+    top = np.argsort(-expected)[:50]
+    se = np.sqrt(expected[top] * (1 - expected[top]) / n)
+    assert np.all(np.abs(freq[top] - expected[top]) < 5 * se)
+    # Over all words: Pearson's chi-square against count^0.75 (every expected count is > 5)
+    # stays within 5 standard deviations of its mean, the degrees of freedom.
+    observed = freq * n
+    chi2 = ((observed - n * expected) ** 2 / (n * expected)).sum()
+    df = len(v) - 1
+    assert n * expected.min() > 5
+    assert chi2 < df + 5 * np.sqrt(2 * df)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    v = Vocab(["ünï", "b"], np.array([5, 3]))
+    v.save(tmp_path / "vocab.parquet")
+    w = w2v.Vocab.load(tmp_path / "vocab.parquet")
+    assert w.words == v.words and w.counts.tolist() == [5, 3]

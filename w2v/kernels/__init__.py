@@ -1,0 +1,1 @@
+"""Numba kernels: module-level compiled functions of arrays and scalars, nothing else."""

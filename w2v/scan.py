@@ -1,0 +1,190 @@
+"""One pass over a corpus file in normalised byte blocks, counted or encoded by a hash table.
+
+A *normalised block* is UTF-8 bytes in which tokens are separated by ASCII whitespace and
+lines end in b"\\n": exactly the tokens `w2v.tokenize` would give, line by line. Plain
+lowercase ASCII text (the common case, e.g. text8-style corpora) is already normalised
+after `bytes.lower()`; other text goes through the tokenizer's regex once per block. The
+Numba kernels in `w2v.kernels.wordtable` then count or encode the block at memory speed.
+"""
+
+from __future__ import annotations
+
+import lzma
+import os
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from w2v.errors import CorpusError
+from w2v.kernels import wordtable as K
+from w2v.tokenize import _WORD, MAX_SENTENCE_LEN, ReadStats, open_binary
+
+BLOCK_BYTES = 4 << 20
+_WS = b" \t\r\n\f\v"
+_PLAIN_LOWER = re.compile(rb"[a-z0-9\s]*")
+_PLAIN_ANY = re.compile(rb"[A-Za-z0-9\s]*")
+_WORDS_AND_NEWLINES = re.compile(_WORD + r"|\n")
+_WORDS_PUNCT_AND_NEWLINES = re.compile(_WORD + r"|[^\w\s]|\n")
+
+
+def normalise(body: bytes, lower: bool, punct: bool, stats: ReadStats) -> bytes:
+    """Turn raw bytes (whole lines or whitespace-cut pieces) into a normalised block."""
+    if body.isascii():
+        plain = body.lower() if lower else body
+        if (_PLAIN_LOWER if lower else _PLAIN_ANY).fullmatch(plain):
+            return plain
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="replace")
+        stats.invalid_utf8 += text.count("\ufffd") - body.count("\ufffd".encode())
+    if lower:
+        text = text.lower()
+    pattern = _WORDS_PUNCT_AND_NEWLINES if punct else _WORDS_AND_NEWLINES
+    return " ".join(pattern.findall(text)).encode("utf-8")
+
+
+def iter_blocks(
+    path: str | os.PathLike,
+    lower: bool = True,
+    punct: bool = False,
+    stats: ReadStats | None = None,
+    block: int = BLOCK_BYTES,
+) -> Iterator[bytes]:
+    """Yield the normalised blocks of a corpus file, each cut at whitespace."""
+    stats = stats if stats is not None else ReadStats()
+    with open_binary(path) as f:
+        carry = b""
+        while True:
+            try:
+                raw = f.read(block)
+            except (OSError, EOFError, lzma.LZMAError) as e:
+                raise CorpusError(f"cannot read corpus {str(path)!r}: {e}") from e
+            if not raw:
+                if carry.strip():
+                    stats.lines += 1
+                    yield normalise(carry, lower, punct, stats)
+                return
+            raw = carry + raw
+            cut = max(raw.rfind(c) for c in _WS)
+            if cut < 0:  # a single token longer than a block: keep reading it
+                carry = raw
+                continue
+            body, carry = raw[: cut + 1], raw[cut + 1 :]
+            stats.lines += body.count(b"\n")
+            yield normalise(body, lower, punct, stats)
+
+
+class WordTable:
+    """Distinct tokens (as UTF-8 bytes) and their counts, in first-appearance order."""
+
+    def __init__(self, capacity: int = 1 << 17):
+        self.n = 0
+        self.arena_used = 0
+        self._alloc(capacity, capacity * 8)
+
+    def _alloc(self, entries: int, arena: int) -> None:
+        """(Re)allocate room for `entries` entries and `arena` bytes, keeping the contents."""
+        n, used = self.n, self.arena_used
+        old = [getattr(self, name, None) for name in ("hashes", "starts", "lens", "counts")]
+        self.hashes = np.empty(entries, np.uint64)
+        self.starts = np.empty(entries, np.int64)
+        self.lens = np.empty(entries, np.int64)
+        self.counts = np.empty(entries, np.int64)
+        for new, prev in zip((self.hashes, self.starts, self.lens, self.counts), old, strict=True):
+            if prev is not None:
+                new[:n] = prev[:n]
+        arena_old = getattr(self, "arena", None)
+        self.arena = np.empty(arena, np.uint8)
+        if arena_old is not None:
+            self.arena[:used] = arena_old[:used]
+        self.slots = np.full(_pow2(2 * entries), -1, np.int64)
+        K.rehash(self.slots, self.hashes, n)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def count(self, block: bytes) -> int:
+        """Add the tokens of a normalised block; returns how many tokens it held."""
+        buf = np.frombuffer(block, np.uint8)
+        pos, total = 0, 0
+        while True:
+            pos, self.n, self.arena_used, tokens = K.count_tokens(
+                buf,
+                pos,
+                self.slots,
+                self.hashes,
+                self.starts,
+                self.lens,
+                self.counts,
+                self.n,
+                self.arena,
+                self.arena_used,
+            )
+            total += tokens
+            if pos >= len(buf):
+                return total
+            self._alloc(2 * len(self.counts), max(2 * len(self.arena), self.arena_used + len(buf)))
+
+    def prune(self, min_count: int) -> int:
+        """Drop entries seen fewer than `min_count` times, keeping order; returns how many."""
+        keep = np.flatnonzero(self.counts[: self.n] >= min_count)
+        dropped = self.n - len(keep)
+        lens = self.lens[keep]
+        new_starts = np.concatenate(([0], np.cumsum(lens)[:-1])) if len(keep) else lens
+        byte_index = np.repeat(self.starts[keep] - new_starts, lens) + np.arange(lens.sum())
+        self.arena[: len(byte_index)] = self.arena[byte_index]
+        self.arena_used = int(lens.sum())
+        self.hashes[: len(keep)] = self.hashes[keep]
+        self.counts[: len(keep)] = self.counts[keep]
+        self.lens[: len(keep)] = lens
+        self.starts[: len(keep)] = new_starts
+        self.n = len(keep)
+        self.slots.fill(-1)
+        K.rehash(self.slots, self.hashes, self.n)
+        return dropped
+
+    def word(self, e: int) -> str:
+        s = self.starts[e]
+        return self.arena[s : s + self.lens[e]].tobytes().decode("utf-8")
+
+    def items(self, min_count: int = 1) -> tuple[list[str], np.ndarray]:
+        """Words with count >= min_count (first-appearance order) and their counts."""
+        keep = np.flatnonzero(self.counts[: self.n] >= min_count)
+        return [self.word(e) for e in keep], self.counts[keep].copy()
+
+    @classmethod
+    def from_words(cls, words: list[str]) -> WordTable:
+        """A table whose entry i is words[i] (the words must be distinct tokens)."""
+        table = cls(capacity=max(16, len(words)))
+        table.count(" ".join(words).encode("utf-8"))
+        if table.n != len(words):
+            raise ValueError("words are not distinct whitespace-free tokens")
+        return table
+
+    def encode(self, block: bytes, state: np.ndarray, max_sentence_len: int = MAX_SENTENCE_LEN):
+        """Entry indices of a block's known tokens and the sentence ends it closes.
+
+        Returns (ids uint32, ends int64, tokens seen); `state` carries a line across blocks.
+        """
+        buf = np.frombuffer(block, np.uint8)
+        ids = np.empty(len(buf) // 2 + 1, np.uint32)
+        ends = np.empty(block.count(b"\n") + len(buf) // (2 * max_sentence_len) + 2, np.int64)
+        n_ids, n_ends, seen = K.encode_tokens(
+            buf,
+            self.slots,
+            self.hashes,
+            self.starts,
+            self.lens,
+            self.arena,
+            ids,
+            ends,
+            state,
+            max_sentence_len,
+        )
+        return ids[:n_ids], ends[:n_ends], seen
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(4, int(n - 1).bit_length())
