@@ -46,7 +46,7 @@ class _Rows:
     """float32 rows gathered in blocks allocated only as data arrives (never from a header)."""
 
     def __init__(self, dim: int):
-        self.dim, self.blocks, self.n, self.fill = dim, [], 0, 0
+        self.dim, self.blocks, self.fill = dim, [], 0
         self.block_rows = max(1, _BLOCK_BYTES // (4 * dim))
 
     def next(self) -> np.ndarray:
@@ -56,7 +56,6 @@ class _Rows:
             self.fill = 0
         row = self.blocks[-1][self.fill]
         self.fill += 1
-        self.n += 1
         return row
 
     def array(self) -> np.ndarray:
@@ -77,7 +76,7 @@ def _parse_header(line: bytes, path) -> tuple[int, int] | None:
         if V < 1 or dim < 1:
             raise ModelError(f"{str(path)!r}: the header announces {V} vectors of dimension {dim}")
         return V, dim
-    if len(parts) >= 3 and _is_text_record(line, len(parts) - 1):
+    if len(parts) >= 3 and _looks_like_text(line, len(parts) - 1):
         return None
     raise ModelError(
         f"{str(path)!r} is not a word2vec file: the first line should be '<words> <dim>', "
@@ -137,18 +136,6 @@ def _check_size(path: Path, V: int, dim: int, binary: bool) -> None:
         )
 
 
-def _is_text_record(line: bytes, dim: int) -> bool:
-    """Whether `line` reads as a word followed by `dim` numbers."""
-    parts = line.rstrip().split(b" ")
-    if len(parts) != dim + 1:
-        return False
-    try:
-        [float(v) for v in parts[1:]]
-    except ValueError:
-        return False
-    return True
-
-
 _NUMBER_BYTES = frozenset(b"0123456789+-.eEinfatyINFATY")
 
 
@@ -177,14 +164,8 @@ def _decode(raw: bytes, n: int, path, unicode_errors: str) -> str:
 
 
 def _truncated(path, n: int, V: int, binary: bool = False) -> str:
-    return (
-        f"{str(path)!r} is truncated: it ends in vector {n + 1} of the {V} its header announces"
-        + (
-            " (read as word2vec binary, as its first record is not a line of numbers)"
-            if binary
-            else ""
-        )
-    )
+    how = " (read as word2vec binary: its first record is not a line of numbers)" if binary else ""
+    return f"{str(path)!r} is truncated: it ends in vector {n + 1} of the {V} announced{how}"
 
 
 def _read_binary(f, path, first: bytes, V: int, dim: int, unicode_errors: str):
@@ -352,6 +333,8 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
         raise ModelError(f"{str(path)!r}: {flat.size} values do not make {len(words)} vectors")
     counts = None
     if "count" in names:
+        if table.column("count").null_count:
+            raise ModelError(f"{str(path)!r}: column count has missing values")
         counts = table.column("count").to_numpy(zero_copy_only=False).astype(np.int64)
     meta = {}
     raw = (table.schema.metadata or {}).get(b"w2v")
