@@ -185,3 +185,20 @@ def test_to_gensim_and_saved_model_give_the_same_answers(pair, tmp_path):
     assert kv2.index_to_key == vec.words
     np.testing.assert_array_equal(kv2.vectors, kv.vectors)
     assert kv2.get_vecattr(vec.words[3], "count") == counts[3]
+
+
+def test_cosmul_restrict_limits_the_search(pair):
+    """gensim ignores restrict_vocab in most_similar_cosmul; ours keeps the first N words,
+    which must give gensim's full ranking filtered to them."""
+    vec, kv = pair
+    a, b, c = vec.words[1], vec.words[2], vec.words[3]
+    got = vec.most_similar_cosmul([a, c], [b], topn=5, restrict=300)
+    full = kv.most_similar_cosmul(positive=[a, c], negative=[b], topn=len(vec))
+    _assert_same(got, [(w, s) for w, s in full if vec.index(w) < 300][:5])
+
+
+def test_batch_takes_a_single_word(pair):
+    vec, _ = pair
+    assert vec.most_similar_batch(vec.words[9], topn=3) == vec.most_similar_batch(
+        [vec.words[9]], topn=3
+    )

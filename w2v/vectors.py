@@ -149,7 +149,9 @@ class Vectors:
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: int = 10, restrict=None):
         """3CosMul (Levy & Goldberg 2014, eq. 4, as gensim's `most_similar_cosmul`):
-        score_j = prod_p (1 + cos(j, p)) / 2  /  (prod_n (1 + cos(j, n)) / 2 + 1e-6)."""
+        score_j = prod_p (1 + cos(j, p)) / 2  /  (prod_n (1 + cos(j, n)) / 2 + 1e-6).
+
+        Unlike gensim's, which accepts `restrict_vocab` and ignores it, `restrict` applies."""
         if topn < 1:
             return []
         positive, negative = _as_list(positive), _as_list(negative)
@@ -209,10 +211,11 @@ class Vectors:
         Scores agree with most_similar to float32 rounding; words whose scores tie to
         within that rounding may come out in the other order.
         """
+        words = _as_list(words)
         ids = np.array([self.index(w) for w in words], dtype=np.int64)
         if topn < 1:
             return [[] for _ in words]
-        end = restrict or len(self)
+        end = min(restrict or len(self), len(self))
         N = self.normed
         Nr = N[:end]
         k = min(topn + 1, end)
