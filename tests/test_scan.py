@@ -33,11 +33,6 @@ def test_counts_and_encoding_equal_the_tokenizer(tmp_path, lower, punct, block, 
     p = tmp_path / "t.txt"
     p.write_bytes(TRICKY.encode() + b" bad \xff\xfe byte")
     monkeypatch.setattr("w2v.scan.BLOCK_BYTES", block)
-    import w2v.scan
-
-    orig = w2v.scan.iter_blocks
-    monkeypatch.setattr("w2v.vocab.iter_blocks", lambda *a, **k: orig(*a, **{**k, "block": block}))
-    monkeypatch.setattr("w2v.corpus.iter_blocks", lambda *a, **k: orig(*a, **{**k, "block": block}))
     counter, info = count_words(p, lower=lower, punct=punct)
     expected = flat_counts(p, lower=lower, punct=punct)
     assert counter == expected

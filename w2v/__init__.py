@@ -7,14 +7,49 @@ vec.most_similar("frog")
 
 __version__ = "0.1.0"
 
-from w2v.corpus import EncodedCorpus, encode  # noqa: E402
-from w2v.errors import CorpusError, ModelError, UnknownWordError, UserError  # noqa: E402
-from w2v.evaluate import evaluate_analogies, evaluate_pairs  # noqa: E402
-from w2v.formats import read_vectors, read_word2vec, write_word2vec  # noqa: E402
-from w2v.io import ModelFiles, load_model, save_model  # noqa: E402
-from w2v.tokenize import iter_sentences, tokenize  # noqa: E402
-from w2v.vectors import Vectors, load  # noqa: E402
-from w2v.vocab import Vocab, build_vocab, default_corpus  # noqa: E402
+# Names are imported on first use (PEP 562), so `import w2v` and a query from the command
+# line do not pay for Numba, SciPy or PyArrow until they are needed.
+_EXPORTS = {
+    "CorpusError": "w2v.errors",
+    "EncodedCorpus": "w2v.corpus",
+    "ModelError": "w2v.errors",
+    "ModelFiles": "w2v.io",
+    "UnknownWordError": "w2v.errors",
+    "UserError": "w2v.errors",
+    "Vectors": "w2v.vectors",
+    "Vocab": "w2v.vocab",
+    "build_vocab": "w2v.vocab",
+    "default_corpus": "w2v.vocab",
+    "encode": "w2v.corpus",
+    "evaluate_analogies": "w2v.evaluate",
+    "evaluate_pairs": "w2v.evaluate",
+    "iter_sentences": "w2v.tokenize",
+    "load": "w2v.vectors",
+    "load_model": "w2v.io",
+    "read_vectors": "w2v.formats",
+    "read_word2vec": "w2v.formats",
+    "save_model": "w2v.io",
+    "write_word2vec": "w2v.formats",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    module = _EXPORTS.get(name)
+    if module is None:  # a submodule, e.g. w2v.formats
+        try:
+            return importlib.import_module(f"w2v.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'w2v' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
 
 __all__ = [
     "CorpusError",

@@ -148,6 +148,21 @@ def _encode_sentences(sentences, vocab, ids_out, ends_out, stats, chunk_tokens) 
     ends_out.append(np.array(ends, dtype=np.int64))
 
 
+def concatenate(parts: list[EncodedCorpus], out_dir: str | os.PathLike) -> EncodedCorpus:
+    """Write the encoded corpora `parts`, one after another, into the directory `out_dir`
+    (which must exist); streamed, one part in memory at a time."""
+    out = Path(out_dir)
+    ids_out = _NpyAppender(out / "ids.npy", np.uint32)
+    ends_out = _NpyAppender(out / "offsets.npy", np.int64)
+    ends_out.append(np.zeros(1, np.int64))
+    for part in parts:
+        ends_out.append(np.asarray(part.offsets[1:]) + ids_out.n)
+        ids_out.append(np.asarray(part.ids))
+    ids_out.close()
+    ends_out.close()
+    return EncodedCorpus.load(out)
+
+
 def encode_in_memory(sentences: Iterable[list[str]], vocab: Vocab) -> EncodedCorpus:
     """Encode token lists without touching disk (tests, small corpora)."""
     index = vocab.word_index

@@ -50,10 +50,12 @@ def iter_blocks(
     lower: bool = True,
     punct: bool = False,
     stats: ReadStats | None = None,
-    block: int = BLOCK_BYTES,
+    block: int | None = None,
 ) -> Iterator[bytes]:
-    """Yield the normalised blocks of a corpus file, each cut at whitespace."""
+    """Yield the normalised blocks of a corpus file, each cut at whitespace
+    (blocks of `block` bytes read, default BLOCK_BYTES)."""
     stats = stats if stats is not None else ReadStats()
+    block = block or BLOCK_BYTES
     with open_binary(path) as f:
         carry = b""
         while True:
