@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 # Names are imported on first use (PEP 562), so `import w2v` and a query from the command
 # line do not pay for Numba, SciPy or PyArrow until they are needed.
 _EXPORTS = {
+    "TrainConfig": "w2v.config",
     "CorpusError": "w2v.errors",
     "EncodedCorpus": "w2v.corpus",
     "ModelError": "w2v.errors",
@@ -51,26 +52,4 @@ def __dir__():
     return sorted(list(globals()) + list(_EXPORTS))
 
 
-__all__ = [
-    "CorpusError",
-    "EncodedCorpus",
-    "ModelError",
-    "ModelFiles",
-    "UnknownWordError",
-    "UserError",
-    "Vectors",
-    "Vocab",
-    "build_vocab",
-    "default_corpus",
-    "encode",
-    "evaluate_analogies",
-    "evaluate_pairs",
-    "iter_sentences",
-    "load",
-    "load_model",
-    "read_vectors",
-    "read_word2vec",
-    "save_model",
-    "tokenize",
-    "write_word2vec",
-]
+__all__ = sorted(["train", *_EXPORTS])
