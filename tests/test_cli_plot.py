@@ -111,6 +111,8 @@ def test_tsne_without_scikit_learn(model, tmp_path, capsys, monkeypatch):
         (["plot", "frog", "-o", "x.jpeg"], ".png, .svg or .pdf"),
         (["plot", "frog", "--method", "umap"], "'umap' is not one of"),
         (["plot", "frog", "-n", "-1"], "-1 is not in the range"),
+        (["plot", "--analogy", "king", "man", "woman", "--method", "tsne"], "--method applies"),
+        (["plot", "--loss", "-n", "3"], "--neighbours applies to word pictures"),
     ],
 )
 def test_usage_errors(args, message, model, capsys, tmp_path, monkeypatch):

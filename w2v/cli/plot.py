@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from w2v.cli import cli
 from w2v.cli.options import model_option
@@ -57,6 +58,10 @@ def plot(words, model_dir, output, neighbours, method, analogy, loss):
         raise ConfigError("--loss takes no WORDS")
     if analogy and len(words) != 3:
         raise ConfigError(f"--analogy needs three words A B C (king man woman), not {len(words)}")
+    ctx = click.get_current_context()
+    for name, flag in (("method", "--method"), ("neighbours", "--neighbours")):
+        if (analogy or loss) and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+            raise ConfigError(f"{flag} applies to word pictures, not to --analogy or --loss")
     if not loss and not words:
         raise ConfigError("give WORDS to draw, or --analogy A B C, or --loss (see w2v plot --help)")
     if P.FORMATS.get(output.suffix.lower()) is None:
