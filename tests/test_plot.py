@@ -8,6 +8,7 @@ import pytest
 
 from w2v import Vectors
 from w2v import plot as P
+from w2v.labels import overlap
 
 GROUPS = {
     "animal": ["frog", "toad", "newt", "lizard", "salamander", "snake", "turtle"],
@@ -86,8 +87,6 @@ def test_words_figure_labels_every_word_without_overlaps(vec, tmp_path):
     assert set(groups[0][1:]) <= set(GROUPS["animal"])
     # Readable: no two word labels overlap on the canvas.
     boxes = label_boxes(fig, set(expected))
-    from w2v.labels import overlap
-
     for i, b in enumerate(boxes):
         assert overlap(b, np.delete(boxes, i, axis=0)).max() < 1.0, drawn[i]
     out = P.save_figure(fig, tmp_path / "words.png")
@@ -155,6 +154,10 @@ def test_analogy_arrows_point_from_b_to_a_and_from_c_to_d(vec, tmp_path):
     (s0, e0), (s1, e1) = [(np.array(t.xyann), np.array(t.xy)) for t in arrows[:2]]
     assert np.allclose(s0, b) and np.allclose(e0, a)  # man -> king
     assert np.allclose(s1, c) and np.allclose(e1, d)  # woman -> queen
+    boxes = label_boxes(fig, {"king", "man", "woman", "queen"})
+    assert len(boxes) == 4
+    for i, box in enumerate(boxes):
+        assert overlap(box, np.delete(boxes, i, axis=0)).max() < 1.0
     # The model's analogy is exact, so the two offsets are parallel in any linear projection.
     u, v = a - b, d - c
     assert u @ v / np.linalg.norm(u) / np.linalg.norm(v) > 0.95
