@@ -67,9 +67,7 @@ def main() -> None:
         "words.png": lambda: P.words_figure(vec, WORDS, neighbours=8),
         "tsne.png": lambda: P.words_figure(vec, WORDS, neighbours=8, method="tsne"),
         "analogy.png": lambda: P.analogy_figure(vec, *ANALOGY),
-        "loss.png": lambda: P.loss_figure(
-            P.loss_history(vec.meta), title="skip-gram on gcide_wn.txt: mean loss per epoch"
-        ),
+        "loss.png": lambda: P.loss_figure(P.loss_history(vec.meta), title=P.loss_title(vec.meta)),
     }
     for name, draw in pictures.items():
         print(f"wrote {P.save_figure(draw(), args.out / name)}")

@@ -196,3 +196,16 @@ def test_without_matplotlib_the_error_names_the_extra(vec, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(P.MissingExtra, match=r"pip install 'w2v\[plot\]'"):
         P.words_figure(vec, ["frog"])
+
+
+def test_loss_title_from_meta():
+    meta = {
+        "trainer": "sgns",
+        "config": {"dim": 100, "window": 5, "negative": 5, "epochs": 5},
+        "source": "/tmp/gcide_wn.txt",
+    }
+    assert (
+        P.loss_title(meta)
+        == "sgns, dim 100, window 5, negative 5 on gcide_wn.txt: mean loss per epoch"
+    )
+    assert P.loss_title({}) == "model: mean loss per epoch"

@@ -25,8 +25,9 @@ from w2v.io import atomic_file
 from w2v.labels import place_labels
 from w2v.vectors import Vectors
 
-# The meta.json key under which the trainer stores the mean loss of every epoch.
-LOSS_KEY = "loss_history"
+# The meta.json key under which the trainer (w2v.train) stores the mean loss of every epoch:
+# the mean of -log sigma(+-u.v) over the positive and negative terms trained in that epoch.
+LOSS_KEY = "loss"
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 SIZE = (8.0, 6.0)  # inches; 800 x 600 pixels at the default 100 dpi
 DPI = 100
@@ -329,6 +330,18 @@ def loss_history(meta: dict) -> list[float]:
         raise ModelError(f"meta.json {LOSS_KEY!r} is not a list of numbers: {e}") from e
 
 
+def loss_title(meta: dict) -> str:
+    """A title from a model's meta.json: trainer, dimension, window, epochs and corpus."""
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    parts = [str(meta.get("trainer", "model"))]
+    parts += [f"{k} {config[k]}" for k in ("dim", "window", "negative") if k in config]
+    title = ", ".join(parts)
+    source = meta.get("source")
+    if isinstance(source, str) and source != "iterable":
+        title += f" on {Path(source).name}"
+    return f"{title}: mean loss per epoch"
+
+
 def loss_figure(history: list[float], title: str = "training loss"):
     """Mean loss per epoch, one point per epoch, each annotated with its value. Returns the
     Figure."""
@@ -343,7 +356,7 @@ def loss_figure(history: list[float], title: str = "training loss"):
         ax.annotate(f"{yi:.4g}", (xi, yi), textcoords="offset points", xytext=(5, 6), ha="left")
     ax.set_xticks(x)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean loss")
+    ax.set_ylabel("mean loss per term, −log σ(±u·v)")
     lo, hi = y.min(), y.max()
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
     ax.set_ylim(lo - 0.15 * span, hi + 0.25 * span)

@@ -68,7 +68,7 @@ def plot(words, model_dir, output, neighbours, method, analogy, loss):
         raise ConfigError(f"cannot write {str(output)!r}: use a .png, .svg or .pdf file name")
     vec = Vectors.load(model_dir)
     if loss:
-        fig = P.loss_figure(P.loss_history(vec.meta), title=f"training loss of {model_dir}")
+        fig = P.loss_figure(P.loss_history(vec.meta), title=P.loss_title(vec.meta))
     elif analogy:
         fig = P.analogy_figure(vec, *words)
     else:
