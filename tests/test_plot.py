@@ -170,7 +170,13 @@ def test_loss_figure_draws_one_point_per_epoch(tmp_path):
     (line,) = fig.axes[0].get_lines()
     assert line.get_xdata().tolist() == [1, 2, 3, 4, 5]
     assert line.get_ydata().tolist() == history
-    assert [t.get_text() for t in fig.axes[0].texts] == ["2.9", "2.4", "2.2", "2.15", "2.1"]
+    assert [t.get_text() for t in fig.axes[0].texts] == [
+        "2.900",
+        "2.400",
+        "2.200",
+        "2.150",
+        "2.100",
+    ]
     check_png(P.save_figure(fig, tmp_path / "loss.png"), min_bytes=3000)
 
 

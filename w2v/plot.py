@@ -352,12 +352,16 @@ def loss_figure(history: list[float], title: str = "training loss"):
     x = np.arange(1, y.size + 1)
     fig, ax = new_figure((7.0, 4.5), rect=(0.11, 0.12, 0.85, 0.8))
     ax.plot(x, y, marker="o", color="tab:blue", lw=2)
+    lo, hi = y.min(), y.max()
+    # Decimals enough to tell the epochs apart, the same for every label.
+    decimals = int(np.clip(2 - np.floor(np.log10(hi - lo)), 0, 6)) if hi > lo else 3
     for xi, yi in zip(x, y, strict=True):
-        ax.annotate(f"{yi:.4g}", (xi, yi), textcoords="offset points", xytext=(5, 6), ha="left")
+        ax.annotate(
+            f"{yi:.{decimals}f}", (xi, yi), textcoords="offset points", xytext=(5, 6), ha="left"
+        )
     ax.set_xticks(x)
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss per term, −log σ(±u·v)")
-    lo, hi = y.min(), y.max()
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
     ax.set_ylim(lo - 0.15 * span, hi + 0.25 * span)
     ax.set_xlim(0.5, y.size + 0.5)
