@@ -1,0 +1,1 @@
+"""Numba kernels: module-level compiled functions of contiguous arrays and scalars, nothing else."""
