@@ -7,9 +7,11 @@ vec.most_similar("frog")
 
 __version__ = "0.1.0"
 
+from w2v.cooccur import cooccurrence  # noqa: E402
 from w2v.corpus import EncodedCorpus, encode  # noqa: E402
 from w2v.errors import CorpusError, ModelError, UnknownWordError, UserError  # noqa: E402
 from w2v.io import ModelFiles, load_model, save_model  # noqa: E402
+from w2v.lsa import LsaConfig, lsa  # noqa: E402
 from w2v.tokenize import iter_sentences, tokenize  # noqa: E402
 from w2v.vectors import Vectors, load  # noqa: E402
 from w2v.vocab import Vocab, build_vocab, default_corpus  # noqa: E402
@@ -17,6 +19,7 @@ from w2v.vocab import Vocab, build_vocab, default_corpus  # noqa: E402
 __all__ = [
     "CorpusError",
     "EncodedCorpus",
+    "LsaConfig",
     "ModelError",
     "ModelFiles",
     "UnknownWordError",
@@ -24,11 +27,13 @@ __all__ = [
     "Vectors",
     "Vocab",
     "build_vocab",
+    "cooccurrence",
     "default_corpus",
     "encode",
     "iter_sentences",
     "load",
     "load_model",
+    "lsa",
     "save_model",
     "tokenize",
 ]
