@@ -77,3 +77,31 @@ def test_table_grows_past_its_initial_capacity():
     table.count(" ".join(words + words[:10]).encode())
     got, counts = table.items()
     assert got == words and counts.sum() == 10_010
+
+
+def test_prefetch_keeps_order_and_raises_the_producers_error():
+    from w2v.scan import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        raise OSError("disk")
+
+    got = []
+    with pytest.raises(OSError, match="disk"):
+        for x in prefetch(broken()):
+            got.append(x)
+    assert got == [1]
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_stops():
+    import itertools
+    import threading
+
+    from w2v.scan import prefetch
+
+    it = prefetch(itertools.count(), depth=2)
+    assert next(it) == 0
+    it.close()
+    assert not any(t.name == "w2v-prefetch" for t in threading.enumerate())

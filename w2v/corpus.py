@@ -20,7 +20,7 @@ import numpy as np
 
 from w2v.errors import CorpusError
 from w2v.io import atomic_dir, check_npy
-from w2v.scan import WordTable, iter_blocks
+from w2v.scan import WordTable, iter_blocks, prefetch
 from w2v.tokenize import ReadStats, iter_sentences
 from w2v.vocab import Vocab
 
@@ -119,7 +119,7 @@ def _encode_file(path, vocab, ids_out, ends_out, lower, punct, stats) -> None:
     """The fast path: normalised byte blocks encoded by the Numba word table."""
     table = WordTable.from_words(vocab.words)
     state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
-    for block in iter_blocks(path, lower=lower, punct=punct, stats=stats):
+    for block in prefetch(iter_blocks(path, lower=lower, punct=punct, stats=stats)):
         ids, ends, seen = table.encode(block, state)
         stats.tokens += seen
         ids_out.append(ids)

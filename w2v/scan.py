@@ -78,6 +78,50 @@ def iter_blocks(
             yield normalise(body, lower, punct, stats)
 
 
+def prefetch(items: Iterator, depth: int = 2) -> Iterator:
+    """Run `items` in a background thread, `depth` ahead of the consumer.
+
+    Reading and normalising a block (Python, under the GIL) then overlaps with counting or
+    encoding the previous one (Numba, nogil), so the two cores both work. Exceptions of the
+    producer are raised in the consumer; closing the consumer stops the producer.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    thread = threading.Thread(target=produce, name="w2v-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 class WordTable:
     """Distinct tokens (as UTF-8 bytes) and their counts, in first-appearance order."""
 

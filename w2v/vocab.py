@@ -160,11 +160,11 @@ def count_words(
     stats = ReadStats()
     pruned = 0
     if isinstance(source, str | os.PathLike):
-        from w2v.scan import WordTable, iter_blocks  # Numba: imported only when counting
+        from w2v.scan import WordTable, iter_blocks, prefetch  # Numba: only when counting
 
         table = WordTable()
         min_reduce = 1
-        for block in iter_blocks(source, lower=lower, punct=punct, stats=stats):
+        for block in prefetch(iter_blocks(source, lower=lower, punct=punct, stats=stats)):
             stats.tokens += table.count(block)
             while len(table) > max_table:
                 min_reduce += 1
