@@ -8,8 +8,9 @@
 Rankings follow gensim's `KeyedVectors.most_similar` to the last bit: the query is the
 unit-normalised mean of the unit rows u_i / ||u_i|| of the positive words and of minus the
 negative ones, q = unit(sum_i w_i u_i / ||u_i|| / sum_i |w_i|), and each word j scores
-cos(u_j, q) = (U q)_j / ||u_j||, computed in the same order as gensim so that equal scores
-break the same way. `U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
+cos(u_j, q) = (U q)_j / ||u_j||, computed with the same float32 operations as gensim, so
+the scores are gensim's bit for bit (exact ties, which gensim leaves to its partial sort,
+go to the lower row here). `U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
 
 The matrix is treated as read-only: norms and the normalised matrix are computed once, on
 first use, and cached.
@@ -167,8 +168,10 @@ class Vectors:
         return self._ranked(scores, topn, sorted(set(pos + neg)))
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: list[int]):
-        """The best `topn` of `scores` not in `exclude`, as gensim's matutils.argsort."""
-        best = _argsort_desc(scores, topn + len(exclude))
+        """The best `topn` of `scores` not in `exclude` (gensim fetches the best topn +
+        len(exclude) and filters them; so does this, breaking exact ties by row)."""
+        k = min(topn + len(exclude), len(scores))
+        best = _topk_rows(scores[None, :], k)[0]
         skip = set(exclude)
         return [(self.words[i], float(scores[i])) for i in best if i not in skip][:topn]
 
@@ -261,15 +264,6 @@ def _unit(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     norm = np.sqrt(np.dot(x, x))
     return (x * (1.0 / norm) if norm > 0 else x).astype(np.float32)
-
-
-def _argsort_desc(x: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest entries of x, largest first (gensim matutils.argsort)."""
-    x = -x
-    if k >= x.size:
-        return np.argsort(x)[:k]
-    part = np.argpartition(x, k)[:k]
-    return part.take(np.argsort(x.take(part)))
 
 
 def _topk_rows(S: np.ndarray, k: int) -> np.ndarray:
