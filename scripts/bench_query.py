@@ -100,7 +100,11 @@ def main() -> None:
 
     import w2v
 
-    print(f"w2v {w2v.__version__}, gensim {gensim.__version__}, numpy {np.__version__}")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(
+        f"w2v {w2v.__version__}, gensim {gensim.__version__}, numpy {np.__version__}, "
+        f"OPENBLAS_NUM_THREADS={threads}, load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'':<44} {'w2v':>11} {'gensim':>11} {'ratio':>9}")
 
     # ---- load -------------------------------------------------------------------------

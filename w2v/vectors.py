@@ -13,7 +13,7 @@ the scores are gensim's bit for bit (exact ties, which gensim leaves to its part
 go to the lower row here). `U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
 
 The matrix is treated as read-only: norms and the normalised matrix are computed once, on
-first use, and cached.
+first use, and cached (a memory-mapped matrix of up to 1 GiB is read into memory then).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from w2v.vocab import suggest
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
 BATCH_BYTES = 32 << 20
+# A memory-mapped matrix up to this size is read into memory for queries; larger ones are
+# scanned in place.
+COPY_BYTES = 1 << 30
 
 
 class Vectors:
@@ -94,8 +97,13 @@ class Vectors:
 
     @cached_property
     def _U(self) -> np.ndarray:
-        """U as a plain float32 ndarray (a view of a memory map, not a copy)."""
-        return np.asarray(self.vectors, dtype=np.float32)
+        """U as a plain float32 ndarray. A memory-mapped U of up to COPY_BYTES is copied into
+        memory on first use: every query scans all of it anyway, and anonymous memory
+        (huge pages) scans faster than a file map."""
+        U = self.vectors
+        if isinstance(U, np.memmap) and U.nbytes <= COPY_BYTES:
+            return np.array(U, dtype=np.float32)
+        return np.asarray(U, dtype=np.float32)
 
     @cached_property
     def norms(self) -> np.ndarray:
