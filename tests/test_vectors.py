@@ -202,3 +202,18 @@ def test_batch_takes_a_single_word(pair):
     assert vec.most_similar_batch(vec.words[9], topn=3) == vec.most_similar_batch(
         [vec.words[9]], topn=3
     )
+
+
+def test_exact_ties_come_out_in_gensims_order():
+    """Equal float32 scores (here: repeated vectors) keep gensim's partial-sort order."""
+    rng = np.random.default_rng(5)
+    base = rng.standard_normal((40, 8)).astype(np.float32)
+    U = np.concatenate([base, base[:25], base[:25]])  # many rows score exactly alike
+    words = [f"w{i}" for i in range(len(U))]
+    vec = Vectors(words, U)
+    kv = vec.to_gensim()
+    for w in words[:30]:
+        assert vec.most_similar(w, topn=12) == kv.most_similar(w, topn=12)
+        assert vec.most_similar_cosmul(w, words[60], topn=7) == kv.most_similar_cosmul(
+            w, words[60], topn=7
+        )

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import UserError
-from w2v.vectors import _topk_rows
+from w2v.vectors import _argsort_desc, _topk_rows
 
 ANALOGIES = "questions-words.txt"
 PAIRS = ("wordsim353.tsv", "simlex999.txt")
@@ -169,16 +169,6 @@ def _answer(vec, quads, ok, restrict, case_insensitive) -> np.ndarray:
                 hit, _ = _judge(vec, quads[n], ok, exact, inputs, case_insensitive)
             hits[n] = hit
     return hits
-
-
-def _argsort_desc(x: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest entries of x, largest first, exactly as gensim's
-    matutils.argsort orders them (ties included)."""
-    x = -x
-    if k >= x.size:
-        return np.argsort(x)[:k]
-    part = np.argpartition(x, k)[:k]
-    return part.take(np.argsort(x.take(part)))
 
 
 def _judge(vec, quad, ok, candidates, inputs, case_insensitive) -> tuple[bool, int]:

@@ -9,8 +9,8 @@ Rankings follow gensim's `KeyedVectors.most_similar` to the last bit: the query 
 unit-normalised mean of the unit rows u_i / ||u_i|| of the positive words and of minus the
 negative ones, q = unit(sum_i w_i u_i / ||u_i|| / sum_i |w_i|), and each word j scores
 cos(u_j, q) = (U q)_j / ||u_j||, computed with the same float32 operations as gensim, so
-the scores are gensim's bit for bit (exact ties, which gensim leaves to its partial sort,
-go to the lower row here). `U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
+the scores are gensim's bit for bit and equal scores come out in gensim's order.
+`U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
 
 The matrix is treated as read-only: norms and the normalised matrix are computed once, on
 first use, and cached (a memory-mapped matrix of up to 1 GiB is read into memory then).
@@ -176,10 +176,13 @@ class Vectors:
         return self._ranked(scores, topn, sorted(set(pos + neg)))
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: list[int]):
-        """The best `topn` of `scores` not in `exclude` (gensim fetches the best topn +
-        len(exclude) and filters them; so does this, breaking exact ties by row)."""
+        """The best `topn` of `scores` not in `exclude`: like gensim, fetch the best topn +
+        len(exclude) and filter them. Equal scores (common in float32 when cosines crowd
+        near 1) are left in the order gensim's partial sort gives them."""
         k = min(topn + len(exclude), len(scores))
-        best = _topk_rows(scores[None, :], k)[0]
+        top = _topk_rows(scores[None, :], min(k + 1, len(scores)))[0]
+        vals = scores[top]
+        best = _argsort_desc(scores, k) if (vals[1:] == vals[:-1]).any() else top[:k]
         skip = set(exclude)
         return [(self.words[i], float(scores[i])) for i in best if i not in skip][:topn]
 
@@ -272,6 +275,16 @@ def _unit(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     norm = np.sqrt(np.dot(x, x))
     return (x * (1.0 / norm) if norm > 0 else x).astype(np.float32)
+
+
+def _argsort_desc(x: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest entries of x, largest first, in exactly the order gensim's
+    matutils.argsort gives them, equal entries included."""
+    x = -x
+    if k >= x.size:
+        return np.argsort(x)[:k]
+    part = np.argpartition(x, k)[:k]
+    return part.take(np.argsort(x.take(part)))
 
 
 def _topk_rows(S: np.ndarray, k: int) -> np.ndarray:
