@@ -26,6 +26,8 @@ import numpy as np
 from w2v.errors import ModelError, UserError
 
 FORMAT_VERSION = 1
+# Keys save_model itself writes: a loaded model saved again gets them anew, not its old ones.
+_WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
 
 
 def _umask() -> int:
@@ -157,7 +159,7 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "vocab_size": V,
         "dim": int(model.vectors.shape[1]),
-        **{k: v for k, v in model.meta.items() if k not in ("format_version", "vocab_size", "dim")},
+        **{k: v for k, v in model.meta.items() if k not in _WRITTEN_BY_SAVE},
     }
     directory = Path(directory)
     with atomic_dir(directory, force=force) as tmp:
