@@ -156,7 +156,7 @@ def iter_token_blocks(
     lower: bool = True,
     punct: bool = False,
     stats: ReadStats | None = None,
-    block: int = 4 << 20,
+    block: int = 64 << 10,
 ) -> Iterator[list[str]]:
     """Yield the tokens of a file in large blocks, ignoring line boundaries.
 
