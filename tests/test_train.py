@@ -149,32 +149,48 @@ def neighbours(model, word: str, n: int = 10) -> list[str]:
 
 @pytest.fixture(scope="module")
 def embedded_model():
-    return w2v.train(w2v.default_corpus(), epochs=2, workers=2, seed=1)
+    return w2v.train(w2v.default_corpus(), epochs=3, workers=2, seed=1)
 
 
-# Each query word with words of its kind; thresholds calibrated over seeds 1-5 (see
-# /work/notes/sgns.md): every seed put at least 3 of these kinds in the query's top 10.
-KINDS = {
-    "apple": {"pear", "peach", "plum", "cherry", "banana", "orange", "grape", "apricot",
-              "fig", "quince", "lemon", "fruit", "berry", "melon", "apples"},
-    "dog": {"cat", "dogs", "hound", "puppy", "wolf", "fox", "terrier", "spaniel", "breed",
-            "poodle", "retriever", "canine", "hunting", "sheepdog"},
-    "violin": {"cello", "viola", "piano", "fiddle", "guitar", "instrument", "harp", "lute",
-               "stringed", "bow", "keyboard", "flute", "orchestra"},
-    "king": {"queen", "prince", "monarch", "emperor", "ruler", "throne", "kingdom", "reign",
-             "sovereign", "england", "son", "pharaoh", "dynasty"},
+FRUIT = {
+    "apple", "apples", "pear", "pears", "peach", "peaches", "plum", "plums", "cherry",
+    "cherries", "banana", "bananas", "orange", "oranges", "grape", "grapes", "apricot", "fig",
+    "figs", "quince", "lemon", "lime", "citrus", "melon", "berry", "berries", "strawberry",
+    "raspberry", "currant", "date", "dates", "pineapple", "mango", "papaya", "avocado", "olive",
+    "olives", "fruit", "fruits", "nut", "coconut", "pomegranate", "tangerine", "grapefruit",
+    "blackberry", "blueberry", "gooseberry", "cranberry", "persimmon", "guava", "nectarine",
+    "watermelon", "cantaloupe",
 }  # fmt: skip
+ANIMAL = {
+    "cat", "cats", "dog", "dogs", "horse", "horses", "cow", "cows", "sheep", "goat", "goats",
+    "pig", "pigs", "wolf", "fox", "bear", "deer", "rabbit", "mouse", "rat", "lion", "tiger",
+    "ox", "mule", "donkey", "bull", "calf", "lamb", "puppy", "kitten", "hound", "cattle",
+    "camel", "elephant", "monkey", "ape", "squirrel", "weasel", "badger", "otter", "mare",
+    "stallion", "pony", "hog", "boar", "bird", "birds", "animal", "animals", "mammal",
+    "mammals", "sow", "ewe", "ram", "kid", "jackal", "hyena", "leopard", "panther", "cheetah",
+    "buffalo", "bison", "zebra", "antelope", "gazelle", "moose", "elk", "reindeer", "llama",
+}  # fmt: skip
+FRUIT_QUERIES = ["apple", "banana", "lemon", "cherry", "grape", "orange", "pear", "peach",
+                 "plum", "strawberry"]  # fmt: skip
+ANIMAL_QUERIES = ["cat", "horse", "cow", "sheep", "pig", "goat", "wolf", "lion", "rabbit", "mouse"]
 
 
 def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
-    hits = {w: len(set(neighbours(embedded_model, w)) & kind) for w, kind in KINDS.items()}
-    assert sum(h >= 1 for h in hits.values()) >= 3, hits
-    assert hits["apple"] >= 1, neighbours(embedded_model, "apple")
+    # Calibrated over seeds 1-8 (3 epochs, 2 workers): "apple" had 3-4 fruits in its top 10,
+    # the ten fruit queries 5-13 fruits in all, the ten animal queries 7-13 animals. Random
+    # vectors would score about 0.02 per query.
+    def hits(queries, kind):
+        return {w: len(set(neighbours(embedded_model, w)) & kind) for w in queries}
+
+    fruit, animal = hits(FRUIT_QUERIES, FRUIT), hits(ANIMAL_QUERIES, ANIMAL)
+    assert fruit["apple"] >= 2, neighbours(embedded_model, "apple")
+    assert sum(fruit.values()) >= 4, fruit
+    assert sum(animal.values()) >= 5, animal
 
 
 def test_embedded_corpus_loss_is_sensible(embedded_model):
     loss = embedded_model.loss_history
-    assert len(loss) == 2 and 0.2 < loss[1] < loss[0] < 0.7
+    assert len(loss) == 3 and 0.2 < max(loss[1:]) < loss[0] < 0.7
 
 
 # -- the command ----------------------------------------------------------------------------
