@@ -1,6 +1,7 @@
 """Compiled Numba kernels: plain functions of contiguous arrays and scalars, nothing else.
 
     sampling   random streams, the noise alias table, subsampling, σ and the loss helpers
+    prefetch   a software prefetch of matrix rows (an LLVM intrinsic)
     sgns       skip-gram with negative sampling: sgns_chunk (parallel) / sgns_span (one span)
     cbow       CBOW with negative sampling: cbow_chunk / cbow_span, the same signature
 
