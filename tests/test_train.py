@@ -257,3 +257,37 @@ def test_a_binary_file_is_not_a_corpus(tmp_path):
     binary.write_bytes(b"\x00\x01" * 100)
     assert main(["train", str(binary), "-o", str(tmp_path / "m")]) == 2
     assert not (tmp_path / "m").exists()
+
+
+def test_ctrl_c_stops_cleanly_without_a_model(corpus_file, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "model"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    cmd = [sys.executable, "-m", "w2v", "train", str(corpus_file), "-o", str(out),
+           "--epochs", "1000", "--min-count", "3"]  # fmt: skip
+    p = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = p.stderr.readline()  # the first progress line: training has started
+    assert "epoch 1/1000" in line, line
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_on_a_terminal():
+    import io
+
+    from w2v.cli.train import ProgressReporter
+
+    stream = io.StringIO()
+    bar = ProgressReporter(stream, tty=True)
+    for done in (50, 100):
+        bar(Progress(1, 2, done, 200, done / 200, 0.02, 0.41, 1000.0, 0.1))
+    bar(Progress(2, 2, 200, 200, 1.0, 0.0001, 0.35, 1000.0, 0.0))
+    bar.close()
+    text = stream.getvalue()
+    assert "100%" in text and "epoch 2/2" in text and "lr=0.00010" in text and "loss=0.3500" in text
