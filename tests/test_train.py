@@ -291,3 +291,24 @@ def test_progress_bar_on_a_terminal():
     bar.close()
     text = stream.getvalue()
     assert "100%" in text and "epoch 2/2" in text and "lr=0.00010" in text and "loss=0.3500" in text
+
+
+def test_memory_mapped_corpora_and_their_slices_train_alike(small, tmp_path):
+    from w2v.corpus import EncodedCorpus, encode
+
+    corpus, vocab = small
+    sentences = [list(np.array(vocab.words)[corpus.sentence(s)]) for s in range(corpus.n_sentences)]
+    mapped = encode(sentences, vocab, tmp_path / "enc")
+    assert isinstance(mapped.ids, np.memmap)
+    cfg = TrainConfig(dim=8, epochs=1, workers=1)
+    a = train_encoded(corpus, vocab, cfg).vectors.vectors
+    b = train_encoded(mapped, vocab, cfg).vectors.vectors
+    assert np.array_equal(a, b)
+    # a shard that is a slice of the map: its ids are read through the slice, not the file
+    s0 = corpus.n_sentences // 2
+    cut = int(mapped.offsets[s0])
+    shard = EncodedCorpus(mapped.ids[cut:], mapped.offsets[s0:] - cut, {})
+    plain = EncodedCorpus(np.array(corpus.ids[cut:]), corpus.offsets[s0:] - cut, {})
+    c = train_encoded(shard, vocab, cfg).vectors.vectors
+    d = train_encoded(plain, vocab, cfg).vectors.vectors
+    assert np.array_equal(c, d) and not np.array_equal(a, c)

@@ -135,11 +135,17 @@ class ChunkReader:
         self.offsets = np.asarray(corpus.offsets, dtype=np.int64)
         self.n_words = n_words
         self.file = None
-        if isinstance(corpus.ids, np.memmap) and corpus.ids.filename:
-            if corpus.ids.dtype != np.uint32 or not corpus.ids.flags.c_contiguous:
-                raise ValueError("a memory-mapped corpus must hold C-contiguous uint32 ids")
-            self.file = open(corpus.ids.filename, "rb")  # noqa: SIM115 - closed in close()
-            self.base = corpus.ids.offset
+        ids = corpus.ids
+        # only a map of a whole .npy file (a slice of a memmap keeps its parent's offset)
+        if (
+            isinstance(ids, np.memmap)
+            and ids.filename
+            and ids.dtype == np.uint32
+            and ids.flags.c_contiguous
+            and ids.offset + ids.nbytes == os.path.getsize(ids.filename)
+        ):
+            self.file = open(ids.filename, "rb")  # noqa: SIM115 - closed in close()
+            self.base = ids.offset
 
     def read(self, s0: int, s1: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = int(self.offsets[s0]), int(self.offsets[s1])
