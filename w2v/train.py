@@ -118,11 +118,51 @@ def sampling_tables(vocab: Vocab, config: TrainConfig):
 
 
 def _readonly(a: np.ndarray, dtype) -> np.ndarray:
-    """A read-only C-contiguous view, so that mmapped and in-memory corpora share one
-    compiled signature of the kernel."""
+    """A read-only C-contiguous view, so that every caller shares one compiled signature."""
     v = np.ascontiguousarray(a, dtype=dtype).view(np.ndarray)
     v.flags.writeable = False
     return v
+
+
+class ChunkReader:
+    """Token ids of sentences s0..s1−1 as kernel arguments (ids, offsets from 0).
+
+    A memory-mapped corpus is read from its file chunk by chunk instead of through the map,
+    so its pages stay in the page cache and out of this process's resident memory."""
+
+    def __init__(self, corpus: EncodedCorpus, n_words: int):
+        self.ids = corpus.ids
+        self.offsets = np.asarray(corpus.offsets, dtype=np.int64)
+        self.n_words = n_words
+        self.file = None
+        ids = corpus.ids
+        # only a map of a whole .npy file (a slice of a memmap keeps its parent's offset)
+        if (
+            isinstance(ids, np.memmap)
+            and ids.filename
+            and ids.dtype == np.uint32
+            and ids.flags.c_contiguous
+            and ids.offset + ids.nbytes == os.path.getsize(ids.filename)
+        ):
+            self.file = open(ids.filename, "rb")  # noqa: SIM115 - closed in close()
+            self.base = ids.offset
+
+    def read(self, s0: int, s1: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = int(self.offsets[s0]), int(self.offsets[s1])
+        if self.file is not None:
+            self.file.seek(self.base + 4 * a)
+            ids = np.fromfile(self.file, dtype=np.uint32, count=b - a)
+            if len(ids) != b - a:
+                raise CorpusError(f"encoded corpus file {self.ids.filename!r} is truncated")
+        else:
+            ids = np.asarray(self.ids[a:b])
+        if len(ids) and int(ids.max()) >= self.n_words:
+            raise ValueError("the encoded corpus has ids beyond the vocabulary")
+        return _readonly(ids, np.uint32), _readonly(self.offsets[s0 : s1 + 1] - a, np.int64)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 def _check_weights(W: np.ndarray | None, shape: tuple[int, int], name: str) -> None:
@@ -161,13 +201,11 @@ def train_encoded(
         U0, V0 = initial_weights(n_words, config.dim, config.seed)
         U = U0 if U is None else U
         V = V0 if V is None else V
-    ids = _readonly(corpus.ids, np.uint32)
-    offsets = _readonly(corpus.offsets, np.int64)
+    reader = ChunkReader(corpus, n_words)
+    offsets = reader.offsets
     N = int(offsets[-1] - offsets[0])
     if N == 0:
         raise CorpusError("the encoded corpus has no tokens in the vocabulary")
-    if len(ids) and int(ids.max()) >= n_words:
-        raise ValueError("the encoded corpus has ids beyond the vocabulary")
     keep, prob, alias = sampling_tables(vocab, config)
     kernel = KERNELS[config.arch]
     workers = config.n_workers
@@ -187,13 +225,14 @@ def train_encoded(
                 nll, terms = 0.0, 0.0
                 for k in range(len(bounds) - 1):
                     s0, s1 = int(bounds[k]), int(bounds[k + 1])
-                    spans = split_spans(offsets, s0, s1, n_spans)
+                    ids, chunk_offsets = reader.read(s0, s1)
+                    spans = split_spans(chunk_offsets, 0, s1 - s0, n_spans)
                     chunk = int(offsets[s1] - offsets[s0])
                     a0 = learning_rate(config, words_done, words_total)
                     a1 = learning_rate(config, words_done + chunk, words_total)
                     loss = np.zeros((n_spans, 2))
                     stream = np.uint64((epoch << 32) | k)
-                    kernel(U, V, ids, offsets, spans, keep, prob, alias, config.window,
+                    kernel(U, V, ids, chunk_offsets, spans, keep, prob, alias, config.window,
                            config.negative, a0, a1, seed, stream, loss)  # fmt: skip
                     words_done += chunk
                     nll += loss[:, 0].sum()
@@ -217,6 +256,7 @@ def train_encoded(
                 loss_history.append(float(nll / max(terms, 1.0)))
     finally:
         numba.set_num_threads(threads_before)
+        reader.close()
     seconds = time.perf_counter() - start
     meta = {
         "trainer": config.arch,

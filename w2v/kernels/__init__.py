@@ -2,6 +2,7 @@
 
     sampling   random streams, the noise alias table, subsampling, σ and the loss helpers
     wordtable  counting and encoding tokens with an open-addressing hash table
+    prefetch   a software prefetch of matrix rows (an LLVM intrinsic)
     sgns       skip-gram with negative sampling: sgns_chunk (parallel) / sgns_span (one span)
     cbow       CBOW with negative sampling: cbow_chunk / cbow_span, the same signature
     cooccur    window pairs: emitted as sorted keys, radix-sorted, run-length reduced

@@ -13,6 +13,7 @@ V[o] −= α(s − label)·h, and every context word takes the whole of
 import numpy as np
 from numba import njit, prange
 
+from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
     clamp,
     draw_outputs,
@@ -84,6 +85,7 @@ def cbow_span(
         longest = max(longest, offsets[s + 1] - offsets[s])
     kept = np.empty(longest, np.int64)
     outs = np.empty(negative + 1, np.int64)
+    outs_next = np.empty_like(outs)
     ctx = np.empty(2 * window, np.int64)
     S = np.empty(negative + 1, np.float32)
     G = np.empty_like(S)
@@ -97,12 +99,25 @@ def cbow_span(
         a = offsets[s]
         alpha = np.float32(alpha0 + slope * (a - w_base))
         state, n = subsample(ids, a, offsets[s + 1], keep, state, kept)
+        if n == 0:
+            continue
+        state, n_out = draw_outputs(state, kept[0], negative, noise_prob, noise_alias, outs)
         for i in range(n):
+            n_next = 0
+            if i + 1 < n:  # the next centre's outputs, drawn and prefetched one word ahead
+                state, n_next = draw_outputs(
+                    state, kept[i + 1], negative, noise_prob, noise_alias, outs_next
+                )
+                for k in range(n_next):
+                    prefetch_row(V, outs_next[k])
+                if i + 1 + window < n:
+                    prefetch_row(U, kept[i + 1 + window])
             state, m = gather_window(kept, n, i, state, window, ctx)
-            state, n_out = draw_outputs(state, kept[i], negative, noise_prob, noise_alias, outs)
             if m > 0:
                 nll += cbow_centre(U, V, ctx, m, outs, n_out, alpha, h, e_h, S, G, F)
                 terms += n_out
+            outs, outs_next = outs_next, outs
+            n_out = n_next
     return nll, terms
 
 

@@ -25,6 +25,7 @@ Two departures from word2vec.c, both for speed and both measured to keep its acc
 import numpy as np
 from numba import njit, prange
 
+from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
     clamp,
     draw_outputs,
@@ -37,25 +38,37 @@ from w2v.kernels.sampling import (
 
 
 @njit(inline="always", cache=True)
-def sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, e_x):
-    """One minibatch: inputs U[ctx[:m]] against outputs V[outs[:n_out]], outs[0] the true
-    centre (label 1), the rest negatives (label 0). Returns Σ −log σ(±score) of its terms.
-
-    Writes U[ctx], V[outs] and the scratch S, G, F (float32 [≥ n_out·m]) and e_x (float32
-    [dim]). All scores come first, from the rows as they are on entry; then each context in
-    turn takes its step, its U gradient read from the outputs as earlier contexts left them
-    (word2vec.c's order, with the σ of the batch evaluated together, in one vector loop).
-    """
+def sgns_scores(U, V, ctx, m, outs, n_out, S):
+    """S[k·m + j] = U[ctx[j]]·V[outs[k]], clamped; two contexts per pass over a V row."""
     dim = U.shape[1]
-    one = np.float32(1.0)
-    for j in range(m):  # S[k·m + j] = U[x_j]·V[o_k]
+    for j in range(0, m - 1, 2):
         x = ctx[j]
+        y = ctx[j + 1]
+        for k in range(n_out):
+            o = outs[k]
+            fx = np.float32(0.0)
+            fy = np.float32(0.0)
+            for d in range(dim):
+                v = V[o, d]
+                fx += U[x, d] * v
+                fy += U[y, d] * v
+            S[k * m + j] = clamp(fx)
+            S[k * m + j + 1] = clamp(fy)
+    if m % 2 == 1:
+        x = ctx[m - 1]
         for k in range(n_out):
             o = outs[k]
             f = np.float32(0.0)
             for d in range(dim):
                 f += U[x, d] * V[o, d]
-            S[k * m + j] = clamp(f)
+            S[k * m + m - 1] = clamp(f)
+
+
+@njit(inline="always", cache=True)
+def sgns_gradients(S, m, n_out, alpha, G, F):
+    """From the scores: G = α·(label − σ(S)), the step's scale, and F = 1 / σ(±S), whose
+    logs are the loss terms (one vector loop, no libm calls)."""
+    one = np.float32(1.0)
     for t in range(m):  # positives: g = (1 − σ(f))·α, −log σ(f) = log(1 + e^−f)
         e = exp(-S[t])
         G[t] = alpha * e / (one + e)
@@ -64,19 +77,58 @@ def sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, e_x):
         e = exp(-S[t])
         G[t] = -alpha / (one + e)
         F[t] = one + one / e
-    for j in range(m):
+
+
+@njit(inline="always", cache=True)
+def sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey):
+    """The step: V[o] += g·U[x] and U[x] += Σ_o g·V[o], two contexts per pass; each pair's
+    U gradients read V as earlier pairs left it. Ex, Ey: float32 [dim] scratch."""
+    dim = U.shape[1]
+    for j in range(0, m - 1, 2):
         x = ctx[j]
+        y = ctx[j + 1]
         for d in range(dim):
-            e_x[d] = 0.0
+            Ex[d] = 0.0
+            Ey[d] = 0.0
         for k in range(n_out):
-            g = G[k * m + j]
+            gx = G[k * m + j]
+            gy = G[k * m + j + 1]
             o = outs[k]
             for d in range(dim):
                 v = V[o, d]
-                e_x[d] += g * v
+                Ex[d] += gx * v
+                Ey[d] += gy * v
+                V[o, d] = v + gx * U[x, d] + gy * U[y, d]
+        for d in range(dim):
+            U[x, d] += Ex[d]
+        for d in range(dim):
+            U[y, d] += Ey[d]
+    if m % 2 == 1:
+        x = ctx[m - 1]
+        for d in range(dim):
+            Ex[d] = 0.0
+        for k in range(n_out):
+            g = G[k * m + m - 1]
+            o = outs[k]
+            for d in range(dim):
+                v = V[o, d]
+                Ex[d] += g * v
                 V[o, d] = v + g * U[x, d]
         for d in range(dim):
-            U[x, d] += e_x[d]
+            U[x, d] += Ex[d]
+
+
+@njit(inline="always", cache=True)
+def sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, Ex, Ey):
+    """One minibatch: inputs U[ctx[:m]] against outputs V[outs[:n_out]], outs[0] the true
+    centre (label 1), the rest negatives (label 0). Returns Σ −log σ(±score) of its terms.
+
+    Writes U[ctx], V[outs] and the scratch S, G, F (float32 [≥ n_out·m]) and Ex, Ey
+    (float32 [dim]). All scores come first, from the rows as they are on entry; then the steps.
+    """
+    sgns_scores(U, V, ctx, m, outs, n_out, S)
+    sgns_gradients(S, m, n_out, alpha, G, F)
+    sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey)
     return log_sum(F, n_out * m)
 
 
@@ -96,11 +148,13 @@ def sgns_span(
         longest = max(longest, offsets[s + 1] - offsets[s])
     kept = np.empty(longest, np.int64)
     outs = np.empty(negative + 1, np.int64)
+    outs_next = np.empty_like(outs)
     ctx = np.empty(2 * window, np.int64)
     S = np.empty(2 * window * (negative + 1), np.float32)
     G = np.empty_like(S)
     F = np.empty_like(S)
-    e_x = np.empty(dim, np.float32)
+    Ex = np.empty(dim, np.float32)
+    Ey = np.empty(dim, np.float32)
     nll = 0.0
     terms = 0
     slope = (alpha1 - alpha0) / max(w_total, 1)
@@ -108,12 +162,27 @@ def sgns_span(
         a = offsets[s]
         alpha = np.float32(alpha0 + slope * (a - w_base))
         state, n = subsample(ids, a, offsets[s + 1], keep, state, kept)
+        if n == 0:
+            continue
+        state, n_out = draw_outputs(state, kept[0], negative, noise_prob, noise_alias, outs)
         for i in range(n):
+            # draw the next centre's outputs now and prefetch their rows, and the row of
+            # the word entering the window, while this centre computes
+            n_next = 0
+            if i + 1 < n:
+                state, n_next = draw_outputs(
+                    state, kept[i + 1], negative, noise_prob, noise_alias, outs_next
+                )
+                for k in range(n_next):
+                    prefetch_row(V, outs_next[k])
+                if i + 1 + window < n:
+                    prefetch_row(U, kept[i + 1 + window])
             state, m = gather_window(kept, n, i, state, window, ctx)
-            state, n_out = draw_outputs(state, kept[i], negative, noise_prob, noise_alias, outs)
             if m > 0:
-                nll += sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, e_x)
+                nll += sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, Ex, Ey)
                 terms += m * n_out
+            outs, outs_next = outs_next, outs
+            n_out = n_next
     return nll, terms
 
 
