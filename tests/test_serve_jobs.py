@@ -88,6 +88,19 @@ def test_job_life_cycle(client, site):
     assert r.status_code == 409
 
 
+def test_svd_job(client, site):
+    config = {"dim": 8, "window": 2, "min_count": 3, "cds": 0.75, "eig": 0.5, "seed": 3}
+    r = client.post("/v1/jobs", json={"corpus": "small.txt", "trainer": "svd", "config": config})
+    job = wait_for(client, r.json()["id"], {"done", "failed"})
+    assert job["state"] == "done", job["error"]
+    assert job["name"].startswith("svd-") and job["progress"] == 1
+    vec = w2v.load(site / "models" / job["name"])
+    assert vec.dim == 8 and vec.meta["trainer"] == "svd" and vec.meta["config"]["seed"] == 3
+    r = client.get(f"/v1/models/{job['name']}/analogy?a=water&b=liquid&c=gas&n=3")
+    got = [(x["word"], x["score"]) for x in r.json()["results"]]
+    assert got == vec.analogy("water", "liquid", "gas", topn=3)
+
+
 def test_cancel_running_and_queued_jobs(client, site):
     a = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "long", "config": LONG})
     b = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "next", "config": TINY})

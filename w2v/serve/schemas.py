@@ -68,8 +68,8 @@ class SimilarQuery(BaseModel):
         return self
 
 
-SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "workers", "seed")
-SVD_ONLY = ("cds", "eig")
+SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "workers")
+SVD_ONLY = ("cds", "eig", "neg", "weighting", "dynamic", "add_contexts", "solver")
 
 
 class TrainOptions(BaseModel):
@@ -85,9 +85,14 @@ class TrainOptions(BaseModel):
     epochs: int | None = Field(default=None, ge=1, le=100, description="sgns, cbow")
     alpha: float | None = Field(default=None, gt=0, le=1, description="sgns, cbow")
     workers: int | None = Field(default=None, ge=1, le=64, description="sgns, cbow")
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1, description="sgns, cbow")
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     cds: float | None = Field(default=None, gt=0, le=1, description="svd")
     eig: float | None = Field(default=None, ge=0, le=1, description="svd")
+    neg: float | None = Field(default=None, ge=1, le=100, description="svd: shift log neg")
+    weighting: Literal["uniform", "harmonic"] | None = Field(default=None, description="svd")
+    dynamic: bool | None = Field(default=None, description="svd: sampled window radius")
+    add_contexts: bool | None = Field(default=None, description="svd: vectors are W + C")
+    solver: Literal["randomized", "arpack"] | None = Field(default=None, description="svd")
 
 
 class JobRequest(BaseModel):
