@@ -2,19 +2,32 @@
 
     vec = Vectors(words, vectors)      # vectors: float32 [V, dim], row i is words[i]
     vec["frog"]; "frog" in vec; len(vec)
+    vec.most_similar("frog")           # [(word, cosine), ...], the query excluded
+    vec.analogy("king", "man", "woman")  # nearest to king - man + woman
 
-(Queries — most_similar, analogy, … — are added by the vectors issue.)
+Rankings follow gensim's `KeyedVectors.most_similar` to the last bit: the query is the
+unit-normalised mean of the unit rows u_i / ||u_i|| of the positive words and of minus the
+negative ones, q = unit(sum_i w_i u_i / ||u_i|| / sum_i |w_i|), and each word j scores
+cos(u_j, q) = (U q)_j / ||u_j||, computed in the same order as gensim so that equal scores
+break the same way. `U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
+
+The matrix is treated as read-only: norms and the normalised matrix are computed once, on
+first use, and cached.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cached_property
 
 import numpy as np
 
 from w2v.errors import UnknownWordError
 from w2v.io import ModelFiles, load_model, save_model
 from w2v.vocab import suggest
+
+# Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
+BATCH_BYTES = 32 << 20
 
 
 class Vectors:
@@ -76,7 +89,215 @@ class Vectors:
             force=force,
         )
 
+    # ---- norms -------------------------------------------------------------------------
+
+    @cached_property
+    def _U(self) -> np.ndarray:
+        """U as a plain float32 ndarray (a view of a memory map, not a copy)."""
+        return np.asarray(self.vectors, dtype=np.float32)
+
+    @cached_property
+    def norms(self) -> np.ndarray:
+        """float32 [V]: ||u_i||, as gensim's `fill_norms`."""
+        return np.linalg.norm(self._U, axis=1)
+
+    @cached_property
+    def _denom(self) -> np.ndarray:
+        """The norms with zeros replaced by 1, so a zero vector scores 0 instead of NaN."""
+        n = self.norms
+        return np.where(n > 0, n, np.float32(1)) if not n.all() else n
+
+    @cached_property
+    def normed(self) -> np.ndarray:
+        """float32 [V, dim]: N = U / ||U|| row-wise (zero rows stay zero); computed once."""
+        return self._U / self._denom[:, None]
+
+    def _unit_row(self, i: int) -> np.ndarray:
+        return self._U[i] / self._denom[i]
+
+    # ---- queries -----------------------------------------------------------------------
+
+    def _query(self, positive, negative) -> tuple[np.ndarray, list[int]]:
+        """q (float32 [dim]) and the input rows, by gensim's get_mean_vector(pre_normalize,
+        post_normalize): a float32 running sum of +-u_i/||u_i||, divided by the count."""
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive and not negative:
+            raise ValueError("cannot compute similarity with no input words")
+        ids = [self.index(w) for w in positive + negative]
+        mean = np.zeros(self.dim, np.float32)
+        for k, i in enumerate(ids):
+            mean += np.float64(1.0 if k < len(positive) else -1.0) * self._unit_row(i)
+        return _unit(mean / np.float64(len(ids))), ids
+
+    def _cosines(self, q: np.ndarray, restrict: int | None) -> np.ndarray:
+        """float32 [V'] cos(u_j, q) over the first `restrict` rows: (U q) / ||u||, as gensim."""
+        end = restrict or len(self)
+        return np.dot(self._U[:end], q) / self._denom[:end]
+
+    def most_similar(self, positive=None, negative=None, topn: int = 10, restrict=None):
+        """The `topn` words nearest (by cosine) to the mean of the unit vectors of the
+        `positive` words minus those of the `negative` ones; the inputs are excluded.
+
+        `positive` and `negative` are a word or a list of words; `restrict` searches only
+        the first `restrict` (most frequent) words. Returns [(word, cosine), ...].
+        """
+        if topn < 1:
+            return []
+        q, ids = self._query(positive, negative)
+        scores = self._cosines(q, restrict)
+        return self._ranked(scores, topn, ids)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn: int = 10, restrict=None):
+        """3CosMul (Levy & Goldberg 2014, eq. 4, as gensim's `most_similar_cosmul`):
+        score_j = prod_p (1 + cos(j, p)) / 2  /  (prod_n (1 + cos(j, n)) / 2 + 1e-6).
+
+        Unlike gensim's, which accepts `restrict_vocab` and ignores it, `restrict` applies."""
+        if topn < 1:
+            return []
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive:
+            raise ValueError("3CosMul needs at least one positive word")
+        pos = [self.index(w) for w in positive]
+        neg = [self.index(w) for w in negative]
+        end = restrict or len(self)
+        U, denom = self._U[:end], self._denom[:end]
+        pos_dists = [(1 + np.dot(U, self._unit_row(i)) / denom) / 2 for i in pos]
+        neg_dists = [(1 + np.dot(U, self._unit_row(i)) / denom) / 2 for i in neg]
+        scores = np.prod(pos_dists, axis=0) / (np.prod(neg_dists, axis=0) + 0.000001)
+        return self._ranked(scores, topn, sorted(set(pos + neg)))
+
+    def _ranked(self, scores: np.ndarray, topn: int, exclude: list[int]):
+        """The best `topn` of `scores` not in `exclude`, as gensim's matutils.argsort."""
+        best = _argsort_desc(scores, topn + len(exclude))
+        skip = set(exclude)
+        return [(self.words[i], float(scores[i])) for i in best if i not in skip][:topn]
+
+    def analogy(self, a: str, b: str, c: str, topn: int = 10, method: str = "add", restrict=None):
+        """Words d with a - b + c ~ d (`analogy("king", "man", "woman")` -> queen).
+
+        "add" (3CosAdd) is most_similar(positive=[a, c], negative=[b]); "mul" is 3CosMul.
+        """
+        if method == "add":
+            return self.most_similar([a, c], [b], topn=topn, restrict=restrict)
+        if method == "mul":
+            return self.most_similar_cosmul([a, c], [b], topn=topn, restrict=restrict)
+        raise ValueError(f"method must be 'add' or 'mul', not {method!r}")
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """cos(u_1, u_2)."""
+        return float(self._similarity(self.index(w1), self.index(w2)))
+
+    def _similarity(self, i: int, j: int) -> np.float32:
+        """cos(u_i, u_j) as gensim computes it: the float32 dot of two unit vectors."""
+        return np.dot(_unit(self._U[i]), _unit(self._U[j]))
+
+    def doesnt_match(self, words: list[str]) -> str:
+        """The word farthest (by cosine) from the normalised mean of the words' unit vectors
+        (gensim's `doesnt_match`, which ranks ties by the word itself)."""
+        words = _as_list(words)
+        if not words:
+            raise ValueError("cannot select a word from an empty list")
+        X = np.vstack([self._unit_row(self.index(w)) for w in words])  # [n, dim]
+        mean = np.zeros(self.dim, np.float32)
+        for x in X:
+            mean += x
+        mean = _unit(mean / np.float32(len(words)))
+        return sorted(zip(X @ mean, words, strict=True), reverse=True)[-1][1]
+
+    def most_similar_batch(self, words: list[str], topn: int = 10, restrict=None):
+        """most_similar(word, topn) for every word at once: one matrix product per chunk of
+        queries, S = N_q N^T (float32 [B, V]), chunked so S stays under BATCH_BYTES.
+
+        Scores agree with most_similar to float32 rounding; words whose scores tie to
+        within that rounding may come out in the other order.
+        """
+        words = _as_list(words)
+        ids = np.array([self.index(w) for w in words], dtype=np.int64)
+        if topn < 1:
+            return [[] for _ in words]
+        end = min(restrict or len(self), len(self))
+        N = self.normed
+        Nr = N[:end]
+        k = min(topn + 1, end)
+        step = max(1, BATCH_BYTES // (4 * end))
+        out = []
+        for start in range(0, len(ids), step):
+            q = ids[start : start + step]
+            S = N[q] @ Nr.T  # [B, V']
+            top = _topk_rows(S, k)
+            for r, i in enumerate(q):
+                row = [j for j in top[r] if j != i][:topn]
+                out.append([(self.words[j], float(S[r, j])) for j in row])
+        return out
+
+    def to_gensim(self):
+        """A gensim KeyedVectors with the same words, vectors and counts (needs gensim)."""
+        try:
+            from gensim.models import KeyedVectors
+        except ImportError as e:
+            raise ImportError("to_gensim needs gensim: pip install gensim") from e
+        kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
+        kv.add_vectors(self.words, np.array(self._U, dtype=np.float32))
+        kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+        kv.expandos["count"][:] = self.counts
+        return kv
+
 
 def load(directory: str | os.PathLike = "w2v-model", mmap: bool = True) -> Vectors:
     """Open a model directory (memory-mapped, validated, never unpickled)."""
     return Vectors.load(directory, mmap=mmap)
+
+
+def _as_list(words) -> list[str]:
+    if words is None:
+        return []
+    if isinstance(words, str):
+        return [words]
+    return list(words)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """x / ||x|| in float64, returned as float32 (gensim's unitvec(...).astype(REAL))."""
+    x = np.asarray(x, dtype=np.float64)
+    norm = np.sqrt(np.dot(x, x))
+    return (x * (1.0 / norm) if norm > 0 else x).astype(np.float32)
+
+
+def _argsort_desc(x: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest entries of x, largest first (gensim matutils.argsort)."""
+    x = -x
+    if k >= x.size:
+        return np.argsort(x)[:k]
+    part = np.argpartition(x, k)[:k]
+    return part.take(np.argsort(x.take(part)))
+
+
+def _topk_rows(S: np.ndarray, k: int) -> np.ndarray:
+    """int64 [B, k]: per row of S (float32 [B, V]) the columns of its k largest entries,
+    largest first, equal entries by column.
+
+    The columns are split into 64 interleaved groups' worth of G = V // 64 strided sets;
+    the k-th largest set maximum is a lower bound on the row's k-th largest entry, so only
+    the sets whose maximum reaches it (about k of them) are searched.
+    """
+    B, V = S.shape
+    G = V // 64
+    M = S[:, : 64 * G].reshape(B, 64, G).max(axis=1) if G >= 2 * k else None  # [B, G]
+    if M is None or not np.isfinite(M).all():
+        columns = np.broadcast_to(np.arange(V), S.shape)
+        return np.lexsort((columns, -S), axis=1)[:, :k]  # small V, or NaN: sort it all
+    bound = -np.partition(-M, k - 1, axis=1)[:, k - 1]  # [B] <= each row's k-th largest
+    r, j = np.nonzero(M >= bound[:, None])
+    cols = (j[:, None] + G * np.arange(64)).ravel()
+    rows = np.repeat(r, 64)
+    if V > 64 * G:  # the last V - 64 G columns belong to no set: always candidates
+        tail = np.arange(64 * G, V)
+        rows = np.concatenate([rows, np.repeat(np.arange(B), len(tail))])
+        cols = np.concatenate([cols, np.tile(tail, B)])
+    vals = S[rows, cols]
+    keep = vals >= bound[rows]
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    order = np.lexsort((cols, -vals, rows))
+    rows, cols = rows[order], cols[order]
+    starts = np.searchsorted(rows, np.arange(B))
+    return cols[starts[:, None] + np.arange(k)]  # each row has at least k candidates

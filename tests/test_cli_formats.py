@@ -1,0 +1,82 @@
+"""`w2v export` and `w2v import`: every format out and back into a model directory."""
+
+import json
+
+import numpy as np
+import pytest
+
+from w2v.cli import main
+from w2v.vectors import Vectors, load
+
+KeyedVectors = pytest.importorskip("gensim.models").KeyedVectors
+
+
+@pytest.fixture
+def model(tmp_path):
+    rng = np.random.default_rng(0)
+    words = ["the", "frog", "toad", "café", "newt", "日本"]
+    vec = Vectors(
+        words,
+        rng.standard_normal((6, 5)).astype(np.float32),
+        counts=np.array([60, 50, 40, 30, 20, 10]),
+        meta={"trainer": "sgns", "config": {"dim": 5}},
+    )
+    vec.save(tmp_path / "model")
+    return vec, tmp_path / "model"
+
+
+@pytest.mark.parametrize("fmt", ["word2vec", "word2vec-binary", "parquet"])
+def test_export_then_import_gives_the_same_vectors(model, tmp_path, fmt):
+    vec, path = model
+    out = tmp_path / f"out.{fmt}"
+    assert main(["export", fmt, str(out), "-m", str(path)]) == 0
+    assert main(["import", str(out), "-o", str(tmp_path / "back")]) == 0
+    back = load(tmp_path / "back")
+    assert back.words == vec.words
+    np.testing.assert_array_equal(back.vectors, vec.vectors)
+    assert back.meta["trainer"] == "import"
+    assert back.meta["source_format"] == fmt
+    if fmt == "parquet":  # Parquet keeps counts and the original meta
+        np.testing.assert_array_equal(back.counts, vec.counts)
+        assert back.meta["source_meta"]["trainer"] == "sgns"
+    else:
+        assert not back.counts.any()
+        kv = KeyedVectors.load_word2vec_format(str(out), binary=fmt == "word2vec-binary")
+        assert kv.index_to_key == vec.words
+
+
+def test_export_projector_and_limit(model, tmp_path, capsys):
+    vec, path = model
+    out = tmp_path / "projector"
+    assert main(["export", "projector", str(out), "--limit", "3", "-m", str(path)]) == 0
+    assert (out / "metadata.tsv").read_text().splitlines() == [
+        "word\tcount",
+        "the\t60",
+        "frog\t50",
+        "toad\t40",
+    ]
+    assert json.loads((out / "projector_config.json").read_text())["embeddings"][0][
+        "tensorShape"
+    ] == [3, 5]
+    capsys.readouterr()
+    assert main(["export", "projector", str(out), "-m", str(path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["export", "projector", str(out), "--force", "-m", str(path)]) == 0
+
+
+def test_import_refuses_to_overwrite_and_reports_bad_files(model, tmp_path, capsys):
+    vec, path = model
+    good = tmp_path / "v.txt"
+    good.write_text("2 2\na 1 2\nb 3 4\n")
+    assert main(["import", str(good), "-o", str(path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert load(path).words == vec.words  # untouched
+    assert main(["import", str(good), "-o", str(path), "--force"]) == 0
+    assert load(path).words == ["a", "b"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 2\nalpha 1.5 2.5\n")
+    capsys.readouterr()
+    assert main(["import", str(bad), "-o", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "truncated" in err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,114 @@
+"""`w2v similar`, `w2v analogy`, `w2v eval` on a model directory."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gensim_vectors import analogy_shaped
+
+from w2v.cli import main
+from w2v.evaluate import data_path, evaluate_analogies, evaluate_pairs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    vec, _ = analogy_shaped()
+    path = tmp_path_factory.mktemp("cli") / "model"
+    vec.save(path)
+    return vec, path
+
+
+def _run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_similar_prints_word_tab_cosine(model, capsys):
+    vec, path = model
+    code, out, _ = _run(capsys, "similar", "france", "-n", "4", "-m", str(path))
+    assert code == 0
+    expected = [f"{w}\t{s:.6f}" for w, s in vec.most_similar("france", topn=4)]
+    assert out.splitlines() == expected
+
+
+def test_similar_several_words_is_one_query_and_json(model, capsys):
+    vec, path = model
+    code, out, _ = _run(capsys, "similar", "france", "paris", "--json", "-m", str(path))
+    assert code == 0
+    got = json.loads(out)
+    assert got["positive"] == ["france", "paris"]
+    ours = vec.most_similar(["france", "paris"])
+    assert [(r["word"], r["cosine"]) for r in got["results"]] == ours
+
+
+def test_analogy_add_and_mul(model, capsys):
+    vec, path = model
+    for method in ("add", "mul"):
+        code, out, _ = _run(
+            capsys, "analogy", "athens", "greece", "iraq", "--method", method, "-m", str(path)
+        )
+        assert code == 0
+        ours = vec.analogy("athens", "greece", "iraq", method=method)
+        assert out.splitlines() == [f"{w}\t{s:.6f}" for w, s in ours]
+
+
+def test_unknown_word_one_line_with_suggestions_exit_2(model, capsys):
+    _, path = model
+    code, out, err = _run(capsys, "similar", "frnace", "-m", str(path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert "'frnace'" in err and "france" in err
+
+
+def test_unknown_word_from_a_fresh_process(model):
+    _, path = model
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    r = subprocess.run(
+        [sys.executable, "-m", "w2v", "analogy", "athens", "greece", "zzqx", "-m", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 2
+    assert r.stderr.startswith("w2v: error:") and "Traceback" not in r.stderr
+    assert "'zzqx'" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_missing_model_is_a_one_line_error(tmp_path, capsys):
+    code, _, err = _run(capsys, "similar", "frog", "-m", str(tmp_path / "nope"))
+    assert code == 2 and "does not exist" in err
+
+
+def test_eval_defaults_to_the_shipped_sets(model, capsys):
+    vec, path = model
+    code, out, _ = _run(capsys, "eval", "--json", "--restrict", "1000", "-m", str(path))
+    assert code == 0
+    got = json.loads(out)
+    assert got["analogies"] == json.loads(json.dumps(evaluate_analogies(vec, restrict=1000)))
+    assert set(got["pairs"]) == {str(data_path("wordsim353.tsv")), str(data_path("simlex999.txt"))}
+    code, out, _ = _run(capsys, "eval", "-m", str(path))
+    assert code == 0 and "total" in out and "spearman" in out
+
+
+def test_eval_with_given_files(model, capsys, tmp_path):
+    vec, path = model
+    questions = tmp_path / "q.txt"
+    questions.write_text(": capitals\nathens greece baghdad iraq\nathens greece paris france\n")
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("tiger\tcat\t7.35\nking\tqueen\t8.58\nfrance\tparis\t5\n")
+    args = ["eval", "--analogies", str(questions), "--pairs", str(pairs), "--json"]
+    code, out, _ = _run(capsys, *args, "-m", str(path))
+    assert code == 0
+    got = json.loads(out)
+    assert got["analogies"]["total"] == 2
+    assert got["pairs"][str(pairs)]["spearman"] == pytest.approx(
+        evaluate_pairs(vec, pairs)["spearman"]
+    )
+    code, _, err = _run(capsys, "eval", "--analogies", str(tmp_path / "none.txt"), "-m", str(path))
+    assert code == 2 and "does not exist" in err

@@ -1,0 +1,109 @@
+"""Evaluation: the same numbers as gensim's evaluate_word_analogies / evaluate_word_pairs."""
+
+import hashlib
+
+import numpy as np
+import pytest
+from gensim_vectors import analogy_shaped, trained
+
+import w2v.evaluate
+from w2v.errors import UserError
+from w2v.evaluate import ANALOGIES, PAIRS, data_path, evaluate_analogies, evaluate_pairs
+from w2v.vectors import Vectors
+
+gensim_datapath = pytest.importorskip("gensim.test.utils").datapath
+
+
+def _gensim_analogies(kv, restrict, case_insensitive=True, path=None):
+    path = str(path or gensim_datapath(ANALOGIES))
+    score, sections = kv.evaluate_word_analogies(
+        path, restrict_vocab=restrict, case_insensitive=case_insensitive
+    )
+    return score, [(s["section"], len(s["correct"]), len(s["incorrect"])) for s in sections]
+
+
+def _check_analogies(vec, kv, restrict, case_insensitive=True):
+    ours = evaluate_analogies(vec, restrict=restrict, case_insensitive=case_insensitive)
+    score, sections = _gensim_analogies(kv, restrict, case_insensitive)
+    assert ours["accuracy"] == pytest.approx(score, abs=1e-12)
+    got = [(s["section"], s["correct"], s["total"] - s["correct"]) for s in ours["sections"]]
+    assert got == sections[:-1]
+    assert (ours["correct"], ours["total"] - ours["correct"]) == sections[-1][1:]
+    return ours
+
+
+@pytest.mark.parametrize("restrict", [30000, 800])
+def test_analogies_match_gensim_on_analogy_shaped_vectors(restrict):
+    vec, kv = analogy_shaped()
+    ours = _check_analogies(vec, kv, restrict)
+    assert 0.2 < ours["accuracy"] < 0.8  # a test with room to be wrong either way
+    assert ours["questions"] == 19544
+    assert ours["oov"] == 19544 - ours["total"]
+
+
+def test_analogies_match_gensim_case_sensitive():
+    vec, kv = analogy_shaped()
+    ours = _check_analogies(vec, kv, 30000, case_insensitive=False)
+    assert ours["total"] < 19544  # the set's "Athens" is not the vocabulary's "athens"
+
+
+def test_analogies_match_gensim_on_trained_vectors():
+    vec, kv = trained()
+    ours = _check_analogies(vec, kv, 30000)
+    assert ours["total"] > 1000
+
+
+def test_close_calls_are_recomputed_as_gensim_does(monkeypatch):
+    """With every call counted as close, each question takes gensim's exact path."""
+    vec, kv = analogy_shaped()
+    monkeypatch.setattr(w2v.evaluate, "_TIE", 10.0)
+    _check_analogies(vec, kv, 1500)
+
+
+@pytest.mark.parametrize("name", PAIRS)
+@pytest.mark.parametrize("model", [analogy_shaped, trained])
+def test_pairs_match_gensim(name, model):
+    vec, kv = model()
+    pearson, spearman, oov_ratio = kv.evaluate_word_pairs(gensim_datapath(name))
+    ours = evaluate_pairs(vec, data_path(name))
+    assert ours["pearson"] == pytest.approx(pearson[0], abs=1e-6)
+    assert ours["spearman"] == pytest.approx(spearman[0], abs=1e-6)
+    assert ours["pearson_pvalue"] == pytest.approx(pearson[1], rel=1e-4, abs=1e-12)
+    assert ours["oov_ratio"] == pytest.approx(oov_ratio, abs=1e-9)
+
+
+def test_pairs_case_folding_uses_the_most_frequent_variant(tmp_path):
+    rng = np.random.default_rng(0)
+    U = rng.standard_normal((5, 5)).astype(np.float32)
+    vec = Vectors(["Tiger", "tiger", "cat", "CAT", "dog"], U)
+    kv = vec.to_gensim()
+    gold = "# comment\ntiger\tcat\t7\nDOG\tCat\t3\ndog\ttiger\t1\nlion\tcat\t5\nbad line\n"
+    path = tmp_path / "pairs.tsv"
+    path.write_text(gold)
+    ours = evaluate_pairs(vec, path)
+    pearson, spearman, oov_ratio = kv.evaluate_word_pairs(str(path))
+    assert ours["pairs"] == 3 and ours["oov"] == 1
+    assert ours["pearson"] == pytest.approx(pearson[0], abs=1e-6)
+    assert ours["oov_ratio"] == pytest.approx(oov_ratio)
+
+
+def test_shipped_sets_are_gensims_with_licence_notes():
+    for name in (ANALOGIES, *PAIRS):
+        ours = hashlib.sha256(data_path(name).read_bytes()).hexdigest()
+        theirs = hashlib.sha256(open(gensim_datapath(name), "rb").read()).hexdigest()
+        assert ours == theirs, name
+    notes = (data_path(ANALOGIES).parent / "EVALUATION-SETS.md").read_text()
+    for name in (ANALOGIES, *PAIRS):
+        assert name in notes
+
+
+def test_bad_files_are_user_errors(tmp_path):
+    vec, _ = analogy_shaped()
+    with pytest.raises(UserError, match="does not exist"):
+        evaluate_analogies(vec, tmp_path / "missing.txt")
+    (tmp_path / "q.txt").write_text("athens greece baghdad iraq\n")
+    with pytest.raises(UserError, match="section"):
+        evaluate_analogies(vec, tmp_path / "q.txt")
+    (tmp_path / "p.tsv").write_text("zzzz\tyyyy\t1.0\nnot a pair\n")
+    with pytest.raises(UserError, match="no valid"):
+        evaluate_pairs(vec, tmp_path / "p.tsv")

@@ -1,0 +1,70 @@
+"""`w2v export` and `w2v import`: move vectors between a model directory and other tools."""
+
+from pathlib import Path
+
+import click
+
+from w2v.cli import cli
+from w2v.cli.options import model_option
+
+FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
+
+
+@cli.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--limit", type=click.IntRange(min=1), help="Only the N most frequent words.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@model_option
+def export(fmt, out, limit, force, model_dir):
+    """Write the model's vectors to OUT as FORMAT: word2vec (text), word2vec-binary,
+    parquet, or projector (a directory for projector.tensorflow.org: Load vectors.tsv,
+    then metadata.tsv)."""
+    from w2v import formats
+    from w2v.errors import UserError
+    from w2v.vectors import load
+
+    if out.exists() and not force:
+        raise UserError(f"{str(out)!r} already exists; use --force to replace it")
+    vec = load(model_dir)
+    if fmt == "parquet":
+        formats.write_parquet(vec, out, limit=limit)
+    elif fmt == "projector":
+        formats.write_projector(vec, out, limit=limit, force=force)
+    else:
+        formats.write_word2vec(vec, out, binary=fmt == "word2vec-binary", limit=limit)
+    n = len(vec) if limit is None else min(limit, len(vec))
+    click.echo(f"wrote {n} vectors of dimension {vec.dim} to {out} ({fmt})", err=True)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default="w2v-model",
+    envvar="W2V_MODEL",
+    show_default=True,
+    help="Model directory to create (or $W2V_MODEL).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Read only the first N vectors.")
+@click.option("--force", is_flag=True, help="Replace the model directory if it exists.")
+def import_(file, output, limit, force):
+    """Make a model directory from FILE: word2vec text or binary (sniffed; also .gz, .bz2,
+    .xz) or Parquet (word, vector[, count]). Counts a file lacks are stored as zeros."""
+    from w2v.errors import UserError
+    from w2v.formats import read_vectors
+
+    if output.exists() and not force:
+        raise UserError(f"{str(output)!r} already exists; use --force to replace it")
+    vec = read_vectors(file, limit=limit)
+    source_meta = {k: v for k, v in vec.meta.items() if k not in ("source", "source_format")}
+    vec.meta = {
+        "trainer": "import",
+        "source": str(file.resolve()),
+        "source_format": vec.meta.get("source_format", "parquet"),
+        **({"source_meta": source_meta} if source_meta else {}),
+    }
+    vec.save(output, force=force)
+    click.echo(f"imported {len(vec)} vectors of dimension {vec.dim} into {output}", err=True)

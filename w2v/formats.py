@@ -1,0 +1,397 @@
+"""Vector file formats other tools read: word2vec text and binary, Parquet, Embedding Projector.
+
+    word2vec text     "V dim\\n" then "word v1 ... vdim\\n" per word (word2vec.c -binary 0, gensim)
+    word2vec binary   "V dim\\n" then "word " + dim little-endian float32 [+ "\\n"] per word
+    Parquet           columns word (string), count (int64), vector (fixed_size_list<float32>[dim]);
+                      the model's meta.json as JSON under the schema metadata key "w2v"
+    projector         a directory with vectors.tsv, metadata.tsv and projector_config.json, the
+                      TensorFlow Embedding Projector's input (projector.tensorflow.org: "Load")
+
+Readers validate as they go and raise ModelError naming the file and the record at fault:
+they never trust the header's counts for an allocation, and every loop consumes input, so a
+truncated or garbage file fails fast instead of hanging or exhausting memory.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import itertools
+import json
+import lzma
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from w2v.errors import ModelError, UserError
+from w2v.io import atomic_dir, atomic_file
+from w2v.vectors import Vectors
+
+_CHUNK = 1 << 20  # bytes read at a time from a binary file
+_MAX_WORD = 1 << 16  # a longer "word" means this is not a word2vec file
+_MAX_LINE = 1 << 20  # a header or headerless first line longer than this is not one
+_BLOCK_BYTES = 64 << 20  # rows are collected in blocks of at most this size
+
+
+def _open(path: Path):
+    if not path.is_file():
+        raise UserError(f"{str(path)!r} does not exist or is not a file")
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
+    return opener(path, "rb")
+
+
+class _Rows:
+    """float32 rows gathered in blocks allocated only as data arrives (never from a header)."""
+
+    def __init__(self, dim: int):
+        self.dim, self.blocks, self.fill = dim, [], 0
+        self.block_rows = max(1, _BLOCK_BYTES // (4 * dim))
+
+    def next(self) -> np.ndarray:
+        """The row to fill next."""
+        if not self.blocks or self.fill == len(self.blocks[-1]):
+            self.blocks.append(np.empty((self.block_rows, self.dim), np.float32))
+            self.fill = 0
+        row = self.blocks[-1][self.fill]
+        self.fill += 1
+        return row
+
+    def array(self) -> np.ndarray:
+        if not self.blocks:
+            return np.empty((0, self.dim), np.float32)
+        self.blocks[-1] = self.blocks[-1][: self.fill]
+        return self.blocks[0] if len(self.blocks) == 1 else np.concatenate(self.blocks)
+
+
+def _parse_header(line: bytes, path) -> tuple[int, int] | None:
+    """(V, dim) from a 'V dim' first line, or None when the first line is already a vector
+    (a headerless, GloVe-style text file)."""
+    if not line:
+        raise ModelError(f"{str(path)!r} is empty")
+    parts = line.split()
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        V, dim = int(parts[0]), int(parts[1])
+        if V < 1 or dim < 1:
+            raise ModelError(f"{str(path)!r}: the header announces {V} vectors of dimension {dim}")
+        return V, dim
+    if len(parts) >= 3 and _looks_like_text(line, len(parts) - 1):
+        return None
+    raise ModelError(
+        f"{str(path)!r} is not a word2vec file: the first line should be '<words> <dim>', "
+        f"found {line[:60]!r}"
+    )
+
+
+def read_word2vec(
+    path: str | os.PathLike,
+    binary: bool | None = None,
+    limit: int | None = None,
+    unicode_errors: str = "strict",
+) -> Vectors:
+    """Read a word2vec text or binary file (gensim's and word2vec.c's format; also .gz, .bz2,
+    .xz). `binary=None` sniffs the format; `limit` reads only the first N vectors. A repeated
+    word keeps its first vector, as in gensim. Headerless text (GloVe) is read too."""
+    path = Path(path)
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be positive, not {limit}")
+    with _open(path) as f:
+        try:
+            first = f.readline(_MAX_LINE)
+            head = _parse_header(first, path)
+            if head is None:  # the first line is the first vector
+                binary = False
+                dim = len(first.split()) - 1
+                words, U = _read_text(f, path, first, limit, dim, unicode_errors, line_no=1)
+            else:
+                V, dim = head
+                V = V if limit is None else min(V, limit)
+                first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
+                if binary is None:
+                    binary = not _looks_like_text(first, dim)
+                _check_size(path, V, dim, binary)
+                reader = _read_binary if binary else _read_text
+                words, U = reader(f, path, first, V, dim, unicode_errors)
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+            raise ModelError(f"cannot read {str(path)!r}: {e}") from e
+    words, U, dropped = _dedupe(words, U)
+    meta = {"source": str(path), "source_format": "word2vec-binary" if binary else "word2vec"}
+    if dropped:
+        meta["duplicates_dropped"] = dropped
+    return Vectors(words, U, meta=meta)
+
+
+def _check_size(path: Path, V: int, dim: int, binary: bool) -> None:
+    """Refuse a header whose V vectors cannot fit in the file (uncompressed files only)."""
+    if path.suffix.lower() in (".gz", ".bz2", ".xz"):
+        return
+    least = V * ((4 * dim if binary else 2 * dim) + 2)
+    size = path.stat().st_size
+    if least > size:
+        kind = "binary" if binary else "text"
+        raise ModelError(
+            f"{str(path)!r}: its header announces {V} vectors of dimension {dim}, which take at "
+            f"least {least:,} bytes as word2vec {kind}, but the file has {size:,}"
+        )
+
+
+_NUMBER_BYTES = frozenset(b"0123456789+-.eEinfatyINFATY")
+
+
+def _looks_like_text(line: bytes, dim: int) -> bool:
+    """Whether the first record is a text line: a word, then `dim` (or, in a file whose
+    header is wrong, at least two) space-separated fields made of the characters of
+    numbers. Binary floats practically never are."""
+    parts = line.rstrip().split(b" ")
+    fields = len(parts) - 1
+    return (fields == dim or fields >= 2) and all(
+        p and _NUMBER_BYTES.issuperset(p) for p in parts[1:]
+    )
+
+
+def _decode(raw: bytes, n: int, path, unicode_errors: str) -> str:
+    try:
+        word = raw.decode("utf-8", errors=unicode_errors)
+    except UnicodeDecodeError:
+        raise ModelError(
+            f"{str(path)!r}: word {n + 1} ({raw[:40]!r}) is not valid UTF-8; read it with "
+            f"unicode_errors='replace'"
+        ) from None
+    if not word:
+        raise ModelError(f"{str(path)!r}: word {n + 1} is empty")
+    return word
+
+
+def _truncated(path, n: int, V: int, binary: bool = False) -> str:
+    how = " (read as word2vec binary: its first record is not a line of numbers)" if binary else ""
+    return f"{str(path)!r} is truncated: it ends in vector {n + 1} of the {V} announced{how}"
+
+
+def _read_binary(f, path, first: bytes, V: int, dim: int, unicode_errors: str):
+    """Records "word " + dim float32, each optionally followed by newlines; `first` holds
+    bytes already read."""
+    rows, words = _Rows(dim), []
+    width = 4 * dim
+    buf, pos = first, 0
+
+    def fill(need: int) -> bool:
+        """Make buf[pos : pos + need] available; False at the end of the file."""
+        nonlocal buf, pos
+        while len(buf) - pos < need:
+            more = f.read(_CHUNK)
+            if not more:
+                return False
+            buf, pos = buf[pos:] + more, 0
+        return True
+
+    for n in range(V):
+        while (space := buf.find(b" ", pos)) < 0:
+            if len(buf) - pos > _MAX_WORD:
+                raise ModelError(f"{str(path)!r}: record {n + 1} has no word (no space found)")
+            if not fill(len(buf) - pos + 1):
+                raise ModelError(_truncated(path, n, V, binary=True))
+        words.append(_decode(buf[pos:space].lstrip(b"\n"), n, path, unicode_errors))
+        offset = space + 1 - pos
+        if not fill(offset + width):
+            raise ModelError(_truncated(path, n, V, binary=True))
+        start = pos + offset
+        rows.next()[:] = np.frombuffer(buf, dtype="<f4", count=dim, offset=start)
+        pos = start + width
+    return words, rows.array()
+
+
+def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: str, line_no=2):
+    """Lines "word v1 ... vdim" (trailing spaces allowed), `first` already read; V None
+    reads to the end of the file."""
+    rows, words = _Rows(dim), []
+    lines = itertools.chain([first] if first else [], f)
+    for n, line in enumerate(lines):
+        if n == V:
+            break
+        if not line.endswith(b"\n"):
+            raise ModelError(f"{str(path)!r} is truncated: line {n + line_no} has no line end")
+        parts = line.rstrip().split(b" ")
+        if len(parts) != dim + 1:
+            raise ModelError(
+                f"{str(path)!r}: line {n + line_no} has {len(parts) - 1} values, expected {dim}"
+            )
+        words.append(_decode(parts[0], n, path, unicode_errors))
+        try:
+            with np.errstate(over="ignore"):  # 1e39 reads as inf, as in gensim
+                rows.next()[:] = [float(v) for v in parts[1:]]
+        except ValueError:
+            raise ModelError(
+                f"{str(path)!r}: line {n + line_no} holds a value that is not a number"
+            ) from None
+    if V is not None and len(words) < V:
+        raise ModelError(_truncated(path, len(words), V))
+    if not words:
+        raise ModelError(f"{str(path)!r} holds no vectors")
+    return words, rows.array()
+
+
+def _dedupe(words: list[str], U: np.ndarray):
+    if len(set(words)) == len(words):
+        return words, U, 0
+    seen, keep = set(), []
+    for i, w in enumerate(words):
+        if w not in seen:
+            seen.add(w)
+            keep.append(i)
+    return [words[i] for i in keep], U[keep], len(words) - len(keep)
+
+
+def _check_words(words: list[str], forbidden: str, fmt: str) -> None:
+    for w in words:
+        if not w or any(ch in w for ch in forbidden):
+            raise UserError(f"word {w!r} cannot be written in the {fmt} format")
+
+
+def write_word2vec(
+    vec: Vectors, path: str | os.PathLike, binary: bool = False, limit: int | None = None
+) -> Path:
+    """Write the first `limit` (default all) vectors in word2vec text or binary format.
+
+    Text values are printed with 9 significant digits, which read back to the same float32;
+    binary records end with a newline, as word2vec.c writes them (gensim reads both)."""
+    V = len(vec) if limit is None else min(limit, len(vec))
+    words, U = vec.words[:V], np.asarray(vec.vectors[:V], dtype="<f4")
+    _check_words(words, " \t\n\r\v\f", "word2vec")
+    path = Path(path)
+    fmt = " ".join(["%.9g"] * vec.dim)
+    with atomic_file(path) as f:
+        f.write(f"{V} {vec.dim}\n".encode())
+        for start in range(0, V, 4096):
+            chunk = []
+            for w, u in zip(words[start : start + 4096], U[start : start + 4096], strict=True):
+                if binary:
+                    chunk.append(w.encode() + b" " + u.tobytes() + b"\n")
+                else:
+                    chunk.append(f"{w} {fmt % tuple(u.tolist())}\n".encode())
+            f.write(b"".join(chunk))
+    return path
+
+
+def write_parquet(vec: Vectors, path: str | os.PathLike, limit: int | None = None) -> Path:
+    """Columns word, count, vector (fixed_size_list<float32>[dim]); meta under b"w2v"."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    V = len(vec) if limit is None else min(limit, len(vec))
+    U = np.ascontiguousarray(vec.vectors[:V], dtype=np.float32)
+    vectors = pa.FixedSizeListArray.from_arrays(pa.array(U.reshape(-1)), vec.dim)
+    table = pa.table(
+        {
+            "word": pa.array(vec.words[:V], pa.string()),
+            "count": pa.array(vec.counts[:V], pa.int64()),
+            "vector": vectors,
+        }
+    )
+    table = table.replace_schema_metadata({"w2v": json.dumps(vec.meta, default=str)})
+    path = Path(path)
+    with atomic_file(path) as f:
+        pq.write_table(table, f)
+    return path
+
+
+def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
+    """Read a Parquet file with a string column `word` and a list-of-float column `vector`
+    (fixed-size or not, all of one length); `count` and the b"w2v" metadata if present."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{str(path)!r} does not exist or is not a file")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+    if limit is not None:
+        table = table.slice(0, limit)
+    names = table.schema.names
+    if "word" not in names or "vector" not in names:
+        raise ModelError(f"{str(path)!r} lacks the columns word and vector (has {names})")
+    words = table.column("word").to_pylist()
+    if any(not isinstance(w, str) or not w for w in words):
+        raise ModelError(f"{str(path)!r} has empty or non-string words")
+    column = table.column("vector").combine_chunks()
+    if not pa.types.is_list(column.type) and not pa.types.is_fixed_size_list(column.type):
+        raise ModelError(f"{str(path)!r}: column vector is {column.type}, not a list of floats")
+    if column.null_count:
+        raise ModelError(f"{str(path)!r}: column vector has missing values")
+    lengths = np.asarray(column.value_lengths() if hasattr(column, "value_lengths") else [])
+    flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
+    if pa.types.is_fixed_size_list(column.type):
+        dim = column.type.list_size
+    else:
+        dim = int(lengths[0]) if len(lengths) else 0
+        if (lengths != dim).any():
+            raise ModelError(f"{str(path)!r}: vectors differ in length")
+    if dim < 1 or flat.size != len(words) * dim:
+        raise ModelError(f"{str(path)!r}: {flat.size} values do not make {len(words)} vectors")
+    counts = None
+    if "count" in names:
+        if table.column("count").null_count:
+            raise ModelError(f"{str(path)!r}: column count has missing values")
+        counts = table.column("count").to_numpy(zero_copy_only=False).astype(np.int64)
+    meta = {}
+    raw = (table.schema.metadata or {}).get(b"w2v")
+    if raw:
+        try:
+            meta = json.loads(raw)
+        except ValueError as e:
+            raise ModelError(f"{str(path)!r}: schema metadata w2v is not JSON: {e}") from e
+    if len(set(words)) != len(words):
+        raise ModelError(f"{str(path)!r} repeats words")
+    U = flat.reshape(len(words), dim)
+    meta = meta if isinstance(meta, dict) else {}
+    return Vectors(words, U, counts=counts, meta={**meta, "source_format": "parquet"})
+
+
+def write_projector(
+    vec: Vectors, directory: str | os.PathLike, limit: int | None = None, force: bool = False
+) -> Path:
+    """The Embedding Projector's files: vectors.tsv (one tab-separated vector per line, no
+    header), metadata.tsv (the words; with a header `word<TAB>count` when counts are known,
+    as the projector wants a header exactly when there is more than one column) and a
+    projector_config.json naming both."""
+    V = len(vec) if limit is None else min(limit, len(vec))
+    words, U = vec.words[:V], np.asarray(vec.vectors[:V], dtype=np.float32)
+    _check_words(words, "\t\n\r", "projector")
+    counts = vec.counts[:V]
+    fmt = "\t".join(["%.9g"] * vec.dim)
+    directory = Path(directory)
+    with atomic_dir(directory, force=force) as tmp:
+        with open(tmp / "vectors.tsv", "w", encoding="utf-8") as f:
+            for u in U:
+                f.write(fmt % tuple(u.tolist()) + "\n")
+        with open(tmp / "metadata.tsv", "w", encoding="utf-8") as f:
+            if counts.any():
+                f.write("word\tcount\n")
+                f.writelines(f"{w}\t{c}\n" for w, c in zip(words, counts.tolist(), strict=True))
+            else:
+                f.writelines(f"{w}\n" for w in words)
+        config = {
+            "embeddings": [
+                {
+                    "tensorName": str(vec.meta.get("trainer", "w2v")),
+                    "tensorShape": [V, vec.dim],
+                    "tensorPath": "vectors.tsv",
+                    "metadataPath": "metadata.tsv",
+                }
+            ]
+        }
+        (tmp / "projector_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    return directory
+
+
+def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
+    """Read Parquet (by its PAR1 magic) or word2vec text/binary (sniffed)."""
+    path = Path(path)
+    if path.is_file():
+        with open(path, "rb") as f:
+            if f.read(4) == b"PAR1":
+                return read_parquet(path, limit=limit)
+    return read_word2vec(path, limit=limit)
