@@ -81,8 +81,12 @@ class JobRunner:
     def open(self) -> JobRunner:
         """Take the models directory (lock file), open the database and recover from a
         previous server's death. Call before `start`."""
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        self._lockfile = open(self.models_dir / LOCK, "a+")
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            self._lockfile = open(self.models_dir / LOCK, "a+")
+        except OSError as e:
+            msg = f"cannot use {str(self.models_dir)!r} as the models directory: {e}"
+            raise UserError(msg) from None
         try:
             fcntl.flock(self._lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

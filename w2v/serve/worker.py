@@ -14,7 +14,9 @@ being answered, and exits when the server that started it disappears.
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -77,17 +79,23 @@ def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
     def report(p) -> None:
         nonlocal last
         t = time.monotonic()
-        if t - last < PROGRESS_EVERY and getattr(p, "fraction", 0) < 1:
+        if t - last < PROGRESS_EVERY and p.fraction < 1:
             return
         last = t
-        store.progress(
-            job_id,
-            float(getattr(p, "fraction", 0.0)),
-            **{k: getattr(p, k, None) for k in ("epoch", "epochs", "words_done", "words_total")},
-            words_per_sec=_float(getattr(p, "words_per_sec", None)),
-            loss=_float(getattr(p, "loss", None)),
-            eta_seconds=_float(getattr(p, "eta_seconds", None)),
-        )
+        try:
+            store.progress(
+                job_id,
+                float(p.fraction),
+                epoch=p.epoch,
+                epochs=p.epochs,
+                words_done=p.words_done,
+                words_total=p.words_total,
+                words_per_sec=_float(p.words_per_sec),
+                loss=_float(p.loss),
+                eta_seconds=_float(p.eta_seconds),
+            )
+        except sqlite3.Error as e:  # a busy database must not stop the training
+            print(f"w2v worker: progress not recorded: {e}", file=sys.stderr)
 
     try:
         source = corpus_path(job["corpus"], data_root)
@@ -105,7 +113,8 @@ def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
 
 
 def _float(x) -> float | None:
-    return None if x is None else float(x)
+    """A finite float or None (SQLite and JSON have no NaN)."""
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def main(argv: list[str] | None = None) -> int:
