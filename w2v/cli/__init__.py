@@ -50,4 +50,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Command modules register themselves on `cli` when imported.
-from w2v.cli import corpus, formats, lsa, query, serve  # noqa: E402, F401
+from w2v.cli import corpus, formats, lsa, query, serve, train  # noqa: E402, F401

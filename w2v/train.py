@@ -1,0 +1,270 @@
+"""Training: vocabulary → encoded corpus → epochs of compiled kernel calls → Vectors.
+
+    model = w2v.train("corpus.txt", dim=100, epochs=5, workers=2, seed=1)
+    model.vectors.most_similar("frog"); model.loss_history; model.save("w2v-model")
+
+An epoch runs in chunks of about a second of work, each one call of the Numba kernel
+(w2v/kernels/sgns.py or cbow.py) whose spans of sentences the threads share. Between chunks
+the loop reports progress and lets Python handle Ctrl-C, so an interrupt stops within a
+chunk and leaves nothing behind (nothing is written until `Model.save`).
+
+The learning rate falls linearly with the words processed over all epochs, from alpha to
+alpha·1e-4 (word2vec.c). Chunks and spans are cut from word counts alone and span t of
+chunk k of epoch e draws from the random stream (seed, e, k, t): with workers=1 a run is
+reproducible bit for bit. With more workers, rows shared by threads are updated without
+locks (Hogwild), so runs differ in the last bits and then more.
+
+Note: `w2v.train` is this module, made callable (`w2v.train(source, **config)` calls
+`train`), so that `w2v.train.train_encoded` and `w2v.train.Progress` are reachable too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from w2v.config import MIN_ALPHA_RATIO, TrainConfig
+from w2v.corpus import EncodedCorpus, encode
+from w2v.errors import CorpusError
+from w2v.kernels.cbow import cbow_chunk
+from w2v.kernels.sgns import sgns_chunk
+from w2v.vectors import Vectors
+from w2v.vocab import Vocab, build_vocab
+
+KERNELS = {"sgns": sgns_chunk, "cbow": cbow_chunk}
+SPANS_PER_WORKER = 4  # spans per chunk and thread, handed out one at a time (load balance)
+MIN_SPANS = 8  # at least this many, so that workers 1..2 cut chunks identically
+_CHUNK_WORK = 1e9  # chunk size in words × dim × (window + 1) × (negative + 1): ≈ 0.2 s
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where training is, handed to the `progress` callback after every chunk."""
+
+    epoch: int  # 1-based, the epoch in progress
+    epochs: int
+    words_done: int  # corpus words processed so far, all epochs (before subsampling)
+    words_total: int  # epochs × corpus words
+    fraction: float  # words_done / words_total
+    alpha: float  # learning rate reached
+    loss: float  # mean loss per term over the epoch so far
+    words_per_sec: float
+    eta_seconds: float
+
+
+@dataclass
+class Model:
+    """A trained model: `vectors` (w2v.Vectors, with V as `contexts` and the run in `meta`),
+    the `vocab`, the `config` and `loss_history`, the mean loss per term of each epoch."""
+
+    vectors: Vectors
+    vocab: Vocab
+    config: TrainConfig
+    loss_history: list[float] = field(default_factory=list)
+
+    def save(self, directory: str | os.PathLike, force: bool = False) -> None:
+        """Write a model directory (vectors.npy = U, contexts.npy = V), atomically."""
+        self.vectors.save(directory, force=force)
+
+    def __repr__(self) -> str:
+        return f"Model({self.config.arch}, {len(self.vocab)} words, dim {self.config.dim})"
+
+
+def learning_rate(config: TrainConfig, words_done: float, words_total: float) -> float:
+    """word2vec.c's schedule: alpha·(1 − done/total), never below alpha·1e-4."""
+    alpha = config.start_alpha
+    return alpha * max(MIN_ALPHA_RATIO, 1.0 - words_done / max(words_total, 1))
+
+
+def initial_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """U uniform in (−0.5/dim, 0.5/dim), V zeros (word2vec.c); float32 [n_words, dim] each."""
+    rng = np.random.default_rng(seed)
+    U = rng.random((n_words, dim), dtype=np.float32)
+    U -= np.float32(0.5)
+    U /= np.float32(dim)
+    return U, np.zeros((n_words, dim), np.float32)
+
+
+def chunk_bounds(offsets: np.ndarray, chunk_words: int) -> np.ndarray:
+    """Sentence indices cutting the corpus into chunks of about `chunk_words` words each."""
+    S = len(offsets) - 1
+    n_words = int(offsets[-1] - offsets[0])
+    n_chunks = max(1, round(n_words / max(chunk_words, 1)))
+    targets = offsets[0] + np.linspace(0, n_words, n_chunks + 1)[1:-1]
+    cuts = np.searchsorted(offsets, targets)
+    return np.unique(np.concatenate([[0], np.clip(cuts, 0, S), [S]])).astype(np.int64)
+
+
+def split_spans(offsets: np.ndarray, s0: int, s1: int, n_spans: int) -> np.ndarray:
+    """Cut sentences s0..s1−1 into `n_spans` runs of about equal words: int64 [n_spans + 1]."""
+    targets = np.linspace(offsets[s0], offsets[s1], n_spans + 1)[1:-1]
+    cuts = np.clip(np.searchsorted(offsets, targets), s0, s1)
+    return np.concatenate([[s0], cuts, [s1]]).astype(np.int64)
+
+
+def sampling_tables(vocab: Vocab, config: TrainConfig):
+    """The kernels' tables: keep probabilities float32 [V], noise alias (float32, int32 [V])."""
+    keep = vocab.keep_probs(config.sample).astype(np.float32)
+    prob, alias = vocab.noise_alias()
+    return keep, np.ascontiguousarray(prob, np.float32), np.ascontiguousarray(alias, np.int32)
+
+
+def _readonly(a: np.ndarray, dtype) -> np.ndarray:
+    """A read-only C-contiguous view, so that mmapped and in-memory corpora share one
+    compiled signature of the kernel."""
+    v = np.ascontiguousarray(a, dtype=dtype).view(np.ndarray)
+    v.flags.writeable = False
+    return v
+
+
+def _check_weights(W: np.ndarray | None, shape: tuple[int, int], name: str) -> None:
+    if W is None:
+        return
+    if (
+        W.shape != shape
+        or W.dtype != np.float32
+        or not W.flags.c_contiguous
+        or not W.flags.writeable
+    ):
+        raise ValueError(
+            f"{name} must be a writable C-contiguous float32 array of shape {shape}, "
+            f"got {W.dtype} {W.shape}"
+        )
+
+
+def train_encoded(
+    corpus: EncodedCorpus,
+    vocab: Vocab,
+    config: TrainConfig,
+    progress: Callable[[Progress], object] | None = None,
+    U: np.ndarray | None = None,
+    V: np.ndarray | None = None,
+) -> Model:
+    """Train on an encoded corpus. U and V, if given (float32 [len(vocab), dim], writable,
+    C-contiguous), are the starting weights and are updated in place; otherwise U is drawn
+    from config.seed and V is zero. `progress`, if given, is called with a Progress after
+    every chunk (about every second) and at the end of each epoch; if it raises, training
+    stops and the exception propagates."""
+    n_words = len(vocab)
+    shape = (n_words, config.dim)
+    _check_weights(U, shape, "U")
+    _check_weights(V, shape, "V")
+    if U is None or V is None:
+        U0, V0 = initial_weights(n_words, config.dim, config.seed)
+        U = U0 if U is None else U
+        V = V0 if V is None else V
+    ids = _readonly(corpus.ids, np.uint32)
+    offsets = _readonly(corpus.offsets, np.int64)
+    N = int(offsets[-1] - offsets[0])
+    if N == 0:
+        raise CorpusError("the encoded corpus has no tokens in the vocabulary")
+    if len(ids) and int(ids.max()) >= n_words:
+        raise ValueError("the encoded corpus has ids beyond the vocabulary")
+    keep, prob, alias = sampling_tables(vocab, config)
+    kernel = KERNELS[config.arch]
+    workers = config.n_workers
+    n_spans = max(MIN_SPANS, SPANS_PER_WORKER * workers)
+    work_per_word = config.dim * (config.window + 1) * (config.negative + 1)
+    bounds = chunk_bounds(offsets, int(_CHUNK_WORK / work_per_word))
+    words_total = config.epochs * N
+    seed = np.uint64(config.seed)
+    loss_history: list[float] = []
+    words_done = 0
+    start = time.perf_counter()
+    threads_before = numba.get_num_threads()
+    numba.set_num_threads(workers)
+    try:
+        with numba.parallel_chunksize(1):
+            for epoch in range(config.epochs):
+                nll, terms = 0.0, 0.0
+                for k in range(len(bounds) - 1):
+                    s0, s1 = int(bounds[k]), int(bounds[k + 1])
+                    spans = split_spans(offsets, s0, s1, n_spans)
+                    chunk = int(offsets[s1] - offsets[s0])
+                    a0 = learning_rate(config, words_done, words_total)
+                    a1 = learning_rate(config, words_done + chunk, words_total)
+                    loss = np.zeros((n_spans, 2))
+                    stream = np.uint64((epoch << 32) | k)
+                    kernel(U, V, ids, offsets, spans, keep, prob, alias, config.window,
+                           config.negative, a0, a1, seed, stream, loss)  # fmt: skip
+                    words_done += chunk
+                    nll += loss[:, 0].sum()
+                    terms += loss[:, 1].sum()
+                    if progress is not None:
+                        elapsed = time.perf_counter() - start
+                        rate = words_done / max(elapsed, 1e-9)
+                        progress(
+                            Progress(
+                                epoch=epoch + 1,
+                                epochs=config.epochs,
+                                words_done=words_done,
+                                words_total=words_total,
+                                fraction=words_done / words_total,
+                                alpha=a1,
+                                loss=float(nll / max(terms, 1.0)),
+                                words_per_sec=rate,
+                                eta_seconds=(words_total - words_done) / max(rate, 1e-9),
+                            )
+                        )
+                loss_history.append(float(nll / max(terms, 1.0)))
+    finally:
+        numba.set_num_threads(threads_before)
+    seconds = time.perf_counter() - start
+    meta = {
+        "trainer": config.arch,
+        "config": config.resolved().to_dict(),
+        "corpus": {**vocab.stats, **corpus.stats, "words": N, "vocab_size": n_words},
+        "loss": loss_history,
+        "train_seconds": round(seconds, 3),
+        "words_per_sec": round(words_total / max(seconds, 1e-9)),
+    }
+    vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=meta)
+    return Model(vectors, vocab, config, loss_history)
+
+
+def train(
+    source: str | os.PathLike | Iterable[list[str]],
+    *,
+    progress: Callable[[Progress], object] | None = None,
+    **config,
+) -> Model:
+    """Train embeddings on `source`, a text file (.gz/.bz2/.xz too) or an iterable of token
+    lists, with the TrainConfig fields as keywords (unknown or bad values: ConfigError)."""
+    cfg = TrainConfig.from_kwargs(**config)
+    if not isinstance(source, str | os.PathLike) and iter(source) is source:
+        source = list(source)  # a one-shot iterator: counted, then encoded
+    t0 = time.perf_counter()
+    vocab = build_vocab(source, cfg.min_count, cfg.max_vocab_size, lower=cfg.lower, punct=cfg.punct)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="w2v-encoded-") as tmp:
+        corpus = encode(
+            source, vocab, os.path.join(tmp, "corpus"), lower=cfg.lower, punct=cfg.punct
+        )
+        t2 = time.perf_counter()
+        model = train_encoded(corpus, vocab, cfg, progress=progress)
+        del corpus  # release the memory map before the directory goes
+    meta = model.vectors.meta
+    meta["source"] = str(source) if isinstance(source, str | os.PathLike) else "iterable"
+    meta["vocab_seconds"] = round(t1 - t0, 3)
+    meta["encode_seconds"] = round(t2 - t1, 3)
+    return model
+
+
+class _CallableModule(types.ModuleType):
+    """`w2v.train` is this module; calling it calls `train`."""
+
+    def __call__(self, source, *, progress=None, **config) -> Model:
+        return train(source, progress=progress, **config)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+__all__ = ["Model", "Progress", "TrainConfig", "learning_rate", "train", "train_encoded"]
