@@ -223,6 +223,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
     ap.add_argument("--requests", type=int, default=4000, help="per run")
     ap.add_argument("--limit", "--time-limit", type=float, default=20.0, help="seconds per run")
+    ap.add_argument("--model", type=Path, help="serve this model directory instead")
     args = ap.parse_args()
     if args.client:
         args.concurrency = args.concurrency[0]
@@ -232,7 +233,7 @@ def main() -> None:
 
     WORK.mkdir(parents=True, exist_ok=True)
     corpus = unpacked_corpus()
-    model = gcide_model(corpus)
+    model = args.model or gcide_model(corpus)
     vec = w2v.load(model)
     print(f"model: {model} ({len(vec):,} words, dim {vec.dim}, trainer {vec.meta.get('trainer')})")
     peers = in_process_peer(model, vec.words)

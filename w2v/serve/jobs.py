@@ -4,8 +4,9 @@ A dispatcher thread starts the oldest queued job in `python -m w2v.serve.worker`
 process of its own with a lower priority, and reaps it when it exits: on success the
 worker's model directory is renamed into `<models-dir>/<name>` (one atomic rename) and
 handed to the model registry; otherwise the job fails with the worker's error. Each job
-writes only under `<models-dir>/.jobs/<id>/`, which is deleted whatever the outcome, so a
-cancelled, failed or interrupted job leaves nothing half-written.
+writes only under `<models-dir>/.jobs/<id>/` (its TMPDIR too, so the trainer's encoded
+corpus lands there), which is deleted whatever the outcome, so a cancelled, failed or
+interrupted job leaves nothing half-written.
 
 On start-up, jobs a dead server left 'running' are marked failed with a reason, their
 workers (if still alive) are killed and their scratch directories removed. A lock file
@@ -206,7 +207,7 @@ class JobRunner:
                 log.info("job %d (%s) started, worker pid %d", job["id"], job["name"], proc.pid)
 
     def _spawn(self, job: dict, scratch: Path) -> subprocess.Popen:
-        scratch.mkdir(parents=True, exist_ok=True)
+        (scratch / "tmp").mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable, "-m", "w2v.serve.worker",
             "--db", str(self.store.path.resolve()), "--job", str(job["id"]),
@@ -224,6 +225,7 @@ class JobRunner:
             OMP_NUM_THREADS=threads,
             OPENBLAS_NUM_THREADS=threads,
             MKL_NUM_THREADS=threads,
+            TMPDIR=str((scratch / "tmp").resolve()),  # the trainer's temporary files too
         )
         with open(scratch / "worker.log", "wb") as out:
             return subprocess.Popen(
