@@ -148,7 +148,7 @@ def http(port: int, method: str, path: str, body: dict | None = None) -> dict:
         return json.loads(r.read())
 
 
-def start_server(model: Path, data_root: Path) -> tuple[subprocess.Popen, int]:
+def start_server(model: Path, data_root: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     models_dir = WORK / "models"
     env = dict(os.environ, PYTHONPATH=str(REPO))
@@ -224,6 +224,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=4000, help="per run")
     ap.add_argument("--limit", "--time-limit", type=float, default=20.0, help="seconds per run")
     ap.add_argument("--model", type=Path, help="serve this model directory instead")
+    ap.add_argument("--query-workers", help="passed to w2v serve (default: one per core)")
     args = ap.parse_args()
     if args.client:
         args.concurrency = args.concurrency[0]
@@ -246,7 +247,8 @@ def main() -> None:
         files[kind] = WORK / f"{kind}-paths.json"
         files[kind].write_text(json.dumps(p))
 
-    proc, port = start_server(model, corpus.parent)
+    extra = ["--query-workers", args.query_workers] if args.query_workers else []
+    proc, port = start_server(model, corpus.parent, *extra)
     rows = []
     try:
         for scenario in ("idle", "training"):

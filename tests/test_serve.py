@@ -6,6 +6,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -46,9 +48,13 @@ def site(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def client(site):
-    app = create_app({"toy": site / "toy"}, site / "models", site / "data")
+@pytest.fixture(scope="module", params=["threads", "processes"])
+def client(site, request):
+    """The app with queries in threads of this process, and in a query process."""
+    processes = 1 if request.param == "processes" else 0
+    app = create_app(
+        {"toy": site / "toy"}, site / "models", site / "data", query_processes=processes
+    )
     with TestClient(app) as c:
         yield c
 
@@ -126,6 +132,22 @@ def test_model_appearing_later_is_served_without_restart(client, site):
     )
     assert "late" in {m["name"] for m in client.get("/v1/models").json()["models"]}
     shutil.rmtree(site / "models" / "late")
+
+
+@pytest.mark.parametrize("client", ["processes"], indirect=True)
+def test_a_query_process_that_dies_is_replaced(client, toy):
+    queries = client.app.state.queries
+    (pid,) = queries.pids()
+    os.kill(pid, signal.SIGKILL)
+    r = client.get("/v1/models/toy/similar?word=frog")
+    assert r.status_code == 503 and "try again" in r.json()["error"]
+    for _ in range(100):  # the replacement starts in the background
+        r = client.get("/v1/models/toy/similar?word=frog")
+        if r.status_code != 503:
+            break
+        time.sleep(0.1)
+    assert pairs(r) == toy.most_similar("frog")
+    assert queries.pids() != [pid]
 
 
 def test_unknown_word_and_model_are_404_with_suggestions(client):

@@ -18,7 +18,7 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed")
 import w2v  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 from tests.test_serve import toy_vectors  # noqa: E402
-from tests.test_serve_jobs import LONG, TINY, alive, write_small_corpus  # noqa: E402
+from tests.test_serve_jobs import TINY, alive, write_small_corpus  # noqa: E402
 from w2v.cli import main  # noqa: E402
 from w2v.serve.jobs import INTERRUPTED, SCRATCH  # noqa: E402
 
@@ -40,7 +40,7 @@ class Server:
         self.port = free_port()
         cmd = [sys.executable, "-m", "w2v", "serve", "-m", f"toy={root / 'toy'}",
                "--models-dir", str(root / "models"), "--data-root", str(root / "data"),
-               "--port", str(self.port), "--token", TOKEN]  # fmt: skip
+               "--port", str(self.port), "--token", TOKEN, "--query-workers", "1"]  # fmt: skip
         env = dict(os.environ, PYTHONPATH=str(REPO))
         self.log = open(root / f"server-{self.port}.log", "wb")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -80,6 +80,7 @@ def root(tmp_path_factory):
     toy_vectors().save(root / "toy")
     (root / "data").mkdir()
     write_small_corpus(root / "data" / "small.txt")
+    write_small_corpus(root / "data" / "medium.txt", lines=20_000)  # 250 k tokens
     return root
 
 
@@ -149,7 +150,8 @@ def test_job_from_submission_to_query(server, root):
 
 def test_server_killed_mid_job_then_restarted(server, root):
     h = server.http
-    r = h.post("/v1/jobs", json={"name": "doomed", "config": LONG})
+    config = {**TINY, "epochs": 100}  # 25 M words: seconds of training at least
+    r = h.post("/v1/jobs", json={"corpus": "medium.txt", "name": "doomed", "config": config})
     job_id = r.json()["id"]
     deadline = time.monotonic() + 60
     while (job := h.get(f"/v1/jobs/{job_id}").json())["progress"] == 0:  # into the epochs

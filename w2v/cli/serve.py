@@ -2,6 +2,7 @@
 
 import ipaddress
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -59,7 +60,14 @@ def parse_model(spec: str) -> tuple[str, Path]:
     type=click.IntRange(1, 256),
     help="Training threads of a job that does not set `workers` [default: cores - 1].",
 )
-def serve(models, models_dir, data_root, host, port, token, max_running, job_workers):
+@click.option(
+    "--query-workers",
+    type=click.IntRange(0, 256),
+    help="Processes that compute queries [default: one per core]; 0: threads of the server.",
+)
+def serve(
+    models, models_dir, data_root, host, port, token, max_running, job_workers, query_workers
+):
     """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
     try:
         import fastapi  # noqa: F401
@@ -85,6 +93,7 @@ def serve(models, models_dir, data_root, host, port, token, max_running, job_wor
         token=token,
         max_running=max_running,
         job_workers=job_workers,
+        query_processes=(os.cpu_count() or 2) if query_workers is None else query_workers,
     )
     if not token and not _is_loopback(host):
         click.echo(f"w2v serve: warning: listening on {host} without --token", err=True)

@@ -4,10 +4,8 @@
                      data_root="corpora", token=None)
 
 Query routes call the same `Vectors` methods as the library and the command line, so the
-answers are the same. Each query runs in a small pool of query threads (one per core):
-numpy releases the GIL during the matrix-vector product, so two queries use two cores,
-and a dedicated executor costs less per request than FastAPI's general thread pool.
-Their JSON is written directly (the response models document it), which skips a second
+answers are the same; they run in query processes or threads (see compute.py). Their JSON
+is written there directly (the response models document it), which skips a second
 validation of data the server built itself.
 
 Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad input 422
@@ -16,13 +14,10 @@ Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
-import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -35,6 +30,7 @@ from starlette.exceptions import HTTPException
 from w2v import __version__
 from w2v.errors import CorpusError, UnknownWordError, UserError
 from w2v.serve import schemas as S
+from w2v.serve.compute import ProcessQueries, QueryWorkerDied, ThreadQueries
 from w2v.serve.guards import MAX_BODY, BearerToken, BodyLimit
 from w2v.serve.jobs import JobConflict, JobRunner
 from w2v.serve.metrics import Metrics, MetricsMiddleware
@@ -57,10 +53,12 @@ def create_app(
     max_running: int = 1,
     job_workers: int | None = None,
     nice: int = 10,
-    query_threads: int | None = None,
+    query_processes: int = 0,
 ) -> FastAPI:
     """Load the models, open the job database (recovering from a previous server's
-    death) and return the ASGI app. Its lifespan runs the job dispatcher."""
+    death) and return the ASGI app. Its lifespan runs the job dispatcher and, with
+    `query_processes` > 0, that many query processes (else queries run in one thread per
+    core of this process)."""
     registry = ModelRegistry(pinned, Path(models_dir))
     runner = JobRunner(
         models_dir,
@@ -72,16 +70,20 @@ def create_app(
         nice=nice,
     ).open()
     metrics = Metrics()
-    pool = ThreadPoolExecutor(query_threads or os.cpu_count() or 2, "w2v-query")
+    if query_processes > 0:
+        queries = ProcessQueries(registry, query_processes)
+    else:
+        queries = ThreadQueries(registry, os.cpu_count() or 2)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        await queries.start()
         runner.start()
         try:
             yield
         finally:
             runner.close()
-            pool.shutdown(wait=False, cancel_futures=True)
+            await queries.close()
 
     app = FastAPI(
         title="w2v",
@@ -90,8 +92,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.registry, app.state.runner, app.state.metrics = registry, runner, metrics
+    app.state.queries = queries
     _errors(app)
-    _routes(app, registry, runner, metrics, pool)
+    _routes(app, registry, runner, metrics, queries)
     # Outermost first: metrics see every answer, including 401 and 413.
     app.add_middleware(BodyLimit, limit=max_body)
     if token:
@@ -106,15 +109,10 @@ def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
     return Response(body, status, headers, media_type="application/json")
 
 
-def _neighbours(model: str, pairs: list[tuple[str, float]]) -> Response:
-    results = [{"word": w, "score": s if math.isfinite(s) else None} for w, s in pairs]
-    return _json({"model": model, "results": results})
-
-
-def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, pool) -> None:
-    async def run(fn, *args):
-        """fn(*args) in a query thread (exceptions propagate to the error handlers)."""
-        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, queries) -> None:
+    async def run(name: str, op: str, **args) -> Response:
+        """Query `op` on model `name`, computed by `queries` (errors reach the handlers)."""
+        return Response(await queries.run(name, op, args), media_type="application/json")
 
     @app.get("/health", response_model=S.Health, tags=["service"])
     async def health():
@@ -156,7 +154,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, p
     )
     async def similar(name: str, word: WordQ, n: NQ = 10):
         """The n words nearest to `word` by cosine (the word itself excluded)."""
-        return await run(lambda: _neighbours(name, registry.get(name).most_similar(word, topn=n)))
+        return await run(name, "similar", positive=[word], negative=[], n=n)
 
     @app.post(
         "/v1/models/{name}/similar",
@@ -167,12 +165,9 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, p
     async def similar_post(name: str, query: S.SimilarQuery):
         """The n words nearest to the mean of the unit vectors of `positive` minus those of
         `negative` (gensim's most_similar); the input words are excluded."""
-
-        def answer():
-            vec = registry.get(name)
-            return _neighbours(name, vec.most_similar(query.positive, query.negative, topn=query.n))
-
-        return await run(answer)
+        return await run(
+            name, "similar", positive=query.positive, negative=query.negative, n=query.n
+        )
 
     @app.get(
         "/v1/models/{name}/analogy",
@@ -189,11 +184,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, p
         method: Literal["add", "mul"] = "add",
     ):
         """Words d with a - b + c ~ d (king man woman -> queen): 3CosAdd or 3CosMul."""
-
-        def answer():
-            return _neighbours(name, registry.get(name).analogy(a, b, c, topn=n, method=method))
-
-        return await run(answer)
+        return await run(name, "analogy", a=a, b=b, c=c, n=n, method=method)
 
     @app.get(
         "/v1/models/{name}/vector",
@@ -203,12 +194,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, p
     )
     async def vector(name: str, word: WordQ):
         """The embedding of `word` (a row of U)."""
-
-        def answer():
-            v = registry.get(name)[word]
-            return _json({"model": name, "word": word, "vector": [float(x) for x in v]})
-
-        return await run(answer)
+        return await run(name, "vector", word=word)
 
     job_errors = {403: {"model": S.Error}, 409: {"model": S.Error}, 422: {"model": S.Error}}
 
@@ -302,6 +288,10 @@ def _errors(app: FastAPI) -> None:
         where = ".".join(str(x) for x in first.get("loc", ()))
         message = f"invalid request: {where}: {first.get('msg', '')}" if first else "invalid"
         return JSONResponse({"error": message, "detail": detail}, 422)
+
+    @app.exception_handler(QueryWorkerDied)
+    async def died(request: Request, e: QueryWorkerDied):
+        return error(503, str(e))
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, e: HTTPException):

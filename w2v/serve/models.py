@@ -87,6 +87,14 @@ class ModelRegistry:
             raise UnknownModelError(name, difflib.get_close_matches(name, self.names(), n=3))
         return vec
 
+    def path(self, name: str) -> Path:
+        """The directory of model `name` (UnknownModelError as `get`)."""
+        path = self._paths.get(name)
+        if path is None:
+            self.get(name)
+            path = self._paths[name]
+        return path
+
     def names(self) -> list[str]:
         with self._lock:
             return sorted(self._vectors)
