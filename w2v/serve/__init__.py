@@ -3,6 +3,7 @@
     app.py      routes (queries, jobs, health, metrics) and error answers
     schemas.py  the JSON in and out (pydantic; the OpenAPI description)
     models.py   the registry of served models
+    compute.py  where queries are computed: query processes (default) or threads
     jobs.py     the job queue and its dispatcher; worker.py the training process
     store.py    job records in SQLite
     paths.py    corpus paths confined to the data root; model names
