@@ -73,8 +73,8 @@ def test_health_and_model_list(client):
     assert client.get("/health").json() == {"status": "ok", "models": 2, "jobs_running": 0}
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
     assert set(models) == {"toy", "other"}
-    assert models["toy"]["words"] == 3000 and models["toy"]["dim"] == 24
-    assert models["other"]["words"] == 500 and models["other"]["trainer"] == "toy"
+    assert models["toy"]["vocab_size"] == 3000 and models["toy"]["dim"] == 24
+    assert models["other"]["vocab_size"] == 500 and models["other"]["trainer"] == "toy"
     assert models["toy"]["created"]
     assert client.get("/v1/models/other").json() == models["other"]
 

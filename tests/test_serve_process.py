@@ -101,7 +101,7 @@ def test_every_query_endpoint_answers_as_the_library(server, root):
     h = server.http
     assert h.get("/health", headers={}).json()["status"] == "ok"
     assert [m["name"] for m in h.get("/v1/models").json()["models"]] == ["toy"]
-    assert h.get("/v1/models/toy").json()["words"] == len(toy)
+    assert h.get("/v1/models/toy").json()["vocab_size"] == len(toy)
     assert results(h.get("/v1/models/toy/similar?word=frog&n=25")) == toy.most_similar(
         "frog", topn=25
     )

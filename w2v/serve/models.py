@@ -100,7 +100,7 @@ class ModelRegistry:
             return sorted(self._vectors)
 
     def describe(self) -> list[dict]:
-        """name, words, dim, trainer, created of every model, by name."""
+        """name, vocab_size, dim, trainer, created of every model, by name."""
         self.rescan()
         with self._lock:
             items = sorted(self._vectors.items())
@@ -111,7 +111,7 @@ class ModelRegistry:
             out.append(
                 {
                     "name": name,
-                    "words": len(vec),
+                    "vocab_size": len(vec),
                     "dim": vec.dim,
                     "trainer": trainer if isinstance(trainer, str) else None,
                     "created": str(meta["created"]) if meta.get("created") else None,

@@ -27,7 +27,7 @@ class Health(BaseModel):
 
 class ModelInfo(BaseModel):
     name: str
-    words: int = Field(description="vocabulary size")
+    vocab_size: int = Field(description="words in the vocabulary")
     dim: int
     trainer: str | None
     created: str | None
