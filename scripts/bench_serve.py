@@ -181,6 +181,26 @@ def start_server(model: Path, data_root: Path, *extra: str) -> tuple[subprocess.
     sys.exit("bench: the server did not answer /health in 60 s")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server and its query processes (not its training worker),
+    from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)"
+        ppid = int(fields[1])
+        if int(entry) == pid or (ppid == pid and b"w2v.serve.compute" in cmdline):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def query_paths(words: list[str], n: int = 10, seed: int = 0) -> dict[str, list[str]]:
     """Request paths over frequent words (the 10,000 most frequent, skipping the top 100)."""
     rng = random.Random(seed)
@@ -271,12 +291,15 @@ def main() -> None:
             for kind in ("similar", "analogy"):
                 load(port, files[kind], 4, 200, 10)  # warm-up
                 for c in args.concurrency:
+                    cpu0 = server_cpu_seconds(proc.pid)
                     r = load(port, files[kind], c, args.requests, args.limit)
+                    r["cpu_ms"] = 1000 * (server_cpu_seconds(proc.pid) - cpu0) / r["requests"]
                     rows.append((scenario, kind, c, r))
                     print(
                         f"{scenario:9s} {kind:8s} c={c:<3d} {r['rps']:8,.0f} req/s  "
                         f"p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
-                        f"errors {r['errors']}  ({r['requests']} requests)",
+                        f"errors {r['errors']}  server CPU {r['cpu_ms']:.2f} ms/req  "
+                        f"({r['requests']} requests)",
                         flush=True,
                     )
             if job is not None:
@@ -293,6 +316,12 @@ def main() -> None:
     print(
         f"peak idle similar: {best:,.0f} req/s over HTTP = {best / peers['w2v']:.2f}x the "
         f"in-process w2v rate on one thread, {best / peers['gensim']:.2f}x gensim's"
+    )
+    cpu = [r["cpu_ms"] for s, k, c, r in rows if s == "idle" and k == "similar" and c >= 4]
+    print(
+        f"server CPU per idle similar request (c >= 4): {min(cpu):.2f}-{max(cpu):.2f} ms, so "
+        f"two otherwise idle cores could answer about {2000 / max(cpu):,.0f}-"
+        f"{2000 / min(cpu):,.0f} req/s (an estimate: the load generator also needs some)"
     )
     idle_ok = [r for s, k, _, r in rows if s == "idle" and k == "similar"]
     bar = any(r["rps"] >= 1000 and r["p99_ms"] < 50 and r["errors"] == 0 for r in idle_ok)
