@@ -93,6 +93,7 @@ class ProcessQueries:
         self.processes = processes
         self._idle: asyncio.Queue[_Worker] | None = None
         self._workers: set[_Worker] = set()
+        self._replacing: set[asyncio.Task] = set()  # held: the loop keeps only weak refs
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
@@ -145,7 +146,9 @@ class ProcessQueries:
             if worker is not None:
                 self._idle.put_nowait(worker)
             else:
-                asyncio.ensure_future(self._replace())
+                task = asyncio.ensure_future(self._replace())
+                self._replacing.add(task)
+                task.add_done_callback(self._replacing.discard)
 
     async def _replace(self) -> None:
         try:
