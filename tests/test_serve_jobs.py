@@ -110,7 +110,8 @@ def test_cancel_running_and_queued_jobs(client, site):
     running = wait_for(client, a["id"], {"running", "done", "failed"})
     assert running["state"] == "running"
     assert client.get(f"/v1/jobs/{b['id']}").json()["state"] == "queued"  # one at a time
-    pid = client.app.state.runner.store.get(a["id"])["pid"]
+    while (pid := client.app.state.runner.store.get(a["id"])["pid"]) is None:
+        time.sleep(0.01)  # recorded just after the worker starts
     assert alive(pid)
 
     r = client.delete(f"/v1/jobs/{b['id']}")
