@@ -33,11 +33,6 @@ def test_counts_and_encoding_equal_the_tokenizer(tmp_path, lower, punct, block, 
     p = tmp_path / "t.txt"
     p.write_bytes(TRICKY.encode() + b" bad \xff\xfe byte")
     monkeypatch.setattr("w2v.scan.BLOCK_BYTES", block)
-    import w2v.scan
-
-    orig = w2v.scan.iter_blocks
-    monkeypatch.setattr("w2v.vocab.iter_blocks", lambda *a, **k: orig(*a, **{**k, "block": block}))
-    monkeypatch.setattr("w2v.corpus.iter_blocks", lambda *a, **k: orig(*a, **{**k, "block": block}))
     counter, info = count_words(p, lower=lower, punct=punct)
     expected = flat_counts(p, lower=lower, punct=punct)
     assert counter == expected
@@ -82,3 +77,31 @@ def test_table_grows_past_its_initial_capacity():
     table.count(" ".join(words + words[:10]).encode())
     got, counts = table.items()
     assert got == words and counts.sum() == 10_010
+
+
+def test_prefetch_keeps_order_and_raises_the_producers_error():
+    from w2v.scan import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        raise OSError("disk")
+
+    got = []
+    with pytest.raises(OSError, match="disk"):
+        for x in prefetch(broken()):
+            got.append(x)
+    assert got == [1]
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_stops():
+    import itertools
+    import threading
+
+    from w2v.scan import prefetch
+
+    it = prefetch(itertools.count(), depth=2)
+    assert next(it) == 0
+    it.close()
+    assert not any(t.name == "w2v-prefetch" for t in threading.enumerate())

@@ -7,49 +7,52 @@ vec.most_similar("frog")
 
 __version__ = "0.1.0"
 
-from w2v.config import TrainConfig  # noqa: E402
-from w2v.corpus import EncodedCorpus, encode  # noqa: E402
-from w2v.errors import CorpusError, ModelError, UnknownWordError, UserError  # noqa: E402
-from w2v.evaluate import evaluate_analogies, evaluate_pairs  # noqa: E402
-from w2v.formats import read_vectors, read_word2vec, write_word2vec  # noqa: E402
-from w2v.io import ModelFiles, load_model, save_model  # noqa: E402
-from w2v.tokenize import iter_sentences, tokenize  # noqa: E402
-from w2v.vectors import Vectors, load  # noqa: E402
-from w2v.vocab import Vocab, build_vocab, default_corpus  # noqa: E402
+# Names are imported on first use (PEP 562), so `import w2v` and a query from the command
+# line do not pay for Numba, SciPy or PyArrow until they are needed.
+_EXPORTS = {
+    "LsaConfig": "w2v.lsa",
+    "TrainConfig": "w2v.config",
+    "CorpusError": "w2v.errors",
+    "EncodedCorpus": "w2v.corpus",
+    "ModelError": "w2v.errors",
+    "ModelFiles": "w2v.io",
+    "UnknownWordError": "w2v.errors",
+    "UserError": "w2v.errors",
+    "Vectors": "w2v.vectors",
+    "Vocab": "w2v.vocab",
+    "build_vocab": "w2v.vocab",
+    "cooccurrence": "w2v.cooccur",
+    "default_corpus": "w2v.vocab",
+    "encode": "w2v.corpus",
+    "evaluate_analogies": "w2v.evaluate",
+    "evaluate_pairs": "w2v.evaluate",
+    "iter_sentences": "w2v.tokenize",
+    "load": "w2v.vectors",
+    "load_model": "w2v.io",
+    "read_vectors": "w2v.formats",
+    "read_word2vec": "w2v.formats",
+    "save_model": "w2v.io",
+    "write_word2vec": "w2v.formats",
+}
 
 
 def __getattr__(name: str):
-    # w2v.train is a callable module (w2v.train(source, **config), w2v.train.train_encoded),
-    # imported on first use so that `import w2v` does not load Numba
-    if name == "train":
-        import importlib
+    # w2v.train and w2v.lsa are modules that can be called: w2v.train(path), w2v.lsa(path).
+    import importlib
 
-        return importlib.import_module("w2v.train")
-    raise AttributeError(f"module 'w2v' has no attribute {name!r}")
+    module = _EXPORTS.get(name)
+    if module is None:  # a submodule, e.g. w2v.formats
+        try:
+            return importlib.import_module(f"w2v.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'w2v' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-__all__ = [
-    "CorpusError",
-    "EncodedCorpus",
-    "ModelError",
-    "ModelFiles",
-    "UnknownWordError",
-    "UserError",
-    "Vectors",
-    "Vocab",
-    "build_vocab",
-    "default_corpus",
-    "encode",
-    "evaluate_analogies",
-    "evaluate_pairs",
-    "iter_sentences",
-    "load",
-    "load_model",
-    "read_vectors",
-    "read_word2vec",
-    "save_model",
-    "tokenize",
-    "train",
-    "TrainConfig",
-    "write_word2vec",
-]
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(["lsa", "train", *_EXPORTS])

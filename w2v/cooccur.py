@@ -14,6 +14,7 @@ Counting runs in Numba, in parallel over spans of sentences (see w2v.kernels.coo
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -40,15 +41,22 @@ def check_options(window: int, weighting: str) -> None:
         raise ConfigError(f"weighting must be one of {', '.join(WEIGHTINGS)}, not {weighting!r}")
 
 
-def pair_weights(window: int, weighting: str) -> np.ndarray:
-    """weights[2 (d − 1) + (k − 1)] = (k / 2) · f(d) for d = 1..window, k = 1, 2.
+def pair_weights(window: int, weighting: str) -> tuple[np.ndarray, float]:
+    """(weights, scale): a pair of class 2 (d − 1) + (k − 1) is worth weights[class] / scale
+    = (k / 2) · f(d), d = 1..window, k = 1, 2; f(d) = 1, or 1/d when harmonic.
 
-    float64 [2 · window]; f(d) = 1, or 1/d when harmonic.
+    weights (float64 [2 · window]) are whole numbers when they can be (scale = 2 · lcm(1..window)
+    for harmonic up to window 17), so the sums are exact and do not depend on the order in
+    which threads and batches add them: counts are reproducible bit for bit.
     """
-    d = np.repeat(np.arange(1, window + 1, dtype=np.float64), 2)
-    k = np.tile([1.0, 2.0], window)
-    f = 1.0 / d if weighting == "harmonic" else np.ones_like(d)
-    return k / 2 * f
+    d = np.repeat(np.arange(1, window + 1), 2)
+    k = np.tile([1, 2], window)
+    if weighting == "uniform":
+        return k.astype(np.float64), 2.0
+    L = math.lcm(*range(1, window + 1))
+    if L < 1 << 24:
+        return (k * (L // d)).astype(np.float64), 2.0 * L
+    return k / (2.0 * d), 1.0  # too large to stay exact: plain floating-point sums
 
 
 def _pair_bound(offsets: np.ndarray, window: int) -> np.ndarray:
@@ -97,7 +105,7 @@ def count_pairs(
     if V > 0 and (V * V) << cbits >= 1 << 63:
         raise ConfigError(f"a vocabulary of {V} words with window {window} is too large to count")
     key_bits = max((V * V - 1).bit_length(), 1) + cbits
-    weights = np.ones(1) if uniform_fixed else pair_weights(window, weighting)
+    weights, scale = (np.ones(1), 1.0) if uniform_fixed else pair_weights(window, weighting)
     bound = _pair_bound(offsets, window)
     ends = offsets[1:]
     n_threads = numba.get_num_threads()
@@ -151,6 +159,8 @@ def count_pairs(
     indices = np.empty(nnz, index_dtype)
     data = np.empty(nnz, np.float64)
     K.csr_from_upper(pairs, sums, V, indptr, indices, data)
+    if scale != 1.0:
+        data /= scale
     if index_dtype == np.int32:
         indptr = indptr.astype(np.int32)
     X = sp.csr_matrix((data, indices, indptr), shape=(V, V))

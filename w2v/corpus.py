@@ -20,7 +20,7 @@ import numpy as np
 
 from w2v.errors import CorpusError
 from w2v.io import atomic_dir, check_npy
-from w2v.scan import WordTable, iter_blocks
+from w2v.scan import WordTable, iter_blocks, prefetch
 from w2v.tokenize import ReadStats, iter_sentences
 from w2v.vocab import Vocab
 
@@ -119,7 +119,7 @@ def _encode_file(path, vocab, ids_out, ends_out, lower, punct, stats) -> None:
     """The fast path: normalised byte blocks encoded by the Numba word table."""
     table = WordTable.from_words(vocab.words)
     state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
-    for block in iter_blocks(path, lower=lower, punct=punct, stats=stats):
+    for block in prefetch(iter_blocks(path, lower=lower, punct=punct, stats=stats)):
         ids, ends, seen = table.encode(block, state)
         stats.tokens += seen
         ids_out.append(ids)
@@ -146,6 +146,21 @@ def _encode_sentences(sentences, vocab, ids_out, ends_out, stats, chunk_tokens) 
             ids_buf, ends = [], []
     ids_out.append(np.array(ids_buf, dtype=np.uint32))
     ends_out.append(np.array(ends, dtype=np.int64))
+
+
+def concatenate(parts: list[EncodedCorpus], out_dir: str | os.PathLike) -> EncodedCorpus:
+    """Write the encoded corpora `parts`, one after another, into the directory `out_dir`
+    (which must exist); streamed, one part in memory at a time."""
+    out = Path(out_dir)
+    ids_out = _NpyAppender(out / "ids.npy", np.uint32)
+    ends_out = _NpyAppender(out / "offsets.npy", np.int64)
+    ends_out.append(np.zeros(1, np.int64))
+    for part in parts:
+        ends_out.append(np.asarray(part.offsets[1:]) + ids_out.n)
+        ids_out.append(np.asarray(part.ids))
+    ids_out.close()
+    ends_out.close()
+    return EncodedCorpus.load(out)
 
 
 def encode_in_memory(sentences: Iterable[list[str]], vocab: Vocab) -> EncodedCorpus:

@@ -395,3 +395,19 @@ def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
             if f.read(4) == b"PAR1":
                 return read_parquet(path, limit=limit)
     return read_word2vec(path, limit=limit)
+
+
+EXPORT_FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
+
+
+def export(
+    vec: Vectors, fmt: str, out: str | os.PathLike, limit: int | None = None, force: bool = False
+) -> Path:
+    """Write `vec` to `out` in one of EXPORT_FORMATS (projector: a directory)."""
+    if fmt == "parquet":
+        return write_parquet(vec, out, limit=limit)
+    if fmt == "projector":
+        return write_projector(vec, out, limit=limit, force=force)
+    if fmt in ("word2vec", "word2vec-binary"):
+        return write_word2vec(vec, out, binary=fmt == "word2vec-binary", limit=limit)
+    raise ValueError(f"unknown export format {fmt!r}; use one of {EXPORT_FORMATS}")

@@ -26,6 +26,14 @@ import numpy as np
 from w2v.errors import ModelError, UserError
 
 FORMAT_VERSION = 1
+# Keys save_model itself writes: a loaded model saved again gets them anew, not its old ones.
+_WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -40,6 +48,7 @@ def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]
         raise UserError(f"{str(target)!r} already exists; use --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; the result is a normal directory
     try:
         yield tmp
         if target.exists():
@@ -60,6 +69,7 @@ def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it 0600; the result is a normal file
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -149,7 +159,7 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "vocab_size": V,
         "dim": int(model.vectors.shape[1]),
-        **{k: v for k, v in model.meta.items() if k not in ("format_version", "vocab_size", "dim")},
+        **{k: v for k, v in model.meta.items() if k not in _WRITTEN_BY_SAVE},
     }
     directory = Path(directory)
     with atomic_dir(directory, force=force) as tmp:

@@ -11,19 +11,24 @@
 
 The SVD is randomized subspace iteration (Halko, Martinsson & Tropp 2011, algorithm 4.4)
 by default; scipy's ARPACK (`solver="arpack"`) gives the same vectors several times slower
-on these matrices (see scripts/bench_svd.py and the notes).
+on these matrices (see scripts/bench_svd.py and the notes). Dense linear algebra runs on one
+BLAS thread (truncated_svd): its products are of a tall n × l block with l × l matrices, and
+on a busy machine OpenBLAS's spinning threads made them 10–30× slower than one thread.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
+import types
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from w2v.cooccur import WEIGHTINGS, cooccurrence
 from w2v.errors import ConfigError
@@ -47,8 +52,8 @@ class LsaConfig:
     eig: float = 0.5  # eigenvalue weighting p in W = U Σ^p
     add_contexts: bool = False  # vectors = W + C
     solver: str = "randomized"
-    n_iter: int = 4  # power iterations of the randomized SVD
-    oversample: int = 20  # extra columns of the randomized SVD's sketch
+    n_iter: int = 6  # power iterations of the randomized SVD
+    oversample: int = 50  # extra columns of the randomized SVD's sketch
     lower: bool = True
     punct: bool = False
     seed: int = 1
@@ -98,21 +103,22 @@ def ppmi(X: sp.spmatrix, cds: float = 0.75, neg: float = 1.0) -> sp.csr_matrix:
 def _orth(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Thin QR of Y [n, l]: Q float32 [n, l] with orthonormal columns, R float64 [l, l], Y = Q R.
 
-    Cholesky QR twice (CholQR2): Q = Y R⁻¹ with RᵀR = YᵀY, repeated once for accuracy. The
-    Gram product is ~30× faster than LAPACK's Householder QR on tall, skinny blocks; the
-    Householder QR is the fallback when Y is (numerically) rank-deficient.
+    Cholesky QR twice (CholQR2): Q = Y R⁻¹ with RᵀR = YᵀY, repeated once for accuracy; only
+    matrix products touch the tall matrix, which is ~30× faster than LAPACK's Householder QR
+    on tall, skinny blocks. Householder QR is the fallback when Y is (numerically)
+    rank-deficient.
     """
-    Q = Y.astype(np.float64)
+    Q = np.asarray(Y, dtype=np.float32)
     R = np.eye(Y.shape[1])
     for _ in range(2):
         try:
-            R_i = np.linalg.cholesky(Q.T @ Q).T
+            R_i = np.linalg.cholesky((Q.T @ Q).astype(np.float64)).T
         except np.linalg.LinAlgError:
             Q, R = scipy.linalg.qr(Y.astype(np.float64), mode="economic")
             return Q.astype(np.float32), R
-        Q = scipy.linalg.solve_triangular(R_i, Q.T, trans="T").T
+        Q = Q @ scipy.linalg.solve_triangular(R_i, np.eye(len(R_i))).astype(np.float32)
         R = R_i @ R
-    return np.ascontiguousarray(Q, dtype=np.float32), R
+    return Q, R
 
 
 def _matmul(A: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
@@ -123,7 +129,7 @@ def _matmul(A: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
 
 
 def randomized_svd(
-    M: sp.spmatrix, k: int, n_iter: int = 4, oversample: int = 20, seed: int = 1
+    M: sp.spmatrix, k: int, n_iter: int = 6, oversample: int = 50, seed: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rank-k SVD M ≈ U diag(S) Vt by randomized subspace iteration (Halko et al. 2011).
 
@@ -175,12 +181,13 @@ def truncated_svd(M: sp.spmatrix, k: int, solver: str = "randomized", **options)
         raise ConfigError(
             f"dim {k} must be below the vocabulary size {min(M.shape)}; lower --dim or --min-count"
         )
-    if solver == "arpack":
-        U, S, Vt = arpack_svd(M, k, seed=options.get("seed", 1))
-    elif solver == "randomized":
-        U, S, Vt = randomized_svd(M, k, **options)
-    else:
+    if solver not in SOLVERS:
         raise ConfigError(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
+    with threadpool_limits(1):  # see the module docstring
+        if solver == "arpack":
+            U, S, Vt = arpack_svd(M, k, seed=options.get("seed", 1))
+        else:
+            U, S, Vt = randomized_svd(M, k, **options)
     _flip_signs(U, Vt)
     return U, S, Vt
 
@@ -224,9 +231,8 @@ def lsa(
 
 
 def fit(source, config: LsaConfig) -> Vectors:
-    """The pipeline of `lsa` for a ready LsaConfig."""
+    """The pipeline of `lsa` for a ready LsaConfig: count, then `fit_counts`."""
     c = config
-    seconds = {}
     t = time.perf_counter()
     vocab, X = cooccurrence(
         source,
@@ -238,7 +244,14 @@ def fit(source, config: LsaConfig) -> Vectors:
         punct=c.punct,
         seed=c.seed,
     )
-    seconds["count"] = time.perf_counter() - t
+    return fit_counts(vocab, X, config, count_seconds=time.perf_counter() - t)
+
+
+def fit_counts(vocab, X: sp.spmatrix, config: LsaConfig, count_seconds: float | None = None):
+    """PPMI + truncated SVD of co-occurrence counts X (float64 [V, V], symmetric, row i is
+    vocab.words[i]) → Vectors with W = U·Σ^eig and, as contexts, C = V·Σ^eig."""
+    c = config
+    seconds = {} if count_seconds is None else {"count": count_seconds}
     t = time.perf_counter()
     M = ppmi(X, cds=c.cds, neg=c.neg)
     nnz_x = X.nnz
@@ -263,3 +276,13 @@ def fit(source, config: LsaConfig) -> Vectors:
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
     }
     return Vectors(vocab.words, W, counts=vocab.counts, contexts=C, meta=meta)
+
+
+class _CallableModule(types.ModuleType):
+    """`w2v.lsa` is this module; calling it calls `lsa` (as `w2v.train` calls `train`)."""
+
+    def __call__(self, source, **kwargs) -> Vectors:
+        return lsa(source, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

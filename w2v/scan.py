@@ -50,10 +50,12 @@ def iter_blocks(
     lower: bool = True,
     punct: bool = False,
     stats: ReadStats | None = None,
-    block: int = BLOCK_BYTES,
+    block: int | None = None,
 ) -> Iterator[bytes]:
-    """Yield the normalised blocks of a corpus file, each cut at whitespace."""
+    """Yield the normalised blocks of a corpus file, each cut at whitespace
+    (blocks of `block` bytes read, default BLOCK_BYTES)."""
     stats = stats if stats is not None else ReadStats()
+    block = block or BLOCK_BYTES
     with open_binary(path) as f:
         carry = b""
         while True:
@@ -74,6 +76,50 @@ def iter_blocks(
             body, carry = raw[: cut + 1], raw[cut + 1 :]
             stats.lines += body.count(b"\n")
             yield normalise(body, lower, punct, stats)
+
+
+def prefetch(items: Iterator, depth: int = 2) -> Iterator:
+    """Run `items` in a background thread, `depth` ahead of the consumer.
+
+    Reading and normalising a block (Python, under the GIL) then overlaps with counting or
+    encoding the previous one (Numba, nogil), so the two cores both work. Exceptions of the
+    producer are raised in the consumer; closing the consumer stops the producer.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    thread = threading.Thread(target=produce, name="w2v-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 class WordTable:

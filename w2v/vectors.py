@@ -8,11 +8,12 @@
 Rankings follow gensim's `KeyedVectors.most_similar` to the last bit: the query is the
 unit-normalised mean of the unit rows u_i / ||u_i|| of the positive words and of minus the
 negative ones, q = unit(sum_i w_i u_i / ||u_i|| / sum_i |w_i|), and each word j scores
-cos(u_j, q) = (U q)_j / ||u_j||, computed in the same order as gensim so that equal scores
-break the same way. `U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
+cos(u_j, q) = (U q)_j / ||u_j||, computed with the same float32 operations as gensim, so
+the scores are gensim's bit for bit and equal scores come out in gensim's order.
+`U` is `vectors` (gensim `wv.vectors`, word2vec.c `syn0`).
 
 The matrix is treated as read-only: norms and the normalised matrix are computed once, on
-first use, and cached.
+first use, and cached (a memory-mapped matrix of up to 1 GiB is read into memory then).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from w2v.vocab import suggest
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
 BATCH_BYTES = 32 << 20
+# A memory-mapped matrix up to this size is read into memory for queries; larger ones are
+# scanned in place.
+COPY_BYTES = 1 << 30
 
 
 class Vectors:
@@ -93,8 +97,13 @@ class Vectors:
 
     @cached_property
     def _U(self) -> np.ndarray:
-        """U as a plain float32 ndarray (a view of a memory map, not a copy)."""
-        return np.asarray(self.vectors, dtype=np.float32)
+        """U as a plain float32 ndarray. A memory-mapped U of up to COPY_BYTES is copied into
+        memory on first use: every query scans all of it anyway, and anonymous memory
+        (huge pages) scans faster than a file map."""
+        U = self.vectors
+        if isinstance(U, np.memmap) and U.nbytes <= COPY_BYTES:
+            return np.array(U, dtype=np.float32)
+        return np.asarray(U, dtype=np.float32)
 
     @cached_property
     def norms(self) -> np.ndarray:
@@ -167,8 +176,13 @@ class Vectors:
         return self._ranked(scores, topn, sorted(set(pos + neg)))
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: list[int]):
-        """The best `topn` of `scores` not in `exclude`, as gensim's matutils.argsort."""
-        best = _argsort_desc(scores, topn + len(exclude))
+        """The best `topn` of `scores` not in `exclude`: like gensim, fetch the best topn +
+        len(exclude) and filter them. Equal scores (common in float32 when cosines crowd
+        near 1) are left in the order gensim's partial sort gives them."""
+        k = min(topn + len(exclude), len(scores))
+        top = _topk_rows(scores[None, :], min(k + 1, len(scores)))[0]
+        vals = scores[top]
+        best = _argsort_desc(scores, k) if (vals[1:] == vals[:-1]).any() else top[:k]
         skip = set(exclude)
         return [(self.words[i], float(scores[i])) for i in best if i not in skip][:topn]
 
@@ -264,7 +278,8 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def _argsort_desc(x: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest entries of x, largest first (gensim matutils.argsort)."""
+    """Indices of the k largest entries of x, largest first, in exactly the order gensim's
+    matutils.argsort gives them, equal entries included."""
     x = -x
     if k >= x.size:
         return np.argsort(x)[:k]

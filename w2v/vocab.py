@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import CorpusError, UnknownWordError
-from w2v.scan import WordTable, iter_blocks
 from w2v.tokenize import ReadStats, iter_sentences
 
 # Distinct words held while counting before rare ones are pruned (gensim's max_vocab_size;
@@ -161,9 +160,11 @@ def count_words(
     stats = ReadStats()
     pruned = 0
     if isinstance(source, str | os.PathLike):
+        from w2v.scan import WordTable, iter_blocks, prefetch  # Numba: only when counting
+
         table = WordTable()
         min_reduce = 1
-        for block in iter_blocks(source, lower=lower, punct=punct, stats=stats):
+        for block in prefetch(iter_blocks(source, lower=lower, punct=punct, stats=stats)):
             stats.tokens += table.count(block)
             while len(table) > max_table:
                 min_reduce += 1

@@ -50,4 +50,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Command modules register themselves on `cli` when imported.
-from w2v.cli import corpus, formats, lsa, query, serve, train  # noqa: E402, F401
+
+from w2v.cli import (  # noqa: E402, F401
+    corpus,
+    demo,
+    formats,
+    lsa,
+    pipeline,
+    plot,
+    query,
+    serve,
+    train,
+)

@@ -6,8 +6,7 @@ import click
 
 from w2v.cli import cli
 from w2v.cli.options import model_option
-
-FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
+from w2v.formats import EXPORT_FORMATS as FORMATS
 
 
 @cli.command()
@@ -27,12 +26,7 @@ def export(fmt, out, limit, force, model_dir):
     if out.exists() and not force:
         raise UserError(f"{str(out)!r} already exists; use --force to replace it")
     vec = load(model_dir)
-    if fmt == "parquet":
-        formats.write_parquet(vec, out, limit=limit)
-    elif fmt == "projector":
-        formats.write_projector(vec, out, limit=limit, force=force)
-    else:
-        formats.write_word2vec(vec, out, binary=fmt == "word2vec-binary", limit=limit)
+    formats.export(vec, fmt, out, limit=limit, force=force)
     n = len(vec) if limit is None else min(limit, len(vec))
     click.echo(f"wrote {n} vectors of dimension {vec.dim} to {out} ({fmt})", err=True)
 

@@ -1,0 +1,128 @@
+"""The pipeline's TOML file: sections, their keys and defaults, validated with errors that
+name the offending key."""
+
+from __future__ import annotations
+
+import glob
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from w2v.errors import ConfigError
+
+TRAINERS = ("sgns", "cbow", "svd")
+EXPORT_FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
+CORPUS_SUFFIXES = (".txt", ".gz", ".bz2", ".xz")
+
+# section → key → default. A key not listed here is an error.
+DEFAULTS: dict[str, dict] = {
+    "corpus": {"paths": [], "lower": True, "punct": False},
+    "vocab": {"min_count": 5, "max_size": 0},
+    "cooccur": {"window": 5, "weighting": "uniform", "dynamic": False},
+    "train": {
+        "trainer": "sgns",
+        "dim": 100,
+        "window": 5,
+        "negative": 5,
+        "sample": 1e-3,
+        "epochs": 5,
+        "alpha": 0.0,
+        "workers": 0,
+        "seed": 1,
+        "cds": 0.75,
+        "eig": 0.5,
+        "neg": 1,
+    },
+    "evaluate": {"analogies": "default", "pairs": ["default"], "restrict": 30000},
+    "export": {"formats": ["word2vec"]},
+    "run": {"dir": "runs/w2v"},
+}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """A validated pipeline description; `sections` hold every key, defaults filled in."""
+
+    path: Path
+    sections: dict[str, dict]
+    corpus_files: tuple[Path, ...]
+
+    def __getitem__(self, section: str) -> dict:
+        return self.sections[section]
+
+    @property
+    def trainer(self) -> str:
+        return self.sections["train"]["trainer"]
+
+
+def _check_type(section: str, key: str, value, default) -> None:
+    expected = type(default)
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise ConfigError(f"[{section}] {key} = {value!r}: expected {expected.__name__}")
+
+
+def parse(data: dict, path: Path) -> PipelineConfig:
+    """Validate a parsed TOML document against DEFAULTS and resolve the corpus files."""
+    sections: dict[str, dict] = {}
+    for name in data:
+        if name not in DEFAULTS:
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(DEFAULTS)})")
+        if not isinstance(data[name], dict):
+            raise ConfigError(f"{path}: {name} must be a [section]")
+    for name, defaults in DEFAULTS.items():
+        given = data.get(name, {})
+        for key in given:
+            if key not in defaults:
+                raise ConfigError(
+                    f"{path}: unknown key {key!r} in [{name}] (known: {', '.join(defaults)})"
+                )
+        section = {**defaults, **given}
+        for key, value in given.items():
+            _check_type(name, key, value, defaults[key])
+        sections[name] = section
+    train = sections["train"]
+    if train["trainer"] not in TRAINERS:
+        raise ConfigError(f"[train] trainer = {train['trainer']!r}: use one of {TRAINERS}")
+    for fmt in sections["export"]["formats"]:
+        if fmt not in EXPORT_FORMATS:
+            raise ConfigError(f"[export] formats: unknown format {fmt!r} (use {EXPORT_FORMATS})")
+    if sections["cooccur"]["weighting"] not in ("uniform", "harmonic"):
+        raise ConfigError("[cooccur] weighting must be 'uniform' or 'harmonic'")
+    files = resolve_corpus(sections["corpus"]["paths"], path.parent)
+    return PipelineConfig(path, sections, tuple(files))
+
+
+def resolve_corpus(patterns: list[str], base: Path) -> list[Path]:
+    """Files named by the [corpus] paths: files, directories (their corpus files, sorted)
+    and globs, relative to the config file's directory."""
+    if not patterns:
+        raise ConfigError("[corpus] paths is empty: name at least one corpus file")
+    files: list[Path] = []
+    for pattern in patterns:
+        p = Path(os.path.expanduser(pattern))
+        p = p if p.is_absolute() else base / p
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.is_file() and q.suffix in CORPUS_SUFFIXES)
+        elif p.exists():
+            found = [p]
+        else:
+            found = sorted(Path(q) for q in glob.glob(str(p)) if Path(q).is_file())
+        if not found:
+            raise ConfigError(f"[corpus] paths: {pattern!r} matches no corpus file")
+        files.extend(found)
+    return files
+
+
+def load(path: str | os.PathLike) -> PipelineConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"pipeline config {str(path)!r} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    return parse(data, path)

@@ -1,0 +1,64 @@
+"""`w2v pipeline init`: a commented TOML config for the given corpus files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TEMPLATE = """\
+# w2v pipeline: {n} corpus file(s). Run it with
+#   w2v pipeline run {name}
+# Steps: tokenize → vocab → encode → [cooccur, for svd] → train → evaluate → export.
+# A second run skips every step whose config and inputs did not change.
+
+[corpus]
+# Files, directories (their .txt/.gz/.bz2/.xz files) or globs, relative to this file.
+paths = [{paths}]
+lower = true      # lowercase every token
+punct = false     # keep punctuation characters as tokens
+
+[vocab]
+min_count = 5     # drop words rarer than this
+max_size = 0      # keep at most this many words (0: no limit)
+
+[train]
+trainer = "sgns"  # sgns | cbow | svd
+dim = 100
+window = 5
+negative = 5
+sample = 1e-3
+epochs = 5
+alpha = 0.0       # 0: the trainer's default (0.025 sgns, 0.05 cbow)
+workers = 0       # 0: all cores
+seed = 1
+cds = 0.75        # svd only: context-distribution smoothing
+eig = 0.5         # svd only: eigenvalue weighting W = U·Σ^eig
+neg = 1           # svd only: shift PMI by log(neg)
+
+[cooccur]         # svd only
+window = 5
+weighting = "uniform"   # uniform | harmonic
+dynamic = false
+
+[evaluate]
+analogies = "default"   # the Google analogy set shipped with w2v, or a path
+pairs = ["default"]     # WordSim353 and SimLex-999, or paths
+restrict = 30000
+
+[export]
+formats = ["word2vec"]  # word2vec, word2vec-binary, parquet, projector
+
+[run]
+dir = "{run_dir}"  # the run directory (--run-dir overrides)
+"""
+
+
+def render(corpus: list[Path], config_path: Path, run_dir: str = "runs/w2v") -> str:
+    base = config_path.resolve().parent
+    rel = [os.path.relpath(Path(p).resolve(), base) for p in corpus]
+    return TEMPLATE.format(
+        n=len(corpus),
+        name=config_path.name,
+        run_dir=run_dir,
+        paths=", ".join(f'"{p}"' for p in rel),
+    )

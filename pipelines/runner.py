@@ -1,0 +1,136 @@
+"""Run the steps of a pipeline in order, skipping those already done (see manifest.py)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines import config as config_mod
+from pipelines.manifest import Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
+from pipelines.steps import NAMES, STEPS
+from w2v.errors import ConfigError
+
+
+@dataclass
+class StepStatus:
+    name: str
+    state: str  # done | stale | missing | off
+    seconds: float | None = None
+    peak_rss_mb: float | None = None
+    bytes: int | None = None
+    stats: dict | None = None
+
+
+def _input_hashes(step, cfg, run_dir: Path, manifest: Manifest) -> dict[str, str]:
+    return {k: manifest.content_hash(p) for k, p in step.inputs(cfg, run_dir).items()}
+
+
+def _is_done(step, cfg, run_dir: Path, manifest: Manifest, fp: str) -> bool:
+    record = manifest.steps.get(step.NAME)
+    if not record or record.get("fingerprint") != fp:
+        return False
+    for name, path in step.outputs(cfg, run_dir).items():
+        if manifest.content_hash(path) != record["outputs"].get(name, {}).get("hash"):
+            return False
+    return True
+
+
+def status(cfg, run_dir: Path) -> list[StepStatus]:
+    """Per step: done, stale (ran, but its config or inputs changed since), missing, or off."""
+    manifest = Manifest(run_dir)
+    result = []
+    for step in STEPS:
+        if not step.enabled(cfg):
+            result.append(StepStatus(step.NAME, "off"))
+            continue
+        record = manifest.steps.get(step.NAME)
+        fp = fingerprint(step.NAME, step.settings(cfg), _input_hashes(step, cfg, run_dir, manifest))
+        if _is_done(step, cfg, run_dir, manifest, fp):
+            state = "done"
+        else:
+            state = "stale" if record else "missing"
+        result.append(
+            StepStatus(
+                step.NAME,
+                state,
+                seconds=record.get("seconds") if record else None,
+                peak_rss_mb=record.get("peak_rss_mb") if record else None,
+                bytes=sum(o["bytes"] for o in record["outputs"].values()) if record else None,
+                stats=record.get("stats") if record else None,
+            )
+        )
+    return result
+
+
+def run(
+    cfg: config_mod.PipelineConfig,
+    run_dir: Path,
+    from_step: str | None = None,
+    force: bool = False,
+    echo: Callable[[str], None] = print,
+    executor=None,
+) -> list[StepStatus]:
+    """Run every enabled step that is not up to date (all of them with `force`, and every
+    step from `from_step` on). Returns what each step did: 'ran' or 'skipped'."""
+    if from_step is not None and from_step not in NAMES:
+        raise ConfigError(f"unknown step {from_step!r} (steps: {', '.join(NAMES)})")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(run_dir)
+    manifest.config_path = str(cfg.path.resolve())
+    steps = [s for s in STEPS if s.enabled(cfg)]
+    rerun_from = NAMES.index(from_step) if from_step else len(NAMES)
+    report = []
+    for k, step in enumerate(steps, 1):
+        settings = step.settings(cfg)
+        ins = step.inputs(cfg, run_dir)
+        hashes = {name: manifest.content_hash(p) for name, p in ins.items()}
+        fp = fingerprint(step.NAME, settings, hashes)
+        forced = force or NAMES.index(step.NAME) >= rerun_from
+        if not forced and _is_done(step, cfg, run_dir, manifest, fp):
+            echo(f"[{k}/{len(steps)}] {step.NAME}: up to date")
+            report.append(StepStatus(step.NAME, "skipped"))
+            continue
+        echo(f"[{k}/{len(steps)}] {step.NAME} ...")
+        outs = step.outputs(cfg, run_dir)
+        peak_rss_reset()
+        t0 = time.perf_counter()
+        if executor is not None and hasattr(executor, step.NAME):
+            stats = getattr(executor, step.NAME)(ins, outs, settings)
+        else:
+            stats = step.run(ins, outs, settings)
+        seconds = time.perf_counter() - t0
+        peak = peak_rss_mb()
+        manifest.steps[step.NAME] = {
+            "fingerprint": fp,
+            "config": settings,
+            "inputs": hashes,
+            "outputs": {
+                name: {
+                    "path": str(p.relative_to(run_dir)) if p.is_relative_to(run_dir) else str(p),
+                    "hash": manifest.content_hash(p),
+                    "bytes": size_of(p),
+                }
+                for name, p in outs.items()
+            },
+            "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "seconds": round(seconds, 3),
+            "peak_rss_mb": round(peak, 1),
+            "stats": stats,
+        }
+        manifest.save()  # after every step: a run killed later resumes from here
+        facts = ", ".join(
+            f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+            for k, v in (stats or {}).items()
+            if not isinstance(v, dict)
+        )
+        echo(
+            f"[{k}/{len(steps)}] {step.NAME}: done in {seconds:.1f} s, peak {peak:.0f} MB"
+            + (f" ({facts})" if facts else "")
+        )
+        report.append(StepStatus(step.NAME, "ran", seconds, peak, stats=stats))
+    if all(r.state == "skipped" for r in report):
+        echo("nothing to do: every step is up to date")
+    return report

@@ -1,0 +1,80 @@
+"""cooccur (svd only): encoded corpus → cooccur.parquet, the symmetric co-occurrence counts
+as (row, col, count) rows, both triangles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from w2v.io import atomic_file
+
+NAME = "cooccur"
+
+
+def enabled(cfg) -> bool:
+    return cfg.trainer == "svd"
+
+
+def settings(cfg) -> dict:
+    return {**cfg["cooccur"], "seed": cfg["train"]["seed"]}
+
+
+def inputs(cfg, run_dir: Path) -> dict[str, Path]:
+    return {"corpus": run_dir / "corpus", "vocab": run_dir / "vocab.parquet"}
+
+
+def outputs(cfg, run_dir: Path) -> dict[str, Path]:
+    return {"cooccur": run_dir / "cooccur.parquet"}
+
+
+def write_matrix(path: Path, X, config: dict) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    coo = X.tocoo()
+    table = pa.table(
+        {
+            "row": pa.array(coo.row.astype(np.int32)),
+            "col": pa.array(coo.col.astype(np.int32)),
+            "count": pa.array(coo.data.astype(np.float64)),
+        }
+    )
+    table = table.replace_schema_metadata(
+        {"step": NAME, "config": json.dumps(config), "shape": json.dumps(list(X.shape))}
+    )
+    with atomic_file(path) as f:
+        pq.write_table(table, f)
+
+
+def read_matrix(path: Path, n_words: int):
+    """The co-occurrence counts as a float64 CSR [n_words, n_words]."""
+    import pyarrow.parquet as pq
+    import scipy.sparse as sp
+
+    t = pq.read_table(path)
+    row = t.column("row").to_numpy()
+    col = t.column("col").to_numpy()
+    count = t.column("count").to_numpy()
+    return sp.csr_matrix((count, (row, col)), shape=(n_words, n_words))
+
+
+def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+    from w2v.cooccur import count_pairs
+
+    from w2v.corpus import EncodedCorpus
+    from w2v.vocab import Vocab
+
+    vocab = Vocab.load(inputs["vocab"])
+    corpus = EncodedCorpus.load(inputs["corpus"])
+    X = count_pairs(
+        corpus,
+        len(vocab),
+        window=config["window"],
+        weighting=config["weighting"],
+        dynamic=config["dynamic"],
+        seed=config["seed"],
+    )
+    write_matrix(outputs["cooccur"], X, config)
+    return {"pairs": int(X.nnz), "words": len(vocab)}

@@ -1,0 +1,63 @@
+"""tokenize: corpus files → per-file token counts (counts/shard-NNNNN.parquet)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from w2v.io import atomic_dir, write_vocab_parquet
+from w2v.vocab import count_words
+
+NAME = "tokenize"
+
+
+def enabled(cfg) -> bool:
+    return True
+
+
+def settings(cfg) -> dict:
+    return {"lower": cfg["corpus"]["lower"], "punct": cfg["corpus"]["punct"]}
+
+
+def inputs(cfg, run_dir: Path) -> dict[str, Path]:
+    return {f"corpus:{i}": p for i, p in enumerate(cfg.corpus_files)}
+
+
+def outputs(cfg, run_dir: Path) -> dict[str, Path]:
+    return {"counts": run_dir / "counts"}
+
+
+def count_shard(path: Path, lower: bool, punct: bool) -> tuple[list[str], np.ndarray, dict]:
+    """Token counts of one corpus file, in first-appearance order."""
+    counter, info = count_words(path, lower=lower, punct=punct)
+    return list(counter), np.fromiter(counter.values(), np.int64, len(counter)), info
+
+
+def shard_name(i: int) -> str:
+    return f"shard-{i:05d}.parquet"
+
+
+def write_shard(path: Path, source: Path, words, counts, info, config) -> None:
+    meta = {"step": NAME, "config": config, "source": str(source), "stats": info}
+    write_vocab_parquet(path, words, counts, metadata=meta)
+
+
+def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+    tokens = lines = invalid = 0
+    with atomic_dir(outputs["counts"], force=True) as tmp:
+        for i, source in enumerate(inputs.values()):
+            words, counts, info = count_shard(source, config["lower"], config["punct"])
+            write_shard(tmp / shard_name(i), source, words, counts, info, config)
+            tokens += info["tokens"]
+            lines += info["lines"]
+            invalid += info["invalid_utf8"]
+    return {"files": len(inputs), "tokens": tokens, "lines": lines, "invalid_utf8": invalid}
+
+
+def read_shard_stats(path: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    return json.loads(meta.get(b"stats", b"{}"))

@@ -1,0 +1,82 @@
+"""train: encoded corpus (sgns, cbow) or co-occurrence counts (svd) → model/ (a model directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from w2v.corpus import EncodedCorpus
+from w2v.vocab import Vocab
+
+NAME = "train"
+_SGNS_KEYS = ("dim", "window", "negative", "sample", "epochs", "alpha", "workers", "seed")
+_SVD_KEYS = ("dim", "cds", "eig", "neg")
+
+
+def enabled(cfg) -> bool:
+    return True
+
+
+def settings(cfg) -> dict:
+    t = cfg["train"]
+    keys = _SVD_KEYS if t["trainer"] == "svd" else _SGNS_KEYS
+    out = {"trainer": t["trainer"], **{k: t[k] for k in keys}}
+    if t["trainer"] == "svd":  # the counting options are recorded in the model's meta
+        out.update({k: cfg["cooccur"][k] for k in ("window", "weighting", "dynamic")})
+        out["seed"] = t["seed"]
+    out["min_count"] = cfg["vocab"]["min_count"]
+    return out
+
+
+def inputs(cfg, run_dir: Path) -> dict[str, Path]:
+    if cfg.trainer == "svd":
+        return {"cooccur": run_dir / "cooccur.parquet", "vocab": run_dir / "vocab.parquet"}
+    return {"corpus": run_dir / "corpus", "vocab": run_dir / "vocab.parquet"}
+
+
+def outputs(cfg, run_dir: Path) -> dict[str, Path]:
+    return {"model": run_dir / "model"}
+
+
+def train_config(config: dict):
+    """The library's TrainConfig for these settings (0 means the library's default)."""
+    from w2v.config import TrainConfig
+
+    kw = {k: config[k] for k in _SGNS_KEYS if k in config}
+    if not kw.get("alpha"):
+        kw.pop("alpha", None)
+    if not kw.get("workers"):
+        kw.pop("workers", None)
+    return TrainConfig(arch=config["trainer"], min_count=config["min_count"], **kw)
+
+
+def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progress=None) -> dict:
+    vocab = Vocab.load(inputs["vocab"])
+    if config["trainer"] == "svd":
+        from pipelines.steps.cooccur import read_matrix
+        from w2v.lsa import LsaConfig, fit_counts
+
+        X = read_matrix(inputs["cooccur"], len(vocab))
+        lsa_cfg = LsaConfig(
+            dim=config["dim"],
+            window=config["window"],
+            min_count=config["min_count"],
+            cds=config["cds"],
+            eig=config["eig"],
+            neg=float(config["neg"]),
+            weighting=config["weighting"],
+            dynamic=config["dynamic"],
+            seed=config["seed"],
+        )
+        vectors = fit_counts(vocab, X, lsa_cfg)
+        vectors.save(outputs["model"], force=True)
+        return {"words": len(vocab), "dim": config["dim"]}
+    from w2v.train import train_encoded
+
+    corpus = EncodedCorpus.load(inputs["corpus"])
+    model = train_encoded(corpus, vocab, train_config(config), progress=progress)
+    model.save(outputs["model"], force=True)
+    return {
+        "words": len(vocab),
+        "tokens": corpus.n_tokens,
+        "loss": [round(x, 5) for x in model.loss_history],
+    }

@@ -1,0 +1,231 @@
+"""The batch pipeline on a small real corpus split into several files."""
+
+import json
+import lzma
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import w2v
+from pipelines import config as config_mod
+from pipelines import runner
+from tests.conftest import REPO
+from w2v.errors import ConfigError
+
+CONFIG = """
+[corpus]
+paths = ["shards/*.txt"]
+
+[vocab]
+min_count = 3
+
+[train]
+trainer = "{trainer}"
+dim = {dim}
+epochs = 2
+workers = 1
+seed = 7
+
+[evaluate]
+restrict = 10000
+
+[export]
+formats = {formats}
+"""
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    """The first 12,000 lines of the embedded corpus as four files."""
+    d = tmp_path_factory.mktemp("corpus")
+    with lzma.open(w2v.default_corpus(), "rt", encoding="utf-8") as f:
+        lines = [next(f) for _ in range(12_000)]
+    (d / "shards").mkdir()
+    for i in range(4):
+        (d / "shards" / f"part{i}.txt").write_text("".join(lines[i * 3000 : (i + 1) * 3000]))
+    return d
+
+
+def write_config(base, name="w2v.toml", trainer="sgns", dim=16, formats='["word2vec"]'):
+    path = base / name
+    path.write_text(CONFIG.format(trainer=trainer, dim=dim, formats=formats))
+    return config_mod.load(path)
+
+
+def states(report):
+    return {r.name: r.state for r in report}
+
+
+def test_full_run_then_nothing_to_do(shards, tmp_path):
+    cfg = write_config(shards, formats='["word2vec", "parquet"]')
+    run_dir = tmp_path / "run"
+    lines = []
+    report = runner.run(cfg, run_dir, echo=lines.append)
+    assert states(report) == {
+        s: "ran" for s in ("tokenize", "vocab", "encode", "train", "evaluate", "export")
+    }
+    for name in (
+        "manifest.json",
+        "vocab.parquet",
+        "model/meta.json",
+        "eval.json",
+        "exports/vectors.txt",
+        "exports/vectors.parquet",
+        "counts/shard-00003.parquet",
+    ):
+        assert (run_dir / name).exists(), name
+    vec = w2v.load(run_dir / "model")
+    assert vec.meta["trainer"] == "sgns" and vec.dim == 16
+    evaluation = json.loads((run_dir / "eval.json").read_text())
+    assert 0 <= evaluation["analogies"]["accuracy"] <= 1
+    assert set(evaluation["pairs"]) == {"wordsim353.tsv", "simlex999.txt"}
+    assert any("train: done" in line for line in lines)
+
+    lines.clear()
+    again = runner.run(cfg, run_dir, echo=lines.append)
+    assert set(states(again).values()) == {"skipped"}
+    assert lines[-1] == "nothing to do: every step is up to date"
+    assert {r.state for r in runner.status(cfg, run_dir) if r.state != "off"} == {"done"}
+
+
+def test_vocabulary_equals_build_vocab(shards, tmp_path):
+    cfg = write_config(shards)
+    runner.run(cfg, tmp_path / "run", echo=lambda s: None, from_step=None)
+    ours = w2v.Vocab.load(tmp_path / "run" / "vocab.parquet")
+    sentences = [s for f in cfg.corpus_files for s in w2v.iter_sentences(f)]
+    reference = w2v.build_vocab(sentences, min_count=3)
+    assert ours.words == reference.words
+    np.testing.assert_array_equal(ours.counts, reference.counts)
+    corpus = w2v.EncodedCorpus.load(tmp_path / "run" / "corpus")
+    assert corpus.n_tokens == reference.total
+
+
+def test_changing_one_step_reruns_it_and_what_depends_on_it(shards, tmp_path):
+    run_dir = tmp_path / "run"
+    runner.run(write_config(shards, name="a.toml"), run_dir, echo=lambda s: None)
+    report = runner.run(write_config(shards, name="a.toml", dim=12), run_dir, echo=lambda s: None)
+    assert states(report) == {
+        "tokenize": "skipped",
+        "vocab": "skipped",
+        "encode": "skipped",
+        "train": "ran",
+        "evaluate": "ran",
+        "export": "ran",
+    }
+    assert w2v.load(run_dir / "model").dim == 12
+    cfg = write_config(shards, name="a.toml", dim=12, formats='["word2vec-binary"]')
+    status = {r.name: r.state for r in runner.status(cfg, run_dir)}
+    assert status["export"] == "stale" and status["train"] == "done"
+    report = runner.run(cfg, run_dir, echo=lambda s: None)
+    assert [r.name for r in report if r.state == "ran"] == ["export"]
+    assert (run_dir / "exports" / "vectors.bin").exists()
+    assert not (run_dir / "exports" / "vectors.txt").exists()
+
+
+def test_a_run_killed_in_train_resumes_with_the_same_result(shards, tmp_path, monkeypatch):
+    cfg = write_config(shards)
+    runner.run(cfg, tmp_path / "whole", echo=lambda s: None)
+
+    import pipelines.steps.train as train_step
+
+    real = train_step.run
+
+    def killed(inputs, outputs, config, progress=None):
+        def stop(p):
+            if p.epoch >= 1:  # in the second epoch
+                raise KeyboardInterrupt
+
+        return real(inputs, outputs, config, progress=stop)
+
+    monkeypatch.setattr(train_step, "run", killed)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(cfg, tmp_path / "killed", echo=lambda s: None)
+    assert not (tmp_path / "killed" / "model").exists()
+    monkeypatch.setattr(train_step, "run", real)
+    report = runner.run(cfg, tmp_path / "killed", echo=lambda s: None)
+    assert [r.name for r in report if r.state == "ran"] == ["train", "evaluate", "export"]
+    a = w2v.load(tmp_path / "whole" / "model")
+    b = w2v.load(tmp_path / "killed" / "model")
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('[corpus]\npaths = ["shards/*.txt"]\n[trian]\ndim = 3\n', "unknown section [trian]"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[train]\ndims = 3\n', "unknown key 'dims'"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[train]\ndim = "big"\n', "[train] dim"),
+        ('[corpus]\npaths = ["nothing/*.txt"]\n', "matches no corpus file"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[train]\ntrainer = "glove"\n', "trainer"),
+        ("[corpus\n", "not valid TOML"),
+    ],
+)
+def test_bad_configs_name_the_key(shards, text, message):
+    path = shards / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        config_mod.load(path)
+    assert message in str(e.value)
+
+
+def test_cli_init_run_status_and_errors(shards, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "w2v", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
+
+    r = cli("pipeline", "init", *map(str, sorted((shards / "shards").iterdir())), "-o", "p.toml")
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "p.toml").read_text()
+    assert "part3.txt" in text and "# " in text
+    text = text.replace("epochs = 5", "epochs = 1").replace("dim = 100", "dim = 8")
+    (tmp_path / "p.toml").write_text(text)
+    r = cli("pipeline", "run", "p.toml", "--run-dir", "run")
+    assert r.returncode == 0, r.stderr
+    assert "[7/7]" not in r.stdout and "[6/6] export: done" in r.stdout
+    r = cli("pipeline", "status", "run", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["name"]: row["state"] for row in json.loads(r.stdout)}
+    assert rows == {
+        "tokenize": "done",
+        "vocab": "done",
+        "encode": "done",
+        "cooccur": "off",
+        "train": "done",
+        "evaluate": "done",
+        "export": "done",
+    }
+    r = cli("pipeline", "run", "p.toml", "--run-dir", "run")
+    assert "nothing to do" in r.stdout
+    r = cli("pipeline", "run", "p.toml", "--run-dir", "run", "--from", "bogus")
+    assert r.returncode == 2 and "unknown step 'bogus'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = cli("pipeline", "run", "missing.toml")
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
+    cfg = write_config(shards, name="svd.toml", trainer="svd")
+    report = runner.run(cfg, tmp_path / "run", echo=lambda s: None)
+    assert states(report) == {
+        s: "ran" for s in ("tokenize", "vocab", "encode", "cooccur", "train", "evaluate", "export")
+    }
+    vocab = w2v.Vocab.load(tmp_path / "run" / "vocab.parquet")
+    from pipelines.steps.cooccur import read_matrix
+
+    X = read_matrix(tmp_path / "run" / "cooccur.parquet", len(vocab))
+    sentences = [s for f in cfg.corpus_files for s in w2v.iter_sentences(f)]
+    _, reference = w2v.cooccurrence(sentences, window=5, min_count=3)
+    assert (X != reference).nnz == 0
+    vec = w2v.load(tmp_path / "run" / "model")
+    assert vec.meta["trainer"] == "svd" and vec.dim == 16
