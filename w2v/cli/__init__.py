@@ -51,4 +51,14 @@ def main(argv: list[str] | None = None) -> int:
 
 # Command modules register themselves on `cli` when imported.
 
-from w2v.cli import corpus, demo, formats, lsa, pipeline, plot, query, train  # noqa: E402, F401
+from w2v.cli import (  # noqa: E402, F401
+    corpus,
+    demo,
+    formats,
+    lsa,
+    pipeline,
+    plot,
+    query,
+    serve,
+    train,
+)

@@ -1,0 +1,348 @@
+"""The HTTP API in-process (ASGI test client): every query route answers as the library
+does, errors are JSON with the right status, the token and the bounds hold, corpus paths
+stay inside the data root, and /metrics counts what happened."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra is not installed")
+from fastapi.testclient import TestClient  # noqa: E402
+
+import w2v  # noqa: E402
+from w2v.serve.app import create_app  # noqa: E402
+from w2v.serve.paths import PathRefused, resolve_corpus  # noqa: E402
+
+WORDS = ["frog", "toad", "newt", "king", "queen", "man", "woman", "prince", "paris", "france"]
+
+
+def toy_vectors(V: int = 3000, dim: int = 24, seed: int = 0) -> w2v.Vectors:
+    """Real words first, then filler; random but fixed vectors."""
+    rng = np.random.default_rng(seed)
+    words = WORDS + [f"w{i:04d}" for i in range(V - len(WORDS))]
+    U = rng.standard_normal((V, dim)).astype(np.float32)
+    U[1] = U[0] + 0.1 * U[1]  # toad near frog
+    return w2v.Vectors(words, U, np.arange(V, 0, -1), meta={"trainer": "toy"})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A toy model pinned as `toy`, another in the models directory, a data root with a
+    corpus, a file outside it and a symlink pointing out."""
+    root = tmp_path_factory.mktemp("site")
+    toy_vectors().save(root / "toy")
+    models = root / "models"
+    toy_vectors(500, 8, seed=1).save(models / "other")
+    data = root / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "small.txt").write_text("the frog and the toad\n" * 50)
+    (root / "secret.txt").write_text("outside the data root\n")
+    os.symlink(root / "secret.txt", data / "link.txt")
+    os.symlink(data / "small.txt", data / "inside-link.txt")
+    return root
+
+
+@pytest.fixture(scope="module", params=["threads", "processes"])
+def client(site, request):
+    """The app with queries in threads of this process, and in a query process."""
+    processes = 1 if request.param == "processes" else 0
+    app = create_app(
+        {"toy": site / "toy"}, site / "models", site / "data", query_processes=processes
+    )
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def toy(site):
+    return w2v.load(site / "toy")
+
+
+def pairs(response) -> list[tuple[str, float]]:
+    assert response.status_code == 200, response.text
+    return [(r["word"], r["score"]) for r in response.json()["results"]]
+
+
+def test_health_and_model_list(client):
+    assert client.get("/health").json() == {"status": "ok", "models": 2, "jobs_running": 0}
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    assert set(models) == {"toy", "other"}
+    assert models["toy"]["vocab_size"] == 3000 and models["toy"]["dim"] == 24
+    assert models["other"]["vocab_size"] == 500 and models["other"]["trainer"] == "toy"
+    assert models["toy"]["created"]
+    assert client.get("/v1/models/other").json() == models["other"]
+
+
+@pytest.mark.parametrize("word", ["frog", "queen", "w0042", "w2989"])
+@pytest.mark.parametrize("n", [1, 10, 1000])
+def test_similar_equals_the_library(client, toy, word, n):
+    got = pairs(client.get("/v1/models/toy/similar", params={"word": word, "n": n}))
+    assert got == toy.most_similar(word, topn=n)
+    assert len(got) == n and got[0][0] != word
+
+
+def test_similar_default_n_and_frog(client, toy):
+    got = pairs(client.get("/v1/models/toy/similar?word=frog"))
+    assert len(got) == 10 and got[0][0] == "toad"
+
+
+def test_similar_post_equals_the_library(client, toy):
+    for positive, negative, n in [
+        (["king", "woman"], ["man"], 5),
+        (["frog"], [], 20),
+        ([], ["paris"], 3),
+        (["paris", "france", "w0001"], ["queen", "w0002"], 50),
+    ]:
+        body = {"positive": positive, "negative": negative, "n": n}
+        got = pairs(client.post("/v1/models/toy/similar", json=body))
+        assert got == toy.most_similar(positive, negative, topn=n)
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_analogy_equals_the_library(client, toy, method):
+    q = {"a": "king", "b": "man", "c": "woman", "n": 7, "method": method}
+    got = pairs(client.get("/v1/models/toy/analogy", params=q))
+    assert got == toy.analogy("king", "man", "woman", topn=7, method=method)
+
+
+def test_vector_equals_the_library(client, toy):
+    r = client.get("/v1/models/toy/vector?word=newt").json()
+    assert r["model"] == "toy" and r["word"] == "newt"
+    assert np.array_equal(np.array(r["vector"], np.float32), toy["newt"])
+
+
+def test_model_in_the_models_dir_is_served(client, site):
+    other = w2v.load(site / "models" / "other")
+    word = other.words[7]
+    got = pairs(client.get(f"/v1/models/other/similar?word={word}&n=4"))
+    assert got == other.most_similar(word, topn=4)
+
+
+def test_model_appearing_later_is_served_without_restart(client, site):
+    toy_vectors(300, 6, seed=2).save(site / "models" / "late")
+    late = w2v.load(site / "models" / "late")
+    assert pairs(client.get("/v1/models/late/similar?word=king&n=3")) == late.most_similar(
+        "king", topn=3
+    )
+    assert "late" in {m["name"] for m in client.get("/v1/models").json()["models"]}
+    shutil.rmtree(site / "models" / "late")
+
+
+@pytest.mark.parametrize("client", ["processes"], indirect=True)
+def test_a_query_process_that_dies_is_replaced(client, toy):
+    queries = client.app.state.queries
+    (pid,) = queries.pids()
+    os.kill(pid, signal.SIGKILL)
+    r = client.get("/v1/models/toy/similar?word=frog")
+    assert r.status_code == 503 and "try again" in r.json()["error"]
+    for _ in range(100):  # the replacement starts in the background
+        r = client.get("/v1/models/toy/similar?word=frog")
+        if r.status_code != 503:
+            break
+        time.sleep(0.1)
+    assert pairs(r) == toy.most_similar("frog")
+    assert queries.pids() != [pid]
+
+
+def test_unknown_word_and_model_are_404_with_suggestions(client):
+    r = client.get("/v1/models/toy/similar?word=frogg")
+    assert r.status_code == 404
+    assert "frogg" in r.json()["error"] and r.json()["suggestions"] == ["frog"]
+    r = client.post("/v1/models/toy/similar", json={"positive": ["king", "quen"]})
+    assert r.status_code == 404 and "queen" in r.json()["suggestions"]
+    r = client.get("/v1/models/toi/analogy?a=king&b=man&c=woman")
+    assert r.status_code == 404 and r.json()["suggestions"] == ["toy"]
+    for path in ("/v1/models/toy/vector?word=zzzz", "/v1/models/nope", "/v1/jobs/99999", "/x"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+        assert r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/models/toy/similar?word=frog&n=0",
+        "/v1/models/toy/similar?word=frog&n=1001",
+        "/v1/models/toy/similar?word=frog&n=ten",
+        "/v1/models/toy/similar?word=",
+        "/v1/models/toy/similar",
+        "/v1/models/toy/similar?word=" + "a" * 201,
+        "/v1/models/toy/analogy?a=king&b=man",
+        "/v1/models/toy/analogy?a=king&b=man&c=woman&method=cos",
+        "/v1/jobs/abc",
+        "/v1/jobs?limit=0",
+        "/v1/jobs?state=sleeping",
+    ],
+)
+def test_bad_query_is_422(client, path):
+    r = client.get(path)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"].startswith("invalid request") and r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"positive": [], "negative": []},
+        {"positive": "frog"},
+        {"positive": ["frog"], "n": 1001},
+        {"positive": ["frog"] * 101},
+        {"positive": [""]},
+        {"positive": ["frog"], "topn": 3},
+        [],
+    ],
+)
+def test_bad_similar_body_is_422(client, body):
+    r = client.post("/v1/models/toy/similar", json=body)
+    assert r.status_code == 422 and r.json()["error"]
+
+
+def test_malformed_and_oversized_bodies(client):
+    r = client.post(
+        "/v1/models/toy/similar", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    big = {"positive": ["frog"], "negative": ["x" * 100] * 700}  # > 64 KiB
+    r = client.post("/v1/models/toy/similar", json=big)
+    assert r.status_code == 413 and "65536 bytes" in r.json()["error"]
+
+    def chunks():  # no Content-Length: the bound still holds
+        for _ in range(100):
+            yield b" " * 1024
+
+    r = client.post(
+        "/v1/models/toy/similar", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413
+
+
+def test_resolve_corpus_confines_paths(site):
+    data = site / "data"
+    assert resolve_corpus(data, "small.txt") == (data / "small.txt").resolve()
+    assert resolve_corpus(data, "inside-link.txt") == (data / "small.txt").resolve()
+    assert resolve_corpus(data, "./small.txt") == (data / "small.txt").resolve()
+    outside = str(site / "secret.txt")
+    refused = ["../secret.txt", "sub/../../secret.txt", "sub/../small.txt", "/etc/passwd", outside]
+    for path in refused + ["link.txt", "~/x", "", "a\x00b", "..\\secret.txt"]:
+        with pytest.raises(PathRefused):
+            resolve_corpus(data, path)
+    for missing in ["missing.txt", "sub", "sub/nothing.txt"]:
+        with pytest.raises(w2v.CorpusError):
+            resolve_corpus(data, missing)
+
+
+@pytest.mark.parametrize(
+    "corpus, status",
+    [
+        ("../secret.txt", 403),
+        ("sub/../../secret.txt", 403),
+        ("/etc/passwd", 403),
+        ("link.txt", 403),
+        ("missing.txt", 422),
+        ("sub", 422),
+    ],
+)
+def test_job_corpus_outside_the_root_is_refused(client, corpus, status):
+    r = client.post("/v1/jobs", json={"corpus": corpus, "config": {"dim": 8}})
+    assert r.status_code == status, r.text
+    assert r.json()["error"]
+    assert client.get("/v1/jobs").json()["jobs"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"trainer": "glove"},
+        {"trainer": "svd", "config": {"epochs": 2}},
+        {"trainer": "sgns", "config": {"cds": 0.75}},
+        {"config": {"dim": 0}},
+        {"config": {"dim": 100000}},
+        {"config": {"learning_rate": 0.1}},
+        {"name": "../escape"},
+        {"name": ".hidden"},
+        {"corpus": "small.txt", "extra": 1},
+    ],
+)
+def test_bad_job_is_422(client, body):
+    r = client.post("/v1/jobs", json=body)
+    assert r.status_code == 422, r.text
+
+
+def test_taken_model_name_is_409(client):
+    r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "toy"})
+    assert r.status_code == 409 and "toy" in r.json()["error"]
+
+
+def test_openapi_and_docs(client):
+    spec = client.get("/openapi.json").json()
+    assert spec["info"]["title"] == "w2v"
+    for path in ("/v1/models/{name}/similar", "/v1/jobs", "/v1/jobs/{job_id}", "/metrics"):
+        assert path in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_metrics_count_requests_and_jobs(client):
+    def series():
+        text = client.get("/metrics").text
+        out = {}
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    before = series()
+    for _ in range(3):
+        client.get("/v1/models/toy/similar?word=frog")
+    client.get("/v1/models/toy/similar?word=nonesuch")
+    after = series()
+    ok = 'w2v_http_requests_total{method="GET",route="/v1/models/{name}/similar",status="200"}'
+    missing = ok.replace('"200"', '"404"')
+    assert after[ok] - before.get(ok, 0) == 3
+    assert after[missing] - before.get(missing, 0) == 1
+    count = (
+        'w2v_http_request_duration_seconds_count{method="GET",route="/v1/models/{name}/similar"}'
+    )
+    inf = count.replace("_count{", "_bucket{").replace('similar"}', 'similar",le="+Inf"}')
+    assert after[count] - before.get(count, 0) == 4 and after[inf] == after[count]
+    assert 'w2v_jobs{state="running"}' in after and after["w2v_models"] >= 2
+    text = client.get("/metrics").text
+    assert client.get("/metrics").headers["content-type"].startswith("text/plain")
+    # every sample line is `name{labels} value`, label values quoted
+    sample = re.compile(r'^[a-z_][a-z0-9_]*(\{([a-z_]+="[^"]*",?)+\})? [0-9.e+-]+$')
+    assert all(sample.match(x) for x in text.splitlines() if not x.startswith("#"))
+
+
+def test_token_is_enforced(site, tmp_path):
+    app = create_app({"toy": site / "toy"}, tmp_path / "models", token="s3cret")
+    with TestClient(app) as c:
+        assert c.get("/health").status_code == 200
+        for path in ("/v1/models", "/v1/models/toy/similar?word=frog", "/metrics", "/docs"):
+            r = c.get(path)
+            assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+            assert "Bearer" in r.json()["error"]
+            assert c.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401
+            assert c.get(path, headers={"Authorization": "s3cret"}).status_code == 401
+            assert c.get(path, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        r = c.post("/v1/jobs", json={})
+        assert r.status_code == 401
+        spec = c.get("/openapi.json", headers={"Authorization": "Bearer s3cret"}).json()
+        assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_second_server_on_the_same_models_dir_is_refused(client, site):
+    with pytest.raises(w2v.UserError, match="another w2v serve"):
+        create_app({}, site / "models")
+
+
+def test_json_error_never_leaks_a_traceback(client):
+    r = client.get("/v1/models/toy/similar", params={"word": "x" * 200})
+    assert r.status_code == 404 and "Traceback" not in r.text
+    assert json.loads(r.text)["error"]

@@ -1,0 +1,180 @@
+"""Training jobs through the API (in-process app, real worker processes, real trainer):
+the life cycle on a small real corpus, cancelling, failures, and the SQLite records."""
+
+import itertools
+import lzma
+import os
+import time
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra is not installed")
+from fastapi.testclient import TestClient  # noqa: E402
+
+import w2v  # noqa: E402
+from w2v.serve.app import create_app  # noqa: E402
+from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner  # noqa: E402
+from w2v.serve.store import JobStore  # noqa: E402
+
+TINY = {"dim": 16, "epochs": 1, "min_count": 2, "window": 3, "workers": 1, "seed": 1}
+# On the embedded corpus (1.46 M tokens, no corpus path): a minute or so of training, so
+# it is surely still running when a test cancels it or kills its server.
+LONG = {"dim": 16, "epochs": 50, "workers": 1}
+
+
+def write_small_corpus(path, lines: int = 3000) -> None:
+    """The first `lines` lines of the embedded corpus (WordNet glosses) as plain text."""
+    with lzma.open(w2v.default_corpus(), "rt", encoding="utf-8") as f:
+        path.write_text("".join(itertools.islice(f, lines)), encoding="utf-8")
+
+
+def wait_for(client, job_id: int, states: set[str], timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["state"] in states:
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}: {job}"
+        time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie is dead too
+        return f.read().split(") ")[1][0] != "Z"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("jobs")
+    (root / "data").mkdir()
+    write_small_corpus(root / "data" / "small.txt")
+    (root / "data" / "tiny.txt").write_text("a b\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(site):
+    app = create_app({}, site / "models", site / "data")
+    with TestClient(app) as c:
+        yield c
+
+
+def test_job_life_cycle(client, site):
+    r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "small", "config": TINY})
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["state"] in ("queued", "running") and job["name"] == "small"
+    assert r.headers["location"] == f"/v1/jobs/{job['id']}"
+    assert job["config"]["dim"] == 16 and job["corpus"] == "small.txt"
+    done = wait_for(client, job["id"], {"done", "failed"})
+    assert done["state"] == "done", done["error"]
+    assert done["progress"] == 1 and done["started"] and done["finished"] and not done["error"]
+    # the model is served at once, and answers as the library does on its directory
+    names = [m["name"] for m in client.get("/v1/models").json()["models"]]
+    assert "small" in names
+    vec = w2v.load(site / "models" / "small")
+    assert vec.dim == 16 and len(vec) > 1000
+    r = client.get("/v1/models/small/similar", params={"word": "animal", "n": 5})
+    assert [(x["word"], x["score"]) for x in r.json()["results"]] == vec.most_similar(
+        "animal", topn=5
+    )
+    assert not (site / "models" / SCRATCH / str(job["id"])).exists()
+    assert client.get("/v1/jobs?state=done").json()["jobs"][0]["id"] == job["id"]
+    assert 'w2v_jobs{state="done"} 1' in client.get("/metrics").text
+    # the name is now taken
+    r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "small"})
+    assert r.status_code == 409
+
+
+def test_svd_job(client, site):
+    config = {"dim": 8, "window": 2, "min_count": 3, "cds": 0.75, "eig": 0.5, "seed": 3}
+    r = client.post("/v1/jobs", json={"corpus": "small.txt", "trainer": "svd", "config": config})
+    job = wait_for(client, r.json()["id"], {"done", "failed"})
+    assert job["state"] == "done", job["error"]
+    assert job["name"].startswith("svd-") and job["progress"] == 1
+    vec = w2v.load(site / "models" / job["name"])
+    assert vec.dim == 8 and vec.meta["trainer"] == "svd" and vec.meta["config"]["seed"] == 3
+    r = client.get(f"/v1/models/{job['name']}/analogy?a=water&b=liquid&c=gas&n=3")
+    got = [(x["word"], x["score"]) for x in r.json()["results"]]
+    assert got == vec.analogy("water", "liquid", "gas", topn=3)
+
+
+def test_cancel_running_and_queued_jobs(client, site):
+    a = client.post("/v1/jobs", json={"name": "long", "config": LONG})
+    b = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "next", "config": TINY})
+    a, b = a.json(), b.json()
+    running = wait_for(client, a["id"], {"running", "done", "failed"})
+    assert running["state"] == "running"
+    assert client.get(f"/v1/jobs/{b['id']}").json()["state"] == "queued"  # one at a time
+    while (pid := client.app.state.runner.store.get(a["id"])["pid"]) is None:
+        time.sleep(0.01)  # recorded just after the worker starts
+    assert alive(pid)
+
+    r = client.delete(f"/v1/jobs/{b['id']}")
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    r = client.delete(f"/v1/jobs/{a['id']}")
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    assert not alive(pid)
+    for name in ("long", "next"):
+        assert not (site / "models" / name).exists()
+    assert not (site / "models" / SCRATCH / str(a["id"])).exists()
+    assert client.delete(f"/v1/jobs/{a['id']}").status_code == 409
+    assert client.delete("/v1/jobs/424242").status_code == 404
+    time.sleep(0.5)  # the dispatcher does not resurrect them
+    assert client.get(f"/v1/jobs/{a['id']}").json()["state"] == "cancelled"
+    assert client.get(f"/v1/jobs/{b['id']}").json()["state"] == "cancelled"
+    assert client.app.state.runner.running() == []
+
+
+def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
+    r = client.post("/v1/jobs", json={"corpus": "tiny.txt", "name": "empty", "config": TINY})
+    job = wait_for(client, r.json()["id"], {"done", "failed"})
+    assert job["state"] == "failed"
+    assert job["error"] and "internal error" not in job["error"]
+    assert not (site / "models" / "empty").exists()
+    assert not (site / "models" / SCRATCH / str(job["id"])).exists()
+
+
+def test_store_transitions_are_conditional(tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    job = store.add("m", "sgns", None, {"dim": 3})
+    assert job["state"] == "queued" and job["config"] == {"dim": 3}
+    assert store.finish(job["id"], "done") is False  # not running
+    assert store.start(job["id"]) and not store.start(job["id"])
+    store.progress(job["id"], 0.5, epoch=1, loss=2.5)
+    assert store.get(job["id"])["progress"] == 0.5 and store.get(job["id"])["loss"] == 2.5
+    assert store.cancel(job["id"]) == "running"
+    store.progress(job["id"], 0.9)  # a late worker write changes nothing
+    assert store.finish(job["id"], "failed", "late") is False
+    got = store.get(job["id"])
+    assert got["state"] == "cancelled" and got["progress"] == 0.5
+    assert store.cancel(job["id"]) is None
+    assert store.counts() == {"queued": 0, "running": 0, "done": 0, "failed": 0, "cancelled": 1}
+    store.close()
+
+
+def test_recovery_fails_jobs_left_running(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    store = JobStore(models / "jobs.sqlite3")
+    left = store.add("half", "sgns", None, {})
+    store.start(left["id"])
+    store.set_pid(left["id"], 2**22 + 1)  # no such process
+    queued = store.add("later", "sgns", None, {})
+    store.close()
+    partial = models / SCRATCH / str(left["id"]) / "model"
+    partial.mkdir(parents=True)
+    (partial / "vectors.npy").write_bytes(b"half-written")
+
+    runner = JobRunner(models, None, on_model=lambda name, path: None).open()
+    try:
+        job = runner.store.get(left["id"])
+        assert job["state"] == "failed" and job["error"] == INTERRUPTED and job["finished"]
+        assert runner.store.get(queued["id"])["state"] == "queued"  # still to run
+        assert not (models / SCRATCH).exists() and not (models / "half").exists()
+    finally:
+        runner.close()

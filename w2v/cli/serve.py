@@ -1,0 +1,120 @@
+"""`w2v serve`: the HTTP service (needs the `serve` extra: FastAPI and uvicorn)."""
+
+import ipaddress
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from w2v.cli import cli
+from w2v.errors import UserError
+
+
+def parse_model(spec: str) -> tuple[str, Path]:
+    """NAME=DIR, or DIR alone (served under its directory name)."""
+    from w2v.serve.paths import check_name
+
+    name, sep, directory = spec.partition("=")
+    if not sep:
+        name, directory = Path(spec).resolve().name, spec
+    if not directory:
+        raise UserError(f"-m {spec!r}: expected NAME=DIR")
+    return check_name(name), Path(directory)
+
+
+@cli.command()
+@click.option(
+    "-m",
+    "--model",
+    "models",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="Serve the model directory DIR as NAME (repeatable).",
+)
+@click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="w2v-models",
+    show_default=True,
+    help="Every model here is served; jobs write their models and jobs.sqlite3 here.",
+)
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Job corpora are paths under this directory (without it: only the embedded corpus).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--token",
+    envvar="W2V_TOKEN",
+    help="Require 'Authorization: Bearer TOKEN' on every request but /health ($W2V_TOKEN).",
+)
+@click.option(
+    "--jobs", "max_running", default=1, show_default=True, type=click.IntRange(1, 64),
+    help="Training jobs run at once; the rest wait in the queue.",
+)  # fmt: skip
+@click.option(
+    "--job-workers",
+    type=click.IntRange(1, 256),
+    help="Training threads of a job that does not set `workers` [default: cores - 1].",
+)
+@click.option(
+    "--query-workers",
+    type=click.IntRange(0, 256),
+    help="Processes that compute queries [default: one per core]; 0: threads of the server.",
+)
+def serve(
+    models, models_dir, data_root, host, port, token, max_running, job_workers, query_workers
+):
+    """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
+    try:
+        import fastapi  # noqa: F401
+        import threadpoolctl  # noqa: F401
+        import uvicorn
+    except ImportError as e:
+        raise UserError(
+            f"w2v serve needs the 'serve' extra ({e.name} is missing): pip install 'w2v[serve]'"
+        ) from None
+    from threadpoolctl import threadpool_limits
+
+    from w2v.serve.app import create_app
+
+    # One BLAS thread per query: concurrent queries already fill the cores, and a
+    # multi-threaded matrix-vector product per request only adds spinning and handoffs.
+    threadpool_limits(1)
+    pinned = dict(parse_model(spec) for spec in models)
+    logging.basicConfig(level=logging.INFO, format="w2v serve: %(message)s")
+    app = create_app(
+        pinned,
+        models_dir,
+        data_root,
+        token=token,
+        max_running=max_running,
+        job_workers=job_workers,
+        query_processes=(os.cpu_count() or 2) if query_workers is None else query_workers,
+    )
+    if not token and not _is_loopback(host):
+        click.echo(f"w2v serve: warning: listening on {host} without --token", err=True)
+    n = len(app.state.registry.names())
+    click.echo(
+        f"w2v serve: {n} model(s), jobs in {models_dir}; http://{host}:{port}/docs", err=True
+    )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,13 @@
+"""The HTTP service: `w2v serve`, or `w2v.serve.app.create_app(...)` for any ASGI server.
+
+    app.py      routes (queries, jobs, health, metrics) and error answers
+    schemas.py  the JSON in and out (pydantic; the OpenAPI description)
+    models.py   the registry of served models
+    compute.py  where queries are computed: query processes (default) or threads
+    jobs.py     the job queue and its dispatcher; worker.py the training process
+    store.py    job records in SQLite
+    paths.py    corpus paths confined to the data root; model names
+    guards.py   bearer token and request-body bound; metrics.py Prometheus metrics
+
+Nothing is imported here, so the training worker starts without FastAPI.
+"""

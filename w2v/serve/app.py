@@ -1,0 +1,318 @@
+"""The HTTP API: queries on the served models, training jobs, health and metrics.
+
+    app = create_app(pinned={"gcide": Path("gcide-model")}, models_dir="w2v-models",
+                     data_root="corpora", token=None)
+
+Query routes call the same `Vectors` methods as the library and the command line, so the
+answers are the same; they run in query processes or threads (see compute.py). Their JSON
+is written there directly (the response models document it), which skips a second
+validation of data the server built itself.
+
+Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad input 422
+{"error", "detail"}, a corpus outside the data root 403, a name or state conflict 409.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from w2v import __version__
+from w2v.errors import CorpusError, UnknownWordError, UserError
+from w2v.serve import schemas as S
+from w2v.serve.compute import ProcessQueries, QueryWorkerDied, ThreadQueries
+from w2v.serve.guards import MAX_BODY, BearerToken, BodyLimit
+from w2v.serve.jobs import JobConflict, JobRunner
+from w2v.serve.metrics import Metrics, MetricsMiddleware
+from w2v.serve.models import ModelRegistry, UnknownModelError
+from w2v.serve.paths import PathRefused
+
+log = logging.getLogger("w2v.serve")
+
+WordQ = Annotated[str, Query(min_length=1, max_length=S.MAX_WORD)]
+NQ = Annotated[int, Query(ge=1, le=S.MAX_N, description="number of results")]
+ERRORS = {404: {"model": S.Error}, 422: {"model": S.Error}}
+
+
+def create_app(
+    pinned: dict[str, Path] | None = None,
+    models_dir: str | os.PathLike = "w2v-models",
+    data_root: str | os.PathLike | None = None,
+    token: str | None = None,
+    max_body: int = MAX_BODY,
+    max_running: int = 1,
+    job_workers: int | None = None,
+    nice: int = 10,
+    query_processes: int = 0,
+) -> FastAPI:
+    """Load the models, open the job database (recovering from a previous server's
+    death) and return the ASGI app. Its lifespan runs the job dispatcher and, with
+    `query_processes` > 0, that many query processes (else queries run in one thread per
+    core of this process)."""
+    registry = ModelRegistry(pinned, Path(models_dir))
+    runner = JobRunner(
+        models_dir,
+        data_root,
+        on_model=lambda name, path: registry.add(name, path),
+        taken_names=lambda: set(registry.names()),
+        max_running=max_running,
+        workers=job_workers,
+        nice=nice,
+    ).open()
+    metrics = Metrics()
+    if query_processes > 0:
+        queries = ProcessQueries(registry, query_processes)
+    else:
+        queries = ThreadQueries(registry, os.cpu_count() or 2)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await queries.start()
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.close()
+            await queries.close()
+
+    app = FastAPI(
+        title="w2v",
+        version=__version__,
+        description="Train word embeddings and query them.",
+        lifespan=lifespan,
+    )
+    app.state.registry, app.state.runner, app.state.metrics = registry, runner, metrics
+    app.state.queries = queries
+    _errors(app)
+    _routes(app, registry, runner, metrics, queries)
+    # Outermost first: metrics see every answer, including 401 and 413.
+    app.add_middleware(BodyLimit, limit=max_body)
+    if token:
+        app.add_middleware(BearerToken, token=token)
+        _document_token(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
+    body = json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+    return Response(body, status, headers, media_type="application/json")
+
+
+def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, queries) -> None:
+    async def run(name: str, op: str, **args) -> Response:
+        """Query `op` on model `name`, computed by `queries` (errors reach the handlers)."""
+        return Response(await queries.run(name, op, args), media_type="application/json")
+
+    @app.get("/health", response_model=S.Health, tags=["service"])
+    async def health():
+        """Liveness: always 200 while the server runs (no token needed)."""
+        return {
+            "status": "ok",
+            "models": len(registry.names()),
+            "jobs_running": len(runner.running()),
+        }
+
+    @app.get("/metrics", response_class=Response, tags=["service"])
+    async def prometheus():
+        """Request counts, latency histograms, jobs by state (Prometheus text format)."""
+        jobs = {(("state", s),): n for s, n in runner.store.counts().items()}
+        text = metrics.render(
+            {
+                "w2v_jobs": ("Training jobs by state.", jobs),
+                "w2v_models": ("Models being served.", {(): len(registry.names())}),
+            }
+        )
+        return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/v1/models", response_model=S.ModelList, tags=["models"])
+    def models():
+        """The models being served: name, vocabulary size, dimension, trainer, created."""
+        return _json({"models": registry.describe()})
+
+    @app.get("/v1/models/{name}", response_model=S.ModelInfo, responses=ERRORS, tags=["models"])
+    def model(name: str):
+        """One model's description."""
+        registry.get(name)
+        return _json(next(m for m in registry.describe() if m["name"] == name))
+
+    @app.get(
+        "/v1/models/{name}/similar",
+        response_model=S.Neighbours,
+        responses=ERRORS,
+        tags=["queries"],
+    )
+    async def similar(name: str, word: WordQ, n: NQ = 10):
+        """The n words nearest to `word` by cosine (the word itself excluded)."""
+        return await run(name, "similar", positive=[word], negative=[], n=n)
+
+    @app.post(
+        "/v1/models/{name}/similar",
+        response_model=S.Neighbours,
+        responses=ERRORS,
+        tags=["queries"],
+    )
+    async def similar_post(name: str, query: S.SimilarQuery):
+        """The n words nearest to the mean of the unit vectors of `positive` minus those of
+        `negative` (gensim's most_similar); the input words are excluded."""
+        return await run(
+            name, "similar", positive=query.positive, negative=query.negative, n=query.n
+        )
+
+    @app.get(
+        "/v1/models/{name}/analogy",
+        response_model=S.Neighbours,
+        responses=ERRORS,
+        tags=["queries"],
+    )
+    async def analogy(
+        name: str,
+        a: WordQ,
+        b: WordQ,
+        c: WordQ,
+        n: NQ = 10,
+        method: Literal["add", "mul"] = "add",
+    ):
+        """Words d with a - b + c ~ d (king man woman -> queen): 3CosAdd or 3CosMul."""
+        return await run(name, "analogy", a=a, b=b, c=c, n=n, method=method)
+
+    @app.get(
+        "/v1/models/{name}/vector",
+        response_model=S.WordVector,
+        responses=ERRORS,
+        tags=["queries"],
+    )
+    async def vector(name: str, word: WordQ):
+        """The embedding of `word` (a row of U)."""
+        return await run(name, "vector", word=word)
+
+    job_errors = {403: {"model": S.Error}, 409: {"model": S.Error}, 422: {"model": S.Error}}
+
+    @app.post(
+        "/v1/jobs", status_code=202, response_model=S.Job, responses=job_errors, tags=["jobs"]
+    )
+    def submit(request: S.JobRequest):
+        """Queue a training job; the corpus is a path under the server's --data-root (none:
+        the embedded corpus). Poll GET /v1/jobs/{id}; when done, the model is served under
+        the job's name."""
+        config = request.config.model_dump(exclude_none=True)
+        job = runner.submit(request.trainer, request.corpus, config, request.name)
+        return _json(_public(job), 202, {"location": f"/v1/jobs/{job['id']}"})
+
+    @app.get("/v1/jobs", response_model=S.JobList, tags=["jobs"])
+    def jobs(
+        state: Literal["queued", "running", "done", "failed", "cancelled"] | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ):
+        """The most recent jobs, newest first."""
+        return _json({"jobs": [_public(j) for j in runner.store.list(state, limit)]})
+
+    @app.get("/v1/jobs/{job_id}", response_model=S.Job, responses=ERRORS, tags=["jobs"])
+    def job(job_id: int):
+        """A job's state, progress, words/s, loss, ETA and error."""
+        return _json(_public(_job_or_404(runner, job_id)))
+
+    @app.delete(
+        "/v1/jobs/{job_id}",
+        response_model=S.Job,
+        responses={**ERRORS, 409: {"model": S.Error}},
+        tags=["jobs"],
+    )
+    def cancel(job_id: int):
+        """Cancel a queued or running job: its worker is stopped and nothing it wrote is
+        kept. 409 if the job has already finished."""
+        _job_or_404(runner, job_id)
+        if runner.cancel(job_id) is None:
+            state = runner.store.get(job_id)["state"]
+            raise JobConflict(f"job {job_id} is already {state}")
+        return _json(_public(runner.store.get(job_id)))
+
+
+def _job_or_404(runner: JobRunner, job_id: int) -> dict:
+    job = runner.store.get(job_id) if -(2**63) <= job_id < 2**63 else None
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return job
+
+
+def _public(job: dict) -> dict:
+    return {k: job[k] for k in S.Job.model_fields}
+
+
+def _errors(app: FastAPI) -> None:
+    def error(status: int, message: str, suggestions=None) -> JSONResponse:
+        return JSONResponse({"error": message, "suggestions": list(suggestions or [])}, status)
+
+    @app.exception_handler(UnknownWordError)
+    async def unknown_word(request: Request, e: UnknownWordError):
+        return error(404, str(e), e.suggestions)
+
+    @app.exception_handler(UnknownModelError)
+    async def unknown_model(request: Request, e: UnknownModelError):
+        return error(404, str(e), e.suggestions)
+
+    @app.exception_handler(PathRefused)
+    async def refused(request: Request, e: PathRefused):
+        return error(403, str(e))
+
+    @app.exception_handler(JobConflict)
+    async def conflict(request: Request, e: JobConflict):
+        return error(409, str(e))
+
+    @app.exception_handler(CorpusError)
+    async def corpus(request: Request, e: CorpusError):
+        return error(422, str(e))
+
+    @app.exception_handler(UserError)
+    async def user(request: Request, e: UserError):
+        return error(422, str(e))
+
+    @app.exception_handler(ValueError)
+    async def value(request: Request, e: ValueError):
+        return error(422, str(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError):
+        detail = jsonable_encoder(e.errors(), custom_encoder={Exception: str, bytes: repr})
+        first = detail[0] if detail else {}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        message = f"invalid request: {where}: {first.get('msg', '')}" if first else "invalid"
+        return JSONResponse({"error": message, "detail": detail}, 422)
+
+    @app.exception_handler(QueryWorkerDied)
+    async def died(request: Request, e: QueryWorkerDied):
+        return error(503, str(e))
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, e: HTTPException):
+        return JSONResponse({"error": str(e.detail)}, e.status_code, headers=e.headers)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, e: Exception):
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": f"internal error ({type(e).__name__})"}, 500)
+
+
+def _document_token(app: FastAPI) -> None:
+    """Declare the bearer token in the OpenAPI description."""
+    build = app.openapi
+
+    def openapi():
+        spec = build()
+        spec.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
+        spec["security"] = [{"bearer": []}]
+        return spec
+
+    app.openapi = openapi

@@ -1,0 +1,221 @@
+"""Where queries are computed: in query worker processes (the default of `w2v serve`), or
+in threads of the server process.
+
+A query is the library's own call (`Vectors.most_similar`, `.analogy`, `[word]`), so the
+answers are the library's. What differs is where it runs. In threads, the matrix-vector
+product releases the GIL but everything around it (the query vector, the ranking, the
+JSON, and all of the HTTP handling of the other requests) takes turns on one GIL. Query
+processes (`python -m w2v.serve.compute`, one per core, each with its own memory map of the
+models) take the queries off the server's GIL: the server parses, routes and writes, and
+the processes compute, all in parallel.
+
+The server speaks to each process over a private socket pair: a frame is a 4-byte
+big-endian length and a payload: a JSON object {"path", "name", "op", "args"} one way;
+"B" and the response body (JSON, ready to send), or "E" and a JSON object
+{"unknown_word", "suggestions"} | {"value_error"} | {"error"}, the other. A process answers
+one query at a time; the server hands a query to an idle process and waits for it (never
+abandoning a query half-way, so a process's answers stay in step with its questions).
+A process that dies is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import socket
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import w2v
+from w2v.errors import UnknownWordError
+
+log = logging.getLogger("w2v.serve")
+HEADER = struct.Struct(">I")
+
+
+class QueryWorkerDied(RuntimeError):
+    """A query process exited while answering; the request may be retried."""
+
+
+def answer(vec, name: str, op: str, args: dict) -> bytes:
+    """The response body of query `op` on `vec` (raises what the library raises)."""
+    if op == "similar":
+        pairs = vec.most_similar(args["positive"], args["negative"], topn=args["n"])
+    elif op == "analogy":
+        pairs = vec.analogy(args["a"], args["b"], args["c"], topn=args["n"], method=args["method"])
+    elif op == "vector":
+        row = vec[args["word"]]
+        body = {"model": name, "word": args["word"], "vector": [float(x) for x in row]}
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    else:
+        raise ValueError(f"unknown query {op!r}")
+    results = [{"word": w, "score": s if math.isfinite(s) else None} for w, s in pairs]
+    return json.dumps({"model": name, "results": results}, separators=(",", ":")).encode()
+
+
+class ThreadQueries:
+    """Queries in a thread pool of the server process."""
+
+    def __init__(self, registry, threads: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.registry = registry
+        self.pool = ThreadPoolExecutor(threads, "w2v-query")
+
+    async def start(self) -> None:
+        pass
+
+    async def run(self, name: str, op: str, args: dict) -> bytes:
+        def work():
+            return answer(self.registry.get(name), name, op, args)
+
+        return await asyncio.get_running_loop().run_in_executor(self.pool, work)
+
+    async def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Worker:
+    def __init__(self, proc: subprocess.Popen, reader, writer):
+        self.proc, self.reader, self.writer = proc, reader, writer
+
+
+class ProcessQueries:
+    """Queries in `processes` worker processes, each answering one at a time."""
+
+    def __init__(self, registry, processes: int):
+        self.registry = registry
+        self.processes = processes
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: set[_Worker] = set()
+        self._replacing: set[asyncio.Task] = set()  # held: the loop keeps only weak refs
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        for _ in range(self.processes):
+            self._idle.put_nowait(await self._spawn())
+        for name in self.registry.names():  # load and warm every model in every process
+            await asyncio.gather(*(self.run(name, "load", {}) for _ in range(self.processes)))
+
+    async def _spawn(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        package_root = str(Path(w2v.__file__).resolve().parents[1])
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        )
+        cmd = [sys.executable, "-m", "w2v.serve.compute", str(theirs.fileno()), str(os.getpid())]
+        proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
+        theirs.close()
+        reader, writer = await asyncio.open_connection(sock=ours)
+        worker = _Worker(proc, reader, writer)
+        self._workers.add(worker)
+        return worker
+
+    async def run(self, name: str, op: str, args: dict) -> bytes:
+        path = str(self.registry.path(name))
+        frame = json.dumps({"path": path, "name": name, "op": op, "args": args}).encode()
+        # shielded: a client that goes away must not leave an answer unread in the socket
+        reply = await asyncio.shield(self._roundtrip(frame))
+        if reply[:1] == b"B":
+            return reply[1:]
+        error = json.loads(reply[1:])
+        if "unknown_word" in error:
+            raise UnknownWordError(error["unknown_word"], error["suggestions"])
+        if "value_error" in error:
+            raise ValueError(error["value_error"])
+        raise RuntimeError(f"query process: {error.get('error')}")
+
+    async def _roundtrip(self, frame: bytes) -> bytes:
+        worker = await self._idle.get()
+        try:
+            worker.writer.write(HEADER.pack(len(frame)) + frame)
+            size = HEADER.unpack(await worker.reader.readexactly(HEADER.size))[0]
+            return await worker.reader.readexactly(size)
+        except (OSError, asyncio.IncompleteReadError) as e:
+            log.warning("a query process died (%s); starting another", e)
+            self._retire(worker)
+            worker = None
+            raise QueryWorkerDied("a query process died; try again") from None
+        finally:
+            if worker is not None:
+                self._idle.put_nowait(worker)
+            else:
+                task = asyncio.ensure_future(self._replace())
+                self._replacing.add(task)
+                task.add_done_callback(self._replacing.discard)
+
+    async def _replace(self) -> None:
+        try:
+            self._idle.put_nowait(await self._spawn())
+        except OSError:
+            log.exception("cannot start a query process")
+
+    def _retire(self, worker: _Worker) -> None:
+        self._workers.discard(worker)
+        worker.writer.close()
+        worker.proc.kill()
+        worker.proc.wait()
+
+    def pids(self) -> list[int]:
+        return [w.proc.pid for w in self._workers]
+
+    async def close(self) -> None:
+        for worker in list(self._workers):
+            self._retire(worker)
+
+
+# ---- the query process ---------------------------------------------------------------------
+
+
+def serve_forever(sock: socket.socket) -> None:
+    """Answer frames on `sock` until it closes (the server went away)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # one core per process; the processes are the parallelism
+    models = {}
+    f = sock.makefile("rb")
+    while True:
+        head = f.read(HEADER.size)
+        if len(head) < HEADER.size:
+            return
+        q = json.loads(f.read(HEADER.unpack(head)[0]))
+        try:
+            vec = models.get(q["path"])
+            if vec is None:
+                vec = models[q["path"]] = w2v.load(q["path"])
+                if len(vec):
+                    vec.most_similar(vec.words[0], topn=1)  # computes and caches the norms
+            if q["op"] == "load":
+                out = b"B"
+            else:
+                out = b"B" + answer(vec, q["name"], q["op"], q["args"])
+        except UnknownWordError as e:
+            out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
+        except ValueError as e:
+            out = b"E" + json.dumps({"value_error": str(e)}).encode()
+        except Exception as e:
+            out = b"E" + json.dumps({"error": f"{type(e).__name__}: {e}"}).encode()
+        sock.sendall(HEADER.pack(len(out)) + out)
+
+
+def main(argv: list[str]) -> int:
+    from w2v.serve.worker import watch_parent
+
+    fd, parent = int(argv[0]), int(argv[1])
+    watch_parent(parent)
+    sock = socket.socket(fileno=fd)
+    try:
+        serve_forever(sock)
+    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,309 @@
+"""The job queue: training jobs run one at a time (by default) in worker processes.
+
+A dispatcher thread starts the oldest queued job in `python -m w2v.serve.worker`, a
+process of its own with a lower priority, and reaps it when it exits: on success the
+worker's model directory is renamed into `<models-dir>/<name>` (one atomic rename) and
+handed to the model registry; otherwise the job fails with the worker's error. Each job
+writes only under `<models-dir>/.jobs/<id>/` (its TMPDIR too, so the trainer's encoded
+corpus lands there), which is deleted whatever the outcome, so a cancelled, failed or
+interrupted job leaves nothing half-written.
+
+On start-up, jobs a dead server left 'running' are marked failed with a reason, their
+workers (if still alive) are killed and their scratch directories removed. A lock file
+keeps a second server off the same models directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import w2v
+from w2v.errors import UserError
+from w2v.serve.paths import PathRefused, check_name, resolve_corpus
+from w2v.serve.store import JobStore, NameTaken
+from w2v.serve.worker import MODEL
+
+log = logging.getLogger("w2v.serve")
+
+DB_NAME = "jobs.sqlite3"
+SCRATCH = ".jobs"
+LOCK = ".lock"
+INTERRUPTED = "the server stopped while this job was running; its partial output was removed"
+
+
+class JobConflict(UserError):
+    """The request conflicts with the state of the server (a name in use, a finished job)."""
+
+
+class JobRunner:
+    """Queue and run training jobs. `on_model(name, path)` is called for each finished model."""
+
+    def __init__(
+        self,
+        models_dir: str | os.PathLike,
+        data_root: str | os.PathLike | None,
+        on_model: Callable[[str, Path], None],
+        taken_names: Callable[[], set[str]] = set,
+        max_running: int = 1,
+        nice: int = 10,
+        workers: int | None = None,
+        poll: float = 0.2,
+    ):
+        self.models_dir = Path(models_dir)
+        self.data_root = None if data_root is None else Path(data_root).resolve()
+        self.on_model = on_model
+        self.taken_names = taken_names
+        self.max_running = max_running
+        self.nice = nice
+        self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
+        self.poll = poll
+        self.scratch_root = self.models_dir / SCRATCH
+        self.store: JobStore | None = None
+        self._running: dict[int, tuple[subprocess.Popen, Path]] = {}
+        self._lock = threading.RLock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lockfile = None
+
+    # ---- life cycle ----------------------------------------------------------------------
+
+    def open(self) -> JobRunner:
+        """Take the models directory (lock file), open the database and recover from a
+        previous server's death. Call before `start`."""
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            self._lockfile = open(self.models_dir / LOCK, "a+")
+        except OSError as e:
+            msg = f"cannot use {str(self.models_dir)!r} as the models directory: {e}"
+            raise UserError(msg) from None
+        try:
+            fcntl.flock(self._lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lockfile.close()
+            raise UserError(
+                f"another w2v serve is using the models directory {str(self.models_dir)!r}"
+            ) from None
+        self.store = JobStore(self.models_dir / DB_NAME)
+        self.recover()
+        return self
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="w2v-jobs", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop dispatching; a running job is killed and failed (queued ones stay queued)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            for job_id, (proc, scratch) in list(self._running.items()):
+                _kill(proc)
+                self.store.finish(job_id, "failed", "the server was shut down during this job")
+                shutil.rmtree(scratch, ignore_errors=True)
+            self._running.clear()
+        if self.store is not None:
+            self.store.close()
+        if self._lockfile is not None:
+            self._lockfile.close()
+
+    def recover(self) -> list[int]:
+        """Fail the jobs a dead server left running and remove every scratch directory;
+        returns the ids of the jobs it failed."""
+        failed = []
+        for job in self.store.list(state="running", limit=1 << 30):
+            _kill_stale_worker(job["pid"], job["id"], self.store.path.resolve())
+            scratch = self.scratch_root / str(job["id"])
+            target = self.models_dir / job["name"]
+            if (target / "meta.json").is_file() and not (scratch / MODEL).exists():
+                self.store.finish(job["id"], "done")  # it died between the rename and the record
+            else:
+                self.store.finish(job["id"], "failed", INTERRUPTED)
+                failed.append(job["id"])
+        if self.scratch_root.exists():
+            shutil.rmtree(self.scratch_root, ignore_errors=True)
+        return failed
+
+    # ---- requests ------------------------------------------------------------------------
+
+    def submit(self, trainer: str, corpus: str | None, config: dict, name: str | None) -> dict:
+        """Queue a job; PathRefused/CorpusError for a bad corpus, JobConflict for a name in
+        use. The corpus is checked now and again by the worker."""
+        if corpus is not None:
+            if self.data_root is None:
+                raise PathRefused("this server has no --data-root, so it accepts no corpus paths")
+            resolve_corpus(self.data_root, corpus)
+        config = dict(config)
+        if trainer != "svd":
+            config.setdefault("workers", self.workers)
+        taken = self.taken_names() | {p.name for p in self.models_dir.iterdir()}
+        if name is None:
+            name = f"{trainer}-{secrets.token_hex(4)}"
+        check_name(name)
+        try:
+            job = self.store.add(name, trainer, corpus, config, taken=taken)
+        except NameTaken:
+            raise JobConflict(f"the model name {name!r} is already in use") from None
+        self._wake.set()
+        return job
+
+    def cancel(self, job_id: int) -> str | None:
+        """Cancel a queued or running job (its worker is killed, its scratch removed);
+        returns the state it was in, or None when it was not active."""
+        with self._lock:
+            before = self.store.cancel(job_id)
+            if before == "running" and job_id in self._running:
+                proc, scratch = self._running.pop(job_id)
+                _kill(proc)
+                shutil.rmtree(scratch, ignore_errors=True)
+        self._wake.set()
+        return before
+
+    def running(self) -> list[int]:
+        with self._lock:
+            return list(self._running)
+
+    # ---- the dispatcher ------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for name, path in self._reap():
+                    self.on_model(name, path)
+                self._launch()
+            except Exception:
+                log.exception("job dispatcher")
+            self._wake.wait(self.poll)
+            self._wake.clear()
+
+    def _launch(self) -> None:
+        with self._lock:
+            while len(self._running) < self.max_running and not self._stop.is_set():
+                job = self.store.next_queued()
+                if job is None or not self.store.start(job["id"]):
+                    return
+                scratch = self.scratch_root / str(job["id"])
+                try:
+                    proc = self._spawn(job, scratch)
+                except OSError as e:
+                    self.store.finish(job["id"], "failed", f"cannot start the worker: {e}")
+                    shutil.rmtree(scratch, ignore_errors=True)
+                    continue
+                self.store.set_pid(job["id"], proc.pid)
+                self._running[job["id"]] = (proc, scratch)
+                log.info("job %d (%s) started, worker pid %d", job["id"], job["name"], proc.pid)
+
+    def _spawn(self, job: dict, scratch: Path) -> subprocess.Popen:
+        (scratch / "tmp").mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable, "-m", "w2v.serve.worker",
+            "--db", str(self.store.path.resolve()), "--job", str(job["id"]),
+            "--out", str(scratch.resolve()), "--nice", str(self.nice),
+            "--parent", str(os.getpid()),
+        ]  # fmt: skip
+        if self.data_root is not None:
+            cmd += ["--data-root", str(self.data_root)]
+        threads = str(job["config"].get("workers", self.workers))
+        package_root = str(Path(w2v.__file__).resolve().parents[1])
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+            NUMBA_NUM_THREADS=threads,
+            OMP_NUM_THREADS=threads,
+            OPENBLAS_NUM_THREADS=threads,
+            MKL_NUM_THREADS=threads,
+            TMPDIR=str((scratch / "tmp").resolve()),  # the trainer's temporary files too
+        )
+        with open(scratch / "worker.log", "wb") as out:
+            return subprocess.Popen(
+                cmd,
+                cwd=scratch,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def _reap(self) -> list[tuple[str, Path]]:
+        """Finish the jobs whose worker exited; returns the (name, path) of new models."""
+        models = []
+        with self._lock:
+            for job_id, (proc, scratch) in list(self._running.items()):
+                rc = proc.poll()
+                if rc is None:
+                    continue
+                del self._running[job_id]
+                job = self.store.get(job_id)
+                if job["state"] == "running":
+                    path = self._settle(job, rc, scratch)
+                    if path is not None:
+                        models.append((job["name"], path))
+                shutil.rmtree(scratch, ignore_errors=True)
+        return models
+
+    def _settle(self, job: dict, rc: int, scratch: Path) -> Path | None:
+        """Record the outcome of a worker that exited with status `rc`."""
+        built = scratch / MODEL
+        target = self.models_dir / job["name"]
+        if rc == 0 and (built / "meta.json").is_file():
+            if target.exists():
+                self.store.finish(job["id"], "failed", f"{str(target)!r} appeared meanwhile")
+                return None
+            os.rename(built, target)
+            self.store.finish(job["id"], "done")
+            log.info("job %d done: model %r", job["id"], job["name"])
+            return target
+        error = job["error"]
+        if not error:
+            how = f"was killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
+            error = f"the worker {how}" + _last_line(scratch / "worker.log")
+        self.store.finish(job["id"], "failed", error)
+        log.info("job %d failed: %s", job["id"], error)
+        return None
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill a worker and its whole process group, and wait for it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _kill_stale_worker(pid: int | None, job_id: int, db: Path) -> None:
+    """Kill the worker of a dead server if that process still runs this very job."""
+    if not pid:
+        return
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return
+    opts = dict(zip(args, args[1:], strict=False))
+    if (
+        "w2v.serve.worker" in args
+        and opts.get("--job") == str(job_id)
+        and opts.get("--db") == str(db)
+    ):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    return f": {lines[-1][:300]}" if lines else ""

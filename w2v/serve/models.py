@@ -1,0 +1,120 @@
+"""The models a server answers for: `-m NAME=DIR` pins, plus every model directory in
+`--models-dir` (including those that appear while it runs, e.g. from finished jobs).
+
+Each model is opened once with `w2v.load` (memory-mapped) and its query caches (norms)
+are computed at load time, so no request pays for them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import threading
+from pathlib import Path
+
+import w2v
+from w2v.errors import UserError
+from w2v.vectors import Vectors
+
+log = logging.getLogger("w2v.serve")
+
+
+class UnknownModelError(UserError):
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name = name
+        self.suggestions = suggestions
+        super().__init__(f"no model named {name!r} is being served")
+
+
+class ModelRegistry:
+    """name -> Vectors. Pinned models (given on the command line) win over same-named
+    directories of the models directory."""
+
+    def __init__(self, pinned: dict[str, Path] | None = None, models_dir: Path | None = None):
+        self.models_dir = None if models_dir is None else Path(models_dir)
+        self._paths: dict[str, Path] = {}
+        self._vectors: dict[str, Vectors] = {}
+        self._pinned = set()
+        self._broken: dict[Path, float] = {}  # model dirs that failed to load, by mtime
+        self._lock = threading.Lock()
+        for name, path in (pinned or {}).items():
+            self.add(name, Path(path), pinned=True)
+        self.rescan()
+
+    def add(self, name: str, path: Path, pinned: bool = False) -> Vectors:
+        """Load and serve the model at `path` as `name` (ModelError if it is broken)."""
+        vec = w2v.load(path)
+        if len(vec):
+            vec.most_similar(vec.words[0], topn=1)  # computes and caches the norms
+        with self._lock:
+            if name in self._pinned and not pinned:
+                return self._vectors[name]
+            self._paths[name] = path
+            self._vectors[name] = vec
+            if pinned:
+                self._pinned.add(name)
+        log.info("serving model %r from %s (%d words, dim %d)", name, path, len(vec), vec.dim)
+        return vec
+
+    def rescan(self) -> None:
+        """Serve every model directory of the models directory not served yet."""
+        if self.models_dir is None or not self.models_dir.is_dir():
+            return
+        for entry in os.scandir(self.models_dir):
+            if entry.name.startswith(".") or entry.name in self._vectors:
+                continue
+            path = Path(entry.path)
+            meta = path / "meta.json"
+            if not entry.is_dir() or not meta.is_file():
+                continue
+            mtime = meta.stat().st_mtime
+            if self._broken.get(path) == mtime:
+                continue
+            try:
+                self.add(entry.name, path)
+            except UserError as e:
+                self._broken[path] = mtime
+                log.warning("skipping %s: %s", path, e)
+
+    def get(self, name: str) -> Vectors:
+        """The model `name`; UnknownModelError (with close names) if there is none."""
+        vec = self._vectors.get(name)
+        if vec is None:
+            self.rescan()
+            vec = self._vectors.get(name)
+        if vec is None:
+            raise UnknownModelError(name, difflib.get_close_matches(name, self.names(), n=3))
+        return vec
+
+    def path(self, name: str) -> Path:
+        """The directory of model `name` (UnknownModelError as `get`)."""
+        path = self._paths.get(name)
+        if path is None:
+            self.get(name)
+            path = self._paths[name]
+        return path
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._vectors)
+
+    def describe(self) -> list[dict]:
+        """name, vocab_size, dim, trainer, created of every model, by name."""
+        self.rescan()
+        with self._lock:
+            items = sorted(self._vectors.items())
+        out = []
+        for name, vec in items:
+            meta = vec.meta
+            trainer = meta.get("trainer")
+            out.append(
+                {
+                    "name": name,
+                    "vocab_size": len(vec),
+                    "dim": vec.dim,
+                    "trainer": trainer if isinstance(trainer, str) else None,
+                    "created": str(meta["created"]) if meta.get("created") else None,
+                }
+            )
+        return out

@@ -1,0 +1,141 @@
+"""The JSON the service reads and writes (pydantic models, which also make its OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+MAX_N = 1000  # results per query
+MAX_WORDS = 100  # words per list in a query
+MAX_WORD = 200  # characters per word
+
+Word = Annotated[str, StringConstraints(min_length=1, max_length=MAX_WORD)]
+ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+
+
+class Error(BaseModel):
+    error: str
+    suggestions: list[str] = []
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    models: int
+    jobs_running: int
+
+
+class ModelInfo(BaseModel):
+    name: str
+    vocab_size: int = Field(description="words in the vocabulary")
+    dim: int
+    trainer: str | None
+    created: str | None
+
+
+class ModelList(BaseModel):
+    models: list[ModelInfo]
+
+
+class Neighbour(BaseModel):
+    word: str
+    score: float | None = Field(description="cosine (3CosMul score for method=mul)")
+
+
+class Neighbours(BaseModel):
+    model: str
+    results: list[Neighbour]
+
+
+class WordVector(BaseModel):
+    model: str
+    word: str
+    vector: list[float]
+
+
+class SimilarQuery(BaseModel):
+    """Words nearest to mean(unit(positive)) - mean(unit(negative)), inputs excluded."""
+
+    model_config = ConfigDict(extra="forbid")
+    positive: list[Word] = Field(default=[], max_length=MAX_WORDS)
+    negative: list[Word] = Field(default=[], max_length=MAX_WORDS)
+    n: int = Field(default=10, ge=1, le=MAX_N)
+
+    @model_validator(mode="after")
+    def _some_words(self):
+        if not self.positive and not self.negative:
+            raise ValueError("give at least one positive or negative word")
+        return self
+
+
+SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "workers")
+SVD_ONLY = ("cds", "eig", "neg", "weighting", "dynamic", "add_contexts", "solver")
+
+
+class TrainOptions(BaseModel):
+    """The options of `w2v train` (sgns, cbow) and `w2v svd`; unset ones take the
+    library's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    dim: int | None = Field(default=None, ge=1, le=1000)
+    window: int | None = Field(default=None, ge=1, le=50)
+    min_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    negative: int | None = Field(default=None, ge=1, le=50, description="sgns, cbow")
+    sample: float | None = Field(default=None, ge=0, le=1, description="sgns, cbow")
+    epochs: int | None = Field(default=None, ge=1, le=100, description="sgns, cbow")
+    alpha: float | None = Field(default=None, gt=0, le=1, description="sgns, cbow")
+    workers: int | None = Field(default=None, ge=1, le=64, description="sgns, cbow")
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    cds: float | None = Field(default=None, gt=0, le=1, description="svd")
+    eig: float | None = Field(default=None, ge=0, le=1, description="svd")
+    neg: float | None = Field(default=None, ge=1, le=100, description="svd: shift log neg")
+    weighting: Literal["uniform", "harmonic"] | None = Field(default=None, description="svd")
+    dynamic: bool | None = Field(default=None, description="svd: sampled window radius")
+    add_contexts: bool | None = Field(default=None, description="svd: vectors are W + C")
+    solver: Literal["randomized", "arpack"] | None = Field(default=None, description="svd")
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    corpus: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="a file under the server's --data-root; none: the embedded corpus",
+    )
+    trainer: Literal["sgns", "cbow", "svd"] = "sgns"
+    name: ModelName | None = Field(default=None, description="the model's name when done")
+    config: TrainOptions = TrainOptions()
+
+    @model_validator(mode="after")
+    def _options_fit_trainer(self):
+        given = self.config.model_dump(exclude_none=True)
+        foreign = SGNS_ONLY if self.trainer == "svd" else SVD_ONLY
+        wrong = [k for k in foreign if k in given]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} cannot be used with trainer {self.trainer}")
+        return self
+
+
+class Job(BaseModel):
+    id: int
+    name: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    trainer: str
+    corpus: str | None
+    config: dict
+    progress: float = Field(description="fraction done, 0 to 1")
+    epoch: int | None
+    epochs: int | None
+    words_done: int | None
+    words_total: int | None
+    words_per_sec: float | None
+    loss: float | None
+    eta_seconds: float | None
+    error: str | None
+    created: str
+    started: str | None
+    finished: str | None
+
+
+class JobList(BaseModel):
+    jobs: list[Job]

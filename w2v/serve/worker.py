@@ -1,0 +1,136 @@
+"""The training worker: one job in its own process, so training never runs on the request path.
+
+    python -m w2v.serve.worker --db JOBS.sqlite3 --job ID --out SCRATCH [--data-root DIR]
+
+It reads the job from the database, trains (sgns or cbow with `w2v.train`, svd with
+`w2v.lsa`), writes progress about every second, and saves the model to SCRATCH/model.
+The server moves that directory into place when the worker exits with status 0; on any
+other exit, or when the job is cancelled, the server deletes SCRATCH, so a half-written
+model is never visible. A user error (bad corpus, bad option) is recorded in the job's
+`error` and the exit status is 3. The worker lowers its own priority so queries keep
+being answered, and exits when the server that started it disappears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sqlite3
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from w2v.errors import UserError
+from w2v.serve.paths import resolve_corpus
+from w2v.serve.store import JobStore
+
+MODEL = "model"  # SCRATCH/model is what the worker leaves for the server
+PROGRESS_EVERY = 0.5  # seconds between progress writes at most
+
+
+def corpus_path(corpus: str | None, data_root: str | None) -> Path:
+    """The corpus file of a job: the embedded default corpus when none was given."""
+    if corpus is None:
+        from w2v import default_corpus
+
+        return Path(default_corpus())
+    if data_root is None:
+        raise UserError("this server has no --data-root, so it cannot read corpus files")
+    return resolve_corpus(data_root, corpus)
+
+
+def train(job: dict, source: Path, out: Path, report) -> None:
+    """Run the job's trainer on `source` and save the model to `out`."""
+    config = dict(job["config"])
+    if job["trainer"] == "svd":
+        from w2v.lsa import lsa
+
+        lsa(str(source), **config).save(out)
+        return
+    from w2v.train import train as train_sgns
+
+    model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
+    model.save(out)
+
+
+def watch_parent(parent: int, every: float = 0.5) -> None:
+    """Exit at once (no cleanup: the server owns the scratch directory) when the server
+    process that started this worker is gone."""
+
+    def watch():
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="w2v-parent-watch", daemon=True).start()
+
+
+def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
+    store = JobStore(db)
+    job = store.get(job_id)
+    if job is None or job["state"] != "running":
+        return 4
+    last = 0.0
+
+    def report(p) -> None:
+        nonlocal last
+        t = time.monotonic()
+        if t - last < PROGRESS_EVERY and p.fraction < 1:
+            return
+        last = t
+        try:
+            store.progress(
+                job_id,
+                float(p.fraction),
+                epoch=p.epoch,
+                epochs=p.epochs,
+                words_done=p.words_done,
+                words_total=p.words_total,
+                words_per_sec=_float(p.words_per_sec),
+                loss=_float(p.loss),
+                eta_seconds=_float(p.eta_seconds),
+            )
+        except sqlite3.Error as e:  # a busy database must not stop the training
+            print(f"w2v worker: progress not recorded: {e}", file=sys.stderr)
+
+    try:
+        source = corpus_path(job["corpus"], data_root)
+        train(job, source, out / MODEL, report)
+    except UserError as e:
+        store.note_error(job_id, str(e))
+        return 3
+    except Exception as e:
+        traceback.print_exc()
+        store.note_error(job_id, f"internal error: {type(e).__name__}: {e}")
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def _float(x) -> float | None:
+    """A finite float or None (SQLite and JSON have no NaN)."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m w2v.serve.worker")
+    ap.add_argument("--db", required=True, type=Path)
+    ap.add_argument("--job", required=True, type=int)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--data-root")
+    ap.add_argument("--nice", type=int, default=10)
+    ap.add_argument("--parent", type=int, default=os.getppid(), help="exit when it is gone")
+    args = ap.parse_args(argv)
+    watch_parent(args.parent)
+    if args.nice:
+        os.nice(args.nice)
+    return run(args.db, args.job, args.out, args.data_root)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
