@@ -10,7 +10,13 @@ building the n × n matrix.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
+
+
+def sigmoid(A: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^(−a)) without overflow: with z = e^(−|a|) ∈ (0, 1], σ = 1/(1+z) for a ≥ 0
+    and z/(1+z) for a < 0 (scipy's expit, without importing scipy.special)."""
+    z = np.exp(-np.abs(A))
+    return np.where(A >= 0, 1, z) / (1 + z)
 
 
 class Activation:
@@ -48,7 +54,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def forward(self, A):
-        self.H = expit(A)
+        self.H = sigmoid(A)
         return self.H
 
     def backward(self, G):
