@@ -50,4 +50,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Command modules register themselves on `cli` when imported.
-from w2v.cli import classify, corpus  # noqa: E402, F401
+from w2v.cli import classify, corpus, playground  # noqa: E402, F401
