@@ -159,6 +159,7 @@ class MLPClassifier:
         loss = LOSSES[loss_name]()
         hidden = tuple(int(h) for h in self.hidden)
         self.network_ = build_network(X.shape[1], hidden, n_out, self.activation, output, rng)
+        self._publish()  # views into network_.theta: they follow training
         params = [self.network_.theta]
         if self.solver == "adam":
             opt = Adam(params, lr=self.lr)
@@ -207,7 +208,6 @@ class MLPClassifier:
         if best_params is not None:
             self.network_.theta[...] = best_params
             self.best_validation_score_ = best
-        self._publish()
         return self
 
     def _publish(self) -> None:
