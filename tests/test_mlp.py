@@ -30,6 +30,7 @@ def test_one_hidden_layer_fits_xor():
         lr=0.05,
         batch_size=4,
         epochs=500,
+        dropout=0.0,  # the lecture's plain network
         early_stopping=False,
         seed=0,
     ).fit(XOR_X, XOR_y)
@@ -116,6 +117,29 @@ def test_early_stopping_stops_and_keeps_the_best_weights():
     best_epoch = int(np.argmax(clf.validation_scores_)) + 1
     again = MLPClassifier(hidden=(64,), lr=1e-2, epochs=best_epoch, patience=10**6, seed=0)
     np.testing.assert_array_equal(again.fit(X, y).network_.theta, clf.network_.theta)
+
+
+def test_averaging_keeps_the_bias_corrected_moving_average():
+    X, y = blobs(n=60)
+    kw = dict(hidden=(8,), batch_size=60, epochs=2, early_stopping=False, seed=3)
+    thetas = []
+    raw = MLPClassifier(averaging=0.0, **kw)
+    raw.fit(X, y, on_epoch=lambda m, *_: thetas.append(m.network_.theta.copy()))
+    d = 0.9
+    averaged = MLPClassifier(averaging=d, **kw).fit(X, y)
+    # One step per epoch: θ̄ = ((1 − d)(d θ1 + θ2)) / (1 − d²) = (d θ1 + θ2) / (1 + d).
+    expected = (d * thetas[0] + thetas[1]) / (1 + d)
+    np.testing.assert_allclose(averaged.network_.theta, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_dropout_is_used_in_training_only():
+    X, y = blobs()
+    clf = MLPClassifier(hidden=(16,), dropout=0.5, epochs=3).fit(X, y)
+    assert len(clf.network_.dropouts) == 1
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    assert MLPClassifier(hidden=(16,), dropout=0.0, epochs=1).fit(X, y).network_.dropouts == []
+    with pytest.raises(ValueError, match="dropout"):
+        MLPClassifier(dropout=1.0).fit(X, y)
 
 
 def test_verbose_prints_progress(capsys):

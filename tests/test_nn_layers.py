@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from gradcheck import assert_grad
 
-from w2v.nn.layers import Dense, init_limit
+from w2v.nn.layers import Dense, Dropout, init_limit
 
 
 def test_dense_forward_is_the_lectures_perceptron():
@@ -58,3 +58,32 @@ def test_init_keeps_the_spread_suited_to_each_activation(activation):
 def test_dense_rejects_mismatched_shapes():
     with pytest.raises(ValueError):
         Dense(np.ones((2, 3)), np.zeros(3))
+
+
+def test_dropout_gradient_matches_central_differences_for_a_fixed_mask():
+    rng = np.random.default_rng(7)
+    H = rng.normal(size=(6, 5))
+    R = rng.normal(size=(6, 5))
+    drop = Dropout(0.3, np.random.default_rng(0))
+    drop.training = True
+
+    def J():
+        drop.rng = np.random.default_rng(0)  # the same mask at every evaluation
+        return float((R * drop.forward(H)).sum())
+
+    J()
+    assert_grad(drop.backward(R), J, H)
+
+
+def test_dropout_keeps_the_expectation_and_is_off_at_inference():
+    drop = Dropout(0.25, np.random.default_rng(1))
+    H = np.ones((400, 300), np.float32)
+    assert drop.forward(H) is H  # not training: identity
+    drop.training = True
+    out = drop.forward(H)
+    assert out.dtype == np.float32
+    assert set(np.unique(out)) == {0.0, np.float32(1 / 0.75)}
+    assert (out == 0).mean() == pytest.approx(0.25, abs=0.01)
+    assert out.mean() == pytest.approx(1.0, abs=0.01)
+    with pytest.raises(ValueError):
+        Dropout(1.0, np.random.default_rng(0))

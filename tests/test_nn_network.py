@@ -57,6 +57,24 @@ def test_fused_output_gradient_equals_the_two_local_jacobians(output, loss_name)
     np.testing.assert_allclose(fused, net.grad, rtol=1e-10, atol=1e-14)
 
 
+def test_gradient_with_dropout_matches_central_differences():
+    rng, X, Y = small_problem("softmax", 3)
+    net = build_network(3, (6, 5), 3, "relu", "softmax", rng, np.float64, dropout=0.3)
+    assert len(net.dropouts) == 2
+    loss = LOSSES["cross_entropy"]()
+
+    def J():
+        for i, m in enumerate(net.dropouts):
+            m.rng = np.random.default_rng(i)  # the same masks at every evaluation
+        return net.loss_and_grads(X, Y, loss, 0.01)
+
+    J()
+    analytic = net.grad.copy()
+    assert_grad(analytic, J, net.theta)
+    assert net.forward(X).shape == (6, 3)  # inference: no dropout
+    np.testing.assert_array_equal(net.forward(X), net.forward(X))
+
+
 def test_regulariser_is_half_the_squared_weights_and_skips_biases():
     rng = np.random.default_rng(5)
     net = build_network(2, (3,), 1, "relu", "sigmoid", rng, np.float64)

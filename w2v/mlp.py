@@ -8,8 +8,11 @@ binary cross-entropy for two (loss="mse" trains the same outputs on squared erro
 Minibatch SGD (optionally with momentum) or Adam on J(θ) = mean loss + λ Ω(θ), with
 Ω(θ) = ½ Σ‖W‖² and λ = `l2`. Early stopping holds out a stratified `validation_fraction`
 of the training data, stops after `patience` epochs without a validation-accuracy gain of
-`tol`, and keeps the best weights. Training runs in float32; one `seed` fixes the
-initialisation, the validation split and the batch order, so a run is reproducible.
+`tol`, and keeps the best weights. Two regularisers beyond the lecture's are on by default
+because they are cheap and help on embedding features: dropout of the hidden units
+(p = 0.2) and Polyak averaging of the weights (the moving average is what is validated
+and kept). Training runs in float32; one `seed` fixes the initialisation, the validation
+split, the dropout masks and the batch order, so a run is reproducible.
 The network, its backward pass and the optimisers are in `w2v.nn`.
 """
 
@@ -39,9 +42,13 @@ class MLPClassifier:
         batch_size      minibatch size B (clipped to the number of training rows)
         epochs          maximum number of passes over the training data
         l2              λ, the weight of Ω(θ) = ½ Σ‖W‖²
+        dropout         probability of dropping each hidden unit while training (0: none)
         loss            "auto" (cross-entropy / binary cross-entropy) or "mse"
         early_stopping  hold out `validation_fraction` and stop on validation accuracy
         patience, tol   stop after `patience` epochs that do not beat the best by `tol`
+        averaging       decay d of the moving average of the weights that is validated and
+                        kept (Polyak averaging, θ̄ ← d θ̄ + (1 − d) θ after every step,
+                        bias-corrected); 0 keeps the last iterate
         seed            fixes initialisation, validation split and batch order
         verbose         print one progress line per epoch on stderr
 
@@ -54,15 +61,17 @@ class MLPClassifier:
         hidden: tuple[int, ...] = (256,),
         activation: str = "relu",
         solver: str = "adam",
-        lr: float = 1e-3,
+        lr: float = 2e-3,
         batch_size: int = 200,
         epochs: int = 200,
         l2: float = 1e-5,
+        dropout: float = 0.2,
         momentum: float = 0.9,
         loss: str = "auto",
         early_stopping: bool = True,
+        averaging: float = 0.99,
         validation_fraction: float = 0.1,
-        patience: int = 10,
+        patience: int = 6,
         tol: float = 1e-4,
         seed: int | None = 0,
         verbose: bool = False,
@@ -74,9 +83,11 @@ class MLPClassifier:
         self.batch_size = batch_size
         self.epochs = epochs
         self.l2 = l2
+        self.dropout = dropout
         self.momentum = momentum
         self.loss = loss
         self.early_stopping = early_stopping
+        self.averaging = averaging
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.tol = tol
@@ -84,8 +95,8 @@ class MLPClassifier:
         self.verbose = verbose
 
     _param_names = (
-        "hidden activation solver lr batch_size epochs l2 momentum loss early_stopping "
-        "validation_fraction patience tol seed verbose"
+        "hidden activation solver lr batch_size epochs l2 dropout momentum loss early_stopping "
+        "averaging validation_fraction patience tol seed verbose"
     ).split()
 
     def get_params(self, deep: bool = True) -> dict:
@@ -114,6 +125,10 @@ class MLPClassifier:
             raise ValueError(f"hidden layer sizes must be positive, not {self.hidden}")
         if self.lr <= 0 or self.batch_size < 1 or self.epochs < 1 or self.l2 < 0:
             raise ValueError("lr, batch_size and epochs must be positive and l2 ≥ 0")
+        if not 0 <= self.dropout < 1:
+            raise ValueError("dropout must be in [0, 1)")
+        if not 0 <= self.averaging < 1:
+            raise ValueError("averaging must be in [0, 1)")
         if self.early_stopping and not 0 < self.validation_fraction < 1:
             raise ValueError("validation_fraction must be in (0, 1)")
 
@@ -158,7 +173,9 @@ class MLPClassifier:
         )
         loss = LOSSES[loss_name]()
         hidden = tuple(int(h) for h in self.hidden)
-        self.network_ = build_network(X.shape[1], hidden, n_out, self.activation, output, rng)
+        self.network_ = build_network(
+            X.shape[1], hidden, n_out, self.activation, output, rng, dropout=self.dropout
+        )
         self._publish()  # views into network_.theta: they follow training
         params = [self.network_.theta]
         if self.solver == "adam":
@@ -178,6 +195,10 @@ class MLPClassifier:
         self.loss_curve_, self.validation_scores_ = [], []
         self.best_validation_score_ = None
         best, best_params, stale = -np.inf, None, 0
+        theta = self.network_.theta
+        d = self.averaging
+        average = np.zeros_like(theta) if d else None
+        steps = 0
         for epoch in range(1, self.epochs + 1):
             order = rng.permutation(N)
             total = 0.0
@@ -185,9 +206,16 @@ class MLPClassifier:
                 idx = order[start : start + B]
                 J = self.network_.loss_and_grads(X[idx], Y[idx], loss, self.l2)
                 opt.step([self.network_.grad])
+                if d:
+                    average *= d
+                    average += (1 - d) * theta
+                steps += 1
                 total += J * len(idx)
             self.loss_curve_.append(total / N)
             self.n_iter_ = epoch
+            if d:  # validate (and show on_epoch) the averaged weights, then resume from θ
+                last = theta.copy()
+                np.multiply(average, 1 / (1 - d**steps), out=theta)
             val_score = None
             if self.early_stopping:
                 val_score = float(np.mean(self.predict(X_val) == y_val))
@@ -205,6 +233,8 @@ class MLPClassifier:
                 on_epoch(self, epoch, self.loss_curve_[-1], val_score)
             if self.early_stopping and stale > self.patience:
                 break
+            if d and epoch < self.epochs:
+                theta[...] = last
         if best_params is not None:
             self.network_.theta[...] = best_params
             self.best_validation_score_ = best

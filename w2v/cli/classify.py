@@ -43,8 +43,8 @@ def classify() -> None:
     "--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="relu", show_default=True
 )
 @click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
-@click.option("--lr", default=1e-3, show_default=True, type=click.FloatRange(min=0, min_open=True))
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam's step size [2e-3].")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Minibatch size [200].")
 @click.option(
     "--test-size",
     default=0.2,
@@ -95,8 +95,7 @@ def train(
         test_size,
         seed,
         on_epoch=progress,
-        lr=lr,
-        batch_size=batch_size,
+        **{k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None},
     )
     save_classifier(output, result, vec, model_dir, force=force)
     r = result.report

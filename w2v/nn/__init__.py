@@ -1,6 +1,6 @@
 """A small neural-network library in plain numpy: the lecture's MLP, module by module.
 
-    layers.py        Dense: a = W h + b, and its weight initialisation per activation
+    layers.py        Dense: a = W h + b, its initialisation per activation; Dropout
     activations.py   Linear, Sigmoid, Tanh, ReLU (element-wise) and Softmax (output)
     losses.py        CrossEntropy, BinaryCrossEntropy, MSE
     network.py       Network: forward, backward (local Jacobian times upstream gradient), λΩ(θ)
@@ -13,7 +13,7 @@ The estimator built on these is `w2v.mlp.MLPClassifier`.
 """
 
 from w2v.nn.activations import ACTIVATIONS, Linear, ReLU, Sigmoid, Softmax, Tanh
-from w2v.nn.layers import Dense
+from w2v.nn.layers import Dense, Dropout
 from w2v.nn.losses import LOSSES, MSE, BinaryCrossEntropy, CrossEntropy
 from w2v.nn.network import Network, build_network
 from w2v.nn.optim import SGD, Adam
@@ -27,6 +27,7 @@ __all__ = [
     "BinaryCrossEntropy",
     "CrossEntropy",
     "Dense",
+    "Dropout",
     "Linear",
     "Network",
     "ReLU",

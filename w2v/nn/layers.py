@@ -72,3 +72,37 @@ class Dense:
     def __repr__(self) -> str:
         n_out, n_in = self.W.shape
         return f"Dense({n_in} → {n_out})"
+
+
+class Dropout:
+    """Inverted dropout (Srivastava et al. 2014), active only while training.
+
+    Training: H' = H ⊙ M / (1 − p) with M_ij ~ Bernoulli(1 − p), a fresh mask per batch,
+    so E[H'] = H and inference uses H unchanged. Backward: ∂J/∂H = G ⊙ M / (1 − p)
+    (a diagonal local Jacobian). The network switches `training` on and off.
+    """
+
+    params: tuple = ()
+    grads: tuple = ()
+
+    def __init__(self, p: float, rng: np.random.Generator):
+        if not 0 <= p < 1:
+            raise ValueError(f"dropout probability must be in [0, 1), not {p}")
+        self.p = p
+        self.rng = rng
+        self.training = False
+
+    def forward(self, H: np.ndarray) -> np.ndarray:
+        if not self.training or not self.p:
+            self.scale = None
+            return H
+        keep = self.rng.random(H.shape, dtype=np.float32) >= self.p
+        self.scale = keep.astype(H.dtype)
+        self.scale *= 1 / (1 - self.p)
+        return H * self.scale
+
+    def backward(self, G: np.ndarray) -> np.ndarray:
+        return G if self.scale is None else G * self.scale
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.p})"

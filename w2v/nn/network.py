@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from w2v.nn.activations import ACTIVATIONS, Activation, Sigmoid, Softmax
-from w2v.nn.layers import Dense
+from w2v.nn.layers import Dense, Dropout
 from w2v.nn.losses import BinaryCrossEntropy, CrossEntropy, Loss
 
 
@@ -32,6 +32,7 @@ class Network:
     def __init__(self, modules: list):
         self.modules = list(modules)
         self.layers = [m for m in self.modules if isinstance(m, Dense)]
+        self.dropouts = [m for m in self.modules if isinstance(m, Dropout)]
         arrays = [p for layer in self.layers for p in layer.params]
         dtype = np.result_type(*arrays) if arrays else np.float32
         self.theta = np.zeros(sum(p.size for p in arrays), dtype)
@@ -56,7 +57,10 @@ class Network:
     def grads(self) -> list[np.ndarray]:
         return [g for layer in self.layers for g in layer.grads]
 
-    def forward(self, X: np.ndarray) -> np.ndarray:
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """f(X) [N, n_out]; `training` switches dropout on (loss_and_grads does)."""
+        for m in self.dropouts:
+            m.training = training
         H = X
         for m in self.modules:
             H = m.forward(H)
@@ -83,7 +87,7 @@ class Network:
 
     def loss_and_grads(self, X: np.ndarray, Y: np.ndarray, loss: Loss, l2: float = 0.0) -> float:
         """J(θ) = loss(f(X), Y) + λ Ω(θ) on the batch (X, Y); fills `grads` with ∇_θ J."""
-        H = self.forward(X)
+        H = self.forward(X, training=True)
         J = loss.value(H, Y)
         out = self.modules[-1]
         fused = (isinstance(out, Softmax) and isinstance(loss, CrossEntropy)) or (
@@ -113,14 +117,18 @@ def build_network(
     output: str,
     rng: np.random.Generator,
     dtype=np.float32,
+    dropout: float = 0.0,
 ) -> Network:
-    """Dense → g → … → Dense → o, with `len(hidden)` hidden layers (none: one neuron layer)."""
+    """Dense → g → … → Dense → o, with `len(hidden)` hidden layers (none: one neuron layer),
+    and dropout with probability `dropout` after each hidden activation if it is > 0."""
     if activation not in ACTIVATIONS or activation == "softmax":
         raise ValueError(f"unknown hidden activation {activation!r}")
     modules: list[Dense | Activation] = []
     sizes = [n_in, *hidden]
     for n_a, n_b in zip(sizes[:-1], sizes[1:], strict=True):
         modules += [Dense.init(n_a, n_b, activation, rng, dtype), ACTIVATIONS[activation]()]
+        if dropout:
+            modules.append(Dropout(dropout, rng))
     # The output layer gets Glorot's initialisation whatever o is: a 4× wider sigmoid
     # start would saturate the output and stall learning at the first step.
     modules += [Dense.init(sizes[-1], n_out, "linear", rng, dtype), ACTIVATIONS[output]()]
