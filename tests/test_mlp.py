@@ -68,7 +68,8 @@ def test_fit_learns_separable_classes_with_string_labels():
 
 def test_binary_uses_one_sigmoid_output_and_two_probability_columns():
     X, y = blobs(k=2)
-    clf = MLPClassifier(hidden=(8,), lr=1e-2, epochs=30, early_stopping=False).fit(X, y)
+    clf = MLPClassifier(hidden=(8,), lr=1e-2, batch_size=50, epochs=30, early_stopping=False)
+    clf.fit(X, y)
     assert clf.weights_[-1].shape == (1, 8)
     P = clf.predict_proba(X)
     assert P.shape == (300, 2)

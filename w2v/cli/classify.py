@@ -43,8 +43,8 @@ def classify() -> None:
     "--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="relu", show_default=True
 )
 @click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam's step size [2e-3].")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Minibatch size [200].")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam's step size [3e-3].")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Minibatch size [400].")
 @click.option(
     "--test-size",
     default=0.2,
