@@ -35,14 +35,25 @@ def classify() -> None:
 @click.argument("data", type=click.Path(path_type=Path))
 @model_option
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default="w2v-classifier", show_default=True
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default="w2v-classifier",
+    show_default=True,
+    help="Directory for mlp.npz and classifier.json.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 @click.option("--hidden", default="256", show_default=True, help="Hidden layer sizes, e.g. 256,64.")
 @click.option(
     "--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="relu", show_default=True
 )
-@click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--epochs",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="At most this many; early stopping usually ends sooner.",
+)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam's step size [3e-3].")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Minibatch size [400].")
 @click.option(
