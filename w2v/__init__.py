@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 # line do not pay for Numba, SciPy or PyArrow until they are needed.
 _EXPORTS = {
     "LsaConfig": "w2v.lsa",
+    "MLPClassifier": "w2v.mlp",
     "TrainConfig": "w2v.config",
     "CorpusError": "w2v.errors",
     "EncodedCorpus": "w2v.corpus",

@@ -50,13 +50,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Command modules register themselves on `cli` when imported.
-
 from w2v.cli import (  # noqa: E402, F401
+    classify,
     corpus,
     demo,
     formats,
     lsa,
     pipeline,
+    playground,
     plot,
     query,
     serve,

@@ -1,0 +1,157 @@
+import json
+
+import numpy as np
+import pytest
+
+from w2v.classify import (
+    featurize,
+    fingerprint,
+    load_classifier,
+    read_labelled_tsv,
+    save_classifier,
+    train_classifier,
+)
+from w2v.errors import ModelError, UserError
+from w2v.vectors import Vectors
+
+GROUPS = {
+    "animal": "cat dog frog horse cow sheep goat mouse owl fox wolf bear deer duck hen".split(),
+    "food": "bread apple cheese rice soup cake pear plum bean meat fish milk egg corn jam".split(),
+    "tool": "hammer saw drill wrench chisel file rasp awl axe adze plane vise clamp pliers".split(),
+}
+
+
+def toy_vectors(dim=8, seed=0) -> Vectors:
+    """Three tight clusters of words, one per label, plus words of no group."""
+    rng = np.random.default_rng(seed)
+    words, rows = [], []
+    for k, group in enumerate(GROUPS.values()):
+        centre = np.zeros(dim)
+        centre[k] = 3.0
+        for w in group:
+            words.append(w)
+            rows.append(centre + rng.normal(scale=0.3, size=dim))
+    for w in ("the", "a", "of"):
+        words.append(w)
+        rows.append(rng.normal(scale=0.1, size=dim))
+    return Vectors(words, np.asarray(rows, np.float32))
+
+
+def write_tsv(path, rows, header="text\tlabel"):
+    path.write_text(header + "\n" + "".join(f"{t}\t{lab}\n" for t, lab in rows), encoding="utf-8")
+    return path
+
+
+def toy_rows():
+    rows = [(w, label) for label, group in GROUPS.items() for w in group]
+    rows += [("the Cat of a dog", "animal"), ("qwzx vbnm", "food"), ("plum jam", "food")]
+    return rows
+
+
+def test_read_labelled_tsv_finds_columns_by_name(tmp_path):
+    p = write_tsv(tmp_path / "d.tsv", [("big cat", "animal"), ("saw", "tool")], "label\ttext")
+    p.write_text("label\ttext\nanimal\tbig cat\n\ntool\tsaw\n", encoding="utf-8")
+    assert read_labelled_tsv(p) == (["big cat", "saw"], ["animal", "tool"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("\n\n", "is empty"),
+        ("text\tclass\ncat\tanimal\n", "no 'label' column"),
+        ("words\nsome text\n", "no 'text' or 'label' column"),
+        ("text\tlabel\n", "no rows"),
+        ("text\tlabel\ncat\tanimal\njust text\n", "line 3"),
+        ("text\tlabel\ncat\t \n", "line 2"),
+    ],
+)
+def test_bad_tsv_gives_one_clear_error(tmp_path, content, message):
+    p = tmp_path / "bad.tsv"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(UserError, match=message):
+        read_labelled_tsv(p)
+
+
+def test_missing_directory_and_binary_files_are_user_errors(tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        read_labelled_tsv(tmp_path / "nope.tsv")
+    with pytest.raises(UserError, match="directory"):
+        read_labelled_tsv(tmp_path)
+    (tmp_path / "bin.tsv").write_bytes(b"text\tlabel\n\xff\xfe\x00\tx\n")
+    with pytest.raises(UserError, match="UTF-8"):
+        read_labelled_tsv(tmp_path / "bin.tsv")
+
+
+def test_featurize_averages_in_vocabulary_tokens():
+    vec = toy_vectors()
+    X, known = featurize(["The CAT, a dog!", "qwzx", "cat"], vec)
+    np.testing.assert_array_equal(known, [True, False, True])
+    U = vec.vectors
+    expected = (
+        U[vec.index("the")] + U[vec.index("cat")] + U[vec.index("a")] + U[vec.index("dog")]
+    ) / 4
+    np.testing.assert_allclose(X[0], expected, rtol=1e-6)
+    np.testing.assert_array_equal(X[1], U[vec.index("cat")])
+    assert X.dtype == np.float32 and X.shape == (2, 8)
+    X, known = featurize(["qwzx"], vec)
+    assert X.shape == (0, 8) and not known.any()
+
+
+def test_train_evaluate_save_load_predict(tmp_path):
+    vec = toy_vectors()
+    texts, labels = zip(*toy_rows(), strict=True)
+    result = train_classifier(
+        list(texts), list(labels), vec, hidden=(16,), test_size=0.25, seed=0, batch_size=8, lr=0.01
+    )
+    r = result.report
+    assert r["skipped"] == 1 and r["n_train"] + r["n_test"] == len(texts) - 1
+    assert r["accuracy"] == 1.0 and r["macro_f1"] == 1.0
+    # 16 animal, 16 food (one more skipped), 14 tool: 4 of each held out at 0.25.
+    assert r["n_test"] == 12 and r["majority_label"] in ("animal", "food")
+    assert r["majority"] == pytest.approx(4 / 12)
+    save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
+    meta = json.loads((tmp_path / "clf" / "classifier.json").read_text())
+    assert meta["classes"] == ["animal", "food", "tool"]
+    assert meta["model"]["vectors_sha256"] == fingerprint(vec)["vectors_sha256"]
+    with np.load(tmp_path / "clf" / "mlp.npz", allow_pickle=False) as z:
+        assert sorted(z.files) == ["W0", "W1", "b0", "b1"]
+    saved = load_classifier(tmp_path / "clf")
+    saved.check_model(vec, "model")
+    assert saved.predict(["owl", "cheese cake", "qwzx"], vec)[2] == (None, None)
+    labels_out = [lab for lab, _ in saved.predict(["owl", "cheese cake", "pliers"], vec)]
+    assert labels_out == ["animal", "food", "tool"]
+    np.testing.assert_array_equal(saved.clf.network_.theta, result.clf.network_.theta)
+
+
+def test_a_classifier_refuses_other_embeddings(tmp_path):
+    vec = toy_vectors()
+    texts, labels = zip(*toy_rows(), strict=True)
+    result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
+    save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
+    saved = load_classifier(tmp_path / "clf")
+    with pytest.raises(ModelError, match="not the embedding model"):
+        saved.check_model(toy_vectors(seed=1), "other")
+
+
+def test_broken_classifier_directories(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_classifier(tmp_path / "none")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="not a classifier directory"):
+        load_classifier(tmp_path / "empty")
+    vec = toy_vectors()
+    texts, labels = zip(*toy_rows(), strict=True)
+    result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
+    save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
+    np.savez(tmp_path / "clf" / "mlp.npz", W0=np.zeros((2, 2), np.float32))
+    with pytest.raises(ModelError, match="broken"):
+        load_classifier(tmp_path / "clf")
+
+
+def test_unusable_data_is_a_user_error():
+    vec = toy_vectors()
+    with pytest.raises(UserError, match="none of the 2 texts"):
+        train_classifier(["qwzx", "vbnm"], ["a", "b"], vec)
+    with pytest.raises(UserError, match="two labels"):
+        train_classifier(["cat", "dog"], ["a", "a"], vec)

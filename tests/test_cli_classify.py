@@ -1,0 +1,121 @@
+"""`w2v classify train|predict` end to end on a small file and a small model."""
+
+import json
+
+import pytest
+from test_classify import toy_rows, toy_vectors, write_tsv
+
+from w2v.cli import main
+
+
+@pytest.fixture()
+def model(tmp_path):
+    d = tmp_path / "model"
+    toy_vectors().save(d)
+    return d
+
+
+@pytest.fixture()
+def data(tmp_path):
+    return write_tsv(tmp_path / "data.tsv", toy_rows())
+
+
+def train(model, data, out, *extra):
+    return main(
+        [
+            "classify",
+            "train",
+            str(data),
+            "-m",
+            str(model),
+            "-o",
+            str(out),
+            "--hidden",
+            "16",
+            "--batch-size",
+            "8",
+            "--lr",
+            "0.01",
+            "--test-size",
+            "0.25",
+            *extra,
+        ]
+    )
+
+
+def test_train_then_predict(tmp_path, model, data, capsys):
+    out = tmp_path / "clf"
+    assert train(model, data, out) == 0
+    captured = capsys.readouterr()
+    assert "held-out accuracy: 1.0000" in captured.out
+    assert "macro-F1" in captured.out and "majority baseline" in captured.out
+    assert "skipped (no in-vocabulary word): 1" in captured.out
+    assert "epoch   1  loss" in captured.err and "val acc" in captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["classifier.json", "mlp.npz"]
+
+    assert main(["classify", "predict", str(out), "wolf", "apple pie", "qwzx"]) == 0
+    captured = capsys.readouterr()
+    lines = [line.split("\t") for line in captured.out.splitlines()]
+    assert [row[0] for row in lines] == ["animal", "food", "-"]
+    assert 0.5 < float(lines[0][1]) <= 1 and lines[1][2] == "apple pie"
+    assert "no in-vocabulary word in 'qwzx'" in captured.err
+
+    assert main(["classify", "predict", str(out), "axe", "--json", "-m", str(model)]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["text"] == "axe" and row["label"] == "tool" and row["probability"] > 0.5
+
+
+def test_train_json_report_and_quiet(tmp_path, model, data, capsys):
+    assert train(model, data, tmp_path / "clf", "--json", "--quiet", "--seed", "3") == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    for key in ("accuracy", "macro_f1", "majority", "n_train", "n_test", "skipped"):
+        assert key in report
+    assert report["skipped"] == 1 and report["n_test"] == 12
+    assert captured.err == ""
+
+
+def test_existing_output_needs_force(tmp_path, model, data, capsys):
+    out = tmp_path / "clf"
+    out.mkdir()
+    assert train(model, data, out, "--quiet") == 2
+    assert "--force" in capsys.readouterr().err
+    assert train(model, data, out, "--quiet", "--force") == 0
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("", "is empty"), ("text\nfrog\n", "no 'label' column"), ("text\tlabel\n", "no rows")],
+)
+def test_bad_tsv_exits_2_with_one_line(tmp_path, model, capsys, content, message):
+    p = tmp_path / "bad.tsv"
+    p.write_text(content, encoding="utf-8")
+    assert train(model, p, tmp_path / "clf") == 2
+    assert message in one_error_line(capsys)
+    assert not (tmp_path / "clf").exists()
+
+
+def test_unknown_model_or_data_exits_2(tmp_path, data, capsys):
+    assert train(tmp_path / "no-model", data, tmp_path / "clf") == 2
+    assert "does not exist" in one_error_line(capsys)
+    assert train(tmp_path / "no-model", tmp_path / "none.tsv", tmp_path / "clf") == 2
+    assert "none.tsv" in one_error_line(capsys)
+    assert main(["classify", "predict", str(tmp_path / "nope"), "frog"]) == 2
+    assert "classifier directory" in one_error_line(capsys)
+    assert main(["classify", "train", str(data), "--hidden", "a,b"]) == 2
+    assert "--hidden" in one_error_line(capsys)
+
+
+def test_predict_refuses_a_different_model(tmp_path, model, data, capsys):
+    assert train(model, data, tmp_path / "clf", "--quiet") == 0
+    other = tmp_path / "other"
+    toy_vectors(seed=5).save(other)
+    capsys.readouterr()
+    assert main(["classify", "predict", str(tmp_path / "clf"), "frog", "-m", str(other)]) == 2
+    assert "not the embedding model" in one_error_line(capsys)

@@ -1,0 +1,41 @@
+import json
+import sys
+
+from PIL import Image
+
+from w2v.cli import main
+
+
+def test_playground_prints_epochs_and_writes_the_picture(tmp_path, capsys):
+    out = tmp_path / "xor.png"
+    assert (
+        main(["playground", "--data", "xor", "--hidden", "", "--epochs", "15", "-o", str(out)]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 16
+    assert lines[0].startswith("epoch    1  train loss") and "test loss" in lines[0]
+    assert "xor, a single neuron: test accuracy" in lines[-1] and str(out) in lines[-1]
+    with Image.open(out) as im:
+        assert im.size == (1000, 460)
+
+
+def test_playground_gif_and_json(tmp_path, capsys):
+    out = tmp_path / "c.gif"
+    args = ["playground", "--data", "circles", "--hidden", "4", "--epochs", "10", "--every", "5"]
+    assert main([*args, "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["hidden"] == [4] and report["epochs"] == 10 and 0 <= report["test_acc"] <= 1
+    with Image.open(out) as im:
+        assert im.n_frames == 3  # epochs 1, 5, 10
+
+
+def test_playground_errors_exit_2(tmp_path, capsys, monkeypatch):
+    assert main(["playground", "-o", str(tmp_path / "x.txt")]) == 2
+    assert "-o takes a file ending in" in capsys.readouterr().err
+    assert main(["playground", "--hidden", "8,x"]) == 2
+    assert "--hidden" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["playground", "--epochs", "1", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "w2v[plot]" in err[0]
+    assert not (tmp_path / "x.png").exists()

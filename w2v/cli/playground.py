@@ -1,0 +1,115 @@
+"""`w2v playground`: the lecture's demo — watch an MLP learn what one neuron cannot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from w2v.cli import cli
+from w2v.cli.classify import parse_hidden
+from w2v.cli.options import json_option
+from w2v.datasets2d import DATASETS
+from w2v.errors import ConfigError
+from w2v.mlp import HIDDEN_ACTIVATIONS, SOLVERS
+
+FORMATS = (".png", ".gif", ".svg", ".pdf", ".jpg", ".jpeg")
+
+
+@cli.command()
+@click.option("--data", type=click.Choice(DATASETS), default="xor", show_default=True)
+@click.option(
+    "--hidden", default="8,8", show_default=True, help='Hidden layer sizes; "" = a single neuron.'
+)
+@click.option(
+    "--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="tanh", show_default=True
+)
+@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(0, min_open=True))
+@click.option("--batch", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--noise", default=0.1, show_default=True, type=click.FloatRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--points", default=500, show_default=True, type=click.IntRange(min=4))
+@click.option("--solver", type=click.Choice(SOLVERS), default="sgd", show_default=True)
+@click.option(
+    "--every", type=click.IntRange(min=1), help="GIF: a frame every N epochs [~25 frames]"
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default="playground.png",
+    show_default=True,
+    help="Picture (.png, .svg, .pdf, .jpg) or animation (.gif).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No per-epoch lines.")
+@json_option
+def playground(
+    data,
+    hidden,
+    activation,
+    lr,
+    batch,
+    epochs,
+    noise,
+    seed,
+    points,
+    solver,
+    every,
+    output,
+    quiet,
+    as_json,
+):
+    """Train an MLP on a 2-D toy data set and draw its decision surface and loss curves.
+
+    Half the points train, half test. With --hidden "" there is no hidden layer: a single
+    neuron, whose boundary is a straight line, fails on xor and circles; one hidden layer
+    of a few tanh units succeeds.
+    """
+    from w2v.playground import train_playground
+    from w2v.playground_plot import animate, draw, require_matplotlib
+
+    sizes = parse_hidden(hidden)
+    suffix = output.suffix.lower()
+    if suffix not in FORMATS:
+        raise ConfigError(f"-o takes a file ending in {', '.join(FORMATS)}, not {str(output)!r}")
+    gif = suffix == ".gif"
+    require_matplotlib(gif=gif)  # fail before training, not after
+
+    def progress(s):
+        if not quiet and not as_json:
+            click.echo(
+                f"epoch {s.epoch:4d}  train loss {s.train_loss:.4f} acc {s.train_acc:.3f}  "
+                f"test loss {s.test_loss:.4f} acc {s.test_acc:.3f}"
+            )
+
+    every = every or (max(1, epochs // 25) if gif else 0)
+    run = train_playground(
+        data,
+        sizes,
+        activation,
+        lr,
+        batch,
+        epochs,
+        noise,
+        seed,
+        points,
+        solver,
+        frame_every=every,
+        on_epoch=progress,
+    )
+    (animate if gif else draw)(run, output)
+    last = run.history[-1]
+    if as_json:
+        fields = ("train_loss", "train_acc", "test_loss", "test_acc")
+        summary = {"data": data, "hidden": list(sizes), "activation": activation, "epochs": epochs}
+        click.echo(
+            json.dumps({**summary, **{k: getattr(last, k) for k in fields}, "output": str(output)})
+        )
+        return
+    net = f"hidden {','.join(map(str, sizes))} {activation}" if sizes else "a single neuron"
+    click.echo(
+        f"{data}, {net}: test accuracy {last.test_acc:.1%} (train {last.train_acc:.1%}); "
+        f"wrote {output}"
+    )
