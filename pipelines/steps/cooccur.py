@@ -62,7 +62,6 @@ def read_matrix(path: Path, n_words: int):
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     from w2v.cooccur import count_pairs
-
     from w2v.corpus import EncodedCorpus
     from w2v.vocab import Vocab
 
