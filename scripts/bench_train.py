@@ -9,11 +9,17 @@ end to end (interpreter start, imports, vocabulary, encoding, training, writing 
 and its peak RSS comes from wait4(). Every model is then judged by gensim's own
 evaluate_word_analogies (restrict 30,000) and evaluate_word_pairs (WordSim353, SimLex-999).
 Then w2v with 1 worker (scaling) and CBOW against gensim sg=0, the same way.
+
+The trainers are started by a small launcher process, spawned before this script imports
+anything heavy: Linux carries the forking process's resident-set high-water mark into a
+child's ru_maxrss across fork and exec, so children of this (large, gensim-loaded) process
+would all report at least its size.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import lzma
 import os
 import shutil
@@ -23,8 +29,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,6 +58,7 @@ def unpacked_corpus() -> Path:
 
 def gensim_child(corpus: str, out: str, sg: int, workers: int, epochs: int) -> None:
     """Run inside the subprocess: train gensim, write vectors.npy and words.txt."""
+    import numpy as np
     from gensim.models import Word2Vec
 
     model = Word2Vec(
@@ -65,22 +70,53 @@ def gensim_child(corpus: str, out: str, sg: int, workers: int, epochs: int) -> N
     Path(out, "words.txt").write_text("\n".join(model.wv.index_to_key), encoding="utf-8")
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Run cmd; returns (wall seconds, peak RSS in MB) of that child alone."""
+def launcher() -> None:
+    """The launcher's loop: one JSON command per stdin line; runs it, answers one JSON line
+    with its wall time and its own peak RSS. Imports nothing heavy, so stays ~10 MB."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read().decode(errors="replace")
-    if p.returncode != 0:
-        sys.exit(f"bench_train: {' '.join(cmd)} failed ({p.returncode}):\n{err}")
-    return wall, usage.ru_maxrss / 1024
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = p.stderr.read().decode(errors="replace")
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        answer = {"wall": wall, "rss": usage.ru_maxrss / 1024, "rc": p.returncode, "err": err}
+        print(json.dumps(answer), flush=True)
+
+
+class Launcher:
+    def __init__(self):
+        self.p = subprocess.Popen(
+            [sys.executable, __file__, "--launcher"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def run(self, cmd: list[str]) -> tuple[float, float]:
+        """Run cmd; returns (wall seconds, peak RSS in MB) of that child alone."""
+        self.p.stdin.write(json.dumps(cmd) + "\n")
+        self.p.stdin.flush()
+        answer = json.loads(self.p.stdout.readline())
+        if answer["rc"] != 0:
+            sys.exit(f"bench_train: {' '.join(cmd)} failed ({answer['rc']}):\n{answer['err']}")
+        return answer["wall"], answer["rss"]
+
+    def close(self) -> None:
+        self.p.stdin.close()
+        self.p.wait()
+
+
+LAUNCHER: Launcher | None = None
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    return LAUNCHER.run(cmd)
 
 
 def load_vectors(out: Path):
     """Either trainer's output as gensim KeyedVectors."""
+    import numpy as np
     from gensim.models import KeyedVectors
 
     if (out / "words.txt").exists():
@@ -164,6 +200,8 @@ def scaling(corpus: Path, tmp: Path, epochs: int) -> None:
 
 
 def main() -> None:
+    global LAUNCHER
+    LAUNCHER = Launcher()  # first, while this process is small
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, help="text corpus (default: unpacked gcide_wn)")
     ap.add_argument("--runs", type=int, default=2, help="runs per trainer (alternating)")
@@ -182,6 +220,8 @@ def main() -> None:
 
     print(f"gensim {gensim.__version__}, numba {numba.__version__}, cores {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    _, base = run([sys.executable, "-c", "pass"])
+    print(f"peak RSS of an empty python child of the launcher: {base:.0f} MB")
     # compile w2v's kernels once so that no timed run pays for it (a user's first run does)
     with tempfile.TemporaryDirectory(prefix="bench-train-") as warm:
         small = Path(warm, "small.txt")
@@ -197,11 +237,14 @@ def main() -> None:
         if not args.skip_cbow:
             compare(corpus, tmp, "cbow", args.runs, args.workers, args.epochs)
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+    LAUNCHER.close()
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--gensim-child":
         corpus, out, sg, workers, epochs = sys.argv[2:7]
         gensim_child(corpus, out, int(sg), int(workers), int(epochs))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--launcher":
+        launcher()
     else:
         main()
