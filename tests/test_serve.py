@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -16,6 +18,7 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed")
 from fastapi.testclient import TestClient  # noqa: E402
 
 import w2v  # noqa: E402
+from tests.conftest import REPO  # noqa: E402
 from w2v.serve.app import create_app  # noqa: E402
 from w2v.serve.paths import PathRefused, resolve_corpus  # noqa: E402
 
@@ -67,6 +70,18 @@ def toy(site):
 def pairs(response) -> list[tuple[str, float]]:
     assert response.status_code == 200, response.text
     return [(r["word"], r["score"]) for r in response.json()["results"]]
+
+
+def test_query_processes_use_one_blas_thread():
+    # threadpoolctl can only limit a BLAS that is loaded: numpy must come first
+    code = (
+        "from w2v.serve.compute import one_blas_thread; one_blas_thread(); "
+        "from threadpoolctl import threadpool_info; "
+        "print(max(i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "1", out.stderr
 
 
 def test_health_and_model_list(client):

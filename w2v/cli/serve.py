@@ -77,13 +77,10 @@ def serve(
         raise UserError(
             f"w2v serve needs the 'serve' extra ({e.name} is missing): pip install 'w2v[serve]'"
         ) from None
-    from threadpoolctl import threadpool_limits
-
     from w2v.serve.app import create_app
+    from w2v.serve.compute import one_blas_thread
 
-    # One BLAS thread per query: concurrent queries already fill the cores, and a
-    # multi-threaded matrix-vector product per request only adds spinning and handoffs.
-    threadpool_limits(1)
+    one_blas_thread()
     pinned = dict(parse_model(spec) for spec in models)
     logging.basicConfig(level=logging.INFO, format="w2v serve: %(message)s")
     app = create_app(
