@@ -197,15 +197,11 @@ def tune(corpus: Path, vocab, enc, base_X) -> list[tuple[str, dict]]:
     for eig in (0.0, 0.5, 1.0):
         for add in (False, True):
             W, _ = embed(*base, eig=eig, add_contexts=add)
-            rows.append(
-                (f"win 5, cds .75, eig {eig}, w+c {add}", similarity_scores(vocab.words, W))
-            )
-    for cds in (1.0,):
-        W, _ = embed(*svd_of(base_X, cds=cds), eig=0.5)
-        rows.append((f"win 5, cds {cds}, eig 0.5", scores(vocab.words, W)))
-    for neg in (5.0,):
-        W, _ = embed(*svd_of(base_X, neg=neg), eig=0.5)
-        rows.append((f"win 5, cds .75, neg {neg:g}, eig 0.5", scores(vocab.words, W)))
+            rows.append((f"win 5, cds .75, eig {eig}, w+c {add}", scores(vocab.words, W)))
+    for name, svd in [("cds 1", svd_of(base_X, cds=1.0)), ("neg 5", svd_of(base_X, neg=5.0))]:
+        for eig in (0.0, 0.5):
+            W, _ = embed(*svd, eig=eig)
+            rows.append((f"win 5, {name}, eig {eig}", scores(vocab.words, W)))
     for window, weighting, dynamic in [
         (2, "uniform", False),
         (10, "uniform", False),
