@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 import w2v
 from w2v.errors import ConfigError
-from w2v.lsa import LsaConfig, embed, lsa, ppmi, randomized_svd, truncated_svd
+from w2v.lsa import LSA, LsaConfig, embed, lsa, ppmi, randomized_svd, truncated_svd
 
 
 def dense_ppmi(X, cds, neg):
@@ -129,6 +129,15 @@ def test_lsa_meta_and_round_trip(tmp_path):
     back = w2v.load(tmp_path / "m")
     assert back.words == vec.words and back.meta["config"] == vec.meta["config"]
     np.testing.assert_array_equal(back.vectors, vec.vectors)
+
+
+def test_the_estimator_is_reproducible():
+    config = LsaConfig(dim=4, window=2, min_count=1, dynamic=True, seed=3)
+    a, b = LSA(config).fit(topic_corpus(200)), LSA(config).fit(topic_corpus(200))
+    assert a.vectors_.words == b.vectors_.words == a.vocab_.words
+    np.testing.assert_array_equal(a.vectors_.vectors, b.vectors_.vectors)
+    np.testing.assert_array_equal(a.singular_values_, a.vectors_.meta["singular_values"])
+    assert set(a.seconds_) == {"count", "ppmi", "svd"}
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from w2v.vocab import Vocab, build_vocab
 
 WEIGHTINGS = ("uniform", "harmonic")
 BATCH_TOKENS = 2_000_000  # tokens whose pair keys are held at once (~16 bytes × window each)
-SPANS_PER_THREAD = 4
+SPANS_PER_THREAD = 2  # spans per batch and thread: the sort is linear, merges are not free
 
 
 def check_options(window: int, weighting: str) -> None:
@@ -68,22 +68,51 @@ def _pair_bound(offsets: np.ndarray, window: int) -> np.ndarray:
     return np.where(L - 1 <= w, short, long_)
 
 
+def _batches(offsets: np.ndarray, batch_tokens: int, n_spans: int):
+    """Yield the sentence bounds of each batch's spans (int64 [≤ n_spans + 1]): whole
+    sentences, about batch_tokens tokens per batch, cut into spans of about equal tokens."""
+    S = len(offsets) - 1
+    s = 0
+    while s < S:
+        e = int(np.searchsorted(offsets, offsets[s] + batch_tokens, side="left"))
+        e = min(max(e, s + 1), S)
+        cuts = np.linspace(offsets[s], offsets[e], min(n_spans, e - s) + 1)
+        bounds = np.searchsorted(offsets[s : e + 1], cuts, side="left") + s
+        bounds[0], bounds[-1] = s, e
+        yield np.unique(bounds).astype(np.int64)
+        s = e
+
+
 def _merge_all(keys, vals, slots, n_run):
-    """Tree-merge the sorted runs of one batch into one run; returns (keys, vals) of it."""
+    """Tree-merge the sorted runs of one batch (run i at slots[i], n_run[i] long) into one;
+    returns (keys, vals) of it, views of a buffer of the batch's size."""
     out_keys = np.empty_like(keys)
     out_vals = np.empty_like(vals)
-    slots_end = slots[-1]
     while len(n_run) > 1:
         out_n = np.empty((len(n_run) + 1) // 2, np.int64)
         K.merge_level(keys, vals, slots, n_run, out_keys, out_vals, out_n)
         keys, out_keys = out_keys, keys
         vals, out_vals = out_vals, vals
-        slots = np.ascontiguousarray(slots[::2])
-        if len(slots) == len(out_n):  # keep the end sentinel
-            slots = np.append(slots, slots_end)
+        slots = np.append(slots[:-1:2], slots[-1])  # run j now starts where run 2j did
         n_run = out_n
-    n = int(n_run[0])
-    return keys[:n].copy(), vals[:n].copy()
+    return keys[: n_run[0]], vals[: n_run[0]]
+
+
+def _csr_from_upper(pairs, sums, V: int, scale: float) -> sp.csr_matrix:
+    """X = T + Tᵀ (float64 CSR [V, V], sorted indices) from T's entries pair = a·V + b, a <= b."""
+    a = pairs // max(V, 1)
+    nnz = 2 * len(pairs) - int(np.count_nonzero(a == pairs - a * V))
+    del a
+    index_dtype = np.int32 if nnz < 2**31 else np.int64
+    indptr = np.empty(V + 1, np.int64)
+    indices = np.empty(nnz, index_dtype)
+    data = np.empty(nnz, np.float64)
+    K.csr_from_upper(pairs, sums, V, indptr, indices, data)
+    if scale != 1.0:
+        data /= scale
+    X = sp.csr_matrix((data, indices, indptr.astype(index_dtype)), shape=(V, V))
+    X.has_sorted_indices = True
+    return X
 
 
 def count_pairs(
@@ -95,77 +124,41 @@ def count_pairs(
     seed: int = 1,
     batch_tokens: int = BATCH_TOKENS,
 ) -> sp.csr_matrix:
-    """The co-occurrence matrix X (float64 CSR [V, V], symmetric) of an encoded corpus."""
+    """The co-occurrence matrix X (float64 CSR [V, V], symmetric) of an encoded corpus.
+
+    Memory: the distinct pairs (16 bytes each, twice while merging) plus one batch's keys
+    (32 bytes × window × batch_tokens); the seed is taken modulo 2**63.
+    """
     check_options(window, weighting)
     ids = np.ascontiguousarray(corpus.ids, dtype=np.uint32)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     V = int(n_words)
+    seed = int(seed) % (1 << 63)
     uniform_fixed = weighting == "uniform" and not dynamic
     cbits = 0 if uniform_fixed else int(2 * window - 1).bit_length()
-    if V > 0 and (V * V) << cbits >= 1 << 63:
-        raise ConfigError(f"a vocabulary of {V} words with window {window} is too large to count")
     key_bits = max((V * V - 1).bit_length(), 1) + cbits
+    if key_bits > 63:
+        raise ConfigError(f"a vocabulary of {V} words with window {window} is too large to count")
     weights, scale = (np.ones(1), 1.0) if uniform_fixed else pair_weights(window, weighting)
-    bound = _pair_bound(offsets, window)
-    ends = offsets[1:]
-    n_threads = numba.get_num_threads()
-    pairs = np.empty(0, np.int64)
+    first_pair = np.concatenate([[0], np.cumsum(_pair_bound(offsets, window))])
+    pairs = np.empty(0, np.int64)  # the distinct pairs so far, sorted, and their weights
     sums = np.empty(0, np.float64)
-    s = 0
-    S = len(offsets) - 1
-    while s < S:
-        # One batch: about batch_tokens tokens, cut into 4 spans per thread.
-        e = max(int(np.searchsorted(ends, offsets[s] + batch_tokens, side="left")) + 1, s + 1)
-        e = min(e, S)
-        n_spans = min(SPANS_PER_THREAD * n_threads, e - s)
-        cuts = np.linspace(offsets[s], offsets[e], n_spans + 1)
-        span_sents = np.searchsorted(offsets[s : e + 1], cuts, side="left") + s
-        span_sents[0], span_sents[-1] = s, e
-        span_sents = np.unique(span_sents).astype(np.int64)
-        cum = np.concatenate([[0], np.cumsum(bound[s:e])])
-        slots = cum[span_sents - s].astype(np.int64)
+    for bounds in _batches(offsets, batch_tokens, SPANS_PER_THREAD * numba.get_num_threads()):
+        slots = first_pair[bounds] - first_pair[bounds[0]]  # span i's keys: slots[i]:slots[i+1]
         keys = np.empty(max(int(slots[-1]), 1), np.int64)
         vals = np.empty(len(keys), np.float64)
-        n_run = np.zeros(len(span_sents) - 1, np.int64)
+        n_run = np.zeros(len(bounds) - 1, np.int64)
         K.count_spans(
-            ids,
-            offsets,
-            span_sents,
-            slots,
-            V,
-            window,
-            dynamic,
-            seed,
-            cbits,
-            key_bits,
-            weights,
-            keys,
-            vals,
-            n_run,
-        )
+            ids, offsets, bounds, slots, V, window, dynamic, seed, cbits, key_bits, weights,
+            keys, vals, n_run,
+        )  # fmt: skip
         batch_keys, batch_vals = _merge_all(keys, vals, slots, n_run)
-        del keys, vals
         out_keys = np.empty(len(pairs) + len(batch_keys), np.int64)
         out_vals = np.empty(len(out_keys), np.float64)
         m = K.merge_runs(pairs, sums, batch_keys, batch_vals, out_keys, out_vals)
-        pairs, sums = out_keys[:m].copy(), out_vals[:m].copy()
-        del out_keys, out_vals, batch_keys, batch_vals
-        s = e
-    a = pairs // max(V, 1)
-    nnz = 2 * len(pairs) - int(np.count_nonzero(a == pairs - a * V))
-    del a
-    index_dtype = np.int32 if nnz < 2**31 else np.int64
-    indptr = np.empty(V + 1, np.int64)
-    indices = np.empty(nnz, index_dtype)
-    data = np.empty(nnz, np.float64)
-    K.csr_from_upper(pairs, sums, V, indptr, indices, data)
-    if scale != 1.0:
-        data /= scale
-    if index_dtype == np.int32:
-        indptr = indptr.astype(np.int32)
-    X = sp.csr_matrix((data, indices, indptr), shape=(V, V))
-    X.has_sorted_indices = True
-    return X
+        del keys, vals, batch_keys, batch_vals
+        pairs, sums = out_keys[:m], out_vals[:m]
+    return _csr_from_upper(pairs, sums, V, scale)
 
 
 def cooccurrence(

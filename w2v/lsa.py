@@ -208,6 +208,61 @@ def embed(U, S, Vt, eig: float = 0.5, add_contexts: bool = False):
     return np.ascontiguousarray(W, np.float32), np.ascontiguousarray(C, np.float32)
 
 
+class LSA:
+    """The PPMI + SVD trainer, scikit-learn style: `LSA(config).fit(corpus)` returns itself
+    with the learned `vectors_` (Vectors: W, contexts C, counts, meta), `vocab_` and
+    `singular_values_` (float64 [dim]); `seconds_` times counting, PPMI and SVD."""
+
+    def __init__(self, config: LsaConfig | None = None):
+        self.config = config if config is not None else LsaConfig()
+
+    def fit(self, source: str | os.PathLike | Iterable[list[str]]) -> LSA:
+        """Count the co-occurrences of `source`, then `fit_counts`."""
+        c = self.config
+        t = time.perf_counter()
+        vocab, X = cooccurrence(
+            source, window=c.window, min_count=c.min_count, weighting=c.weighting,
+            dynamic=c.dynamic, lower=c.lower, punct=c.punct, seed=c.seed,
+        )  # fmt: skip
+        return self.fit_counts(vocab, X, count_seconds=time.perf_counter() - t)
+
+    def fit_counts(self, vocab, X: sp.spmatrix, count_seconds: float | None = None) -> LSA:
+        """PPMI + truncated SVD of co-occurrence counts X (float64 [V, V], symmetric, row i
+        is vocab.words[i]), e.g. counted by a batch pipeline's own step."""
+        c = self.config
+        seconds = {} if count_seconds is None else {"count": count_seconds}
+        t = time.perf_counter()
+        M = ppmi(X, cds=c.cds, neg=c.neg)
+        nnz_x = X.nnz
+        del X
+        seconds["ppmi"] = time.perf_counter() - t
+        t = time.perf_counter()
+        options = {"n_iter": c.n_iter, "oversample": c.oversample}
+        U, S, Vt = truncated_svd(
+            M, c.dim, c.solver, seed=c.seed, **(options if c.solver == "randomized" else {})
+        )
+        seconds["svd"] = time.perf_counter() - t
+        W, C = embed(U, S, Vt, eig=c.eig, add_contexts=c.add_contexts)
+        meta = {
+            "trainer": "svd",
+            "config": asdict(c),
+            "corpus": {
+                **vocab.stats,
+                "kept": vocab.total,
+                "vocab_size": len(vocab),
+                "cooccurrence_nnz": nnz_x,
+                "ppmi_nnz": M.nnz,
+            },
+            "singular_values": [float(s) for s in S],
+            "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        }
+        self.vocab_ = vocab
+        self.singular_values_ = S
+        self.seconds_ = seconds
+        self.vectors_ = Vectors(vocab.words, W, counts=vocab.counts, contexts=C, meta=meta)
+        return self
+
+
 def lsa(
     source: str | os.PathLike | Iterable[list[str]],
     dim: int = 100,
@@ -227,55 +282,7 @@ def lsa(
     config = LsaConfig(
         dim=dim, window=window, min_count=min_count, cds=cds, eig=eig, neg=neg, **options
     )
-    return fit(source, config)
-
-
-def fit(source, config: LsaConfig) -> Vectors:
-    """The pipeline of `lsa` for a ready LsaConfig: count, then `fit_counts`."""
-    c = config
-    t = time.perf_counter()
-    vocab, X = cooccurrence(
-        source,
-        window=c.window,
-        min_count=c.min_count,
-        weighting=c.weighting,
-        dynamic=c.dynamic,
-        lower=c.lower,
-        punct=c.punct,
-        seed=c.seed,
-    )
-    return fit_counts(vocab, X, config, count_seconds=time.perf_counter() - t)
-
-
-def fit_counts(vocab, X: sp.spmatrix, config: LsaConfig, count_seconds: float | None = None):
-    """PPMI + truncated SVD of co-occurrence counts X (float64 [V, V], symmetric, row i is
-    vocab.words[i]) → Vectors with W = U·Σ^eig and, as contexts, C = V·Σ^eig."""
-    c = config
-    seconds = {} if count_seconds is None else {"count": count_seconds}
-    t = time.perf_counter()
-    M = ppmi(X, cds=c.cds, neg=c.neg)
-    nnz_x = X.nnz
-    del X
-    seconds["ppmi"] = time.perf_counter() - t
-    t = time.perf_counter()
-    options = {"n_iter": c.n_iter, "oversample": c.oversample} if c.solver == "randomized" else {}
-    U, S, Vt = truncated_svd(M, c.dim, c.solver, seed=c.seed, **options)
-    seconds["svd"] = time.perf_counter() - t
-    W, C = embed(U, S, Vt, eig=c.eig, add_contexts=c.add_contexts)
-    meta = {
-        "trainer": "svd",
-        "config": asdict(c),
-        "corpus": {
-            **vocab.stats,
-            "kept": vocab.total,
-            "vocab_size": len(vocab),
-            "cooccurrence_nnz": nnz_x,
-            "ppmi_nnz": M.nnz,
-        },
-        "singular_values": [float(s) for s in S],
-        "seconds": {k: round(v, 3) for k, v in seconds.items()},
-    }
-    return Vectors(vocab.words, W, counts=vocab.counts, contexts=C, meta=meta)
+    return LSA(config).fit(source).vectors_
 
 
 class _CallableModule(types.ModuleType):

@@ -53,7 +53,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progres
     vocab = Vocab.load(inputs["vocab"])
     if config["trainer"] == "svd":
         from pipelines.steps.cooccur import read_matrix
-        from w2v.lsa import LsaConfig, fit_counts
+        from w2v.lsa import LSA, LsaConfig
 
         X = read_matrix(inputs["cooccur"], len(vocab))
         lsa_cfg = LsaConfig(
@@ -67,7 +67,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progres
             dynamic=config["dynamic"],
             seed=config["seed"],
         )
-        vectors = fit_counts(vocab, X, lsa_cfg)
+        vectors = LSA(lsa_cfg).fit_counts(vocab, X).vectors_
         vectors.save(outputs["model"], force=True)
         return {"words": len(vocab), "dim": config["dim"]}
     from w2v.train import train_encoded
