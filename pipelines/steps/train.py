@@ -22,6 +22,8 @@ def settings(cfg) -> dict:
     out = {"trainer": t["trainer"], **{k: t[k] for k in keys}}
     if t["trainer"] == "svd":
         out["window"] = cfg["cooccur"]["window"]  # recorded in the model's meta
+    else:  # a model trained on a Dask cluster depends on these (pipelines/dask/dataparallel.py)
+        out["dask"] = {k: cfg["dask"][k] for k in ("rounds_per_epoch", "shards", "scale_alpha")}
     out["min_count"] = cfg["vocab"]["min_count"]
     return out
 

@@ -49,6 +49,11 @@ def select(words: list[str], counts: np.ndarray, min_count: int, max_size: int):
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     shards = sorted(inputs["counts"].glob("shard-*.parquet"))
     words, counts = merge_counts([read_vocab_parquet(p) for p in shards])
+    return write(words, counts, outputs, config)
+
+
+def write(words: list[str], counts: np.ndarray, outputs: dict[str, Path], config: dict) -> dict:
+    """Select the vocabulary from the merged counts and write vocab.parquet."""
     if not words:
         raise CorpusError("the corpus has no tokens")
     kept, kept_counts = select(words, counts, config["min_count"], config["max_size"])
