@@ -113,3 +113,24 @@ def test_a_worker_killed_mid_step_changes_nothing(client, cfg, dask_run, tmp_pat
     assert marker.exists()  # a worker did die in the middle of the step
     assert hashes(tmp_path / "run") == hashes(dask_run)
     client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.parametrize("weighting, dynamic", [("uniform", False), ("harmonic", True)])
+def test_cooccurrence_counts_identical_to_the_single_machine_step(
+    client, dask_run, tmp_path, weighting, dynamic
+):
+    from pipelines.steps import cooccur
+
+    settings = {"window": 4, "weighting": weighting, "dynamic": dynamic, "seed": 5}
+    inputs = {"corpus": dask_run / "corpus", "vocab": dask_run / "vocab.parquet"}
+    local = {"cooccur": tmp_path / "local.parquet"}
+    cooccur.run(inputs, local, settings)
+    executor = DaskExecutor(client, {"shards": 3}, echo=lambda s: None)
+    stats = executor.cooccur(inputs, {"cooccur": tmp_path / "dask.parquet"}, settings)
+    assert stats["shards"] == 3
+    n = len(read_vocab_parquet(inputs["vocab"])[0])
+    X, X_local = (cooccur.read_matrix(tmp_path / f, n) for f in ("dask.parquet", "local.parquet"))
+    assert (X != X_local).nnz == 0 and X.nnz == X_local.nnz
+    assert Manifest(tmp_path).content_hash(tmp_path / "dask.parquet") == Manifest(
+        tmp_path
+    ).content_hash(tmp_path / "local.parquet")

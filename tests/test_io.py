@@ -105,3 +105,14 @@ def test_missing_directory(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ModelError, match="not a model directory"):
         load_model(tmp_path / "file")
+
+
+def test_written_files_have_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    save_model(tmp_path / "m", small_model())
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "m").stat().st_mode) == 0o777 & ~mask
+    assert stat.S_IMODE((tmp_path / "m" / "meta.json").stat().st_mode) == 0o666 & ~mask

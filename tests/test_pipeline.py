@@ -212,3 +212,20 @@ def test_cli_init_run_status_and_errors(shards, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
     r = cli("pipeline", "run", "missing.toml")
     assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
+    cfg = write_config(shards, name="svd.toml", trainer="svd")
+    report = runner.run(cfg, tmp_path / "run", echo=lambda s: None)
+    assert states(report) == {
+        s: "ran" for s in ("tokenize", "vocab", "encode", "cooccur", "train", "evaluate", "export")
+    }
+    vocab = w2v.Vocab.load(tmp_path / "run" / "vocab.parquet")
+    from pipelines.steps.cooccur import read_matrix
+
+    X = read_matrix(tmp_path / "run" / "cooccur.parquet", len(vocab))
+    sentences = [s for f in cfg.corpus_files for s in w2v.iter_sentences(f)]
+    _, reference = w2v.cooccurrence(sentences, window=5, min_count=3)
+    assert (X != reference).nnz == 0
+    vec = w2v.load(tmp_path / "run" / "model")
+    assert vec.meta["trainer"] == "svd" and vec.dim == 16

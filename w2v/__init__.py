@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 # Names are imported on first use (PEP 562), so `import w2v` and a query from the command
 # line do not pay for Numba, SciPy or PyArrow until they are needed.
 _EXPORTS = {
+    "LsaConfig": "w2v.lsa",
     "TrainConfig": "w2v.config",
     "CorpusError": "w2v.errors",
     "EncodedCorpus": "w2v.corpus",
@@ -20,6 +21,7 @@ _EXPORTS = {
     "Vectors": "w2v.vectors",
     "Vocab": "w2v.vocab",
     "build_vocab": "w2v.vocab",
+    "cooccurrence": "w2v.cooccur",
     "default_corpus": "w2v.vocab",
     "encode": "w2v.corpus",
     "evaluate_analogies": "w2v.evaluate",
@@ -35,6 +37,7 @@ _EXPORTS = {
 
 
 def __getattr__(name: str):
+    # w2v.train and w2v.lsa are modules that can be called: w2v.train(path), w2v.lsa(path).
     import importlib
 
     module = _EXPORTS.get(name)
@@ -52,4 +55,4 @@ def __dir__():
     return sorted(list(globals()) + list(_EXPORTS))
 
 
-__all__ = sorted(["train", *_EXPORTS])
+__all__ = sorted(["lsa", "train", *_EXPORTS])

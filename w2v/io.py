@@ -28,6 +28,12 @@ from w2v.errors import ModelError, UserError
 FORMAT_VERSION = 1
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]:
     """Yield a fresh temporary sibling of `target`; on success rename it to `target`.
@@ -40,6 +46,7 @@ def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]
         raise UserError(f"{str(target)!r} already exists; use --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; the result is a normal directory
     try:
         yield tmp
         if target.exists():
@@ -60,6 +67,7 @@ def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it 0600; the result is a normal file
     try:
         with os.fdopen(fd, mode) as f:
             yield f

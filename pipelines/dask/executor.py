@@ -60,14 +60,16 @@ def encode_task(shard: shards_mod.Shard, vocab: Vocab, out: Path, config: dict) 
 
 
 def cooccur_task(sentences: tuple[int, int], corpus_dir: str, n_words: int, config: dict):
-    """Co-occurrence counts (scipy CSR [n_words, n_words]) of sentences s0..s1−1."""
-    from w2v.cooccur import count_pairs
+    """Co-occurrence counts of sentences s0..s1−1, times w2v.cooccur's scale: whole numbers
+    (float64 CSR [n_words, n_words]) whose sums are exact in any order."""
+    from w2v.cooccur import count_pairs, pair_weights
 
     s0, s1 = sentences
     full = EncodedCorpus.load(corpus_dir)
-    a, b = int(full.offsets[s0]), int(full.offsets[s1])
-    part = EncodedCorpus(full.ids[a:b], np.asarray(full.offsets[s0 : s1 + 1]) - a, {})
-    return count_pairs(
+    # The whole ids, not a slice: a dynamic window's radius is drawn from the token's
+    # position in the corpus, so the shard must keep its positions.
+    part = EncodedCorpus(full.ids, np.asarray(full.offsets[s0 : s1 + 1]), {})
+    X = count_pairs(
         part,
         n_words,
         window=config["window"],
@@ -75,12 +77,16 @@ def cooccur_task(sentences: tuple[int, int], corpus_dir: str, n_words: int, conf
         dynamic=config["dynamic"],
         seed=config["seed"],
     )
+    scale = pair_weights(config["window"], config["weighting"])[1]
+    if scale != 1.0:  # 1.0: weights too fine to be whole numbers; sums then round
+        X.data = np.rint(X.data * scale)
+    return X
 
 
 def add(parts):
     """One node of the co-occurrence tree reduction: the sum of its children."""
     parts = list(parts)
-    total = parts[0].copy()
+    total = parts[0]
     for X in parts[1:]:
         total = total + X
     return total
@@ -178,6 +184,7 @@ class DaskExecutor:
     def cooccur(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
         import dask.bag as db
 
+        from w2v.cooccur import pair_weights
         from w2v.train import split_spans
 
         n_words = len(read_vocab_parquet(inputs["vocab"])[0])
@@ -194,6 +201,7 @@ class DaskExecutor:
                 .reduction(add, add, split_every=2)
             )
             X = self.client.compute(tree).result()
+        X.data /= pair_weights(config["window"], config["weighting"])[1]  # as count_pairs
         cooccur_step.write_matrix(outputs["cooccur"], X, config)
         return {"pairs": int(X.nnz), "words": n_words, "shards": len(ranges), **stats}
 

@@ -20,8 +20,9 @@ def settings(cfg) -> dict:
     t = cfg["train"]
     keys = _SVD_KEYS if t["trainer"] == "svd" else _SGNS_KEYS
     out = {"trainer": t["trainer"], **{k: t[k] for k in keys}}
-    if t["trainer"] == "svd":
-        out["window"] = cfg["cooccur"]["window"]  # recorded in the model's meta
+    if t["trainer"] == "svd":  # the counting options are recorded in the model's meta
+        out.update({k: cfg["cooccur"][k] for k in ("window", "weighting", "dynamic")})
+        out["seed"] = t["seed"]
     else:  # a model trained on a Dask cluster depends on these (pipelines/dask/dataparallel.py)
         out["dask"] = {k: cfg["dask"][k] for k in ("rounds_per_epoch", "shards", "scale_alpha")}
     out["min_count"] = cfg["vocab"]["min_count"]
@@ -53,9 +54,8 @@ def train_config(config: dict):
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progress=None) -> dict:
     vocab = Vocab.load(inputs["vocab"])
     if config["trainer"] == "svd":
-        from w2v.lsa import LsaConfig, lsa_from_counts
-
         from pipelines.steps.cooccur import read_matrix
+        from w2v.lsa import LsaConfig, fit_counts
 
         X = read_matrix(inputs["cooccur"], len(vocab))
         lsa_cfg = LsaConfig(
@@ -64,9 +64,12 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progres
             min_count=config["min_count"],
             cds=config["cds"],
             eig=config["eig"],
-            neg=config["neg"],
+            neg=float(config["neg"]),
+            weighting=config["weighting"],
+            dynamic=config["dynamic"],
+            seed=config["seed"],
         )
-        vectors = lsa_from_counts(vocab, X, lsa_cfg)
+        vectors = fit_counts(vocab, X, lsa_cfg)
         vectors.save(outputs["model"], force=True)
         return {"words": len(vocab), "dim": config["dim"]}
     from w2v.train import train_encoded

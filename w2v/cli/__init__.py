@@ -50,4 +50,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Command modules register themselves on `cli` when imported.
-from w2v.cli import corpus, formats, pipeline, query, train  # noqa: E402, F401
+
+from w2v.cli import corpus, demo, formats, lsa, pipeline, plot, query, train  # noqa: E402, F401

@@ -1,0 +1,251 @@
+"""Window co-occurrence counts: X[a, b] = how often words a and b occur within `window`
+positions of each other inside one sentence (the lecture's "window based co-occurrence
+matrix"), as a symmetric scipy.sparse CSR matrix.
+
+    X[a, b] = Σ over positions p ≠ q of one sentence with ids[p] = a, ids[q] = b, d = |p − q|:
+              f(d) · [d <= r]
+    f(d) = 1 ("uniform") or 1/d ("harmonic", GloVe's weighting)
+    r    = window, or with `dynamic` word2vec's sampled radius, uniform in 1..window, drawn
+           per centre token; X is then the average of the (centre, context) counts and their
+           transpose, symmetric, with the same expectation as word2vec's training pairs.
+
+Counting runs in Numba, in parallel over spans of sentences (see w2v.kernels.cooccur).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from w2v.corpus import EncodedCorpus, encode, encode_in_memory
+from w2v.errors import ConfigError
+from w2v.kernels import cooccur as K
+from w2v.tokenize import iter_sentences
+from w2v.vocab import Vocab, build_vocab
+
+WEIGHTINGS = ("uniform", "harmonic")
+BATCH_TOKENS = 2_000_000  # tokens whose pair keys are held at once (~16 bytes × window each)
+SPANS_PER_THREAD = 4
+
+
+def check_options(window: int, weighting: str) -> None:
+    if not isinstance(window, int | np.integer) or window < 1:
+        raise ConfigError(f"window must be a positive integer, not {window!r}")
+    if weighting not in WEIGHTINGS:
+        raise ConfigError(f"weighting must be one of {', '.join(WEIGHTINGS)}, not {weighting!r}")
+
+
+def pair_weights(window: int, weighting: str) -> tuple[np.ndarray, float]:
+    """(weights, scale): a pair of class 2 (d − 1) + (k − 1) is worth weights[class] / scale
+    = (k / 2) · f(d), d = 1..window, k = 1, 2; f(d) = 1, or 1/d when harmonic.
+
+    weights (float64 [2 · window]) are whole numbers when they can be (scale = 2 · lcm(1..window)
+    for harmonic up to window 17), so the sums are exact and do not depend on the order in
+    which threads and batches add them: counts are reproducible bit for bit.
+    """
+    d = np.repeat(np.arange(1, window + 1), 2)
+    k = np.tile([1, 2], window)
+    if weighting == "uniform":
+        return k.astype(np.float64), 2.0
+    L = math.lcm(*range(1, window + 1))
+    if L < 1 << 24:
+        return (k * (L // d)).astype(np.float64), 2.0 * L
+    return k / (2.0 * d), 1.0  # too large to stay exact: plain floating-point sums
+
+
+def _pair_bound(offsets: np.ndarray, window: int) -> np.ndarray:
+    """Pairs p < q within `window` of each sentence: Σ_j min(window, j), j < L (int64 [S])."""
+    L = np.diff(offsets)
+    w = window
+    short = (L - 1) * L // 2
+    long_ = w * (w + 1) // 2 + w * (L - 1 - w)
+    return np.where(L - 1 <= w, short, long_)
+
+
+def _merge_all(keys, vals, slots, n_run):
+    """Tree-merge the sorted runs of one batch into one run; returns (keys, vals) of it."""
+    out_keys = np.empty_like(keys)
+    out_vals = np.empty_like(vals)
+    slots_end = slots[-1]
+    while len(n_run) > 1:
+        out_n = np.empty((len(n_run) + 1) // 2, np.int64)
+        K.merge_level(keys, vals, slots, n_run, out_keys, out_vals, out_n)
+        keys, out_keys = out_keys, keys
+        vals, out_vals = out_vals, vals
+        slots = np.ascontiguousarray(slots[::2])
+        if len(slots) == len(out_n):  # keep the end sentinel
+            slots = np.append(slots, slots_end)
+        n_run = out_n
+    n = int(n_run[0])
+    return keys[:n].copy(), vals[:n].copy()
+
+
+def count_pairs(
+    corpus: EncodedCorpus,
+    n_words: int,
+    window: int = 5,
+    weighting: str = "uniform",
+    dynamic: bool = False,
+    seed: int = 1,
+    batch_tokens: int = BATCH_TOKENS,
+) -> sp.csr_matrix:
+    """The co-occurrence matrix X (float64 CSR [V, V], symmetric) of an encoded corpus."""
+    check_options(window, weighting)
+    ids = np.ascontiguousarray(corpus.ids, dtype=np.uint32)
+    offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
+    V = int(n_words)
+    uniform_fixed = weighting == "uniform" and not dynamic
+    cbits = 0 if uniform_fixed else int(2 * window - 1).bit_length()
+    if V > 0 and (V * V) << cbits >= 1 << 63:
+        raise ConfigError(f"a vocabulary of {V} words with window {window} is too large to count")
+    key_bits = max((V * V - 1).bit_length(), 1) + cbits
+    weights, scale = (np.ones(1), 1.0) if uniform_fixed else pair_weights(window, weighting)
+    bound = _pair_bound(offsets, window)
+    ends = offsets[1:]
+    n_threads = numba.get_num_threads()
+    pairs = np.empty(0, np.int64)
+    sums = np.empty(0, np.float64)
+    s = 0
+    S = len(offsets) - 1
+    while s < S:
+        # One batch: about batch_tokens tokens, cut into 4 spans per thread.
+        e = max(int(np.searchsorted(ends, offsets[s] + batch_tokens, side="left")) + 1, s + 1)
+        e = min(e, S)
+        n_spans = min(SPANS_PER_THREAD * n_threads, e - s)
+        cuts = np.linspace(offsets[s], offsets[e], n_spans + 1)
+        span_sents = np.searchsorted(offsets[s : e + 1], cuts, side="left") + s
+        span_sents[0], span_sents[-1] = s, e
+        span_sents = np.unique(span_sents).astype(np.int64)
+        cum = np.concatenate([[0], np.cumsum(bound[s:e])])
+        slots = cum[span_sents - s].astype(np.int64)
+        keys = np.empty(max(int(slots[-1]), 1), np.int64)
+        vals = np.empty(len(keys), np.float64)
+        n_run = np.zeros(len(span_sents) - 1, np.int64)
+        K.count_spans(
+            ids,
+            offsets,
+            span_sents,
+            slots,
+            V,
+            window,
+            dynamic,
+            seed,
+            cbits,
+            key_bits,
+            weights,
+            keys,
+            vals,
+            n_run,
+        )
+        batch_keys, batch_vals = _merge_all(keys, vals, slots, n_run)
+        del keys, vals
+        out_keys = np.empty(len(pairs) + len(batch_keys), np.int64)
+        out_vals = np.empty(len(out_keys), np.float64)
+        m = K.merge_runs(pairs, sums, batch_keys, batch_vals, out_keys, out_vals)
+        pairs, sums = out_keys[:m].copy(), out_vals[:m].copy()
+        del out_keys, out_vals, batch_keys, batch_vals
+        s = e
+    a = pairs // max(V, 1)
+    nnz = 2 * len(pairs) - int(np.count_nonzero(a == pairs - a * V))
+    del a
+    index_dtype = np.int32 if nnz < 2**31 else np.int64
+    indptr = np.empty(V + 1, np.int64)
+    indices = np.empty(nnz, index_dtype)
+    data = np.empty(nnz, np.float64)
+    K.csr_from_upper(pairs, sums, V, indptr, indices, data)
+    if scale != 1.0:
+        data /= scale
+    if index_dtype == np.int32:
+        indptr = indptr.astype(np.int32)
+    X = sp.csr_matrix((data, indices, indptr), shape=(V, V))
+    X.has_sorted_indices = True
+    return X
+
+
+def cooccurrence(
+    source: str | os.PathLike | Iterable[list[str]],
+    window: int = 5,
+    min_count: int = 1,
+    weighting: str = "uniform",
+    dynamic: bool = False,
+    lower: bool = True,
+    punct: bool = False,
+    seed: int = 1,
+) -> tuple[Vocab, sp.csr_matrix]:
+    """Count a corpus (a text file, or an iterable of token lists) and its co-occurrences.
+
+    Returns (vocab, X): X is float64 CSR [V, V], symmetric, row and column i are vocab.words[i].
+    A file is encoded to a temporary directory (memory-mapped ids); `lower` and `punct` apply
+    to files only (token lists are taken as they are).
+    """
+    check_options(window, weighting)
+    if isinstance(source, str | os.PathLike):
+        vocab = build_vocab(source, min_count=min_count, lower=lower, punct=punct)
+        with tempfile.TemporaryDirectory(prefix="w2v-cooc-") as tmp:
+            corpus = encode(source, vocab, os.path.join(tmp, "corpus"), lower=lower, punct=punct)
+            X = count_pairs(corpus, len(vocab), window, weighting, dynamic, seed)
+            del corpus
+        return vocab, X
+    sentences = list(iter_sentences(source))
+    vocab = build_vocab(sentences, min_count=min_count)
+    corpus = encode_in_memory(sentences, vocab)
+    return vocab, count_pairs(corpus, len(vocab), window, weighting, dynamic, seed)
+
+
+def write_parquet(path: str | os.PathLike, words: list[str], X: sp.spmatrix, **metadata) -> int:
+    """Write the nonzero entries of X as rows (word, context, count), atomically; returns the
+    number of rows. word and context are dictionary-encoded strings; count is int64 when every
+    count is whole, else float64. `metadata` (JSON-able) goes into the schema metadata."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from w2v.io import atomic_file
+
+    X = sp.csr_matrix(X)
+    vocab = pa.array(words, pa.string())
+    rows = np.repeat(np.arange(X.shape[0], dtype=np.int32), np.diff(X.indptr))
+    counts = X.data
+    if np.all(counts == np.round(counts)):
+        counts = counts.astype(np.int64)
+    table = pa.table(
+        {
+            "word": pa.DictionaryArray.from_arrays(pa.array(rows), vocab),
+            "context": pa.DictionaryArray.from_arrays(pa.array(X.indices.astype(np.int32)), vocab),
+            "count": pa.array(counts),
+        }
+    )
+    table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
+    with atomic_file(path) as f:
+        pq.write_table(table, f)
+    return X.nnz
+
+
+def read_parquet(path: str | os.PathLike, words: list[str]) -> sp.csr_matrix:
+    """Read rows (word, context, count) back into a CSR matrix indexed by `words` (float64)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from w2v.errors import UserError
+
+    try:
+        table = pq.read_table(path, columns=["word", "context", "count"])
+    except (pa.ArrowException, OSError) as e:
+        raise UserError(f"cannot read co-occurrence rows from {str(path)!r}: {e}") from e
+    index = {w: i for i, w in enumerate(words)}
+    try:
+        rows = np.array([index[w] for w in table.column("word").to_pylist()], np.int64)
+        cols = np.array([index[w] for w in table.column("context").to_pylist()], np.int64)
+    except KeyError as e:
+        raise UserError(
+            f"{str(path)!r} has the word {e.args[0]!r}, absent from the vocabulary"
+        ) from None
+    data = table.column("count").to_numpy().astype(np.float64)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(words), len(words)))
