@@ -4,8 +4,12 @@ plugin that kills its own worker process in the middle of a chosen task, once.""
 import os
 import threading
 
-from distributed import LocalCluster
-from distributed.diagnostics.plugin import WorkerPlugin
+import pytest
+
+pytest.importorskip("distributed", reason="the optional extra w2v[dask] is not installed")
+
+from distributed import LocalCluster  # noqa: E402  (after the skip)
+from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
 
 
 def local_cluster() -> LocalCluster:

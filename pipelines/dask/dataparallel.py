@@ -32,6 +32,12 @@ single-machine trainer does: then a retry may differ in the last bits.)
 
 Per round the network carries the weights to every worker, 2·n_words·dim·4 bytes each,
 plus the changed rows back (see `train`'s returned traffic figures).
+
+Dask retries a task whose worker died, but it cannot recompute scattered data: if every
+worker holding a round's weights dies (with two workers, one dying while the other is still
+restarting), the round's tasks are cancelled. The client then scatters the same weights
+again and resubmits the round; its tasks being pure, the result does not change. The
+sampling tables, computed once, are a task's result instead, which Dask can recompute.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +70,7 @@ from w2v.vocab import Vocab
 
 _KERNEL_LOCK = threading.Lock()  # a worker process runs one parallel kernel call at a time
 _SHARD_BITS = 24  # stream = round << 24 | shard
+ROUND_ATTEMPTS = 3  # scatters of one round's weights before giving up
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,11 @@ class Update:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.rows_U, self.dU, self.rows_V, self.dV))
+
+
+def make_tables(vocab_path: str, config: TrainConfig) -> Tables:
+    """The sampling tables of the vocabulary in `vocab_path` (runs on a worker)."""
+    return Tables(*sampling_tables(Vocab.load(vocab_path), config))
 
 
 def _task_threads() -> int:
@@ -181,20 +194,53 @@ def plan_parts(offsets: np.ndarray, shards: int, rounds: int) -> np.ndarray:
     return np.stack([split_spans(offsets, edges[p], edges[p + 1], rounds) for p in range(shards)])
 
 
+def run_round(client, U: np.ndarray, V: np.ndarray, tables, parts: list[Part], config):
+    """Scatter U and V, train `parts` from them, and return the tasks' Updates in the order
+    of `parts`, scattering again if the weights are lost; also the bytes scattered."""
+    scattered = 0
+    for attempt in range(ROUND_ATTEMPTS):
+        U_f, V_f = client.scatter([U, V], broadcast=True, hash=False)
+        scattered += (U.nbytes + V.nbytes) * len(client.nthreads())
+        futures = [
+            client.submit(
+                train_part,
+                U_f,
+                V_f,
+                tables,
+                part,
+                config.arch,
+                config.window,
+                config.negative,
+                config.seed,
+                pure=False,
+            )  # fmt: skip
+            for part in parts
+        ]
+        try:
+            return client.gather(futures), scattered
+        except CancelledError:
+            if attempt + 1 == ROUND_ATTEMPTS:
+                raise
+        finally:
+            del futures, U_f, V_f  # release the round's weights on the workers
+
+
 def train(
     client,
     corpus_dir: Path,
-    vocab: Vocab,
+    vocab_path: Path,
     config: TrainConfig,
     rounds_per_epoch: int = 4,
     shards: int = 0,
     scale_alpha: bool = True,
     echo: Callable[[str], None] | None = None,
 ) -> tuple[Model, dict]:
-    """Train on the encoded corpus in `corpus_dir` with the Dask `client` (see the module
+    """Train on the encoded corpus in `corpus_dir` with the vocabulary in `vocab_path`
+    (both on storage the workers share) with the Dask `client` (see the module
     docstring); `shards` 0 means one per worker; `scale_alpha` multiplies the learning
     rate by the number of shards. Returns the Model and the run's facts
     (shards, rounds, bytes scattered and returned per round)."""
+    vocab = Vocab.load(vocab_path)
     corpus = EncodedCorpus.load(corpus_dir)
     offsets = np.asarray(corpus.offsets)
     N = int(offsets[-1])
@@ -205,7 +251,8 @@ def train(
     R = rounds_per_epoch
     bounds = plan_parts(offsets, P, R)
     U, V = initial_weights(len(vocab), config.dim, config.seed)
-    tables = client.scatter(Tables(*sampling_tables(vocab, config)), broadcast=True, hash=False)
+    tables = client.submit(make_tables, str(vocab_path), config, pure=False)
+    client.replicate([tables])
     scale = P if scale_alpha else 1
     words_total = config.epochs * N
     words_done = 0
@@ -219,26 +266,13 @@ def train(
             round_words = int(sum(offsets[b[r + 1]] - offsets[b[r]] for b in bounds))
             a0 = scale * learning_rate(config, words_done, words_total)
             a1 = scale * learning_rate(config, words_done + round_words, words_total)
-            U_f, V_f = client.scatter([U, V], broadcast=True, hash=False)
-            scattered += (U.nbytes + V.nbytes) * len(client.nthreads())
-            futures = [
-                client.submit(
-                    train_part,
-                    U_f,
-                    V_f,
-                    tables,
-                    Part(str(corpus_dir), int(b[r]), int(b[r + 1]), a0, a1, (g << _SHARD_BITS) | p),
-                    config.arch,
-                    config.window,
-                    config.negative,
-                    config.seed,
-                    pure=False,
-                )  # fmt: skip
+            parts = [
+                Part(str(corpus_dir), int(b[r]), int(b[r + 1]), a0, a1, (g << _SHARD_BITS) | p)
                 for p, b in enumerate(bounds)
                 if b[r + 1] > b[r]
             ]
-            updates = client.gather(futures)
-            del futures, U_f, V_f  # release the round's weights on the workers
+            updates, nbytes = run_round(client, U, V, tables, parts, config)
+            scattered += nbytes
             apply_average(U, [u.rows_U for u in updates], [u.dU for u in updates])
             apply_average(V, [u.rows_V for u in updates], [u.dV for u in updates])
             returned += sum(u.nbytes for u in updates)

@@ -5,8 +5,8 @@
     vocab      the shards' counts merged by a tree reduction (dask.bag, two at a time) in
                shard order, so every word keeps its first appearance: the same
                vocab.parquet as the single-machine step
-    encode     the vocabulary scattered to every worker once; one task per shard encodes
-               it; the client concatenates the parts in order into corpus/
+    encode     the vocabulary loaded once and replicated to every worker; one task per
+               shard encodes it; the client concatenates the parts in order into corpus/
     cooccur    co-occurrence counts of sentence ranges of the corpus, summed by a tree
                reduction
     train      sgns/cbow: data-parallel rounds (dataparallel.py); svd: in the client
@@ -53,6 +53,10 @@ def read_and_merge(paths) -> tuple[list[str], np.ndarray]:
 def merge(parts) -> tuple[list[str], np.ndarray]:
     """One node of the tree reduction: merged counts of its children, in order."""
     return vocab_step.merge_counts(list(parts))
+
+
+def load_vocab(path: str) -> Vocab:
+    return Vocab.load(path)
 
 
 def encode_task(shard: shards_mod.Shard, vocab: Vocab, out: Path, config: dict) -> dict:
@@ -161,7 +165,10 @@ class DaskExecutor:
 
     def encode(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
         shards = self._shards(inputs)
-        vocab = self.client.scatter(Vocab.load(inputs["vocab"]), broadcast=True, hash=False)
+        # Loaded by a task and copied to every worker: unlike scattered data, a task's result
+        # is recomputed by Dask if the workers holding it die.
+        vocab = self.client.submit(load_vocab, str(inputs["vocab"]), pure=False)
+        self.client.replicate([vocab])
         stats: dict = {}
         outputs["corpus"].parent.mkdir(parents=True, exist_ok=True)
         with (
@@ -212,13 +219,12 @@ class DaskExecutor:
             return train_step.run(inputs, outputs, config)
         from pipelines.dask import dataparallel
 
-        vocab = Vocab.load(inputs["vocab"])
         stats: dict = {}
         with self._workers_peak(stats):
             model, facts = dataparallel.train(
                 self.client,
                 inputs["corpus"],
-                vocab,
+                inputs["vocab"],
                 train_step.train_config(config),
                 rounds_per_epoch=self.settings["rounds_per_epoch"],
                 shards=self.settings["shards"],
@@ -227,7 +233,7 @@ class DaskExecutor:
             )
         model.save(outputs["model"], force=True)
         return {
-            "words": len(vocab),
+            "words": len(model.vocab),
             "tokens": int(model.vectors.meta["corpus"]["words"]),
             "loss": [round(x, 5) for x in model.loss_history],
             **facts,
