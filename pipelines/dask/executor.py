@@ -96,6 +96,13 @@ def add(parts):
     return total
 
 
+def peak_rss_mb_and_reset() -> float:
+    """This process's peak resident memory (MB) since the last reset; resets it."""
+    peak = peak_rss_mb()
+    peak_rss_reset()
+    return peak
+
+
 def _keep_only(directory: Path, names: set[str]) -> None:
     """Remove what a killed task attempt may have left (temporary files) in `directory`."""
     for p in directory.iterdir():
@@ -112,13 +119,14 @@ class DaskExecutor:
         self.client = client
         self.settings = settings
         self.echo = echo
+        client.run(peak_rss_reset)
 
     @contextlib.contextmanager
     def _workers_peak(self, stats: dict):
-        """Record in `stats` the peak resident memory (MB) of each worker over the block."""
-        self.client.run(peak_rss_reset)
+        """Record in `stats` the peak resident memory (MB) of each worker over the block
+        (since the last block, between which the workers are idle), and reset it."""
         yield
-        peaks = self.client.run(peak_rss_mb)
+        peaks = self.client.run(peak_rss_mb_and_reset)
         stats["worker_peak_mb"] = [round(peaks[w], 1) for w in sorted(peaks)]
 
     def _shards(self, inputs: dict[str, Path]) -> list[shards_mod.Shard]:

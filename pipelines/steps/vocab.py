@@ -29,9 +29,13 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
 
 
 def merge_counts(parts: list[tuple[list[str], np.ndarray]]) -> tuple[list[str], np.ndarray]:
-    """Sum counts of several shards; a word keeps its first appearance (shards in order)."""
-    total: dict[str, int] = {}
-    for words, counts in parts:
+    """Sum counts of several shards (each a list of distinct words and their counts); a
+    word keeps its first appearance (shards in order)."""
+    if not parts:
+        return [], np.zeros(0, np.int64)
+    words0, counts0 = parts[0]
+    total: dict[str, int] = dict(zip(words0, counts0.tolist(), strict=True))  # at C speed
+    for words, counts in parts[1:]:
         for w, c in zip(words, counts.tolist(), strict=True):
             total[w] = total.get(w, 0) + c
     return list(total), np.fromiter(total.values(), np.int64, len(total))
