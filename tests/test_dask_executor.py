@@ -10,11 +10,13 @@ import pytest
 import w2v
 from pipelines import config as config_mod
 from pipelines import runner
+from pipelines.dask.cluster import check_workers
 from pipelines.dask.executor import DaskExecutor
 from pipelines.manifest import Manifest
 from pipelines.steps import encode, tokenize, vocab
 from tests.dask_faults import KillOnce, local_cluster
 from w2v.corpus import EncodedCorpus
+from w2v.errors import UserError
 from w2v.io import read_vocab_parquet
 
 CONFIG = """
@@ -137,3 +139,17 @@ def test_cooccurrence_counts_identical_to_the_single_machine_step(
     X, X_local = (cooccur.read_matrix(tmp_path / f, n) for f in ("dask.parquet", "local.parquet"))
     assert (X != X_local).nnz == 0 and X.nnz == X_local.nnz
     assert (tmp_path / "dask.parquet").read_bytes() == (tmp_path / "local.parquet").read_bytes()
+
+
+def test_workers_that_cannot_see_the_files_or_run_another_w2v_are_user_errors(
+    client, tmp_path, monkeypatch
+):
+    executor = DaskExecutor(client, {"split_mb": 64.0}, echo=lambda s: None)
+    settings = {"lower": True, "punct": False}
+    with pytest.raises(UserError, match="storage every worker shares"):
+        executor.tokenize(
+            {"corpus:0": tmp_path / "absent.txt"}, {"counts": tmp_path / "c"}, settings
+        )
+    monkeypatch.setattr(w2v, "__version__", "0.0.0-client")  # the workers keep theirs
+    with pytest.raises(UserError, match=r"runs w2v .*, this process w2v 0\.0\.0-client"):
+        check_workers(client)

@@ -32,6 +32,25 @@ def _has_bokeh() -> bool:
     return True
 
 
+def check_workers(client) -> None:
+    """UserError unless every worker imports the same version of w2v as this process."""
+    from w2v import __version__
+
+    def version():  # sent by value: it must run where w2v may be missing
+        try:
+            import pipelines.dask  # noqa: F401
+            import w2v
+        except ImportError:
+            return None
+        return w2v.__version__
+
+    for worker, v in sorted(client.run(version).items()):
+        if v is None:
+            raise UserError(f"Dask worker {worker} cannot import w2v: install it there ({EXTRA})")
+        if v != __version__:
+            raise UserError(f"Dask worker {worker} runs w2v {v}, this process w2v {__version__}")
+
+
 @contextlib.contextmanager
 def connect(
     address: str | None = None,
@@ -69,6 +88,7 @@ def connect(
                 f"the Dask scheduler at {client.scheduler.address} has no worker; "
                 "start some with: dask worker " + client.scheduler.address
             ) from e
+        check_workers(client)
         workers = client.nthreads()
         threads = sum(workers.values())
         echo(f"dask: {len(workers)} worker(s), {threads} thread(s) at {client.scheduler.address}")

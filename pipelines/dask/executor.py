@@ -34,6 +34,7 @@ from pipelines.steps import cooccur as cooccur_step
 from pipelines.steps import tokenize as tokenize_step
 from pipelines.steps import vocab as vocab_step
 from w2v.corpus import EncodedCorpus, concatenate
+from w2v.errors import UserError
 from w2v.io import atomic_dir, read_vocab_parquet
 from w2v.vocab import Vocab
 
@@ -96,6 +97,11 @@ def add(parts):
     return total
 
 
+def missing(paths: list[str]) -> list[str]:
+    """The paths this process cannot see."""
+    return [p for p in paths if not Path(p).exists()]
+
+
 def peak_rss_mb_and_reset() -> float:
     """This process's peak resident memory (MB) since the last reset; resets it."""
     peak = peak_rss_mb()
@@ -129,6 +135,17 @@ class DaskExecutor:
         peaks = self.client.run(peak_rss_mb_and_reset)
         stats["worker_peak_mb"] = [round(peaks[w], 1) for w in sorted(peaks)]
 
+    def _check_shared(self, inputs: dict[str, Path], outputs: dict[str, Path]) -> None:
+        """UserError unless every worker sees the step's inputs and its output directory."""
+        paths = [str(p.resolve()) for p in inputs.values()]
+        paths += sorted({str(p.resolve().parent) for p in outputs.values()})
+        for worker, lost in sorted(self.client.run(missing, paths).items()):
+            if lost:
+                raise UserError(
+                    f"Dask worker {worker} does not see {lost[0]!r}: the corpus and the run "
+                    "directory must be on storage every worker shares, at the same path"
+                )
+
     def _shards(self, inputs: dict[str, Path]) -> list[shards_mod.Shard]:
         files = [p.resolve() for k, p in inputs.items() if k.startswith("corpus:")]
         return shards_mod.plan(files, int(self.settings["split_mb"] * (1 << 20)))
@@ -137,6 +154,7 @@ class DaskExecutor:
         return self.settings["shards"] or len(self.client.nthreads())
 
     def tokenize(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
         shards = self._shards(inputs)
         stats: dict = {}
         with self._workers_peak(stats), atomic_dir(outputs["counts"], force=True) as tmp:
@@ -157,6 +175,7 @@ class DaskExecutor:
         }
 
     def vocab(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
         import dask.bag as db
 
         paths = [str(p) for p in sorted(inputs["counts"].glob("shard-*.parquet"))]
@@ -172,6 +191,7 @@ class DaskExecutor:
         return {**vocab_step.write(words, counts, outputs, config), **stats}
 
     def encode(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
         shards = self._shards(inputs)
         # Loaded by a task and copied to every worker: unlike scattered data, a task's result
         # is recomputed by Dask if the workers holding it die.
@@ -197,6 +217,7 @@ class DaskExecutor:
         return {"tokens": n_tokens, "sentences": n_sentences, "shards": len(shards), **stats}
 
     def cooccur(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
         import dask.bag as db
 
         from w2v.cooccur import pair_weights
@@ -225,6 +246,7 @@ class DaskExecutor:
 
         if config["trainer"] == "svd":  # one SVD of the summed counts: in the client
             return train_step.run(inputs, outputs, config)
+        self._check_shared(inputs, outputs)
         from pipelines.dask import dataparallel
 
         stats: dict = {}
