@@ -42,6 +42,7 @@ sampling tables, computed once, are a task's result instead, which Dask can reco
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -194,35 +195,33 @@ def plan_parts(offsets: np.ndarray, shards: int, rounds: int) -> np.ndarray:
     return np.stack([split_spans(offsets, edges[p], edges[p + 1], rounds) for p in range(shards)])
 
 
+def replicate(client, future) -> None:
+    """Copy a task's result to every worker, as far as they stay alive: a task that needs it
+    on a worker that missed it fetches it there (Dask's data movement)."""
+    with contextlib.suppress(OSError):
+        client.replicate([future])
+
+
 def run_round(client, U: np.ndarray, V: np.ndarray, tables, parts: list[Part], config):
     """Scatter U and V, train `parts` from them, and return the tasks' Updates in the order
     of `parts`, scattering again if the weights are lost; also the bytes scattered."""
     scattered = 0
+    args = (config.arch, config.window, config.negative, config.seed)
     for attempt in range(ROUND_ATTEMPTS):
-        U_f, V_f = client.scatter([U, V], broadcast=True, hash=False)
-        scattered += (U.nbytes + V.nbytes) * len(client.nthreads())
-        futures = [
-            client.submit(
-                train_part,
-                U_f,
-                V_f,
-                tables,
-                part,
-                config.arch,
-                config.window,
-                config.negative,
-                config.seed,
-                pure=False,
-            )  # fmt: skip
-            for part in parts
-        ]
+        weights = futures = None
         try:
+            weights = client.scatter([U, V], broadcast=True, hash=False)
+            scattered += (U.nbytes + V.nbytes) * len(client.nthreads())
+            futures = [
+                client.submit(train_part, *weights, tables, part, *args, pure=False)
+                for part in parts
+            ]
             return client.gather(futures), scattered
-        except CancelledError:
+        except (CancelledError, OSError):  # OSError: a comm closed by a dying worker
             if attempt + 1 == ROUND_ATTEMPTS:
                 raise
         finally:
-            del futures, U_f, V_f  # release the round's weights on the workers
+            del weights, futures  # release the round's weights on the workers
 
 
 def train(
@@ -252,7 +251,7 @@ def train(
     bounds = plan_parts(offsets, P, R)
     U, V = initial_weights(len(vocab), config.dim, config.seed)
     tables = client.submit(make_tables, str(vocab_path), config, pure=False)
-    client.replicate([tables])
+    replicate(client, tables)
     scale = P if scale_alpha else 1
     words_total = config.epochs * N
     words_done = 0

@@ -2,9 +2,9 @@
 
     tokenize   one task per shard (a corpus file, or a byte range of a large plain file,
                see shards.py) counts its tokens and writes counts/shard-NNNNN.parquet
-    vocab      the shards' counts merged by a tree reduction (dask.bag, two at a time) in
-               shard order, so every word keeps its first appearance: the same
-               vocab.parquet as the single-machine step
+    vocab      the shards' counts merged by a tree reduction (dask.bag: leaves of
+               consecutive shards, then two at a time) in shard order, so every word keeps
+               its first appearance: the same vocab.parquet as the single-machine step
     encode     the vocabulary loaded once and replicated to every worker; one task per
                shard encodes it; the client concatenates the parts in order into corpus/
     cooccur    co-occurrence counts of sentence ranges of the corpus, summed by a tree
@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.dask import shards as shards_mod
+from pipelines.dask.dataparallel import replicate
 from pipelines.manifest import peak_rss_mb, peak_rss_reset
 from pipelines.steps import cooccur as cooccur_step
 from pipelines.steps import tokenize as tokenize_step
@@ -125,21 +126,22 @@ class DaskExecutor:
         self.client = client
         self.settings = settings
         self.echo = echo
-        client.run(peak_rss_reset)
+        client.run(peak_rss_reset, on_error="ignore")
 
     @contextlib.contextmanager
     def _workers_peak(self, stats: dict):
         """Record in `stats` the peak resident memory (MB) of each worker over the block
         (since the last block, between which the workers are idle), and reset it."""
         yield
-        peaks = self.client.run(peak_rss_mb_and_reset)
+        # on_error: a worker lost during the step answers no more (and Dask replaced it)
+        peaks = self.client.run(peak_rss_mb_and_reset, on_error="ignore")
         stats["worker_peak_mb"] = [round(peaks[w], 1) for w in sorted(peaks)]
 
     def _check_shared(self, inputs: dict[str, Path], outputs: dict[str, Path]) -> None:
         """UserError unless every worker sees the step's inputs and its output directory."""
         paths = [str(p.resolve()) for p in inputs.values()]
         paths += sorted({str(p.resolve().parent) for p in outputs.values()})
-        for worker, lost in sorted(self.client.run(missing, paths).items()):
+        for worker, lost in sorted(self.client.run(missing, paths, on_error="ignore").items()):
             if lost:
                 raise UserError(
                     f"Dask worker {worker} does not see {lost[0]!r}: the corpus and the run "
@@ -182,7 +184,10 @@ class DaskExecutor:
         stats: dict = {}
         with self._workers_peak(stats):
             if paths:
-                tree = db.from_sequence(paths, npartitions=len(paths)).reduction(
+                # Leaves of consecutive shards, about one per worker thread, merged where they
+                # are read; then pairs of leaves, in order, up to the root.
+                leaves = min(len(paths), sum(self.client.nthreads().values()))
+                tree = db.from_sequence(paths, npartitions=leaves).reduction(
                     read_and_merge, merge, split_every=2
                 )
                 words, counts = self.client.compute(tree).result()
@@ -196,7 +201,7 @@ class DaskExecutor:
         # Loaded by a task and copied to every worker: unlike scattered data, a task's result
         # is recomputed by Dask if the workers holding it die.
         vocab = self.client.submit(load_vocab, str(inputs["vocab"]), pure=False)
-        self.client.replicate([vocab])
+        replicate(self.client, vocab)
         stats: dict = {}
         outputs["corpus"].parent.mkdir(parents=True, exist_ok=True)
         with (
