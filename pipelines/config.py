@@ -37,6 +37,8 @@ DEFAULTS: dict[str, dict] = {
     "evaluate": {"analogies": "default", "pairs": ["default"], "restrict": 30000},
     "export": {"formats": ["word2vec"]},
     "run": {"dir": "runs/w2v"},
+    # Used only on a Dask cluster (w2v pipeline run --dask / --local-cluster).
+    "dask": {"rounds_per_epoch": 4, "shards": 0, "scale_alpha": True, "split_mb": 64.0},
 }
 
 
@@ -92,6 +94,12 @@ def parse(data: dict, path: Path) -> PipelineConfig:
             raise ConfigError(f"[export] formats: unknown format {fmt!r} (use {EXPORT_FORMATS})")
     if sections["cooccur"]["weighting"] not in ("uniform", "harmonic"):
         raise ConfigError("[cooccur] weighting must be 'uniform' or 'harmonic'")
+    d = sections["dask"]
+    for key, low in (("rounds_per_epoch", 1), ("shards", 0)):
+        if d[key] < low:
+            raise ConfigError(f"[dask] {key} = {d[key]}: must be at least {low}")
+    if not d["split_mb"] > 0:
+        raise ConfigError(f"[dask] split_mb = {d['split_mb']}: must be positive")
     files = resolve_corpus(sections["corpus"]["paths"], path.parent)
     return PipelineConfig(path, sections, tuple(files))
 

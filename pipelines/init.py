@@ -50,6 +50,15 @@ formats = ["word2vec"]  # word2vec, word2vec-binary, parquet, projector
 
 [run]
 dir = "{run_dir}"  # the run directory (--run-dir overrides)
+
+[dask]            # only with: w2v pipeline run --dask tcp://HOST:8786 | --local-cluster N
+rounds_per_epoch = 4  # sgns/cbow: weight synchronisations per epoch (more: closer to
+                      # single-machine quality, more network traffic)
+shards = 0        # training and co-occurrence shards; 0: one per Dask worker
+scale_alpha = true    # sgns/cbow: alpha × shards, so that the per-row average of the
+                      # shards' updates moves as far as one machine would (false: the
+                      # plain average of Spark MLlib, which learns shards× slower)
+split_mb = 64     # plain-text corpus files larger than this are split into byte ranges
 """
 
 

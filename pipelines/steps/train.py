@@ -23,6 +23,8 @@ def settings(cfg) -> dict:
     if t["trainer"] == "svd":  # the counting options are recorded in the model's meta
         out.update({k: cfg["cooccur"][k] for k in ("window", "weighting", "dynamic")})
         out["seed"] = t["seed"]
+    else:  # a model trained on a Dask cluster depends on these (pipelines/dask/dataparallel.py)
+        out["dask"] = {k: cfg["dask"][k] for k in ("rounds_per_epoch", "shards", "scale_alpha")}
     out["min_count"] = cfg["vocab"]["min_count"]
     return out
 

@@ -29,9 +29,13 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
 
 
 def merge_counts(parts: list[tuple[list[str], np.ndarray]]) -> tuple[list[str], np.ndarray]:
-    """Sum counts of several shards; a word keeps its first appearance (shards in order)."""
-    total: dict[str, int] = {}
-    for words, counts in parts:
+    """Sum counts of several shards (each a list of distinct words and their counts); a
+    word keeps its first appearance (shards in order)."""
+    if not parts:
+        return [], np.zeros(0, np.int64)
+    words0, counts0 = parts[0]
+    total: dict[str, int] = dict(zip(words0, counts0.tolist(), strict=True))  # at C speed
+    for words, counts in parts[1:]:
         for w, c in zip(words, counts.tolist(), strict=True):
             total[w] = total.get(w, 0) + c
     return list(total), np.fromiter(total.values(), np.int64, len(total))
@@ -49,6 +53,11 @@ def select(words: list[str], counts: np.ndarray, min_count: int, max_size: int):
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     shards = sorted(inputs["counts"].glob("shard-*.parquet"))
     words, counts = merge_counts([read_vocab_parquet(p) for p in shards])
+    return write(words, counts, outputs, config)
+
+
+def write(words: list[str], counts: np.ndarray, outputs: dict[str, Path], config: dict) -> dict:
+    """Select the vocabulary from the merged counts and write vocab.parquet."""
     if not words:
         raise CorpusError("the corpus has no tokens")
     kept, kept_counts = select(words, counts, config["min_count"], config["max_size"])

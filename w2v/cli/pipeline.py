@@ -43,17 +43,45 @@ def init_cmd(corpus, output, force):
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: [run] dir.")
 @click.option("--from", "from_step", help="Rerun this step and every step after it.")
 @click.option("--force", is_flag=True, help="Rerun every step.")
-def run_cmd(config, run_dir, from_step, force):
-    """Run the pipeline of CONFIG, skipping steps that are up to date."""
+@click.option(
+    "--dask",
+    "address",
+    metavar="ADDRESS",
+    help="Run on the Dask scheduler at ADDRESS (tcp://HOST:8786); needs w2v[dask].",
+)
+@click.option(
+    "--local-cluster",
+    "local_workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run on N local Dask worker processes (127.0.0.1); needs w2v[dask].",
+)
+def run_cmd(config, run_dir, from_step, force, address, local_workers):
+    """Run the pipeline of CONFIG, skipping steps that are up to date.
+
+    With --dask or --local-cluster, tokenize, vocab, encode, cooccur and train run as Dask
+    tasks (see the [dask] section of the config); the run directory and the corpus must
+    then be on storage that every worker can read and write."""
     from pipelines import config as config_mod
     from pipelines import runner
 
+    if address and local_workers:
+        raise UserError("give either --dask or --local-cluster, not both")
     cfg = config_mod.load(config)
     run_dir = run_dir or _default_run_dir(cfg)
     click.echo(f"run directory: {run_dir}")
-    runner.run(
-        cfg, run_dir, from_step=from_step, force=force, echo=lambda s: click.echo(s, err=False)
-    )
+    if not (address or local_workers):
+        runner.run(cfg, run_dir, from_step=from_step, force=force, echo=click.echo)
+        return
+    from pipelines.dask.cluster import connect
+    from pipelines.dask.executor import DaskExecutor
+
+    with connect(address, local_workers, echo=click.echo) as client:
+        executor = DaskExecutor(client, cfg["dask"], echo=click.echo)
+        runner.run(
+            cfg, run_dir.resolve(), from_step=from_step, force=force, echo=click.echo,
+            executor=executor,
+        )  # fmt: skip
 
 
 @pipeline.command("status")

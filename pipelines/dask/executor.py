@@ -1,0 +1,276 @@
+"""DaskExecutor: the pipeline's heavy steps as Dask tasks (pipelines.runner's `executor`).
+
+    tokenize   one task per shard (a corpus file, or a byte range of a large plain file,
+               see shards.py) counts its tokens and writes counts/shard-NNNNN.parquet
+    vocab      the shards' counts merged by a tree reduction (dask.bag: leaves of
+               consecutive shards, then two at a time) in shard order, so every word keeps
+               its first appearance: the same vocab.parquet as the single-machine step
+    encode     the vocabulary loaded once and replicated to every worker; one task per
+               shard encodes it; the client concatenates the parts in order into corpus/
+    cooccur    co-occurrence counts of sentence ranges of the corpus, summed by a tree
+               reduction
+    train      sgns/cbow: data-parallel rounds (dataparallel.py); svd: in the client
+
+Evaluate and export run in the client. Tasks read the corpus and write their artifacts in
+the run directory, which must be on storage every worker shares; each task writes its own
+file atomically, so a task Dask retries after losing a worker rewrites the same bytes, and
+files left by a killed attempt are removed before the step's directory is moved into place.
+Each step's stats record the peak memory of every worker during the step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.dask import shards as shards_mod
+from pipelines.dask.dataparallel import replicate
+from pipelines.manifest import peak_rss_mb, peak_rss_reset
+from pipelines.steps import cooccur as cooccur_step
+from pipelines.steps import tokenize as tokenize_step
+from pipelines.steps import vocab as vocab_step
+from w2v.corpus import EncodedCorpus, concatenate
+from w2v.errors import UserError
+from w2v.io import atomic_dir, read_vocab_parquet
+from w2v.vocab import Vocab
+
+
+def count_task(shard: shards_mod.Shard, out: Path, config: dict) -> dict:
+    """Count one shard's tokens into the Parquet file `out`; returns what the pass saw."""
+    words, counts, info = shards_mod.count(shard, config["lower"], config["punct"])
+    tokenize_step.write_shard(out, shard.path, words, counts, info, config)
+    return info
+
+
+def read_and_merge(paths) -> tuple[list[str], np.ndarray]:
+    """The merged counts of some count shards (a partition of the tree's leaves)."""
+    return vocab_step.merge_counts([read_vocab_parquet(p) for p in paths])
+
+
+def merge(parts) -> tuple[list[str], np.ndarray]:
+    """One node of the tree reduction: merged counts of its children, in order."""
+    return vocab_step.merge_counts(list(parts))
+
+
+def load_vocab(path: str) -> Vocab:
+    return Vocab.load(path)
+
+
+def encode_task(shard: shards_mod.Shard, vocab: Vocab, out: Path, config: dict) -> dict:
+    return shards_mod.encode(shard, vocab, out, config).stats
+
+
+def cooccur_task(sentences: tuple[int, int], corpus_dir: str, n_words: int, config: dict):
+    """Co-occurrence counts of sentences s0..s1−1, times w2v.cooccur's scale: whole numbers
+    (float64 CSR [n_words, n_words]) whose sums are exact in any order."""
+    from w2v.cooccur import count_pairs, pair_weights
+
+    s0, s1 = sentences
+    full = EncodedCorpus.load(corpus_dir)
+    # The whole ids, not a slice: a dynamic window's radius is drawn from the token's
+    # position in the corpus, so the shard must keep its positions.
+    part = EncodedCorpus(full.ids, np.asarray(full.offsets[s0 : s1 + 1]), {})
+    X = count_pairs(
+        part,
+        n_words,
+        window=config["window"],
+        weighting=config["weighting"],
+        dynamic=config["dynamic"],
+        seed=config["seed"],
+    )
+    scale = pair_weights(config["window"], config["weighting"])[1]
+    if scale != 1.0:  # 1.0: weights too fine to be whole numbers; sums then round
+        X.data = np.rint(X.data * scale)
+    return X
+
+
+def add(parts):
+    """One node of the co-occurrence tree reduction: the sum of its children."""
+    parts = list(parts)
+    total = parts[0]
+    for X in parts[1:]:
+        total = total + X
+    return total
+
+
+def missing(paths: list[str]) -> list[str]:
+    """The paths this process cannot see."""
+    return [p for p in paths if not Path(p).exists()]
+
+
+def peak_rss_mb_and_reset() -> float:
+    """This process's peak resident memory (MB) since the last reset; resets it."""
+    peak = peak_rss_mb()
+    peak_rss_reset()
+    return peak
+
+
+def _keep_only(directory: Path, names: set[str]) -> None:
+    """Remove what a killed task attempt may have left (temporary files) in `directory`."""
+    for p in directory.iterdir():
+        if p.name not in names:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
+class DaskExecutor:
+    """Runs tokenize, vocab, encode, cooccur and train with a distributed.Client.
+
+    `settings` is the config's [dask] section (rounds_per_epoch, shards, split_mb)."""
+
+    def __init__(self, client, settings: dict, echo: Callable[[str], None] = print):
+        self.client = client
+        self.settings = settings
+        self.echo = echo
+        client.run(peak_rss_reset, on_error="ignore")
+
+    @contextlib.contextmanager
+    def _workers_peak(self, stats: dict):
+        """Record in `stats` the peak resident memory (MB) of each worker over the block
+        (since the last block, between which the workers are idle), and reset it."""
+        yield
+        # on_error: a worker lost during the step answers no more (and Dask replaced it)
+        peaks = self.client.run(peak_rss_mb_and_reset, on_error="ignore")
+        stats["worker_peak_mb"] = [round(peaks[w], 1) for w in sorted(peaks)]
+
+    def _check_shared(self, inputs: dict[str, Path], outputs: dict[str, Path]) -> None:
+        """UserError unless every worker sees the step's inputs and its output directory."""
+        paths = [str(p.resolve()) for p in inputs.values()]
+        paths += sorted({str(p.resolve().parent) for p in outputs.values()})
+        for worker, lost in sorted(self.client.run(missing, paths, on_error="ignore").items()):
+            if lost:
+                raise UserError(
+                    f"Dask worker {worker} does not see {lost[0]!r}: the corpus and the run "
+                    "directory must be on storage every worker shares, at the same path"
+                )
+
+    def _shards(self, inputs: dict[str, Path]) -> list[shards_mod.Shard]:
+        files = [p.resolve() for k, p in inputs.items() if k.startswith("corpus:")]
+        return shards_mod.plan(files, int(self.settings["split_mb"] * (1 << 20)))
+
+    def _n_shards(self) -> int:
+        return self.settings["shards"] or len(self.client.nthreads())
+
+    def tokenize(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
+        shards = self._shards(inputs)
+        stats: dict = {}
+        with self._workers_peak(stats), atomic_dir(outputs["counts"], force=True) as tmp:
+            names = [tokenize_step.shard_name(i) for i in range(len(shards))]
+            futures = [
+                self.client.submit(count_task, s, tmp / name, config, pure=False)
+                for s, name in zip(shards, names, strict=True)
+            ]
+            infos = self.client.gather(futures)
+            _keep_only(tmp, set(names))
+        return {
+            "files": len({s.path for s in shards}),
+            "shards": len(shards),
+            "tokens": sum(i["tokens"] for i in infos),
+            "lines": sum(i["lines"] for i in infos),
+            "invalid_utf8": sum(i["invalid_utf8"] for i in infos),
+            **stats,
+        }
+
+    def vocab(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
+        import dask.bag as db
+
+        paths = [str(p) for p in sorted(inputs["counts"].glob("shard-*.parquet"))]
+        stats: dict = {}
+        with self._workers_peak(stats):
+            if paths:
+                # Leaves of consecutive shards, about one per worker thread, merged where they
+                # are read; then pairs of leaves, in order, up to the root.
+                leaves = min(len(paths), sum(self.client.nthreads().values()))
+                tree = db.from_sequence(paths, npartitions=leaves).reduction(
+                    read_and_merge, merge, split_every=2
+                )
+                words, counts = self.client.compute(tree).result()
+            else:
+                words, counts = [], np.zeros(0, np.int64)
+        return {**vocab_step.write(words, counts, outputs, config), **stats}
+
+    def encode(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
+        shards = self._shards(inputs)
+        # Loaded by a task and copied to every worker: unlike scattered data, a task's result
+        # is recomputed by Dask if the workers holding it die.
+        vocab = self.client.submit(load_vocab, str(inputs["vocab"]), pure=False)
+        replicate(self.client, vocab)
+        stats: dict = {}
+        outputs["corpus"].parent.mkdir(parents=True, exist_ok=True)
+        with (
+            self._workers_peak(stats),
+            tempfile.TemporaryDirectory(prefix=".encode-", dir=outputs["corpus"].parent) as d,
+        ):
+            dirs = [Path(d) / f"part-{i:05d}" for i in range(len(shards))]
+            futures = [
+                self.client.submit(encode_task, s, vocab, out, config, pure=False)
+                for s, out in zip(shards, dirs, strict=True)
+            ]
+            self.client.gather(futures)
+            del futures, vocab
+            with atomic_dir(outputs["corpus"], force=True) as tmp:
+                corpus = concatenate([EncodedCorpus.load(p) for p in dirs], tmp)
+            n_tokens, n_sentences = corpus.n_tokens, corpus.n_sentences
+            del corpus  # release the memory maps before the directory goes
+        return {"tokens": n_tokens, "sentences": n_sentences, "shards": len(shards), **stats}
+
+    def cooccur(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        self._check_shared(inputs, outputs)
+        import dask.bag as db
+
+        from w2v.cooccur import pair_weights
+        from w2v.train import split_spans
+
+        n_words = len(read_vocab_parquet(inputs["vocab"])[0])
+        corpus = EncodedCorpus.load(inputs["corpus"])
+        edges = split_spans(np.asarray(corpus.offsets), 0, corpus.n_sentences, self._n_shards())
+        ranges = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+        del corpus
+        corpus_dir = str(inputs["corpus"])
+        stats: dict = {}
+        with self._workers_peak(stats):
+            tree = (
+                db.from_sequence(ranges, npartitions=len(ranges))
+                .map(cooccur_task, corpus_dir, n_words, config)
+                .reduction(add, add, split_every=2)
+            )
+            X = self.client.compute(tree).result()
+        X.data /= pair_weights(config["window"], config["weighting"])[1]  # as count_pairs
+        cooccur_step.write_matrix(outputs["cooccur"], X, config)
+        return {"pairs": int(X.nnz), "words": n_words, "shards": len(ranges), **stats}
+
+    def train(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
+        from pipelines.steps import train as train_step
+
+        if config["trainer"] == "svd":  # one SVD of the summed counts: in the client
+            return train_step.run(inputs, outputs, config)
+        self._check_shared(inputs, outputs)
+        from pipelines.dask import dataparallel
+
+        stats: dict = {}
+        with self._workers_peak(stats):
+            model, facts = dataparallel.train(
+                self.client,
+                inputs["corpus"],
+                inputs["vocab"],
+                train_step.train_config(config),
+                rounds_per_epoch=self.settings["rounds_per_epoch"],
+                shards=self.settings["shards"],
+                scale_alpha=self.settings["scale_alpha"],
+                echo=self.echo,
+            )
+        model.save(outputs["model"], force=True)
+        return {
+            "words": len(model.vocab),
+            "tokens": int(model.vectors.meta["corpus"]["words"]),
+            "loss": [round(x, 5) for x in model.loss_history],
+            **facts,
+            **stats,
+        }
