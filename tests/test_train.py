@@ -149,7 +149,10 @@ def neighbours(model, word: str, n: int = 10) -> list[str]:
 
 @pytest.fixture(scope="module")
 def embedded_model():
-    return w2v.train(w2v.default_corpus(), epochs=3, workers=2, seed=1)
+    # One worker: reproducible bit for bit, so the thresholds below cannot flake with the
+    # machine's load (Hogwild with two workers missed them in 2 of 6 loaded full-suite runs).
+    # Seeds 1-3 with one worker gave apple 3-4 fruits, 12-13 fruits, 5-8 animals.
+    return w2v.train(w2v.default_corpus(), epochs=3, workers=1, seed=2)
 
 
 FRUIT = {
