@@ -51,7 +51,8 @@ def main(shard_dir, trainer, epochs):
         parts = [encode(f, vocab, Path(d) / str(i)) for i, f in enumerate(files)]
         (Path(d) / 'all').mkdir()
         corpus = concatenate(parts, Path(d) / 'all')
-        model = train_encoded(corpus, vocab, TrainConfig(arch=trainer, epochs=int(epochs), workers=2))
+        config = TrainConfig(arch=trainer, epochs=int(epochs), workers=2)
+        model = train_encoded(corpus, vocab, config)
         model.save(Path(d) / 'model')
         vec = w2v.load(Path(d) / 'model')
         evaluate_analogies(vec, restrict=30000)
