@@ -120,7 +120,8 @@ def _keep_only(directory: Path, names: set[str]) -> None:
 class DaskExecutor:
     """Runs tokenize, vocab, encode, cooccur and train with a distributed.Client.
 
-    `settings` is the config's [dask] section (rounds_per_epoch, shards, split_mb)."""
+    `settings` is the config's [dask] section (rounds_per_epoch, shards, scale_alpha,
+    split_mb)."""
 
     def __init__(self, client, settings: dict, echo: Callable[[str], None] = print):
         self.client = client
