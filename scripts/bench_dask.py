@@ -20,13 +20,18 @@ from pathlib import Path
 from _bench import run_child, unpacked_corpus
 
 CHILD = """
-import json, time
+import json, re, time
 from pathlib import Path
 from pipelines import config as config_mod, runner
 
 def run_pipeline(config, run_dir, executor):
     cfg = config_mod.load(config)
-    report = runner.run(cfg, Path(run_dir), echo=lambda s: None, executor=executor)
+    cpu = {}  # step -> this process's CPU seconds when it started and when it ended
+    def echo(line):
+        m = re.match(r"\\[\\d+/\\d+\\] (\\w+)( \\.\\.\\.|: done)", line)
+        if m:
+            cpu.setdefault(m.group(1), []).append(time.process_time())
+    report = runner.run(cfg, Path(run_dir), echo=echo, executor=executor)
     manifest = json.loads((Path(run_dir) / 'manifest.json').read_text())
     steps = {}
     for r in report:
@@ -34,7 +39,9 @@ def run_pipeline(config, run_dir, executor):
             continue
         stats = manifest['steps'][r.name]['stats'] or {}
         steps[r.name] = {'seconds': r.seconds, 'client_mb': r.peak_rss_mb,
-                         'workers_mb': stats.get('worker_peak_mb'), 'stats': stats}
+                         'workers_mb': stats.get('worker_peak_mb'), 'stats': stats,
+                         'cpu': cpu[r.name][1] - cpu[r.name][0]
+                                + sum(stats.get('worker_cpu_s') or [])}
     ev = json.loads((Path(run_dir) / 'eval.json').read_text())
     return {'steps': steps, 'analogy': ev['analogies']['accuracy'],
             'ws353': ev['pairs']['wordsim353.tsv']['spearman']}
@@ -150,13 +157,15 @@ def report(args, results, load_before, load_after):
         f"rounds_per_epoch {args.rounds}"
     )
     print(f"load average (1, 5, 15 min) before: {load_before}; after: {load_after}  (2 cores)")
-    head = f"\n{'step':10}{'':>3}{'local s':>9}{'1w s':>9}{'2w s':>9}   peak MB: "
-    print(head + "local | 1w client/worker | 2w client/workers")
+    print("\nwall seconds, CPU seconds of all processes, peak MB (client / each worker)")
+    print(f"{'step':10}{'local s':>9}{'1w s':>8}{'2w s':>8}{'local cpu':>11}{'1w cpu':>8}"
+          f"{'2w cpu':>8}   local | 1w | 2w peak MB")  # fmt: skip
     for step in local["steps"]:
         a, b, c = (r["steps"].get(step, {}) for r in (local, one, two))
         print(
-            f"{step:10}{'':>3}{a.get('seconds', 0):9.2f}{b.get('seconds', 0):9.2f}"
-            f"{c.get('seconds', 0):9.2f}   {mb(a.get('client_mb'))} | "
+            f"{step:10}{a.get('seconds', 0):9.2f}{b.get('seconds', 0):8.2f}"
+            f"{c.get('seconds', 0):8.2f}{a.get('cpu', 0):11.2f}{b.get('cpu', 0):8.2f}"
+            f"{c.get('cpu', 0):8.2f}   {mb(a.get('client_mb'))} | "
             f"{mb(b.get('client_mb'))}/{mb(b.get('workers_mb'))} | "
             f"{mb(c.get('client_mb'))}/{mb(c.get('workers_mb'))}"
         )
@@ -174,6 +183,15 @@ def report(args, results, load_before, load_after):
     )
     tok = [r["steps"]["tokenize"]["seconds"] for r in (local, one, two)]
     print(f"  tokenize alone: 2w vs 1w {tok[1] / tok[2]:.2f}x, 2w vs local {tok[0] / tok[2]:.2f}x")
+
+    def cores(r):
+        s = [r["steps"][k] for k in ("tokenize", "vocab")]
+        return sum(x["cpu"] for x in s) / sum(x["seconds"] for x in s)
+
+    print(
+        f"  cores used while counting (CPU s / wall s): local {cores(local):.2f}, "
+        f"1 worker {cores(one):.2f}, 2 workers {cores(two):.2f}"
+    )
     print(f"\n{'training':34}{'seconds':>9}{'analogy':>9}{'ws353':>8}")
     rows = [("local runner (2 threads, Hogwild)", local), ("Dask, 1 worker", one)]
     rows.append(("Dask, 2 workers", two))

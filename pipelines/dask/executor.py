@@ -15,7 +15,7 @@ Evaluate and export run in the client. Tasks read the corpus and write their art
 the run directory, which must be on storage every worker shares; each task writes its own
 file atomically, so a task Dask retries after losing a worker rewrites the same bytes, and
 files left by a killed attempt are removed before the step's directory is moved into place.
-Each step's stats record the peak memory of every worker during the step.
+Each step's stats record the peak memory and the CPU seconds of every worker during the step.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,11 +104,11 @@ def missing(paths: list[str]) -> list[str]:
     return [p for p in paths if not Path(p).exists()]
 
 
-def peak_rss_mb_and_reset() -> float:
-    """This process's peak resident memory (MB) since the last reset; resets it."""
+def usage() -> tuple[float, float]:
+    """(peak resident memory in MB since the last call, CPU seconds so far) of this process."""
     peak = peak_rss_mb()
     peak_rss_reset()
-    return peak
+    return peak, time.process_time()
 
 
 def _keep_only(directory: Path, names: set[str]) -> None:
@@ -120,22 +121,25 @@ def _keep_only(directory: Path, names: set[str]) -> None:
 class DaskExecutor:
     """Runs tokenize, vocab, encode, cooccur and train with a distributed.Client.
 
-    `settings` is the config's [dask] section (rounds_per_epoch, shards, split_mb)."""
+    `settings` is the config's [dask] section (rounds_per_epoch, shards, scale_alpha,
+    split_mb)."""
 
     def __init__(self, client, settings: dict, echo: Callable[[str], None] = print):
         self.client = client
         self.settings = settings
         self.echo = echo
-        client.run(peak_rss_reset, on_error="ignore")
+        self._cpu = {w: u[1] for w, u in client.run(usage, on_error="ignore").items()}
 
     @contextlib.contextmanager
     def _workers_peak(self, stats: dict):
-        """Record in `stats` the peak resident memory (MB) of each worker over the block
-        (since the last block, between which the workers are idle), and reset it."""
+        """Record in `stats` the peak resident memory (MB) and the CPU seconds of each worker
+        over the block (since the last block: between blocks the workers are idle)."""
         yield
         # on_error: a worker lost during the step answers no more (and Dask replaced it)
-        peaks = self.client.run(peak_rss_mb_and_reset, on_error="ignore")
-        stats["worker_peak_mb"] = [round(peaks[w], 1) for w in sorted(peaks)]
+        now = self.client.run(usage, on_error="ignore")
+        stats["worker_peak_mb"] = [round(now[w][0], 1) for w in sorted(now)]
+        stats["worker_cpu_s"] = [round(now[w][1] - self._cpu.get(w, 0.0), 2) for w in sorted(now)]
+        self._cpu = {w: u[1] for w, u in now.items()}
 
     def _check_shared(self, inputs: dict[str, Path], outputs: dict[str, Path]) -> None:
         """UserError unless every worker sees the step's inputs and its output directory."""
