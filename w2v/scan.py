@@ -51,18 +51,27 @@ def iter_blocks(
     punct: bool = False,
     stats: ReadStats | None = None,
     block: int | None = None,
+    start: int = 0,
+    end: int | None = None,
 ) -> Iterator[bytes]:
     """Yield the normalised blocks of a corpus file, each cut at whitespace
-    (blocks of `block` bytes read, default BLOCK_BYTES)."""
+    (blocks of `block` bytes read, default BLOCK_BYTES). `start`/`end` restrict the pass
+    to a byte range of an uncompressed file (a shard of a large file)."""
     stats = stats if stats is not None else ReadStats()
     block = block or BLOCK_BYTES
     with open_binary(path) as f:
+        if start:
+            f.seek(start)
+        left = None if end is None else end - start
         carry = b""
         while True:
             try:
-                raw = f.read(block)
+                size = block if left is None else min(block, left)
+                raw = f.read(size) if size > 0 else b""
             except (OSError, EOFError, lzma.LZMAError) as e:
                 raise CorpusError(f"cannot read corpus {str(path)!r}: {e}") from e
+            if left is not None:
+                left -= len(raw)
             if not raw:
                 if carry.strip():
                     stats.lines += 1

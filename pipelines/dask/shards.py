@@ -19,8 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2v.errors import CorpusError
-from w2v.tokenize import ReadStats, open_binary
+from w2v.tokenize import ReadStats
 
 _COMPRESSED = (".gz", ".bz2", ".xz")
 _WS = b" \t\r\n\f\v"
@@ -79,32 +78,9 @@ def _next_line_start(f, pos: int, size: int) -> int:
 def range_blocks(shard: Shard, lower: bool, punct: bool, stats: ReadStats, block: int = 0):
     """Normalised blocks of a byte range, cut at whitespace (w2v.scan.iter_blocks for a
     whole file, which cannot start at an offset)."""
-    from w2v.scan import BLOCK_BYTES, normalise
+    from w2v.scan import iter_blocks
 
-    block = block or BLOCK_BYTES
-    with open_binary(shard.path) as f:
-        f.seek(shard.start)
-        left = shard.end - shard.start
-        carry = b""
-        while True:
-            try:
-                raw = f.read(min(block, left)) if left > 0 else b""
-            except OSError as e:
-                raise CorpusError(f"cannot read corpus {str(shard.path)!r}: {e}") from e
-            left -= len(raw)
-            if not raw:
-                if carry.strip():
-                    stats.lines += 1
-                    yield normalise(carry, lower, punct, stats)
-                return
-            raw = carry + raw
-            cut = max(raw.rfind(c) for c in _WS)
-            if cut < 0:  # a single token longer than a block: keep reading it
-                carry = raw
-                continue
-            body, carry = raw[: cut + 1], raw[cut + 1 :]
-            stats.lines += body.count(b"\n")
-            yield normalise(body, lower, punct, stats)
+    yield from iter_blocks(shard.path, lower, punct, stats, block or None, shard.start, shard.end)
 
 
 def count(shard: Shard, lower: bool, punct: bool) -> tuple[list[str], np.ndarray, dict]:
