@@ -116,3 +116,30 @@ def test_written_files_have_normal_permissions(tmp_path):
     os.umask(mask)
     assert stat.S_IMODE((tmp_path / "m").stat().st_mode) == 0o777 & ~mask
     assert stat.S_IMODE((tmp_path / "m" / "meta.json").stat().st_mode) == 0o666 & ~mask
+
+
+def test_vocabulary_round_trips_any_unicode_without_pandas(tmp_path):
+    """The vocabulary is written from Arrow buffers (pa.array would import pandas, ~50 MB of a
+    training run's peak memory); a fresh interpreter shows pandas stays out."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from w2v.io import read_vocab_parquet, write_vocab_parquet
+
+    words = ["frog", "", "naïve", "日本語", "a\u00a0b", "🐸", "x" * 1000]
+    counts = np.array([9, 8, 7, 6, 5, 4, 3], np.int64)
+    write_vocab_parquet(tmp_path / "v.parquet", words, counts)
+    got_words, got_counts = read_vocab_parquet(tmp_path / "v.parquet")
+    assert got_words == words
+    np.testing.assert_array_equal(got_counts, counts)
+
+    code = (
+        "import sys, numpy as np\n"
+        "from w2v.io import write_vocab_parquet\n"
+        f"write_vocab_parquet({str(tmp_path / 'w.parquet')!r}, ['a', 'b'], np.array([2, 1]))\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr

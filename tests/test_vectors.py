@@ -113,9 +113,20 @@ def test_batch_chunks_and_restrict(pair, monkeypatch):
     monkeypatch.setattr(w2v.vectors, "BATCH_BYTES", 4 * 4000 * 3)  # three queries a chunk
     assert vec.most_similar_batch(words, topn=5, restrict=4000) == whole
     for w, got in zip(words, whole, strict=True):
-        single = vec.most_similar(w, topn=5, restrict=4000)
-        assert [x for x, _ in got] == [x for x, _ in single]
+        single = vec.most_similar(w, topn=6, restrict=4000)
+        _assert_same_up_to_near_ties(got, single)
         assert all(vec.index(x) < 4000 for x, _ in got)
+
+
+def _assert_same_up_to_near_ties(batched, single, tol=1e-6):
+    """The batch's matrix product rounds differently from the single query's, so two words
+    whose scores differ in the last float32 bit may swap (the model, gensim's with two
+    workers, changes from run to run); anything more is a bug. `single` has one extra row."""
+    np.testing.assert_allclose([s for _, s in batched], [s for _, s in single[: len(batched)]],
+                               rtol=0, atol=tol)  # fmt: skip
+    exact = dict(single)
+    for (w, _), (v, s) in zip(batched, single, strict=False):
+        assert w == v or (w in exact and abs(exact[w] - s) <= tol), (batched, single)
 
 
 @pytest.mark.parametrize("kind", ["floats", "ties", "nan"])

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError, UserError
-from w2v.io import atomic_dir, atomic_file
+from w2v.io import arrow_numbers, arrow_strings, atomic_dir, atomic_file
 from w2v.vectors import Vectors
 
 _CHUNK = 1 << 20  # bytes read at a time from a binary file
@@ -280,14 +280,9 @@ def write_parquet(vec: Vectors, path: str | os.PathLike, limit: int | None = Non
 
     V = len(vec) if limit is None else min(limit, len(vec))
     U = np.ascontiguousarray(vec.vectors[:V], dtype=np.float32)
-    vectors = pa.FixedSizeListArray.from_arrays(pa.array(U.reshape(-1)), vec.dim)
-    table = pa.table(
-        {
-            "word": pa.array(vec.words[:V], pa.string()),
-            "count": pa.array(vec.counts[:V], pa.int64()),
-            "vector": vectors,
-        }
-    )
+    vectors = pa.FixedSizeListArray.from_arrays(arrow_numbers(U.reshape(-1), np.float32), vec.dim)
+    columns = [arrow_strings(vec.words[:V]), arrow_numbers(vec.counts[:V], np.int64), vectors]
+    table = pa.Table.from_arrays(columns, names=["word", "count", "vector"])
     table = table.replace_schema_metadata({"w2v": json.dumps(vec.meta, default=str)})
     path = Path(path)
     with atomic_file(path) as f:

@@ -101,11 +101,36 @@ def check_npy(path: Path, dtype, ndim: int, mmap_mode: str | None = "r") -> np.n
     return a
 
 
+def arrow_strings(words: list[str]):
+    """`words` as an Arrow string array, built from its buffers: pa.array() would import
+    pandas (about 50 MB of resident memory) just to check whether its input is a Series."""
+    import pyarrow as pa
+
+    data = [w.encode("utf-8") for w in words]
+    offsets = np.zeros(len(data) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, data), np.int64, len(data)), out=offsets[1:])
+    if offsets[-1] > np.iinfo(np.int32).max:
+        raise ValueError("more than 2 GiB of words")
+    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.string(), len(data), buffers)
+
+
+def arrow_numbers(a: np.ndarray, dtype):
+    """A 1-D numpy array as an Arrow array of `dtype` (a numpy dtype), without pandas."""
+    import pyarrow as pa
+
+    a = np.ascontiguousarray(a, dtype=dtype)
+    if a.ndim != 1:
+        raise ValueError("a 1-D array is needed")
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), len(a), [None, pa.py_buffer(a)])
+
+
 def write_vocab_parquet(path, words: list[str], counts: np.ndarray, metadata=None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"word": pa.array(words, pa.string()), "count": pa.array(counts, pa.int64())})
+    columns = [arrow_strings(words), arrow_numbers(counts, np.int64)]
+    table = pa.Table.from_arrays(columns, names=["word", "count"])
     if metadata:
         table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
     with atomic_file(path) as f:

@@ -4,6 +4,7 @@ Each module registers its commands on `cli`; `main` runs the group and turns eve
 `UserError` into one line on stderr and exit status 2 (a traceback only with --debug).
 """
 
+import os
 import sys
 
 import click
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    # Arrow's default allocator (mimalloc) reserves ~25 MB to write a vocabulary of a few
+    # hundred KB; the command writes small tables, for which the C library's malloc is
+    # enough. Read when pyarrow loads, so it must be set before; a user's setting wins.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     try:
         cli.main(args=args, prog_name="w2v", standalone_mode=False)
     except click.exceptions.Exit as e:
