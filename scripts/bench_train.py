@@ -70,6 +70,15 @@ def gensim_child(corpus: str, out: str, sg: int, workers: int, epochs: int) -> N
     Path(out, "words.txt").write_text("\n".join(model.wv.index_to_key), encoding="utf-8")
 
 
+# The least any process running a Numba kernel holds: numpy, numba (which imports scipy) and
+# LLVM's JIT, which loading even a cached function starts (libllvmlite.so alone is ~70 MB).
+NUMBA_FLOOR = (
+    "import numpy as np\n"
+    "from w2v.kernels.wordtable import fnv1a\n"
+    "fnv1a(np.frombuffer(b'frog', np.uint8), 0, 4)\n"
+)
+
+
 def launcher() -> None:
     """The launcher's loop: one JSON command per stdin line; runs it, answers one JSON line
     with its wall time and its own peak RSS. Imports nothing heavy, so stays ~10 MB."""
@@ -222,6 +231,9 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     _, base = run([sys.executable, "-c", "pass"])
     print(f"peak RSS of an empty python child of the launcher: {base:.0f} MB")
+    _, floor = run([sys.executable, "-c", NUMBA_FLOOR])
+    print(f"peak RSS of a child that calls one cached one-line Numba function: {floor:.0f} MB "
+          f"(the Numba/LLVM runtime every w2v trainer process carries)")  # fmt: skip
     # compile w2v's kernels once so that no timed run pays for it (a user's first run does)
     with tempfile.TemporaryDirectory(prefix="bench-train-") as warm:
         small = Path(warm, "small.txt")
