@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -153,8 +154,12 @@ def test_model_appearing_later_is_served_without_restart(client, site):
 def test_a_query_process_that_dies_is_replaced(client, toy):
     queries = client.app.state.queries
     (pid,) = queries.pids()
-    os.kill(pid, signal.SIGKILL)
-    r = client.get("/v1/models/toy/similar?word=frog")
+    os.kill(pid, signal.SIGSTOP)  # so that it dies with a query in flight
+    with ThreadPoolExecutor(1) as pool:
+        asked = pool.submit(client.get, "/v1/models/toy/similar?word=frog")
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGKILL)
+        r = asked.result(timeout=60)
     assert r.status_code == 503 and "try again" in r.json()["error"]
     for _ in range(100):  # the replacement starts in the background
         r = client.get("/v1/models/toy/similar?word=frog")

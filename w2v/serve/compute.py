@@ -13,14 +13,16 @@ The server speaks to each process over a private socket pair: a frame is a 4-byt
 big-endian length and a payload: a JSON object {"path", "name", "op", "args"} one way;
 "B" and the response body (JSON, ready to send), or "E" and a JSON object
 {"unknown_word", "suggestions"} | {"value_error"} | {"error"}, the other. A process answers
-one query at a time; the server hands a query to an idle process and waits for it (never
-abandoning a query half-way, so a process's answers stay in step with its questions).
-A process that dies is replaced.
+one query at a time; the server hands a query to an idle process, or queues the request
+until one is idle. A process stays busy until its answer has been read, even when the
+request that asked has gone away, so its answers stay in step with its questions.
+A process that dies is replaced (the query it was answering gets a 503).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import math
@@ -91,9 +93,43 @@ class ThreadQueries:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-class _Worker:
-    def __init__(self, proc: subprocess.Popen, reader, writer):
-        self.proc, self.reader, self.writer = proc, reader, writer
+class _Worker(asyncio.Protocol):
+    """The server's end of one query process's socket: a frame out, a frame back. `reply`
+    is the future of the query in flight (None when idle); the worker is busy until its
+    answer has been read, even if the request that asked has gone away."""
+
+    def __init__(self, pool: ProcessQueries, proc: subprocess.Popen):
+        self.pool, self.proc = pool, proc
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.reply: asyncio.Future | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def ask(self, frame: bytes, reply: asyncio.Future) -> None:
+        self.reply = reply
+        self.transport.write(HEADER.pack(len(frame)) + frame)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) < HEADER.size:
+            return
+        end = HEADER.size + HEADER.unpack_from(self.buffer)[0]
+        if len(self.buffer) < end:
+            return
+        answer = bytes(self.buffer[HEADER.size : end])
+        del self.buffer[:end]
+        reply, self.reply = self.reply, None
+        if reply is not None and not reply.done():  # else its request was cancelled
+            reply.set_result(answer)
+        self.pool._release(self)
+
+    def connection_lost(self, exc) -> None:
+        reply, self.reply = self.reply, None
+        if reply is not None and not reply.done():
+            reply.set_result(None)  # died answering
+        self.pool._lost(self)
 
 
 class ProcessQueries:
@@ -102,14 +138,15 @@ class ProcessQueries:
     def __init__(self, registry, processes: int):
         self.registry = registry
         self.processes = processes
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: list[_Worker] = []
+        self._waiting: collections.deque[asyncio.Future] = collections.deque()
         self._workers: set[_Worker] = set()
         self._replacing: set[asyncio.Task] = set()  # held: the loop keeps only weak refs
+        self._closing = False
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
         for _ in range(self.processes):
-            self._idle.put_nowait(await self._spawn())
+            self._release(await self._spawn())
         for name in self.registry.names():  # load and warm every model in every process
             await asyncio.gather(*(self.run(name, "load", {}) for _ in range(self.processes)))
 
@@ -123,53 +160,73 @@ class ProcessQueries:
         cmd = [sys.executable, "-m", "w2v.serve.compute", str(theirs.fileno()), str(os.getpid())]
         proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
         theirs.close()
-        reader, writer = await asyncio.open_connection(sock=ours)
-        worker = _Worker(proc, reader, writer)
+        loop = asyncio.get_running_loop()
+        _, worker = await loop.create_connection(lambda: _Worker(self, proc), sock=ours)
         self._workers.add(worker)
         return worker
 
     async def run(self, name: str, op: str, args: dict) -> bytes:
         path = str(self.registry.path(name))
         frame = json.dumps({"path": path, "name": name, "op": op, "args": args}).encode()
-        # shielded: a client that goes away must not leave an answer unread in the socket
-        reply = await asyncio.shield(self._roundtrip(frame))
-        if reply[:1] == b"B":
-            return reply[1:]
-        error = json.loads(reply[1:])
+        worker = self._idle.pop() if self._idle else await self._next_idle()
+        reply = asyncio.get_running_loop().create_future()
+        worker.ask(frame, reply)
+        answer = await reply
+        if answer is None:
+            raise QueryWorkerDied("a query process died; try again")
+        if answer[:1] == b"B":
+            return answer[1:]
+        error = json.loads(answer[1:])
         if "unknown_word" in error:
             raise UnknownWordError(error["unknown_word"], error["suggestions"])
         if "value_error" in error:
             raise ValueError(error["value_error"])
         raise RuntimeError(f"query process: {error.get('error')}")
 
-    async def _roundtrip(self, frame: bytes) -> bytes:
-        worker = await self._idle.get()
+    async def _next_idle(self) -> _Worker:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
         try:
-            worker.writer.write(HEADER.pack(len(frame)) + frame)
-            size = HEADER.unpack(await worker.reader.readexactly(HEADER.size))[0]
-            return await worker.reader.readexactly(size)
-        except (OSError, asyncio.IncompleteReadError) as e:
-            log.warning("a query process died (%s); starting another", e)
-            self._retire(worker)
-            worker = None
-            raise QueryWorkerDied("a query process died; try again") from None
-        finally:
-            if worker is not None:
-                self._idle.put_nowait(worker)
-            else:
-                task = asyncio.ensure_future(self._replace())
-                self._replacing.add(task)
-                task.add_done_callback(self._replacing.discard)
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed a worker, then cancelled
+                self._release(waiter.result())
+            raise
+
+    def _release(self, worker: _Worker) -> None:
+        """`worker` is idle: hand it to the longest-waiting request, or keep it."""
+        if worker not in self._workers:  # retired
+            return
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    def _lost(self, worker: _Worker) -> None:
+        """A query process's socket closed: retire it and start another."""
+        if worker not in self._workers:
+            return
+        self._retire(worker)
+        if self._closing:
+            return
+        log.warning("a query process died; starting another")
+        task = asyncio.ensure_future(self._replace())
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
 
     async def _replace(self) -> None:
         try:
-            self._idle.put_nowait(await self._spawn())
+            self._release(await self._spawn())
         except OSError:
             log.exception("cannot start a query process")
 
     def _retire(self, worker: _Worker) -> None:
         self._workers.discard(worker)
-        worker.writer.close()
+        if worker in self._idle:
+            self._idle.remove(worker)
+        worker.transport.close()
         worker.proc.kill()
         worker.proc.wait()
 
@@ -177,6 +234,7 @@ class ProcessQueries:
         return [w.proc.pid for w in self._workers]
 
     async def close(self) -> None:
+        self._closing = True
         for worker in list(self._workers):
             self._retire(worker)
 
