@@ -87,7 +87,7 @@ def create_app(
             runner.close()
             await queries.close()
 
-    app = FastAPI(
+    app = App(
         title="w2v",
         version=__version__,
         description="Train word embeddings and query them.",
@@ -97,8 +97,8 @@ def create_app(
     app.state.queries = queries
     _errors(app)
     _routes(app, registry, runner, metrics, queries)
-    app.add_middleware(
-        Front,
+    app.front = Front(
+        app.inner,
         metrics=metrics,
         token=token or None,
         max_body=max_body,
@@ -107,6 +107,21 @@ def create_app(
     if token:
         _document_token(app)
     return app
+
+
+class App(FastAPI):
+    """FastAPI behind `front` (guards.py), which sees every HTTP request first: a query
+    the shortcut answers never enters FastAPI's middleware stack."""
+
+    front = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.front is not None:
+            return await self.front(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+    async def inner(self, scope, receive, send):
+        return await super().__call__(scope, receive, send)
 
 
 def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
