@@ -85,6 +85,18 @@ def test_query_processes_use_one_blas_thread():
     assert out.stdout.strip() == "1", out.stderr
 
 
+def test_query_processes_read_the_mapped_matrix_and_answer_as_the_library(site, toy):
+    from w2v.serve.compute import load_shared
+
+    shared = load_shared(str(site / "toy"))
+    assert not shared.vectors.flags.writeable  # the read-only file map, not a copy
+    for w in toy.words[::97]:
+        assert shared.most_similar(w, topn=20) == toy.most_similar(w, topn=20)
+        assert shared.most_similar_cosmul([w, "king"], ["man"]) == toy.most_similar_cosmul(
+            [w, "king"], ["man"]
+        )
+
+
 def test_health_and_model_list(client):
     assert client.get("/health").json() == {"status": "ok", "models": 2, "jobs_running": 0}
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
