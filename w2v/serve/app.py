@@ -6,7 +6,10 @@
 Query routes call the same `Vectors` methods as the library and the command line, so the
 answers are the same; they run in query processes or threads (see compute.py). Their JSON
 is written there directly (the response models document it), which skips a second
-validation of data the server built itself.
+validation of data the server built itself. Every HTTP request first meets the one
+middleware of guards.py (metrics, token, body bound), and well-formed GET queries are
+answered there by the shortcut (shortcut.py) with the same call; the routes below take
+the rest, validate it, and describe every route in OpenAPI.
 
 Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad input 422
 {"error", "detail"}, a corpus outside the data root 403, a name or state conflict 409.

@@ -1,6 +1,6 @@
 """The query shortcut: well-formed GET queries answered without FastAPI's per-request
-machinery (dependency solving, pydantic validation, the exception and routing layers),
-which costs about as much CPU as everything else the server process does for a query.
+machinery (its middleware stack, routing, dependency solving, pydantic validation), which
+was about half of the server process's CPU per query (0.50 -> 0.26 ms on gcide similar).
 
     shortcut = Shortcut(queries)
     route = await shortcut(scope, send)   # the route template it answered, or None
