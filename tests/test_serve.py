@@ -162,6 +162,15 @@ def test_model_appearing_later_is_served_without_restart(client, site):
     shutil.rmtree(site / "models" / "late")
 
 
+def test_concurrent_queries_get_their_own_answers(client, toy):
+    # more requests at once than the query process takes (two in flight, the rest wait)
+    words = toy.words[:40]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda w: client.get(f"/v1/models/toy/similar?word={w}&n=4"), words))
+    for w, r in zip(words, got, strict=True):
+        assert pairs(r) == toy.most_similar(w, topn=4)
+
+
 @pytest.mark.parametrize("client", ["processes"], indirect=True)
 def test_a_query_process_that_dies_is_replaced(client, toy):
     queries = client.app.state.queries
