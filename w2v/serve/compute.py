@@ -140,8 +140,9 @@ class _Worker(asyncio.Protocol):
 class ProcessQueries:
     """Queries in `processes` worker processes. A query goes to an idle process if there
     is one, else to a process with fewer than DEPTH queries in flight (its next query is
-    then already waiting in its socket when it finishes one: no sleep and wake-up between
-    the two, about 5% less CPU per query), else it waits for one in order of arrival."""
+    then already waiting in its socket when it finishes one, instead of the process idling
+    for a round trip through the busy server process: on gcide similar at c=16, about 20%
+    more queries/s and 9% less CPU per query), else it waits in order of arrival."""
 
     DEPTH = 2
 
