@@ -191,6 +191,30 @@ def test_a_query_process_that_dies_is_replaced(client, toy):
     assert queries.pids() != [pid]
 
 
+def test_queries_fail_fast_while_no_query_process_can_start(site, toy, tmp_path, monkeypatch):
+    import w2v.serve.compute as compute
+
+    app = create_app({"toy": site / "toy"}, tmp_path / "models", query_processes=1)
+    with TestClient(app) as c:
+        queries = c.app.state.queries
+        (pid,) = queries.pids()
+
+        def refuse(*args, **kwargs):
+            raise OSError("no more processes")
+
+        monkeypatch.setattr(compute.subprocess, "Popen", refuse)
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):  # until the server has noticed
+            if not queries.pids():
+                break
+            time.sleep(0.05)
+        r = c.get("/v1/models/toy/similar?word=frog")
+        assert r.status_code == 503 and "try again" in r.json()["error"]  # not a hang
+        monkeypatch.undo()
+        assert pairs(c.get("/v1/models/toy/similar?word=frog")) == toy.most_similar("frog")
+        assert len(queries.pids()) == 1
+
+
 def test_unknown_word_and_model_are_404_with_suggestions(client):
     r = client.get("/v1/models/toy/similar?word=frogg")
     assert r.status_code == 404

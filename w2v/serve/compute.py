@@ -185,6 +185,8 @@ class ProcessQueries:
             worker.ask(frame, reply)
         else:
             self._waiting.append((frame, reply))
+            if not self._workers and not self._replacing:  # every start failed so far
+                self._start_another()
         answer = await reply
         if answer is None:
             raise QueryWorkerDied("a query process died; try again")
@@ -223,6 +225,9 @@ class ProcessQueries:
         if self._closing:
             return
         log.warning("a query process died; starting another")
+        self._start_another()
+
+    def _start_another(self) -> None:
         task = asyncio.ensure_future(self._replace())
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)
@@ -232,6 +237,11 @@ class ProcessQueries:
             await self._spawn()
         except OSError:
             log.exception("cannot start a query process")
+            if not self._workers:  # nobody will answer the waiting queries: 503 them
+                while self._waiting:
+                    _, reply = self._waiting.popleft()
+                    if not reply.done():
+                        reply.set_result(None)
 
     def _retire(self, worker: _Worker) -> None:
         if worker in self._workers:
