@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -84,6 +85,18 @@ def test_query_processes_use_one_blas_thread():
     assert out.stdout.strip() == "1", out.stderr
 
 
+def test_query_processes_read_the_mapped_matrix_and_answer_as_the_library(site, toy):
+    from w2v.serve.compute import load_shared
+
+    shared = load_shared(str(site / "toy"))
+    assert not shared.vectors.flags.writeable  # the read-only file map, not a copy
+    for w in toy.words[::97]:
+        assert shared.most_similar(w, topn=20) == toy.most_similar(w, topn=20)
+        assert shared.most_similar_cosmul([w, "king"], ["man"]) == toy.most_similar_cosmul(
+            [w, "king"], ["man"]
+        )
+
+
 def test_health_and_model_list(client):
     assert client.get("/health").json() == {"status": "ok", "models": 2, "jobs_running": 0}
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
@@ -149,12 +162,25 @@ def test_model_appearing_later_is_served_without_restart(client, site):
     shutil.rmtree(site / "models" / "late")
 
 
+def test_concurrent_queries_get_their_own_answers(client, toy):
+    # more requests at once than the query process takes (two in flight, the rest wait)
+    words = toy.words[:40]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda w: client.get(f"/v1/models/toy/similar?word={w}&n=4"), words))
+    for w, r in zip(words, got, strict=True):
+        assert pairs(r) == toy.most_similar(w, topn=4)
+
+
 @pytest.mark.parametrize("client", ["processes"], indirect=True)
 def test_a_query_process_that_dies_is_replaced(client, toy):
     queries = client.app.state.queries
     (pid,) = queries.pids()
-    os.kill(pid, signal.SIGKILL)
-    r = client.get("/v1/models/toy/similar?word=frog")
+    os.kill(pid, signal.SIGSTOP)  # so that it dies with a query in flight
+    with ThreadPoolExecutor(1) as pool:
+        asked = pool.submit(client.get, "/v1/models/toy/similar?word=frog")
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGKILL)
+        r = asked.result(timeout=60)
     assert r.status_code == 503 and "try again" in r.json()["error"]
     for _ in range(100):  # the replacement starts in the background
         r = client.get("/v1/models/toy/similar?word=frog")
@@ -163,6 +189,30 @@ def test_a_query_process_that_dies_is_replaced(client, toy):
         time.sleep(0.1)
     assert pairs(r) == toy.most_similar("frog")
     assert queries.pids() != [pid]
+
+
+def test_queries_fail_fast_while_no_query_process_can_start(site, toy, tmp_path, monkeypatch):
+    import w2v.serve.compute as compute
+
+    app = create_app({"toy": site / "toy"}, tmp_path / "models", query_processes=1)
+    with TestClient(app) as c:
+        queries = c.app.state.queries
+        (pid,) = queries.pids()
+
+        def refuse(*args, **kwargs):
+            raise OSError("no more processes")
+
+        monkeypatch.setattr(compute.subprocess, "Popen", refuse)
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):  # until the server has noticed
+            if not queries.pids():
+                break
+            time.sleep(0.05)
+        r = c.get("/v1/models/toy/similar?word=frog")
+        assert r.status_code == 503 and "try again" in r.json()["error"]  # not a hang
+        monkeypatch.undo()
+        assert pairs(c.get("/v1/models/toy/similar?word=frog")) == toy.most_similar("frog")
+        assert len(queries.pids()) == 1
 
 
 def test_unknown_word_and_model_are_404_with_suggestions(client):

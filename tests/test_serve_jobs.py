@@ -5,6 +5,7 @@ import itertools
 import lzma
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +114,19 @@ def test_cancel_running_and_queued_jobs(client, site):
     while (pid := client.app.state.runner.store.get(a["id"])["pid"]) is None:
         time.sleep(0.01)  # recorded just after the worker starts
     assert alive(pid)
+    # its own process group (killed whole, no terminal Ctrl-C) in the server's session, so
+    # in the server's scheduler autogroup, where its nice value yields to queries
+    assert os.getpgid(pid) == pid != os.getpgid(0)
+    assert os.getsid(pid) == os.getsid(0)
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    if autogroup.exists():
+        assert (
+            autogroup.read_text().split()[0] == Path("/proc/self/autogroup").read_text().split()[0]
+        )
+    deadline = time.monotonic() + 30
+    while os.getpriority(os.PRIO_PROCESS, pid) <= os.getpriority(os.PRIO_PROCESS, 0):
+        assert time.monotonic() < deadline, "the worker never lowered its priority"
+        time.sleep(0.01)  # set as the worker starts
 
     r = client.delete(f"/v1/jobs/{b['id']}")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"

@@ -117,3 +117,28 @@ def test_save_and_load_round_trip(tmp_path):
     v.save(tmp_path / "vocab.parquet")
     w = w2v.Vocab.load(tmp_path / "vocab.parquet")
     assert w.words == v.words and w.counts.tolist() == [5, 3]
+
+
+def test_suggestions_are_difflibs_and_sensible():
+    import difflib
+    import random
+
+    from w2v.vocab import suggest
+
+    rng = random.Random(0)
+    letters = "etaoinshrdlucmfwypvbgkqjxz"
+    weights = [26 - i for i in range(26)]  # skewed, so that many words share letters
+    words = ["frog", "frogs", "dog", "king", "queen", "été", "Paris", "self-made", "x" * 300]
+    words += ["".join(rng.choices(letters, weights, k=rng.randint(1, 12))) for _ in range(20_000)]
+
+    def typo(w):
+        i = rng.randrange(len(w))
+        return w[:i] + rng.choice(letters) + w[i + 1 :]
+
+    queries = [typo(rng.choice(words[:5000])) for _ in range(60)]
+    queries += ["frgo", "quen", "ete", "paris", "selfmade", "x" * 299, "", "\ud800", "zzzzzz"]
+    for q in queries:
+        assert suggest(q, words) == difflib.get_close_matches(q, words[:50_000], 3, 0.75), q
+    assert suggest("frgo", words)[0] == "frog"
+    assert suggest("quen", words)[0] == "queen"
+    assert suggest("frog", ["cat", "mouse"]) == [] and suggest("frog", []) == []

@@ -7,7 +7,9 @@
     jobs.py     the job queue and its dispatcher; worker.py the training process
     store.py    job records in SQLite
     paths.py    corpus paths confined to the data root; model names
-    guards.py   bearer token and request-body bound; metrics.py Prometheus metrics
+    guards.py   the one middleware: metrics timing, bearer token, request-body bound
+    shortcut.py well-formed GET queries answered without FastAPI's per-request machinery
+    answers.py  the JSON error answers; metrics.py Prometheus metrics
 
 Nothing is imported here, so the training worker starts without FastAPI.
 """

@@ -6,7 +6,10 @@
 Query routes call the same `Vectors` methods as the library and the command line, so the
 answers are the same; they run in query processes or threads (see compute.py). Their JSON
 is written there directly (the response models document it), which skips a second
-validation of data the server built itself.
+validation of data the server built itself. Every HTTP request first meets the one
+middleware of guards.py (metrics, token, body bound), and well-formed GET queries are
+answered there by the shortcut (shortcut.py) with the same call; the routes below take
+the rest, validate it, and describe every route in OpenAPI.
 
 Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad input 422
 {"error", "detail"}, a corpus outside the data root 403, a name or state conflict 409.
@@ -28,14 +31,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from w2v import __version__
-from w2v.errors import CorpusError, UnknownWordError, UserError
 from w2v.serve import schemas as S
-from w2v.serve.compute import ProcessQueries, QueryWorkerDied, ThreadQueries
-from w2v.serve.guards import MAX_BODY, BearerToken, BodyLimit
+from w2v.serve.answers import ERROR_TYPES, error_answer
+from w2v.serve.compute import ProcessQueries, ThreadQueries
+from w2v.serve.guards import MAX_BODY, Front
 from w2v.serve.jobs import JobConflict, JobRunner
-from w2v.serve.metrics import Metrics, MetricsMiddleware
-from w2v.serve.models import ModelRegistry, UnknownModelError
-from w2v.serve.paths import PathRefused
+from w2v.serve.metrics import Metrics
+from w2v.serve.models import ModelRegistry
+from w2v.serve.shortcut import Shortcut
 
 log = logging.getLogger("w2v.serve")
 
@@ -54,11 +57,13 @@ def create_app(
     job_workers: int | None = None,
     nice: int = 10,
     query_processes: int = 0,
+    shortcut: bool = True,
 ) -> FastAPI:
     """Load the models, open the job database (recovering from a previous server's
     death) and return the ASGI app. Its lifespan runs the job dispatcher and, with
     `query_processes` > 0, that many query processes (else queries run in one thread per
-    core of this process)."""
+    core of this process). `shortcut`: answer well-formed GET queries without FastAPI's
+    per-request machinery (same answers; see shortcut.py)."""
     registry = ModelRegistry(pinned, Path(models_dir))
     runner = JobRunner(
         models_dir,
@@ -85,7 +90,7 @@ def create_app(
             runner.close()
             await queries.close()
 
-    app = FastAPI(
+    app = App(
         title="w2v",
         version=__version__,
         description="Train word embeddings and query them.",
@@ -95,13 +100,31 @@ def create_app(
     app.state.queries = queries
     _errors(app)
     _routes(app, registry, runner, metrics, queries)
-    # Outermost first: metrics see every answer, including 401 and 413.
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.front = Front(
+        app.inner,
+        metrics=metrics,
+        token=token or None,
+        max_body=max_body,
+        shortcut=Shortcut(queries) if shortcut else None,
+    )
     if token:
-        app.add_middleware(BearerToken, token=token)
         _document_token(app)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+class App(FastAPI):
+    """FastAPI behind `front` (guards.py), which sees every HTTP request first: a query
+    the shortcut answers never enters FastAPI's middleware stack."""
+
+    front = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.front is not None:
+            return await self.front(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+    async def inner(self, scope, receive, send):
+        return await super().__call__(scope, receive, send)
 
 
 def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
@@ -250,36 +273,12 @@ def _public(job: dict) -> dict:
 
 
 def _errors(app: FastAPI) -> None:
-    def error(status: int, message: str, suggestions=None) -> JSONResponse:
-        return JSONResponse({"error": message, "suggestions": list(suggestions or [])}, status)
+    async def known(request: Request, e: Exception):
+        status, body = error_answer(e)
+        return JSONResponse(body, status)
 
-    @app.exception_handler(UnknownWordError)
-    async def unknown_word(request: Request, e: UnknownWordError):
-        return error(404, str(e), e.suggestions)
-
-    @app.exception_handler(UnknownModelError)
-    async def unknown_model(request: Request, e: UnknownModelError):
-        return error(404, str(e), e.suggestions)
-
-    @app.exception_handler(PathRefused)
-    async def refused(request: Request, e: PathRefused):
-        return error(403, str(e))
-
-    @app.exception_handler(JobConflict)
-    async def conflict(request: Request, e: JobConflict):
-        return error(409, str(e))
-
-    @app.exception_handler(CorpusError)
-    async def corpus(request: Request, e: CorpusError):
-        return error(422, str(e))
-
-    @app.exception_handler(UserError)
-    async def user(request: Request, e: UserError):
-        return error(422, str(e))
-
-    @app.exception_handler(ValueError)
-    async def value(request: Request, e: ValueError):
-        return error(422, str(e))
+    for error_type in ERROR_TYPES:
+        app.add_exception_handler(error_type, known)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, e: RequestValidationError):
@@ -288,10 +287,6 @@ def _errors(app: FastAPI) -> None:
         where = ".".join(str(x) for x in first.get("loc", ()))
         message = f"invalid request: {where}: {first.get('msg', '')}" if first else "invalid"
         return JSONResponse({"error": message, "detail": detail}, 422)
-
-    @app.exception_handler(QueryWorkerDied)
-    async def died(request: Request, e: QueryWorkerDied):
-        return error(503, str(e))
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, e: HTTPException):

@@ -235,7 +235,12 @@ class JobRunner:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                # Its own process group, so a cancel kills the whole group and a terminal's
+                # Ctrl-C (sent to the server's group) does not reach it; but the server's
+                # session: a new session would be a new scheduler autogroup
+                # (kernel.sched_autogroup_enabled), weighed against the server's group as
+                # an equal, and the worker's nice value would not yield to queries.
+                process_group=0,
             )
 
     def _reap(self) -> list[tuple[str, Path]]:

@@ -1,0 +1,48 @@
+"""The JSON error answers, shared by the FastAPI routes and the query shortcut:
+
+unknown model or word      404  {"error", "suggestions"}
+corpus outside data root   403  {"error", "suggestions": []}
+name in use, job finished  409
+bad input                  422
+a query process died       503  (the request may be retried)
+"""
+
+from __future__ import annotations
+
+import json
+
+from w2v.errors import UnknownWordError, UserError
+from w2v.serve.compute import QueryWorkerDied
+from w2v.serve.jobs import JobConflict
+from w2v.serve.models import UnknownModelError
+from w2v.serve.paths import PathRefused
+
+# every type error_answer knows (a CorpusError, ModelError, ConfigError is a UserError)
+ERROR_TYPES = (
+    UnknownWordError,
+    UnknownModelError,
+    PathRefused,
+    JobConflict,
+    QueryWorkerDied,
+    UserError,
+    ValueError,
+)
+
+
+def error_answer(e: Exception) -> tuple[int, dict]:
+    """(status, body) for an exception of one of the ERROR_TYPES types."""
+    if isinstance(e, UnknownWordError | UnknownModelError):
+        return 404, {"error": str(e), "suggestions": list(e.suggestions or [])}
+    status = 422
+    if isinstance(e, PathRefused):
+        status = 403
+    elif isinstance(e, JobConflict):
+        status = 409
+    elif isinstance(e, QueryWorkerDied):
+        status = 503
+    return status, {"error": str(e), "suggestions": []}
+
+
+def json_bytes(obj) -> bytes:
+    """JSON as Starlette's JSONResponse writes it."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
