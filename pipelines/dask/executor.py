@@ -215,10 +215,8 @@ class DaskExecutor:
             # writes the file. Only the root's work (the kept words) is serial.
             P = min(len(paths), sum(self.client.nthreads().values()))
             shards = list(enumerate(paths))
-            leaves = [
-                submit(read_and_split, shards[j * len(paths) // P : (j + 1) * len(paths) // P], P)
-                for j in range(P)
-            ]
+            groups = [shards[j * len(paths) // P : (j + 1) * len(paths) // P] for j in range(P)]
+            leaves = [submit(read_and_split, g, P, pure=False) for g in groups]  # files: impure
             pieces = [[submit(operator.getitem, leaf, p) for leaf in leaves] for p in range(P)]
             parts = [submit(merge_part, piece, config["min_count"]) for piece in pieces]
             facts = submit(write_vocab, parts, outputs, config, pure=False).result()
