@@ -10,9 +10,9 @@ included, whatever the tree's shape.
 
 For a merge spread over several processes, a table may carry a third column, `first`: where
 the word first appeared in the corpus (shard index · 2^32 + row, see with_first). Tables
-with it can be split by a hash of the word (partition), merged in any order (the merge keeps
-the smallest `first`) and the vocabulary selected from the pieces: ties are then broken by
-`first`, the same order as a merge in shard order gives.
+with it can be split by a hash of the word (pipelines.dask.partition), merged in any order
+(the merge keeps the smallest `first`) and the vocabulary selected from the pieces: ties are
+then broken by `first`, the same order as a merge in shard order gives.
 """
 
 from __future__ import annotations
@@ -115,28 +115,6 @@ def with_first(table: pa.Table, shard: int) -> pa.Table:
         raise CorpusError(f"shard {shard} has more than 2^32 distinct words")
     first = (np.int64(shard) << _ROW_BITS) + np.arange(table.num_rows, dtype=np.int64)
     return table.append_column("first", pa.array(first, pa.int64()))
-
-
-def partition(table: pa.Table, parts: int) -> list[pa.Table]:
-    """Split a table into `parts` tables by a hash of each word's bytes (the same word goes
-    to the same part in every process), each keeping the rows' order."""
-    if parts == 1:
-        return [table]
-    words = table.column("word").combine_chunks()
-    n = len(words)
-    offsets = np.frombuffer(words.buffers()[1], np.int32, n + 1, 4 * words.offset)
-    data = np.frombuffer(words.buffers()[2] or b"", np.uint8)[: offsets[-1]]
-    lens = np.diff(offsets).astype(np.uint64)
-    # h = (Σ bytes)·φ + length, mod 2^64; an empty word hashes to 0 (reduceat gives it the
-    # next word's first byte)
-    sums = np.zeros(n, np.uint64)
-    if len(data):
-        starts = np.minimum(offsets[:-1], len(data) - 1)
-        sums = np.add.reduceat(data, starts, dtype=np.uint64)
-    h = np.where(lens > 0, sums * np.uint64(0x9E3779B97F4A7C15) + lens, 0)
-    part = (h >> np.uint64(32)) % np.uint64(parts)
-    # a gather per part, not slices of one: a slice would pickle its whole buffers
-    return [table.take(pa.array(np.flatnonzero(part == p), pa.int64())) for p in range(parts)]
 
 
 def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:

@@ -105,20 +105,3 @@ def test_read_refuses_what_is_not_a_counts_file(tmp_path):
     pq.write_table(pa.table({"word": ["a", None], "count": [1, 2]}), tmp_path / "null.parquet")
     with pytest.raises(ModelError, match="empty words"):
         counts.read(tmp_path / "null.parquet")
-
-
-def test_partitions_reduced_in_any_order_select_the_same_vocabulary(text_file, tmp_path):
-    lines = text_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    shards = []
-    for i in range(4):
-        p = tmp_path / f"shard{i}.txt"
-        p.write_text("".join(lines[i * 800 : (i + 1) * 800]), encoding="utf-8")
-        shards.append(counts.count_file(p, True, False)[0])
-    expected = counts.select(counts.merge(shards), min_count=2, max_size=300)
-    split = [counts.partition(counts.with_first(t, i), 3) for i, t in enumerate(shards)]
-    reduced = [counts.merge([s[p] for s in reversed(split)]) for p in range(3)]
-    words = [set(r.column("word").to_pylist()) for r in reduced]
-    assert not (words[0] & words[1] or words[0] & words[2] or words[1] & words[2])
-    assert min(r.num_rows for r in reduced) > 0.2 * counts.merge(shards).num_rows  # spread
-    gathered = pa.concat_tables(reduced[::-1])
-    assert counts.select(gathered, min_count=2, max_size=300).equals(expected)

@@ -35,6 +35,7 @@ import pyarrow as pa
 from pipelines import counts as counts_mod
 from pipelines.dask import shards as shards_mod
 from pipelines.dask.dataparallel import replicate
+from pipelines.dask.partition import partition
 from pipelines.manifest import peak_rss_mb, peak_rss_reset
 from pipelines.steps import cooccur as cooccur_step
 from pipelines.steps import tokenize as tokenize_step
@@ -56,9 +57,7 @@ def read_and_split(shards: list[tuple[int, str]], parts: int) -> list[list[pa.Ta
     """A leaf of the vocabulary's reduction: the count tables of some shards (shard index,
     path), marked with where each word first appeared, each split into `parts` by word hash:
     piece p is the list of the shards' part p."""
-    split = [
-        counts_mod.partition(counts_mod.with_first(counts_mod.read(p), i), parts) for i, p in shards
-    ]
+    split = [partition(counts_mod.with_first(counts_mod.read(p), i), parts) for i, p in shards]
     return [[s[p] for s in split] for p in range(parts)]
 
 
