@@ -91,7 +91,8 @@ def tasks_of(stream, t0, t1):
 
 def count_again(config, run_dir, executor, repeats):
     # tokenize + vocab run `repeats` more times into run_dir (the steps themselves, as the
-    # runner calls them): [(wall seconds, CPU seconds of the client and the workers)]
+    # runner calls them): [(wall seconds, CPU seconds of the client and the workers,
+    # tokenize's wall seconds)]
     from pipelines.steps import tokenize, vocab
     cfg = config_mod.load(config)
     Path(run_dir).mkdir(parents=True, exist_ok=True)
@@ -99,6 +100,8 @@ def count_again(config, run_dir, executor, repeats):
     for _ in range(repeats):
         wall = cpu = 0.0
         for step in (tokenize, vocab):
+            if step is vocab:
+                tok = wall
             ins, outs = step.inputs(cfg, Path(run_dir)), step.outputs(cfg, Path(run_dir))
             t0, c0 = time.perf_counter(), time.process_time()
             if executor is None:
@@ -107,7 +110,7 @@ def count_again(config, run_dir, executor, repeats):
                 stats = getattr(executor, step.NAME)(ins, outs, step.settings(cfg))
             wall += time.perf_counter() - t0
             cpu += time.process_time() - c0 + sum(stats.get('worker_cpu_s') or [])
-        out.append((wall, cpu))
+        out.append((wall, cpu, tok))
     return out
 
 def main(n_workers, warm_config, config, run_dir, plain_config, repeats):
@@ -277,7 +280,7 @@ def report(args, results, load_before, load_after):
         f"  2 workers vs 1 worker: {counting(one) / counting(two):.2f}x faster (bar: >= 1.6x); "
         f"vs local runner: {counting(local) / counting(two):.2f}x (bar: >= 1.0x)"
     )
-    best = [min(w for w, _ in [(counting(r), 0), *r["counting"]]) for r in (local, one, two)]
+    best = [min([counting(r)] + [w for w, *_ in r["counting"]]) for r in (local, one, two)]
     runs = 1 + len(local["counting"])
     print(
         f"  best of {runs} runs: local {best[0]:.2f} s, 1 worker {best[1]:.2f} s, 2 workers "
@@ -285,9 +288,13 @@ def report(args, results, load_before, load_after):
         f"{best[0] / best[2]:.2f}x (bar: >= 1.0x)"
     )
     for label, r in (("local", local), ("1 worker", one), ("2 workers", two)):
-        walls = ", ".join(f"{w:.2f}" for w in [counting(r)] + [w for w, _ in r["counting"]])
-        print(f"    {label:10} runs: {walls} s")
-    cpu = [sorted(c for _, c in r["counting"]) for r in (local, one, two)]
+        tv = [(r["steps"]["tokenize"]["seconds"], r["steps"]["vocab"]["seconds"])]
+        tv += [(t, w - t) for w, _, t in r["counting"]]
+        print(
+            f"    {label:10} runs (tokenize + vocab): "
+            + ", ".join(f"{t:.2f}+{v:.2f}" for t, v in tv)
+        )
+    cpu = [sorted(c for _, c, _ in r["counting"]) for r in (local, one, two)]
     if all(cpu):
         print(
             "  CPU seconds of the repeats (median): "
