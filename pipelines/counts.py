@@ -7,12 +7,6 @@ dictionary-encoded (Arrow gives the distinct words in order of first appearance)
 counts summed per code, c[d(i)] += c_i. Merging is associative and keeps first appearance,
 so a tree of merges over shards in order gives the counts of the whole corpus, word order
 included, whatever the tree's shape.
-
-For a merge spread over several processes, a table may carry a third column, `first`: where
-the word first appeared in the corpus (shard index · 2^32 + row, see with_first). Tables
-with it can be split by a hash of the word (pipelines.dask.partition), merged in any order
-(the merge keeps the smallest `first`) and the vocabulary selected from the pieces: ties are
-then broken by `first`, the same order as a merge in shard order gives.
 """
 
 from __future__ import annotations
@@ -29,7 +23,6 @@ from w2v.io import atomic_file
 from w2v.tokenize import ReadStats
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
-_ROW_BITS = 32  # first = shard << _ROW_BITS | row
 
 
 def empty() -> pa.Table:
@@ -91,7 +84,7 @@ def int64s(column) -> np.ndarray:
 
 def merge(tables: list[pa.Table]) -> pa.Table:
     """Summed counts of several tables (each of distinct words) taken in order; each word
-    keeps its first appearance, and the smallest `first` if the tables have that column."""
+    keeps its first appearance."""
     tables = [t for t in tables if t.num_rows]
     if len(tables) <= 1:
         return tables[0] if tables else empty()
@@ -101,35 +94,18 @@ def merge(tables: list[pa.Table]) -> pa.Table:
     codes = np.frombuffer(d.buffers()[1], np.int32, len(d), 4 * d.offset)
     counts = np.zeros(len(encoded.dictionary), np.int64)
     np.add.at(counts, codes, int64s(t.column("count")))
-    columns = {"word": encoded.dictionary, "count": pa.array(counts, pa.int64())}
-    if "first" in t.column_names:
-        first = np.full(len(counts), np.iinfo(np.int64).max)
-        np.minimum.at(first, codes, int64s(t.column("first")))
-        columns["first"] = pa.array(first, pa.int64())
-    return pa.table(columns)
-
-
-def with_first(table: pa.Table, shard: int) -> pa.Table:
-    """The table of shard number `shard` with the column first = shard · 2^32 + row."""
-    if table.num_rows >= 1 << _ROW_BITS:
-        raise CorpusError(f"shard {shard} has more than 2^32 distinct words")
-    first = (np.int64(shard) << _ROW_BITS) + np.arange(table.num_rows, dtype=np.int64)
-    return table.append_column("first", pa.array(first, pa.int64()))
+    return pa.table([encoded.dictionary, pa.array(counts, pa.int64())], schema=SCHEMA)
 
 
 def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
-    """Words with count >= min_count, most frequent first, at most `max_size` of them (0: no
-    limit); ties in first-appearance order: the rows' order, or `first` if the table has it
-    (a table gathered from partitions). Returns the columns word and count."""
+    """Words with count >= min_count, most frequent first (ties: first appearance), at most
+    `max_size` of them (0: no limit)."""
     counts = int64s(table.column("count"))
     keep = np.flatnonzero(counts >= min_count)
-    if "first" in table.column_names:
-        order = keep[np.lexsort((int64s(table.column("first"))[keep], -counts[keep]))]
-    else:
-        order = keep[np.argsort(-counts[keep], kind="stable")]
+    order = keep[np.argsort(-counts[keep], kind="stable")]
     if max_size:
         order = order[:max_size]
-    return table.select(["word", "count"]).take(pa.array(order, pa.int64()))
+    return table.take(pa.array(order, pa.int64()))
 
 
 def write(path: str | os.PathLike, table: pa.Table, metadata: dict | None = None) -> None:

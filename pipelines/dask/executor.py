@@ -2,10 +2,10 @@
 
     tokenize   one task per shard (a corpus file, or a byte range of a large plain file,
                see shards.py) counts its tokens and writes counts/shard-NNNNN.parquet
-    vocab      the shards' counts (Arrow tables) reduced by hash partition: leaves read
-               them, reducers sum one partition of the words each, the root selects the
-               vocabulary (ties by first appearance) and writes vocab.parquet: the same file
-               as the single-machine step
+    vocab      the shards' counts (Arrow tables) merged by a tree reduction (dask.bag:
+               leaves of consecutive shards, then two at a time) in shard order, so every
+               word keeps its first appearance; the root writes vocab.parquet: the same
+               file as the single-machine step
     encode     the vocabulary loaded once and replicated to every worker; one task per
                shard encodes it; the client concatenates the parts in order into corpus/
     cooccur    co-occurrence counts of sentence ranges of the corpus, summed by a tree
@@ -22,11 +22,11 @@ Each step's stats record the peak memory and the CPU seconds of every worker dur
 from __future__ import annotations
 
 import contextlib
-import operator
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,6 @@ import pyarrow as pa
 from pipelines import counts as counts_mod
 from pipelines.dask import shards as shards_mod
 from pipelines.dask.dataparallel import replicate
-from pipelines.dask.partition import partition
 from pipelines.manifest import peak_rss_mb, peak_rss_reset
 from pipelines.steps import cooccur as cooccur_step
 from pipelines.steps import tokenize as tokenize_step
@@ -53,28 +52,20 @@ def count_task(shard: shards_mod.Shard, out: Path, config: dict) -> dict:
     return info
 
 
-def read_and_split(shards: list[tuple[int, str]], parts: int) -> list[list[pa.Table]]:
-    """A leaf of the vocabulary's reduction: the count tables of some shards (shard index,
-    path), marked with where each word first appeared, each split into `parts` by word hash:
-    piece p is the list of the shards' part p."""
-    split = [partition(counts_mod.with_first(counts_mod.read(p), i), parts) for i, p in shards]
-    return [[s[p] for s in split] for p in range(parts)]
+def read_and_merge(paths) -> pa.Table:
+    """The merged counts of some count shards (a partition of the tree's leaves)."""
+    return counts_mod.merge([counts_mod.read(p) for p in paths])
 
 
-def merge_part(pieces: list[list[pa.Table]], min_count: int) -> tuple[pa.Table, int]:
-    """A reducer: the summed counts of one hash partition (every occurrence of its words is
-    here), only the words counted at least min_count times; and how many distinct words the
-    partition had."""
-    merged = counts_mod.merge([t for piece in pieces for t in piece])
-    keep = counts_mod.int64s(merged.column("count")) >= min_count
-    return merged.filter(pa.array(keep)), merged.num_rows
+def merge(parts) -> pa.Table:
+    """One node of the tree reduction: merged counts of its children, in order."""
+    return counts_mod.merge(list(parts))
 
 
-def write_vocab(parts: list[tuple[pa.Table, int]], outputs: dict[str, Path], config: dict):
-    """The root: the vocabulary selected from the reducers' words, written to vocab.parquet
-    (on a worker: the counts never travel to the client)."""
-    table = pa.concat_tables([t for t, _ in parts])
-    return vocab_step.write(table, outputs, config, distinct=sum(n for _, n in parts))
+def write_vocab(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
+    """The root of the tree: select the vocabulary and write vocab.parquet (on a worker, so
+    the merged counts never travel to the client)."""
+    return vocab_step.write(table, outputs, config)
 
 
 def load_vocab(path: str) -> Vocab:
@@ -201,24 +192,22 @@ class DaskExecutor:
 
     def vocab(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
         self._check_shared(inputs, outputs)
+        import dask.bag as db
+
         paths = [str(p) for p in sorted(inputs["counts"].glob("shard-*.parquet"))]
         if not paths:
             return vocab_step.write(counts_mod.empty(), outputs, config)  # CorpusError
-        submit = self.client.submit
         stats: dict = {}
         with self._workers_peak(stats):
-            # A reduction by hash partition: P leaves (consecutive shards, about one per
-            # worker thread) read their counts and split them by word into P pieces;
-            # reducer p sums piece p of every leaf (each word's counts all meet there) and
-            # keeps the words counted at least min_count times; the root orders those and
-            # writes the file. Only the root's work (the kept words) is serial.
-            P = min(len(paths), sum(self.client.nthreads().values()))
-            shards = list(enumerate(paths))
-            groups = [shards[j * len(paths) // P : (j + 1) * len(paths) // P] for j in range(P)]
-            leaves = [submit(read_and_split, g, P, pure=False) for g in groups]  # files: impure
-            pieces = [[submit(operator.getitem, leaf, p) for leaf in leaves] for p in range(P)]
-            parts = [submit(merge_part, piece, config["min_count"]) for piece in pieces]
-            facts = submit(write_vocab, parts, outputs, config, pure=False).result()
+            # Leaves of consecutive shards, about one per worker thread, merged where they
+            # are read; then pairs of leaves, in order, up to the root, which writes the file.
+            leaves = min(len(paths), sum(self.client.nthreads().values()))
+            tree = db.from_sequence(paths, npartitions=leaves).reduction(
+                read_and_merge, merge, split_every=2
+            )
+            facts = self.client.compute(
+                tree.apply(partial(write_vocab, outputs=outputs, config=config))
+            ).result()
         # what an attempt killed while writing left next to the file
         for p in outputs["vocab"].parent.glob(f".{outputs['vocab'].name}.tmp-*"):
             p.unlink(missing_ok=True)

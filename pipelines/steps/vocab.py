@@ -35,13 +35,9 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict
     return write(counts.merge([counts.read(p) for p in shards]), outputs, config)
 
 
-def write(
-    table: pa.Table, outputs: dict[str, Path], config: dict, distinct: int | None = None
-) -> dict:
-    """Select the vocabulary from the merged counts table and write vocab.parquet.
-    `distinct`: how many distinct words the corpus has, if the table holds only some."""
-    distinct = table.num_rows if distinct is None else distinct
-    if not distinct:
+def write(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
+    """Select the vocabulary from the merged counts table and write vocab.parquet."""
+    if not table.num_rows:
         raise CorpusError("the corpus has no tokens")
     kept = counts.select(table, config["min_count"], config["max_size"])
     if not kept.num_rows:
@@ -49,6 +45,6 @@ def write(
     counts.write(outputs["vocab"], kept, metadata={"step": NAME, "config": config})
     return {
         "words": kept.num_rows,
-        "distinct": distinct,
+        "distinct": table.num_rows,
         "tokens_kept": int(counts.int64s(kept.column("count")).sum()),
     }
