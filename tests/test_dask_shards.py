@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import w2v
+from pipelines import counts
 from pipelines.dask import shards
 from pipelines.steps.encode import encode_shard
 from pipelines.steps.tokenize import count_shard
-from pipelines.steps.vocab import merge_counts
 from w2v.corpus import EncodedCorpus, concatenate
 from w2v.vocab import Vocab
 
@@ -58,19 +58,19 @@ def test_a_line_longer_than_a_range_stays_whole(tmp_path):
 
 @pytest.mark.parametrize("lower, punct", [(True, False), (False, True)])
 def test_ranges_count_like_the_whole_file(text_file, lower, punct):
-    words, counts, info = count_shard(text_file, lower, punct)
+    whole, info = count_shard(text_file, lower, punct)
     plan = shards.plan([text_file], split_bytes=text_file.stat().st_size // 7)
     parts = [shards.count(s, lower, punct) for s in plan]
-    merged_words, merged_counts = merge_counts([(w, c) for w, c, _ in parts])
-    assert merged_words == words  # first-appearance order too
-    np.testing.assert_array_equal(merged_counts, counts)
+    merged = counts.merge([t for t, _ in parts])
+    assert merged.equals(whole)  # words in first-appearance order, and their counts
     for key in ("lines", "tokens", "invalid_utf8"):
-        assert sum(p[2][key] for p in parts) == info[key], key
+        assert sum(p[1][key] for p in parts) == info[key], key
 
 
 def test_ranges_encode_like_the_whole_file(text_file, tmp_path):
-    words, counts, _ = count_shard(text_file, True, False)
-    vocab = Vocab.from_counter(dict(zip(words, counts.tolist(), strict=True)), min_count=3)
+    table, _ = count_shard(text_file, True, False)
+    words, n = table.column("word").to_pylist(), table.column("count").to_pylist()
+    vocab = Vocab.from_counter(dict(zip(words, n, strict=True)), min_count=3)
     whole = encode_shard(text_file, vocab, tmp_path / "whole", CONFIG)
     plan = shards.plan([text_file], split_bytes=text_file.stat().st_size // 6)
     parts = [shards.encode(s, vocab, tmp_path / f"part{i}", CONFIG) for i, s in enumerate(plan)]

@@ -2,9 +2,10 @@
 
     tokenize   one task per shard (a corpus file, or a byte range of a large plain file,
                see shards.py) counts its tokens and writes counts/shard-NNNNN.parquet
-    vocab      the shards' counts merged by a tree reduction (dask.bag: leaves of
-               consecutive shards, then two at a time) in shard order, so every word keeps
-               its first appearance: the same vocab.parquet as the single-machine step
+    vocab      the shards' counts (Arrow tables) merged by a tree reduction (dask.bag:
+               leaves of consecutive shards, then two at a time) in shard order, so every
+               word keeps its first appearance; the root writes vocab.parquet: the same
+               file as the single-machine step
     encode     the vocabulary loaded once and replicated to every worker; one task per
                shard encodes it; the client concatenates the parts in order into corpus/
     cooccur    co-occurrence counts of sentence ranges of the corpus, summed by a tree
@@ -25,10 +26,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
+from pipelines import counts as counts_mod
 from pipelines.dask import shards as shards_mod
 from pipelines.dask.dataparallel import replicate
 from pipelines.manifest import peak_rss_mb, peak_rss_reset
@@ -43,19 +47,25 @@ from w2v.vocab import Vocab
 
 def count_task(shard: shards_mod.Shard, out: Path, config: dict) -> dict:
     """Count one shard's tokens into the Parquet file `out`; returns what the pass saw."""
-    words, counts, info = shards_mod.count(shard, config["lower"], config["punct"])
-    tokenize_step.write_shard(out, shard.path, words, counts, info, config)
+    table, info = shards_mod.count(shard, config["lower"], config["punct"])
+    tokenize_step.write_shard(out, shard.path, table, info, config)
     return info
 
 
-def read_and_merge(paths) -> tuple[list[str], np.ndarray]:
+def read_and_merge(paths) -> pa.Table:
     """The merged counts of some count shards (a partition of the tree's leaves)."""
-    return vocab_step.merge_counts([read_vocab_parquet(p) for p in paths])
+    return counts_mod.merge([counts_mod.read(p) for p in paths])
 
 
-def merge(parts) -> tuple[list[str], np.ndarray]:
+def merge(parts) -> pa.Table:
     """One node of the tree reduction: merged counts of its children, in order."""
-    return vocab_step.merge_counts(list(parts))
+    return counts_mod.merge(list(parts))
+
+
+def write_vocab(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
+    """The root of the tree: select the vocabulary and write vocab.parquet (on a worker, so
+    the merged counts never travel to the client)."""
+    return vocab_step.write(table, outputs, config)
 
 
 def load_vocab(path: str) -> Vocab:
@@ -185,19 +195,23 @@ class DaskExecutor:
         import dask.bag as db
 
         paths = [str(p) for p in sorted(inputs["counts"].glob("shard-*.parquet"))]
+        if not paths:
+            return vocab_step.write(counts_mod.empty(), outputs, config)  # CorpusError
         stats: dict = {}
         with self._workers_peak(stats):
-            if paths:
-                # Leaves of consecutive shards, about one per worker thread, merged where they
-                # are read; then pairs of leaves, in order, up to the root.
-                leaves = min(len(paths), sum(self.client.nthreads().values()))
-                tree = db.from_sequence(paths, npartitions=leaves).reduction(
-                    read_and_merge, merge, split_every=2
-                )
-                words, counts = self.client.compute(tree).result()
-            else:
-                words, counts = [], np.zeros(0, np.int64)
-        return {**vocab_step.write(words, counts, outputs, config), **stats}
+            # Leaves of consecutive shards, about one per worker thread, merged where they
+            # are read; then pairs of leaves, in order, up to the root, which writes the file.
+            leaves = min(len(paths), sum(self.client.nthreads().values()))
+            tree = db.from_sequence(paths, npartitions=leaves).reduction(
+                read_and_merge, merge, split_every=2
+            )
+            facts = self.client.compute(
+                tree.apply(partial(write_vocab, outputs=outputs, config=config))
+            ).result()
+        # what an attempt killed while writing left next to the file
+        for p in outputs["vocab"].parent.glob(f".{outputs['vocab'].name}.tmp-*"):
+            p.unlink(missing_ok=True)
+        return {**facts, **stats}
 
     def encode(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
         self._check_shared(inputs, outputs)

@@ -1,8 +1,8 @@
 """Input shards: a corpus file, or a byte range of a large plain-text file cut at line ends.
 
-A shard is counted and encoded exactly as the single-machine steps do it (pipelines.steps
-tokenize.count_shard and encode.encode_shard); a byte range goes through the same normaliser
-and Numba word table (w2v.scan), reading only its own bytes. Ranges end just after a
+A shard is counted and encoded exactly as the single-machine steps do it (pipelines.counts
+count_file and pipelines.steps.encode.encode_shard); a byte range goes through the same
+normaliser and Numba word table (w2v.scan), reading only its own bytes. Ranges end just after a
 newline, so no sentence straddles two shards: the counts of a file's ranges, merged in
 order, equal the counts of the whole file (word order included), and their encodings,
 concatenated, equal its encoding. (One exception, as in count_words: a shard with more than
@@ -83,30 +83,12 @@ def range_blocks(shard: Shard, lower: bool, punct: bool, stats: ReadStats, block
     yield from iter_blocks(shard.path, lower, punct, stats, block or None, shard.start, shard.end)
 
 
-def count(shard: Shard, lower: bool, punct: bool) -> tuple[list[str], np.ndarray, dict]:
-    """Token counts of a shard in first-appearance order, and what the pass saw."""
-    from pipelines.steps.tokenize import count_shard
+def count(shard: Shard, lower: bool, punct: bool):
+    """Token counts of a shard (a pipelines.counts table, first-appearance order) and what
+    the pass saw."""
+    from pipelines.counts import count_file
 
-    if shard.whole:
-        return count_shard(shard.path, lower, punct)
-    from w2v.scan import WordTable
-    from w2v.vocab import MAX_TABLE
-
-    stats = ReadStats()
-    table, min_reduce, pruned = WordTable(), 1, 0
-    for block in range_blocks(shard, lower, punct, stats):
-        stats.tokens += table.count(block)
-        while len(table) > MAX_TABLE:  # as w2v.vocab.count_words
-            min_reduce += 1
-            pruned += table.prune(min_reduce)
-    words, counts = table.items()
-    info = {
-        "lines": stats.lines,
-        "tokens": stats.tokens,
-        "invalid_utf8": stats.invalid_utf8,
-        "pruned_words": pruned,
-    }
-    return words, counts, info
+    return count_file(shard.path, lower, punct, shard.start, shard.end)
 
 
 def encode(shard: Shard, vocab, out_dir: Path, config: dict):

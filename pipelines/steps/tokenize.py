@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
 
-from w2v.io import atomic_dir, write_vocab_parquet
-from w2v.vocab import count_words
+from pipelines import counts as counts_mod
+from w2v.io import atomic_dir
 
 NAME = "tokenize"
 
@@ -29,27 +29,26 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
     return {"counts": run_dir / "counts"}
 
 
-def count_shard(path: Path, lower: bool, punct: bool) -> tuple[list[str], np.ndarray, dict]:
-    """Token counts of one corpus file, in first-appearance order."""
-    counter, info = count_words(path, lower=lower, punct=punct)
-    return list(counter), np.fromiter(counter.values(), np.int64, len(counter)), info
+def count_shard(path: Path, lower: bool, punct: bool) -> tuple[pa.Table, dict]:
+    """Token counts of one corpus file (pipelines.counts table, first-appearance order)."""
+    return counts_mod.count_file(path, lower, punct)
 
 
 def shard_name(i: int) -> str:
     return f"shard-{i:05d}.parquet"
 
 
-def write_shard(path: Path, source: Path, words, counts, info, config) -> None:
+def write_shard(path: Path, source: Path, table: pa.Table, info, config) -> None:
     meta = {"step": NAME, "config": config, "source": str(source), "stats": info}
-    write_vocab_parquet(path, words, counts, metadata=meta)
+    counts_mod.write(path, table, metadata=meta)
 
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     tokens = lines = invalid = 0
     with atomic_dir(outputs["counts"], force=True) as tmp:
         for i, source in enumerate(inputs.values()):
-            words, counts, info = count_shard(source, config["lower"], config["punct"])
-            write_shard(tmp / shard_name(i), source, words, counts, info, config)
+            table, info = count_shard(source, config["lower"], config["punct"])
+            write_shard(tmp / shard_name(i), source, table, info, config)
             tokens += info["tokens"]
             lines += info["lines"]
             invalid += info["invalid_utf8"]

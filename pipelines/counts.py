@@ -1,0 +1,142 @@
+"""Word counts as Arrow tables (word: string, count: int64), in first-appearance order.
+
+A shard's counts come straight out of the Numba word table (w2v.scan.WordTable) without a
+Python string per word: the table's byte arena and entry starts are already an Arrow string
+column. Several tables merge by one vectorised pass: the concatenated words are
+dictionary-encoded (Arrow gives the distinct words in order of first appearance) and the
+counts summed per code, c[d(i)] += c_i. Merging is associative and keeps first appearance,
+so a tree of merges over shards in order gives the counts of the whole corpus, word order
+included, whatever the tree's shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from w2v.errors import CorpusError, ModelError
+from w2v.io import atomic_file
+from w2v.tokenize import ReadStats
+
+SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
+
+
+def empty() -> pa.Table:
+    return SCHEMA.empty_table()
+
+
+def from_word_table(table) -> pa.Table:
+    """The entries of a w2v.scan.WordTable (its arena holds entry e's UTF-8 bytes at
+    starts[e] .. starts[e] + lens[e], entries back to back) as a counts table."""
+    n, used = table.n, table.arena_used
+    if used >= 1 << 31:
+        raise CorpusError("a shard holds more than 2 GiB of distinct words: split it")
+    offsets = np.empty(n + 1, np.int32)
+    offsets[:n] = table.starts[:n]
+    offsets[n] = used
+    words = pa.StringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(table.arena[:used].copy())
+    )
+    return pa.table([words, pa.array(table.counts[:n].copy(), pa.int64())], schema=SCHEMA)
+
+
+def count_file(
+    path: str | os.PathLike,
+    lower: bool,
+    punct: bool,
+    start: int = 0,
+    end: int | None = None,
+    max_table: int | None = None,
+) -> tuple[pa.Table, dict]:
+    """Counts of the tokens of a corpus file (or of its bytes start..end−1, cut at line ends)
+    and what the pass saw. As w2v.vocab.count_words: past `max_table` distinct words, words
+    rarer than a rising threshold are dropped (their counts become lower bounds)."""
+    from w2v.scan import WordTable, iter_blocks, prefetch
+    from w2v.vocab import MAX_TABLE
+
+    max_table = max_table or MAX_TABLE
+    stats = ReadStats()
+    table, min_reduce, pruned = WordTable(), 1, 0
+    for block in prefetch(iter_blocks(path, lower, punct, stats, None, start, end)):
+        stats.tokens += table.count(block)
+        while len(table) > max_table:
+            min_reduce += 1
+            pruned += table.prune(min_reduce)
+    info = {
+        "lines": stats.lines,
+        "tokens": stats.tokens,
+        "invalid_utf8": stats.invalid_utf8,
+        "pruned_words": pruned,
+    }
+    return from_word_table(table), info
+
+
+def int64s(column) -> np.ndarray:
+    """An int64 column without nulls as a numpy array (not .to_numpy(), which imports
+    pandas when installed)."""
+    a = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return np.frombuffer(a.buffers()[1], np.int64, len(a), a.offset * 8)
+
+
+def merge(tables: list[pa.Table]) -> pa.Table:
+    """Summed counts of several tables (each of distinct words) taken in order; each word
+    keeps its first appearance."""
+    tables = [t for t in tables if t.num_rows]
+    if len(tables) <= 1:
+        return tables[0] if tables else empty()
+    t = pa.concat_tables(tables)
+    encoded = t.column("word").combine_chunks().dictionary_encode()
+    d = encoded.indices  # int32: d(i), in order of first appearance
+    codes = np.frombuffer(d.buffers()[1], np.int32, len(d), 4 * d.offset)
+    counts = np.zeros(len(encoded.dictionary), np.int64)
+    np.add.at(counts, codes, int64s(t.column("count")))
+    return pa.table([encoded.dictionary, pa.array(counts, pa.int64())], schema=SCHEMA)
+
+
+def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
+    """Words with count >= min_count, most frequent first (ties: first appearance), at most
+    `max_size` of them (0: no limit)."""
+    counts = int64s(table.column("count"))
+    keep = np.flatnonzero(counts >= min_count)
+    order = keep[np.argsort(-counts[keep], kind="stable")]
+    if max_size:
+        order = order[:max_size]
+    return table.take(pa.array(order, pa.int64()))
+
+
+def write(path: str | os.PathLike, table: pa.Table, metadata: dict | None = None) -> None:
+    """Write a counts table as Parquet (atomically), with JSON values in its metadata: the
+    same file as w2v.io.write_vocab_parquet of the same words and counts."""
+    import pyarrow.parquet as pq
+
+    if metadata:
+        table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
+    with atomic_file(path) as f:
+        pq.write_table(table, f)
+
+
+def read(path: str | os.PathLike) -> pa.Table:
+    """A counts table from Parquet; ModelError naming the file if it is not one."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{str(path)!r} is missing")
+    try:
+        table = pq.ParquetFile(path).read()
+    except (pa.ArrowException, OSError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+    names = table.schema.names
+    if "word" not in names or "count" not in names:
+        raise ModelError(f"{str(path)!r} lacks the columns word and count (has {names})")
+    table = table.select(["word", "count"]).replace_schema_metadata(None)
+    if table.column("word").null_count or table.column("count").null_count:
+        raise ModelError(f"{str(path)!r} has empty words or counts")
+    try:
+        return table.cast(SCHEMA)
+    except (pa.ArrowException, ValueError) as e:
+        raise ModelError(f"{str(path)!r}: words must be strings and counts integers") from e
