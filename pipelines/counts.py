@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from w2v.errors import CorpusError, ModelError
-from w2v.io import atomic_file
+from w2v.io import arrow_numbers, atomic_file
 from w2v.tokenize import ReadStats
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
@@ -41,7 +41,7 @@ def from_word_table(table) -> pa.Table:
     words = pa.StringArray.from_buffers(
         n, pa.py_buffer(offsets), pa.py_buffer(table.arena[:used].copy())
     )
-    return pa.table([words, pa.array(table.counts[:n].copy(), pa.int64())], schema=SCHEMA)
+    return pa.table([words, arrow_numbers(table.counts[:n].copy(), np.int64)], schema=SCHEMA)
 
 
 def count_file(
@@ -94,7 +94,7 @@ def merge(tables: list[pa.Table]) -> pa.Table:
     codes = np.frombuffer(d.buffers()[1], np.int32, len(d), 4 * d.offset)
     counts = np.zeros(len(encoded.dictionary), np.int64)
     np.add.at(counts, codes, int64s(t.column("count")))
-    return pa.table([encoded.dictionary, pa.array(counts, pa.int64())], schema=SCHEMA)
+    return pa.table([encoded.dictionary, arrow_numbers(counts, np.int64)], schema=SCHEMA)
 
 
 def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
@@ -105,7 +105,7 @@ def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
     order = keep[np.argsort(-counts[keep], kind="stable")]
     if max_size:
         order = order[:max_size]
-    return table.take(pa.array(order, pa.int64()))
+    return table.take(arrow_numbers(order, np.int64))
 
 
 def write(path: str | os.PathLike, table: pa.Table, metadata: dict | None = None) -> None:
