@@ -1,7 +1,7 @@
 """The pipeline on gcide_wn split into 8 shards: the single-process runner against a Dask
 LocalCluster of 1 and of 2 worker processes (one thread each), in the same run.
 
-    PYTHONPATH=. python scripts/bench_dask.py [--epochs 5] [--rounds 4] [--no-plain]
+    PYTHONPATH=. python scripts/bench_dask.py [--epochs 5] [--rounds 4] [--no-plain] [--copies 1]
                                               [--repeats 4]
 
 Per step: seconds, CPU seconds and peak memory (the client process; each worker); for the
@@ -160,12 +160,14 @@ scale_alpha = {scale}
 """
 
 
-def split(path: Path, out: Path, n: int) -> None:
+def split(path: Path, out: Path, n: int, copies: int = 1) -> None:
+    """`path` cut into n shards of consecutive lines; each shard's text repeated `copies`
+    times (a larger corpus with the same vocabulary, to see how counting scales with size)."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     size = (len(lines) + n - 1) // n
     out.mkdir(parents=True)
     for i in range(n):
-        (out / f"part{i}.txt").write_text("".join(lines[i * size : (i + 1) * size]))
+        (out / f"part{i}.txt").write_text("".join(lines[i * size : (i + 1) * size]) * copies)
 
 
 def load() -> str:
@@ -188,13 +190,16 @@ def main():
     ap.add_argument("--shards", type=int, default=8)
     ap.add_argument("--no-plain", action="store_true", help="skip the plain-average training")
     ap.add_argument(
+        "--copies", type=int, default=1, help="each shard's text this many times (default 1)"
+    )
+    ap.add_argument(
         "--repeats", type=int, default=4, help="extra runs of tokenize + vocab (best is kept)"
     )
     args = ap.parse_args()
     base = Path(tempfile.mkdtemp(prefix="w2v-bench-dask-"))
     try:
         corpus = unpacked_corpus()
-        split(corpus, base / "shards", args.shards)
+        split(corpus, base / "shards", args.shards, args.copies)
         # As many shards as the measured corpus: every worker runs a task of every step.
         head = corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:2000]
         (base / "head.txt").write_text("".join(head))
@@ -251,7 +256,8 @@ def breakdown(one, two):
 def report(args, results, load_before, load_after):
     local, one, two = results["local"], results["1 worker"], results["2 workers"]
     print(
-        f"gcide_wn in {args.shards} shards; sgns dim 100, {args.epochs} epochs; local runner: "
+        f"gcide_wn{f' x {args.copies}' if args.copies > 1 else ''} in {args.shards} shards; "
+        f"sgns dim 100, {args.epochs} epochs; local runner: "
         f"1 process, 2 Numba threads; Dask: LocalCluster, 1 thread per worker; "
         f"rounds_per_epoch {args.rounds}"
     )
