@@ -13,6 +13,8 @@ from pipelines.manifest import Manifest, fingerprint, peak_rss_mb, peak_rss_rese
 from pipelines.steps import NAMES, STEPS
 from w2v.errors import ConfigError
 
+LOCAL = "local"  # the executor name recorded for steps run in this process
+
 
 @dataclass
 class StepStatus:
@@ -28,9 +30,14 @@ def _input_hashes(step, cfg, run_dir: Path, manifest: Manifest) -> dict[str, str
     return {k: manifest.content_hash(p) for k, p in step.inputs(cfg, run_dir).items()}
 
 
-def _is_done(step, cfg, run_dir: Path, manifest: Manifest, fp: str) -> bool:
+def _is_done(step, cfg, run_dir: Path, manifest: Manifest, fp: str, where: str | None) -> bool:
+    """Whether the step's record matches its fingerprint and outputs; with `where` (the
+    executor about to run), also whether it ran there, for a step whose result depends on it."""
     record = manifest.steps.get(step.NAME)
     if not record or record.get("fingerprint") != fp:
+        return False
+    depends = getattr(step, "depends_on_executor", None)
+    if where is not None and depends and depends(cfg) and record.get("executor", LOCAL) != where:
         return False
     for name, path in step.outputs(cfg, run_dir).items():
         if manifest.content_hash(path) != record["outputs"].get(name, {}).get("hash"):
@@ -48,7 +55,7 @@ def status(cfg, run_dir: Path) -> list[StepStatus]:
             continue
         record = manifest.steps.get(step.NAME)
         fp = fingerprint(step.NAME, step.settings(cfg), _input_hashes(step, cfg, run_dir, manifest))
-        if _is_done(step, cfg, run_dir, manifest, fp):
+        if _is_done(step, cfg, run_dir, manifest, fp, where=None):
             state = "done"
         else:
             state = "stale" if record else "missing"
@@ -82,6 +89,7 @@ def run(
     manifest.config_path = str(cfg.path.resolve())
     steps = [s for s in STEPS if s.enabled(cfg)]
     rerun_from = NAMES.index(from_step) if from_step else len(NAMES)
+    where = getattr(executor, "NAME", LOCAL) if executor is not None else LOCAL
     report = []
     for k, step in enumerate(steps, 1):
         settings = step.settings(cfg)
@@ -89,7 +97,7 @@ def run(
         hashes = {name: manifest.content_hash(p) for name, p in ins.items()}
         fp = fingerprint(step.NAME, settings, hashes)
         forced = force or NAMES.index(step.NAME) >= rerun_from
-        if not forced and _is_done(step, cfg, run_dir, manifest, fp):
+        if not forced and _is_done(step, cfg, run_dir, manifest, fp, where):
             echo(f"[{k}/{len(steps)}] {step.NAME}: up to date")
             report.append(StepStatus(step.NAME, "skipped"))
             continue
@@ -105,6 +113,7 @@ def run(
         peak = peak_rss_mb()
         manifest.steps[step.NAME] = {
             "fingerprint": fp,
+            "executor": where,
             "config": settings,
             "inputs": hashes,
             "outputs": {

@@ -229,3 +229,27 @@ def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
     assert (X != reference).nnz == 0
     vec = w2v.load(tmp_path / "run" / "model")
     assert vec.meta["trainer"] == "svd" and vec.dim == 16
+
+
+class _Elsewhere:
+    """An executor with another name whose steps all run here: what the runner sees of a
+    Dask run, without a cluster."""
+
+    NAME = "elsewhere"
+
+
+def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
+    cfg = write_config(shards)
+    run_dir = tmp_path / "run"
+    runner.run(cfg, run_dir, echo=lambda s: None)
+    report = runner.run(cfg, run_dir, echo=lambda s: None, executor=_Elsewhere())
+    # the counts, vocabulary and corpus are the same wherever they are made; the model is not
+    # (evaluate and export then follow the model's content hash)
+    first = {k: states(report)[k] for k in ("tokenize", "vocab", "encode", "train")}
+    assert first == {"tokenize": "skipped", "vocab": "skipped", "encode": "skipped", "train": "ran"}
+    record = json.loads((run_dir / "manifest.json").read_text())["steps"]["train"]
+    assert record["executor"] == "elsewhere"
+    again = runner.run(cfg, run_dir, echo=lambda s: None, executor=_Elsewhere())
+    assert set(states(again).values()) == {"skipped"}
+    back = runner.run(cfg, run_dir, echo=lambda s: None)
+    assert states(back)["train"] == "ran" and states(back)["vocab"] == "skipped"

@@ -134,6 +134,8 @@ class DaskExecutor:
     `settings` is the config's [dask] section (rounds_per_epoch, shards, scale_alpha,
     split_mb)."""
 
+    NAME = "dask"  # recorded in the manifest: a model trained here is not the local runner's
+
     def __init__(self, client, settings: dict, echo: Callable[[str], None] = print):
         self.client = client
         self.settings = settings

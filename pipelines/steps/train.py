@@ -16,6 +16,12 @@ def enabled(cfg) -> bool:
     return True
 
 
+def depends_on_executor(cfg) -> bool:
+    """A sgns/cbow model trained on a Dask cluster (data-parallel rounds) is not the one the
+    local runner (Hogwild threads) trains from the same settings; an svd model is."""
+    return cfg["train"]["trainer"] != "svd"
+
+
 def settings(cfg) -> dict:
     t = cfg["train"]
     keys = _SVD_KEYS if t["trainer"] == "svd" else _SGNS_KEYS
