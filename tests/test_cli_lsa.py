@@ -8,48 +8,18 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+from small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order, topic_corpus
 
 import w2v
 from w2v.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-LECTURE = "I like deep learning.\nI like NLP.\nI enjoy flying.\n"
-SLIDE_WORDS = ["I", "like", "enjoy", "deep", "learning", "NLP", "flying", "."]
-SLIDE = np.array(  # the lecture's "window based co-occurrence matrix", window 1
-    [
-        [0, 2, 1, 0, 0, 0, 0, 0],
-        [2, 0, 0, 1, 0, 1, 0, 0],
-        [1, 0, 0, 0, 0, 0, 1, 0],
-        [0, 1, 0, 0, 1, 0, 0, 0],
-        [0, 0, 0, 1, 0, 0, 0, 1],
-        [0, 1, 0, 0, 0, 0, 0, 1],
-        [0, 0, 1, 0, 0, 0, 0, 1],
-        [0, 0, 0, 0, 1, 1, 1, 0],
-    ]
-)
-TOPICS = [
-    ["cat", "dog", "horse", "cow", "sheep", "goat"],
-    ["red", "green", "blue", "yellow", "purple", "orange"],
-    ["one", "two", "three", "four", "five", "six"],
-]
-
-
-def topic_corpus(n, seed=0):
-    """n sentences of 8 words, each from one topic plus shared function words (22 words)."""
-    rng = np.random.default_rng(seed)
-    shared = ["the", "a", "and", "of"]
-    return [list(rng.choice(TOPICS[rng.integers(3)] + shared, 8)) for _ in range(n)]
 
 
 def run(capsys, *args):
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def in_order(words, X, order):
-    idx = [words.index(w) for w in order]
-    return X[np.ix_(idx, idx)]
 
 
 def parse_table(text):

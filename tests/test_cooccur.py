@@ -5,37 +5,15 @@ from collections import Counter, defaultdict
 import numba
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order
 
 from w2v.cooccur import cooccurrence, count_pairs, read_parquet, write_parquet
 from w2v.corpus import EncodedCorpus, encode_in_memory
 from w2v.errors import ConfigError, CorpusError
 from w2v.kernels import cooccur as K
 from w2v.vocab import build_vocab
-
-LECTURE = "I like deep learning.\nI like NLP.\nI enjoy flying.\n"
-SLIDE_WORDS = ["I", "like", "enjoy", "deep", "learning", "NLP", "flying", "."]
-SLIDE = np.array(
-    [
-        [0, 2, 1, 0, 0, 0, 0, 0],
-        [2, 0, 0, 1, 0, 1, 0, 0],
-        [1, 0, 0, 0, 0, 0, 1, 0],
-        [0, 1, 0, 0, 1, 0, 0, 0],
-        [0, 0, 0, 1, 0, 0, 0, 1],
-        [0, 1, 0, 0, 0, 0, 0, 1],
-        [0, 0, 1, 0, 0, 0, 0, 1],
-        [0, 0, 0, 0, 1, 1, 1, 0],
-    ]
-)
-
-
-def in_order(words, X, order):
-    """X (dense or sparse, rows and columns `words`) re-indexed to the word list `order`."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    idx = [words.index(w) for w in order]
-    return X[np.ix_(idx, idx)]
 
 
 def test_the_lecture_table(tmp_path):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from small_corpora import TOPICS, topic_corpus
 
 import w2v
 from w2v.errors import ConfigError
@@ -89,20 +90,6 @@ def test_eigenvalue_weighting_and_contexts():
     Wc, _ = embed(U, S, V.T, eig=1.0, add_contexts=True)
     unit = lambda A: A / np.linalg.norm(A, axis=1, keepdims=True)  # noqa: E731
     np.testing.assert_allclose(Wc, unit(U * S) + unit(V * S), rtol=1e-5)
-
-
-TOPICS = [
-    ["cat", "dog", "horse", "cow", "sheep", "goat"],
-    ["red", "green", "blue", "yellow", "purple", "orange"],
-    ["one", "two", "three", "four", "five", "six"],
-]
-
-
-def topic_corpus(n=600, seed=0):
-    """Sentences of 8 words, each drawn from one topic plus a few shared function words."""
-    rng = np.random.default_rng(seed)
-    shared = ["the", "a", "and", "of"]
-    return [[str(w) for w in rng.choice(TOPICS[rng.integers(3)] + shared, 8)] for _ in range(n)]
 
 
 def test_lsa_separates_topics():
