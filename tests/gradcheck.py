@@ -9,15 +9,14 @@ TOL = 1e-6
 def numerical_grad(f, x: np.ndarray, h: float = H) -> np.ndarray:
     """∂f/∂x by (f(x + h·1_i) − f(x − h·1_i)) / 2h, perturbing x in place one entry at a time."""
     g = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    for i in np.ndindex(x.shape):  # indexes x itself: a reshape of a strided view would copy
+        old = x[i]
+        x[i] = old + h
         up = f()
-        flat[i] = old - h
+        x[i] = old - h
         down = f()
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * h)
+        x[i] = old
+        g[i] = (up - down) / (2 * h)
     return g
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from gradcheck import numerical_grad
 
 from w2v.softmax import (
     SoftmaxSkipGram,
@@ -11,20 +12,6 @@ from w2v.softmax import (
     softmax_loss,
     softmax_probs,
 )
-
-
-def numeric_grad(f, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar f() with respect to every entry of X (in place)."""
-    G = np.zeros_like(X)
-    for i in np.ndindex(X.shape):
-        old = X[i]
-        X[i] = old + h
-        up = f()
-        X[i] = old - h
-        down = f()
-        X[i] = old
-        G[i] = (up - down) / (2 * h)
-    return G
 
 
 @pytest.fixture
@@ -52,8 +39,8 @@ def test_softmax_gradient_matches_central_differences(UV):
     U, V = UV
     c, o = 3, 6
     dU, dV = softmax_grad(U, V, c, o)
-    num_U = numeric_grad(lambda: softmax_loss(U, V, c, o), U)
-    num_V = numeric_grad(lambda: softmax_loss(U, V, c, o), V)
+    num_U = numerical_grad(lambda: softmax_loss(U, V, c, o), U)
+    num_V = numerical_grad(lambda: softmax_loss(U, V, c, o), V)
     np.testing.assert_allclose(dU, num_U[c], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(np.delete(num_U, c, axis=0), 0.0, atol=1e-10)
     np.testing.assert_allclose(dV, num_V, rtol=1e-6, atol=1e-8)
@@ -64,7 +51,7 @@ def test_sgns_gradient_matches_central_differences():
     u, v, N = rng.normal(size=5), rng.normal(size=5), rng.normal(size=(3, 5))
     du, dv, dN = sgns_grad(u, v, N)
     for analytic, X in ((du, u), (dv, v), (dN, N)):
-        numeric = numeric_grad(lambda: sgns_loss(u, v, N), X)
+        numeric = numerical_grad(lambda: sgns_loss(u, v, N), X)
         np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
