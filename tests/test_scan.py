@@ -105,3 +105,26 @@ def test_prefetch_stops_its_thread_when_the_consumer_stops():
     assert next(it) == 0
     it.close()
     assert not any(t.name == "w2v-prefetch" for t in threading.enumerate())
+
+
+def test_prefetch_stops_when_the_consumer_leaves_near_the_end():
+    """The producer's last hand-overs (the end marker, an error) must not block on a full
+    queue either: closing the consumer with the queue full used to hang in join()."""
+    import threading
+    import time
+
+    from w2v.scan import prefetch
+
+    def broken():
+        yield from range(2)
+        raise OSError("disk")
+
+    # depth 1: the consumer takes 0, the queue holds 1, the end marker or error waits
+    for items in (iter(range(2)), broken()):
+        it = prefetch(items, depth=1)
+        assert next(it) == 0
+        time.sleep(0.3)  # the producer fills the queue and waits to hand over the rest
+        closer = threading.Thread(target=it.close, daemon=True)
+        closer.start()
+        closer.join(timeout=5)
+        assert not closer.is_alive(), "closing the consumer hung"
