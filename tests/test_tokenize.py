@@ -128,3 +128,18 @@ def test_iterable_source_passes_through_and_splits():
     sentences = [["a"] * 25_000, ["b", "c"]]
     out = list(iter_sentences(sentences))
     assert [len(s) for s in out] == [10_000, 10_000, 5_000, 2]
+
+
+def test_w2v_tokenize_is_the_function_and_the_module():
+    """`import w2v.vocab` imports w2v.tokenize, which makes the package attribute the module;
+    the module is callable, so w2v.tokenize(text) still tokenizes (as w2v.train trains)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import w2v, w2v.vocab\n"
+        "assert w2v.tokenize('Frogs, toads!') == ['frogs', 'toads'], w2v.tokenize\n"
+        "assert w2v.tokenize.iter_sentences is not None and 'tokenize' in w2v.__all__\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -38,7 +38,7 @@ _EXPORTS = {
 
 
 def __getattr__(name: str):
-    # w2v.train and w2v.lsa are modules that can be called: w2v.train(path), w2v.lsa(path).
+    # w2v.train, w2v.lsa and w2v.tokenize are modules that can be called (callable_module.py).
     import importlib
 
     module = _EXPORTS.get(name)
@@ -56,4 +56,4 @@ def __dir__():
     return sorted(list(globals()) + list(_EXPORTS))
 
 
-__all__ = sorted(["lsa", "train", *_EXPORTS])
+__all__ = sorted(["lsa", "tokenize", "train", *_EXPORTS])

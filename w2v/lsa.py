@@ -19,9 +19,7 @@ on a busy machine OpenBLAS's spinning threads made them 10–30× slower than on
 from __future__ import annotations
 
 import os
-import sys
 import time
-import types
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -30,6 +28,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from w2v.callable_module import make_callable
 from w2v.cooccur import WEIGHTINGS, cooccurrence
 from w2v.errors import ConfigError
 from w2v.kernels import lsa as K
@@ -285,11 +284,4 @@ def lsa(
     return LSA(config).fit(source).vectors_
 
 
-class _CallableModule(types.ModuleType):
-    """`w2v.lsa` is this module; calling it calls `lsa` (as `w2v.train` calls `train`)."""
-
-    def __call__(self, source, **kwargs) -> Vectors:
-        return lsa(source, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, lsa)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from w2v.callable_module import make_callable
 from w2v.errors import CorpusError
 
 MAX_SENTENCE_LEN = 10_000
@@ -152,3 +153,6 @@ def iter_sentences(
                 stats.tokens += len(pending)
                 yield pending
                 pending = []
+
+
+make_callable(__name__, tokenize)

@@ -21,16 +21,15 @@ Note: `w2v.train` is this module, made callable (`w2v.train(source, **config)` c
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
-import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
+from w2v.callable_module import make_callable
 from w2v.config import MIN_ALPHA_RATIO, TrainConfig
 from w2v.corpus import EncodedCorpus, encode
 from w2v.errors import CorpusError
@@ -298,13 +297,6 @@ def train(
     return model
 
 
-class _CallableModule(types.ModuleType):
-    """`w2v.train` is this module; calling it calls `train`."""
-
-    def __call__(self, source, *, progress=None, **config) -> Model:
-        return train(source, progress=progress, **config)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, train)
 
 __all__ = ["Model", "Progress", "TrainConfig", "learning_rate", "train", "train_encoded"]
