@@ -70,6 +70,18 @@ def test_w2v_train_is_callable_and_keeps_its_module_attributes():
     assert w2v.train.train_encoded is train_encoded and w2v.train.Progress is Progress
 
 
+def test_ids_beyond_the_vocabulary_are_refused_before_any_update(small, monkeypatch):
+    corpus, vocab = small
+    monkeypatch.setattr(w2v.train, "_CHUNK_WORK", 1)  # a chunk per sentence: the rare ids come late
+    fewer = w2v.Vocab(vocab.words[:-5], vocab.counts[:-5])  # the corpus still has ids of all
+    cfg = TrainConfig(dim=8, epochs=1, workers=1, min_count=3)
+    U = np.ones((len(fewer), 8), np.float32)
+    V = np.zeros((len(fewer), 8), np.float32)
+    with pytest.raises(ValueError, match="beyond the vocabulary"):
+        train_encoded(corpus, fewer, cfg, U=U, V=V)
+    assert (U == 1).all() and (V == 0).all()
+
+
 def test_workers_1_is_reproducible_bit_for_bit(small):
     corpus, vocab = small
     cfg = TrainConfig(dim=16, epochs=2, workers=1, seed=3, min_count=3)

@@ -155,9 +155,15 @@ class ChunkReader:
                 raise CorpusError(f"encoded corpus file {self.ids.filename!r} is truncated")
         else:
             ids = np.asarray(self.ids[a:b])
-        if len(ids) and int(ids.max()) >= self.n_words:
-            raise ValueError("the encoded corpus has ids beyond the vocabulary")
         return _readonly(ids, np.uint32), _readonly(self.offsets[s0 : s1 + 1] - a, np.int64)
+
+    def check_ids(self, bounds: np.ndarray) -> None:
+        """ValueError if any id is beyond the vocabulary: checked before training starts, so
+        a bad corpus never leaves the caller's U and V half-trained."""
+        for s0, s1 in zip(bounds[:-1], bounds[1:], strict=True):
+            ids, _ = self.read(int(s0), int(s1))
+            if len(ids) and int(ids.max()) >= self.n_words:
+                raise ValueError("the encoded corpus has ids beyond the vocabulary")
 
     def close(self) -> None:
         if self.file is not None:
@@ -200,8 +206,7 @@ def train_encoded(
         U0, V0 = initial_weights(n_words, config.dim, config.seed)
         U = U0 if U is None else U
         V = V0 if V is None else V
-    reader = ChunkReader(corpus, n_words)
-    offsets = reader.offsets
+    offsets = np.asarray(corpus.offsets, dtype=np.int64)
     N = int(offsets[-1] - offsets[0])
     if N == 0:
         raise CorpusError("the encoded corpus has no tokens in the vocabulary")
@@ -211,6 +216,7 @@ def train_encoded(
     n_spans = max(MIN_SPANS, SPANS_PER_WORKER * workers)
     work_per_word = config.dim * (config.window + 1) * (config.negative + 1)
     bounds = chunk_bounds(offsets, int(_CHUNK_WORK / work_per_word))
+    reader = ChunkReader(corpus, n_words)
     words_total = config.epochs * N
     seed = np.uint64(config.seed)
     loss_history: list[float] = []
@@ -219,6 +225,7 @@ def train_encoded(
     threads_before = numba.get_num_threads()
     numba.set_num_threads(workers)
     try:
+        reader.check_ids(bounds)
         with numba.parallel_chunksize(1):
             for epoch in range(config.epochs):
                 nll, terms = 0.0, 0.0
