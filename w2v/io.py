@@ -30,10 +30,15 @@ FORMAT_VERSION = 1
 _WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, and setting it to 0 while
+# other threads create files (the server's, the reader thread's) would give them mode 0666.
+UMASK = _read_umask()
 
 
 @contextlib.contextmanager
@@ -48,7 +53,7 @@ def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]
         raise UserError(f"{str(target)!r} already exists; use --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; the result is a normal directory
+    os.chmod(tmp, 0o777 & ~UMASK)  # mkdtemp makes it 0700; the result is a normal directory
     try:
         yield tmp
         if target.exists():
@@ -69,7 +74,7 @@ def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it 0600; the result is a normal file
+    os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes it 0600; the result is a normal file
     try:
         with os.fdopen(fd, mode) as f:
             yield f

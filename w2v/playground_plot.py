@@ -11,12 +11,11 @@ the surface shaded by p(y = 1 | x). Files are written atomically.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from w2v.errors import UserError
+from w2v.io import atomic_file
 from w2v.playground import EXTENT, PlaygroundRun
 
 ORANGE, BLUE, GREY = "#f59322", "#0877bd", "#e8eaeb"
@@ -35,30 +34,6 @@ def require_matplotlib(gif: bool = False):
             "pip install 'w2v[plot]'"
         ) from None
     return matplotlib
-
-
-@contextlib.contextmanager
-def _atomic_path(target: Path):
-    """A temporary sibling with the same suffix, renamed to `target` on success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.tmp-", suffix=target.suffix, dir=target.parent
-    )
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class _Figure:
@@ -142,8 +117,8 @@ def draw(run: PlaygroundRun, path: str | os.PathLike, dpi: int = 100) -> Path:
     path = Path(path)
     figure = _Figure(run)
     figure.update(*run.frames[-1])
-    with _atomic_path(path) as tmp:
-        figure.fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png", dpi=dpi)
+    with atomic_file(path) as f:
+        figure.fig.savefig(f, format=path.suffix.lstrip(".").lower() or "png", dpi=dpi)
     return path
 
 
@@ -169,8 +144,8 @@ def animate(run: PlaygroundRun, path: str | os.PathLike, fps: int = 8, dpi: int 
         rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
         images.append(rgba.convert("RGB"))
     durations = [1000 // fps] * (len(images) - 1) + [1500]
-    with _atomic_path(path) as tmp:
+    with atomic_file(path) as f:
         images[0].save(
-            tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
+            f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
         )
     return path
