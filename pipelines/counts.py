@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from w2v.errors import CorpusError, ModelError
-from w2v.io import arrow_numbers, atomic_file
+from w2v.io import arrow_numbers, atomic_file, numbers_of
 from w2v.tokenize import ReadStats
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
@@ -75,13 +75,6 @@ def count_file(
     return from_word_table(table), info
 
 
-def int64s(column) -> np.ndarray:
-    """An int64 column without nulls as a numpy array (not .to_numpy(), which imports
-    pandas when installed)."""
-    a = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return np.frombuffer(a.buffers()[1], np.int64, len(a), a.offset * 8)
-
-
 def merge(tables: list[pa.Table]) -> pa.Table:
     """Summed counts of several tables (each of distinct words) taken in order; each word
     keeps its first appearance."""
@@ -93,14 +86,14 @@ def merge(tables: list[pa.Table]) -> pa.Table:
     d = encoded.indices  # int32: d(i), in order of first appearance
     codes = np.frombuffer(d.buffers()[1], np.int32, len(d), 4 * d.offset)
     counts = np.zeros(len(encoded.dictionary), np.int64)
-    np.add.at(counts, codes, int64s(t.column("count")))
+    np.add.at(counts, codes, numbers_of(t.column("count"), np.int64))
     return pa.table([encoded.dictionary, arrow_numbers(counts, np.int64)], schema=SCHEMA)
 
 
 def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
     """Words with count >= min_count, most frequent first (ties: first appearance), at most
     `max_size` of them (0: no limit)."""
-    counts = int64s(table.column("count"))
+    counts = numbers_of(table.column("count"), np.int64)
     keep = np.flatnonzero(counts >= min_count)
     order = keep[np.argsort(-counts[keep], kind="stable")]
     if max_size:

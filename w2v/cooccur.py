@@ -200,21 +200,20 @@ def write_parquet(path: str | os.PathLike, words: list[str], X: sp.spmatrix, **m
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from w2v.io import atomic_file
+    from w2v.io import arrow_numbers, arrow_strings, atomic_file
 
     X = sp.csr_matrix(X)
-    vocab = pa.array(words, pa.string())
+    vocab = arrow_strings(list(words))
     rows = np.repeat(np.arange(X.shape[0], dtype=np.int32), np.diff(X.indptr))
     counts = X.data
     if np.all(counts == np.round(counts)):
         counts = counts.astype(np.int64)
-    table = pa.table(
-        {
-            "word": pa.DictionaryArray.from_arrays(pa.array(rows), vocab),
-            "context": pa.DictionaryArray.from_arrays(pa.array(X.indices.astype(np.int32)), vocab),
-            "count": pa.array(counts),
-        }
-    )
+    columns = [
+        pa.DictionaryArray.from_arrays(arrow_numbers(rows, np.int32), vocab),
+        pa.DictionaryArray.from_arrays(arrow_numbers(X.indices, np.int32), vocab),
+        arrow_numbers(counts, counts.dtype),
+    ]
+    table = pa.Table.from_arrays(columns, names=["word", "context", "count"])
     table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
     with atomic_file(path) as f:
         pq.write_table(table, f)
@@ -227,9 +226,10 @@ def read_parquet(path: str | os.PathLike, words: list[str]) -> sp.csr_matrix:
     import pyarrow.parquet as pq
 
     from w2v.errors import UserError
+    from w2v.io import numbers_of
 
     try:
-        table = pq.read_table(path, columns=["word", "context", "count"])
+        table = pq.ParquetFile(path).read(columns=["word", "context", "count"])
     except (pa.ArrowException, OSError) as e:
         raise UserError(f"cannot read co-occurrence rows from {str(path)!r}: {e}") from e
     index = {w: i for i, w in enumerate(words)}
@@ -240,5 +240,8 @@ def read_parquet(path: str | os.PathLike, words: list[str]) -> sp.csr_matrix:
         raise UserError(
             f"{str(path)!r} has the word {e.args[0]!r}, absent from the vocabulary"
         ) from None
-    data = table.column("count").to_numpy().astype(np.float64)
+    try:
+        data = numbers_of(table.column("count"), np.float64)
+    except (ValueError, pa.ArrowException) as e:
+        raise UserError(f"{str(path)!r}: column count: {e}") from e
     return sp.csr_matrix((data, (rows, cols)), shape=(len(words), len(words)))

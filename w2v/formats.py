@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError, UserError
-from w2v.io import arrow_numbers, arrow_strings, atomic_dir, atomic_file
+from w2v.io import arrow_numbers, arrow_strings, atomic_dir, atomic_file, numbers_of
 from w2v.vectors import Vectors
 
 _CHUNK = 1 << 20  # bytes read at a time from a binary file
@@ -300,7 +300,7 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     if not path.is_file():
         raise UserError(f"{str(path)!r} does not exist or is not a file")
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # not read_table, which imports pandas
     except (pa.ArrowException, OSError) as e:
         raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
     if limit is not None:
@@ -317,7 +317,10 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     if column.null_count:
         raise ModelError(f"{str(path)!r}: column vector has missing values")
     lengths = np.asarray(column.value_lengths() if hasattr(column, "value_lengths") else [])
-    flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
+    try:
+        flat = numbers_of(column.flatten(), np.float32)
+    except (ValueError, pa.ArrowException) as e:
+        raise ModelError(f"{str(path)!r}: column vector is not all numbers ({e})") from e
     if pa.types.is_fixed_size_list(column.type):
         dim = column.type.list_size
     else:
@@ -328,9 +331,10 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
         raise ModelError(f"{str(path)!r}: {flat.size} values do not make {len(words)} vectors")
     counts = None
     if "count" in names:
-        if table.column("count").null_count:
-            raise ModelError(f"{str(path)!r}: column count has missing values")
-        counts = table.column("count").to_numpy(zero_copy_only=False).astype(np.int64)
+        try:
+            counts = numbers_of(table.column("count"), np.int64).copy()
+        except (ValueError, pa.ArrowException) as e:
+            raise ModelError(f"{str(path)!r}: column count: {e}") from e
     meta = {}
     raw = (table.schema.metadata or {}).get(b"w2v")
     if raw:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2v.io import atomic_file
+from w2v.io import arrow_numbers, atomic_file, numbers_of
 
 NAME = "cooccur"
 
@@ -34,13 +34,12 @@ def write_matrix(path: Path, X, config: dict) -> None:
     import pyarrow.parquet as pq
 
     coo = X.tocoo()
-    table = pa.table(
-        {
-            "row": pa.array(coo.row.astype(np.int32)),
-            "col": pa.array(coo.col.astype(np.int32)),
-            "count": pa.array(coo.data.astype(np.float64)),
-        }
-    )
+    columns = [
+        arrow_numbers(coo.row, np.int32),
+        arrow_numbers(coo.col, np.int32),
+        arrow_numbers(coo.data, np.float64),
+    ]
+    table = pa.Table.from_arrays(columns, names=["row", "col", "count"])
     table = table.replace_schema_metadata(
         {"step": NAME, "config": json.dumps(config), "shape": json.dumps(list(X.shape))}
     )
@@ -53,10 +52,10 @@ def read_matrix(path: Path, n_words: int):
     import pyarrow.parquet as pq
     import scipy.sparse as sp
 
-    t = pq.read_table(path)
-    row = t.column("row").to_numpy()
-    col = t.column("col").to_numpy()
-    count = t.column("count").to_numpy()
+    t = pq.ParquetFile(path).read()
+    row = numbers_of(t.column("row"), np.int32)
+    col = numbers_of(t.column("col"), np.int32)
+    count = numbers_of(t.column("count"), np.float64)
     return sp.csr_matrix((count, (row, col)), shape=(n_words, n_words))
 
 

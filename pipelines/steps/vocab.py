@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from pipelines import counts
 from w2v.errors import CorpusError
+from w2v.io import numbers_of
 
 NAME = "vocab"
 
@@ -46,5 +48,5 @@ def write(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
     return {
         "words": kept.num_rows,
         "distinct": table.num_rows,
-        "tokens_kept": int(counts.int64s(kept.column("count")).sum()),
+        "tokens_kept": int(numbers_of(kept.column("count"), np.int64).sum()),
     }
