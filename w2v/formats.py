@@ -316,7 +316,6 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
         raise ModelError(f"{str(path)!r}: column vector is {column.type}, not a list of floats")
     if column.null_count:
         raise ModelError(f"{str(path)!r}: column vector has missing values")
-    lengths = np.asarray(column.value_lengths() if hasattr(column, "value_lengths") else [])
     try:
         flat = numbers_of(column.flatten(), np.float32)
     except (ValueError, pa.ArrowException) as e:
@@ -324,6 +323,7 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     if pa.types.is_fixed_size_list(column.type):
         dim = column.type.list_size
     else:
+        lengths = numbers_of(column.value_lengths(), np.int64)  # np.asarray imports pandas
         dim = int(lengths[0]) if len(lengths) else 0
         if (lengths != dim).any():
             raise ModelError(f"{str(path)!r}: vectors differ in length")
