@@ -49,16 +49,18 @@ def status(cfg, run_dir: Path) -> list[StepStatus]:
     """Per step: done, stale (ran, but its config or inputs changed since), missing, or off."""
     manifest = Manifest(run_dir)
     result = []
+    upstream_reruns = False  # a step that reruns rewrites its outputs, its successors' inputs
     for step in STEPS:
         if not step.enabled(cfg):
             result.append(StepStatus(step.NAME, "off"))
             continue
         record = manifest.steps.get(step.NAME)
         fp = fingerprint(step.NAME, step.settings(cfg), _input_hashes(step, cfg, run_dir, manifest))
-        if _is_done(step, cfg, run_dir, manifest, fp, where=None):
+        if not upstream_reruns and _is_done(step, cfg, run_dir, manifest, fp, where=None):
             state = "done"
         else:
             state = "stale" if record else "missing"
+            upstream_reruns = True
         result.append(
             StepStatus(
                 step.NAME,
@@ -89,7 +91,7 @@ def run(
     manifest.config_path = str(cfg.path.resolve())
     steps = [s for s in STEPS if s.enabled(cfg)]
     rerun_from = NAMES.index(from_step) if from_step else len(NAMES)
-    where = getattr(executor, "NAME", LOCAL) if executor is not None else LOCAL
+    where = getattr(executor, "identity", LOCAL)
     report = []
     for k, step in enumerate(steps, 1):
         settings = step.settings(cfg)

@@ -235,7 +235,7 @@ class _Elsewhere:
     """An executor with another name whose steps all run here: what the runner sees of a
     Dask run, without a cluster."""
 
-    NAME = "elsewhere"
+    identity = "elsewhere"
 
 
 def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
@@ -253,3 +253,30 @@ def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
     assert set(states(again).values()) == {"skipped"}
     back = runner.run(cfg, run_dir, echo=lambda s: None)
     assert states(back)["train"] == "ran" and states(back)["vocab"] == "skipped"
+
+
+def test_dask_settings_do_not_retrain_a_local_model(shards, tmp_path):
+    cfg = write_config(shards, name="d.toml")
+    run_dir = tmp_path / "run"
+    runner.run(cfg, run_dir, echo=lambda s: None)
+    path = shards / "d.toml"
+    path.write_text(path.read_text() + "\n[dask]\nrounds_per_epoch = 8\nscale_alpha = false\n")
+    again = runner.run(config_mod.load(path), run_dir, echo=lambda s: None)
+    assert set(states(again).values()) == {"skipped"}
+    # on a cluster they matter: a different identity retrains
+    elsewhere = type("Dask", (), {"identity": "dask shards=2 rounds_per_epoch=8"})()
+    report = runner.run(config_mod.load(path), run_dir, echo=lambda s: None, executor=elsewhere)
+    assert states(report)["train"] == "ran"
+
+
+def test_status_after_a_corpus_change_calls_every_later_step_stale(shards, tmp_path):
+    import shutil
+
+    shutil.copytree(shards / "shards", tmp_path / "shards")
+    cfg = write_config(tmp_path)
+    run_dir = tmp_path / "run"
+    runner.run(cfg, run_dir, echo=lambda s: None)
+    with open(tmp_path / "shards" / "part0.txt", "a") as f:
+        f.write("a new line of the corpus\n")
+    status = {r.name: r.state for r in runner.status(cfg, run_dir) if r.state != "off"}
+    assert set(status.values()) == {"stale"}, status

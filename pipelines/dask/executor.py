@@ -134,8 +134,6 @@ class DaskExecutor:
     `settings` is the config's [dask] section (rounds_per_epoch, shards, scale_alpha,
     split_mb)."""
 
-    NAME = "dask"  # recorded in the manifest: a model trained here is not the local runner's
-
     def __init__(self, client, settings: dict, echo: Callable[[str], None] = print):
         self.client = client
         self.settings = settings
@@ -167,6 +165,14 @@ class DaskExecutor:
     def _shards(self, inputs: dict[str, Path]) -> list[shards_mod.Shard]:
         files = [p.resolve() for k, p in inputs.items() if k.startswith("corpus:")]
         return shards_mod.plan(files, int(self.settings["split_mb"] * (1 << 20)))
+
+    @property
+    def identity(self) -> str:
+        """What a model trained here depends on beyond the train step's settings (recorded
+        in the manifest; the local runner is "local")."""
+        d = self.settings
+        return (f"dask shards={self._n_shards()} rounds_per_epoch={d['rounds_per_epoch']} "
+                f"scale_alpha={str(d['scale_alpha']).lower()}")  # fmt: skip
 
     def _n_shards(self) -> int:
         return self.settings["shards"] or len(self.client.nthreads())

@@ -18,7 +18,9 @@ def enabled(cfg) -> bool:
 
 def depends_on_executor(cfg) -> bool:
     """A sgns/cbow model trained on a Dask cluster (data-parallel rounds) is not the one the
-    local runner (Hogwild threads) trains from the same settings; an svd model is."""
+    local runner (Hogwild threads) trains from the same settings; an svd model is. The
+    executor's identity (for Dask: shards, rounds per epoch, scale_alpha) is recorded and
+    compared by the runner, so the [dask] keys do not retrain a local model."""
     return cfg["train"]["trainer"] != "svd"
 
 
@@ -29,8 +31,6 @@ def settings(cfg) -> dict:
     if t["trainer"] == "svd":  # the counting options are recorded in the model's meta
         out.update({k: cfg["cooccur"][k] for k in ("window", "weighting", "dynamic")})
         out["seed"] = t["seed"]
-    else:  # a model trained on a Dask cluster depends on these (pipelines/dask/dataparallel.py)
-        out["dask"] = {k: cfg["dask"][k] for k in ("rounds_per_epoch", "shards", "scale_alpha")}
     out["min_count"] = cfg["vocab"]["min_count"]
     return out
 
