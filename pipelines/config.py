@@ -65,6 +65,8 @@ def _check_type(section: str, key: str, value, default) -> None:
         ok = True
     if not ok:
         raise ConfigError(f"[{section}] {key} = {value!r}: expected {expected.__name__}")
+    if expected is list and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"[{section}] {key} = {value!r}: expected a list of strings")
 
 
 def parse(data: dict, path: Path) -> PipelineConfig:
@@ -100,8 +102,19 @@ def parse(data: dict, path: Path) -> PipelineConfig:
             raise ConfigError(f"[dask] {key} = {d[key]}: must be at least {low}")
     if not d["split_mb"] > 0:
         raise ConfigError(f"[dask] split_mb = {d['split_mb']}: must be positive")
+    v = sections["vocab"]
+    for key, low in (("min_count", 1), ("max_size", 0)):
+        if v[key] < low:
+            raise ConfigError(f"[vocab] {key} = {v[key]}: must be at least {low}")
     files = resolve_corpus(sections["corpus"]["paths"], path.parent)
-    return PipelineConfig(path, sections, tuple(files))
+    config = PipelineConfig(path, sections, tuple(files))
+    from pipelines.steps import train  # imports the library; the steps import this module
+
+    try:
+        train.check(config)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: [train] {e}") from None
+    return config
 
 
 def resolve_corpus(patterns: list[str], base: Path) -> list[Path]:

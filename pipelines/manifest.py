@@ -31,8 +31,10 @@ class Manifest:
         if self.path.is_file():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-            except ValueError:
+            except (ValueError, UnicodeDecodeError):
                 data = {}  # a damaged manifest only costs a full rerun
+            if not isinstance(data, dict):
+                data = {}
         self.steps: dict[str, dict] = (
             data.get("steps", {}) if data.get("version") == VERSION else {}
         )

@@ -161,6 +161,12 @@ def test_a_run_killed_in_train_resumes_with_the_same_result(shards, tmp_path, mo
         ('[corpus]\npaths = ["nothing/*.txt"]\n', "matches no corpus file"),
         ('[corpus]\npaths = ["shards/*.txt"]\n[train]\ntrainer = "glove"\n', "trainer"),
         ("[corpus\n", "not valid TOML"),
+        ("[corpus]\npaths = [1]\n", "expected a list of strings"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[evaluate]\npairs = [3]\n', "[evaluate] pairs"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[vocab]\nmax_size = -3\n', "[vocab] max_size"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[vocab]\nmin_count = 0\n', "[vocab] min_count"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[train]\nepochs = 0\n', "epochs"),
+        ('[corpus]\npaths = ["shards/*.txt"]\n[train]\ntrainer = "svd"\ndim = 0\n', "dim"),
     ],
 )
 def test_bad_configs_name_the_key(shards, text, message):
@@ -280,3 +286,19 @@ def test_status_after_a_corpus_change_calls_every_later_step_stale(shards, tmp_p
         f.write("a new line of the corpus\n")
     status = {r.name: r.state for r in runner.status(cfg, run_dir) if r.state != "off"}
     assert set(status.values()) == {"stale"}, status
+
+
+@pytest.mark.parametrize("text", ["[1]", "{not json", "\xff\xfe"])
+def test_a_damaged_manifest_costs_a_rerun_not_a_traceback(tmp_path, text):
+    from pipelines.manifest import Manifest
+
+    (tmp_path / "manifest.json").write_bytes(text.encode("latin-1"))
+    manifest = Manifest(tmp_path)
+    assert manifest.steps == {} and manifest.config_path is None
+    r = subprocess.run(
+        [sys.executable, "-m", "w2v", "pipeline", "status", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--config" in r.stderr

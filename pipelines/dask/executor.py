@@ -128,6 +128,15 @@ def _keep_only(directory: Path, names: set[str]) -> None:
             shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
+def gather_all(client, futures: list) -> list:
+    """The futures' results, once every one of them has finished: gather alone raises at
+    the first failure while the others still write into a directory about to be removed."""
+    from distributed import wait
+
+    wait(futures)
+    return client.gather(futures)
+
+
 class DaskExecutor:
     """Runs tokenize, vocab, encode, cooccur and train with a distributed.Client.
 
@@ -187,7 +196,7 @@ class DaskExecutor:
                 self.client.submit(count_task, s, tmp / name, config, pure=False)
                 for s, name in zip(shards, names, strict=True)
             ]
-            infos = self.client.gather(futures)
+            infos = gather_all(self.client, futures)
             _keep_only(tmp, set(names))
         return {
             "files": len({s.path for s in shards}),
@@ -239,7 +248,7 @@ class DaskExecutor:
                 self.client.submit(encode_task, s, vocab, out, config, pure=False)
                 for s, out in zip(shards, dirs, strict=True)
             ]
-            self.client.gather(futures)
+            gather_all(self.client, futures)
             del futures, vocab
             with atomic_dir(outputs["corpus"], force=True) as tmp:
                 corpus = concatenate([EncodedCorpus.load(p) for p in dirs], tmp)

@@ -57,25 +57,37 @@ def train_config(config: dict):
     return TrainConfig(arch=config["trainer"], min_count=config["min_count"], **kw)
 
 
+def lsa_config(config: dict):
+    """The library's LsaConfig for these (svd) settings."""
+    from w2v.lsa import LsaConfig
+
+    return LsaConfig(
+        dim=config["dim"],
+        window=config["window"],
+        min_count=config["min_count"],
+        cds=config["cds"],
+        eig=config["eig"],
+        neg=float(config["neg"]),
+        weighting=config["weighting"],
+        dynamic=config["dynamic"],
+        seed=config["seed"],
+    )
+
+
+def check(cfg) -> None:
+    """ConfigError now, naming the key, for a [train] value the trainer would refuse later."""
+    config = settings(cfg)
+    lsa_config(config) if config["trainer"] == "svd" else train_config(config)
+
+
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progress=None) -> dict:
     vocab = Vocab.load(inputs["vocab"])
     if config["trainer"] == "svd":
         from pipelines.steps.cooccur import read_matrix
-        from w2v.lsa import LSA, LsaConfig
+        from w2v.lsa import LSA
 
         X = read_matrix(inputs["cooccur"], len(vocab))
-        lsa_cfg = LsaConfig(
-            dim=config["dim"],
-            window=config["window"],
-            min_count=config["min_count"],
-            cds=config["cds"],
-            eig=config["eig"],
-            neg=float(config["neg"]),
-            weighting=config["weighting"],
-            dynamic=config["dynamic"],
-            seed=config["seed"],
-        )
-        vectors = LSA(lsa_cfg).fit_counts(vocab, X).vectors_
+        vectors = LSA(lsa_config(config)).fit_counts(vocab, X).vectors_
         vectors.save(outputs["model"], force=True)
         return {"words": len(vocab), "dim": config["dim"]}
     from w2v.train import train_encoded

@@ -120,8 +120,9 @@ def _default_run_dir(cfg) -> Path:
 
 
 def _recorded_config(run_dir: Path) -> Path:
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    path = manifest.get("config")
+    from pipelines.manifest import Manifest
+
+    path = Manifest(run_dir).config_path  # a damaged manifest records nothing
     if not path:
         raise UserError(f"{str(run_dir)!r} does not record its config; pass --config")
     return Path(path)
