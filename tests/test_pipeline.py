@@ -235,6 +235,11 @@ def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
     assert (X != reference).nnz == 0
     vec = w2v.load(tmp_path / "run" / "model")
     assert vec.meta["trainer"] == "svd" and vec.dim == 16
+    # fixed windows do not depend on the seed: a new seed does not recount
+    path = shards / "svd.toml"
+    path.write_text(path.read_text().replace("seed = 7", "seed = 8"))
+    report = runner.run(config_mod.load(path), tmp_path / "run", echo=lambda s: None)
+    assert states(report)["cooccur"] == "skipped" and states(report)["train"] == "ran"
 
 
 class _Elsewhere:

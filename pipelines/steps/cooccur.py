@@ -18,7 +18,9 @@ def enabled(cfg) -> bool:
 
 
 def settings(cfg) -> dict:
-    return {**cfg["cooccur"], "seed": cfg["train"]["seed"]}
+    # the seed draws the dynamic windows' radii; fixed windows do not depend on it
+    c = cfg["cooccur"]
+    return {**c, "seed": cfg["train"]["seed"] if c["dynamic"] else 1}
 
 
 def inputs(cfg, run_dir: Path) -> dict[str, Path]:
