@@ -411,3 +411,27 @@ def test_json_error_never_leaks_a_traceback(client):
     r = client.get("/v1/models/toy/similar", params={"word": "x" * 200})
     assert r.status_code == 404 and "Traceback" not in r.text
     assert json.loads(r.text)["error"]
+
+
+def test_unknown_names_cost_a_stat_and_models_copied_in_are_found(tmp_path, monkeypatch):
+    from w2v.serve import models as M
+
+    models = tmp_path / "models"
+    models.mkdir()
+    registry = M.ModelRegistry({}, models)
+    scans = []
+    real = os.scandir
+    monkeypatch.setattr(M.os, "scandir", lambda p: scans.append(p) or real(p))
+    for _ in range(3):
+        with pytest.raises(M.UnknownModelError):
+            registry.get("nope")
+    assert scans == []  # the directory did not change since the scan at start-up
+    # a copy in progress: the directory exists, its files not yet
+    monkeypatch.setattr(M, "RECHECK_SECONDS", 0.0)
+    (models / "late").mkdir()
+    with pytest.raises(M.UnknownModelError):
+        registry.get("late")
+    toy_vectors(50, 4).save(tmp_path / "built")
+    for f in (tmp_path / "built").iterdir():  # the models directory's mtime stays
+        shutil.copy(f, models / "late" / f.name)
+    assert len(registry.get("late")) == 50  # incomplete last time: scanned again

@@ -64,7 +64,8 @@ def create_app(
     `query_processes` > 0, that many query processes (else queries run in one thread per
     core of this process). `shortcut`: answer well-formed GET queries without FastAPI's
     per-request machinery (same answers; see shortcut.py)."""
-    registry = ModelRegistry(pinned, Path(models_dir))
+    # with query processes, this process only describes the models: no copy, no norms
+    registry = ModelRegistry(pinned, Path(models_dir), warm=query_processes == 0)
     runner = JobRunner(
         models_dir,
         data_root,
