@@ -435,3 +435,26 @@ def test_unknown_names_cost_a_stat_and_models_copied_in_are_found(tmp_path, monk
     for f in (tmp_path / "built").iterdir():  # the models directory's mtime stays
         shutil.copy(f, models / "late" / f.name)
     assert len(registry.get("late")) == 50  # incomplete last time: scanned again
+
+
+def test_metrics_labels_stay_bounded_whatever_method_a_client_sends():
+    from w2v.serve.metrics import Metrics
+
+    m = Metrics()
+    for i in range(100):
+        m.observe(f"X{i}", "unmatched", 405, 0.001)
+    m.observe("GET", "/health", 200, 0.001)
+    text = m.render({})
+    assert 'method="other"' in text and 'method="GET"' in text and "X1" not in text
+
+
+def test_a_model_broken_under_a_query_process_is_a_json_error_not_a_500(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    app = create_app({}, models, query_processes=1)
+    with TestClient(app) as c:
+        toy_vectors(100, 4).save(models / "late")  # appears while serving
+        assert c.get("/v1/models/late").status_code == 200  # the server has opened it
+        (models / "late" / "vectors.npy").unlink()  # before a query process opens it
+        r = c.get("/v1/models/late/similar", params={"word": "frog"})
+        assert r.status_code == 422 and "vectors.npy" in r.json()["error"], r.text

@@ -7,6 +7,7 @@ ties broken by first appearance in the corpus.
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -161,6 +162,7 @@ def suggest(word: str, words: list[str], n: int = 3, cutoff: float = 0.75) -> li
 
 
 _SUGGESTION_INDEX: dict[int, tuple] = {}  # id(words) -> (words, pool, lengths, counts)
+_SUGGESTION_LOCK = threading.Lock()
 
 
 def _suggestion_index(words: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -176,9 +178,10 @@ def _suggestion_index(words: list[str]) -> tuple[list[str], np.ndarray, np.ndarr
     if len(pool) and counts.max() <= 255:  # exact in uint8, and 4x less to scan
         counts = counts.astype(np.uint8)
     index = (pool, lengths, counts)
-    if len(_SUGGESTION_INDEX) >= 8:
-        _SUGGESTION_INDEX.pop(next(iter(_SUGGESTION_INDEX)))
-    _SUGGESTION_INDEX[key] = (words, *index)
+    with _SUGGESTION_LOCK:  # the server's query threads share it
+        if len(_SUGGESTION_INDEX) >= 8:
+            _SUGGESTION_INDEX.pop(next(iter(_SUGGESTION_INDEX)), None)
+        _SUGGESTION_INDEX[key] = (words, *index)
     return index
 
 

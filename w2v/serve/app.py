@@ -83,9 +83,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        await queries.start()
-        runner.start()
-        try:
+        try:  # a model failing to load in a query process still releases the lock and db
+            await queries.start()
+            runner.start()
             yield
         finally:
             runner.close()
@@ -148,7 +148,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         }
 
     @app.get("/metrics", response_class=Response, tags=["service"])
-    async def prometheus():
+    def prometheus():  # not async: the job counts query SQLite, off the event loop
         """Request counts, latency histograms, jobs by state (Prometheus text format)."""
         jobs = {(("state", s),): n for s, n in runner.store.counts().items()}
         text = metrics.render(

@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 
 import w2v
-from w2v.errors import UnknownWordError
+from w2v.errors import UnknownWordError, UserError
 
 log = logging.getLogger("w2v.serve")
 HEADER = struct.Struct(">I")
@@ -195,6 +195,8 @@ class ProcessQueries:
         error = json.loads(answer[1:])
         if "unknown_word" in error:
             raise UnknownWordError(error["unknown_word"], error["suggestions"])
+        if "user_error" in error:
+            raise UserError(error["user_error"])
         if "value_error" in error:
             raise ValueError(error["value_error"])
         raise RuntimeError(f"query process: {error.get('error')}")
@@ -298,6 +300,8 @@ def serve_forever(sock: socket.socket) -> None:
                 out = b"B" + answer(vec, q["name"], q["op"], q["args"])
         except UnknownWordError as e:
             out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
+        except UserError as e:  # e.g. a model directory that broke: 422 as in threads
+            out = b"E" + json.dumps({"user_error": str(e)}).encode()
         except ValueError as e:
             out = b"E" + json.dumps({"value_error": str(e)}).encode()
         except Exception as e:

@@ -253,11 +253,16 @@ class JobRunner:
                     continue
                 del self._running[job_id]
                 job = self.store.get(job_id)
-                if job["state"] == "running":
-                    path = self._settle(job, rc, scratch)
-                    if path is not None:
-                        models.append((job["name"], path))
-                shutil.rmtree(scratch, ignore_errors=True)
+                try:
+                    if job["state"] == "running":
+                        path = self._settle(job, rc, scratch)
+                        if path is not None:
+                            models.append((job["name"], path))
+                except OSError as e:  # e.g. the rename into the models directory
+                    self.store.finish(job_id, "failed", f"cannot keep the model: {e}")
+                    log.exception("job %d: cannot keep the model", job_id)
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
         return models
 
     def _settle(self, job: dict, rc: int, scratch: Path) -> Path | None:
