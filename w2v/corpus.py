@@ -89,8 +89,12 @@ def encode(
     lower: bool = True,
     punct: bool = False,
     chunk_tokens: int = 1 << 20,
+    start: int = 0,
+    end: int | None = None,
 ) -> EncodedCorpus:
     """Encode `source` with `vocab` into `out_dir` (ids.npy, offsets.npy); returns it mmapped.
+    For a plain-text file, `start`/`end` encode only its lines starting in that byte range
+    (w2v.scan.iter_blocks), so ranges of one file encode to the pieces of the whole.
 
     `out_dir` is written atomically: it appears complete or not at all.
     """
@@ -100,7 +104,7 @@ def encode(
         ends_out = _NpyAppender(tmp / "offsets.npy", np.int64)
         ends_out.append(np.zeros(1, np.int64))
         if isinstance(source, str | os.PathLike):
-            _encode_file(source, vocab, ids_out, ends_out, lower, punct, stats)
+            _encode_file(source, vocab, ids_out, ends_out, lower, punct, stats, start, end)
         else:
             _encode_sentences(source, vocab, ids_out, ends_out, stats, chunk_tokens)
         ids_out.close()
@@ -115,11 +119,12 @@ def encode(
     return corpus
 
 
-def _encode_file(path, vocab, ids_out, ends_out, lower, punct, stats) -> None:
+def _encode_file(path, vocab, ids_out, ends_out, lower, punct, stats, start=0, end=None) -> None:
     """The fast path: normalised byte blocks encoded by the Numba word table."""
     table = WordTable.from_words(vocab.words)
     state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
-    for block in prefetch(iter_blocks(path, lower=lower, punct=punct, stats=stats)):
+    blocks = iter_blocks(path, lower=lower, punct=punct, stats=stats, start=start, end=end)
+    for block in prefetch(blocks):
         ids, ends, seen = table.encode(block, state)
         stats.tokens += seen
         ids_out.append(ids)

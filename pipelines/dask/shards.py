@@ -17,12 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from w2v.tokenize import ReadStats
-
 _COMPRESSED = (".gz", ".bz2", ".xz")
-_WS = b" \t\r\n\f\v"
 _SCAN = 1 << 16  # bytes read at a time while looking for the next newline
 
 
@@ -75,14 +70,6 @@ def _next_line_start(f, pos: int, size: int) -> int:
     return size
 
 
-def range_blocks(shard: Shard, lower: bool, punct: bool, stats: ReadStats, block: int = 0):
-    """Normalised blocks of a byte range, cut at whitespace (w2v.scan.iter_blocks for a
-    whole file, which cannot start at an offset)."""
-    from w2v.scan import iter_blocks
-
-    yield from iter_blocks(shard.path, lower, punct, stats, block or None, shard.start, shard.end)
-
-
 def count(shard: Shard, lower: bool, punct: bool):
     """Token counts of a shard (a pipelines.counts table, first-appearance order) and what
     the pass saw."""
@@ -94,28 +81,7 @@ def count(shard: Shard, lower: bool, punct: bool):
 def encode(shard: Shard, vocab, out_dir: Path, config: dict):
     """Encode a shard with `vocab` into `out_dir` (ids.npy, offsets.npy, written atomically);
     returns the EncodedCorpus."""
-    from pipelines.steps.encode import encode_shard
+    from w2v.corpus import encode
 
-    if shard.whole:
-        return encode_shard(shard.path, vocab, out_dir, config)
-    from w2v.corpus import EncodedCorpus
-    from w2v.io import atomic_dir
-    from w2v.scan import WordTable
-
-    table = WordTable.from_words(vocab.words)
-    state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
-    stats = ReadStats()
-    ids, ends = [], [np.zeros(1, np.int64)]
-    for block in range_blocks(shard, config["lower"], config["punct"], stats):
-        block_ids, block_ends, seen = table.encode(block, state)
-        stats.tokens += seen
-        ids.append(block_ids)
-        ends.append(block_ends)
-    if state[1] > state[2]:  # the range's last line had no newline (end of file)
-        ends.append(state[1:2].copy())
-    with atomic_dir(out_dir, force=True) as tmp:
-        np.save(tmp / "ids.npy", np.concatenate(ids or [np.zeros(0, np.uint32)]).astype(np.uint32))
-        np.save(tmp / "offsets.npy", np.concatenate(ends).astype(np.int64))
-    corpus = EncodedCorpus.load(out_dir)
-    corpus.stats = {"lines": stats.lines, "tokens": stats.tokens, "kept": corpus.n_tokens}
-    return corpus
+    return encode(shard.path, vocab, out_dir, lower=config["lower"], punct=config["punct"],
+                  start=shard.start, end=shard.end)  # fmt: skip
