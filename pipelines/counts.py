@@ -20,7 +20,6 @@ import pyarrow as pa
 
 from w2v.errors import CorpusError, ModelError
 from w2v.io import arrow_numbers, atomic_file, numbers_of
-from w2v.tokenize import ReadStats
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
 
@@ -53,25 +52,11 @@ def count_file(
     max_table: int | None = None,
 ) -> tuple[pa.Table, dict]:
     """Counts of the tokens of a corpus file (or of its bytes start..end−1, cut at line ends)
-    and what the pass saw. As w2v.vocab.count_words: past `max_table` distinct words, words
-    rarer than a rising threshold are dropped (their counts become lower bounds)."""
-    from w2v.scan import WordTable, iter_blocks, prefetch
+    and what the pass saw, as w2v.vocab.count_words counts them (w2v.scan.count_file)."""
+    from w2v.scan import count_file as count_table
     from w2v.vocab import MAX_TABLE
 
-    max_table = max_table or MAX_TABLE
-    stats = ReadStats()
-    table, min_reduce, pruned = WordTable(), 1, 0
-    for block in prefetch(iter_blocks(path, lower, punct, stats, None, start, end)):
-        stats.tokens += table.count(block)
-        while len(table) > max_table:
-            min_reduce += 1
-            pruned += table.prune(min_reduce)
-    info = {
-        "lines": stats.lines,
-        "tokens": stats.tokens,
-        "invalid_utf8": stats.invalid_utf8,
-        "pruned_words": pruned,
-    }
+    table, info = count_table(path, lower, punct, max_table or MAX_TABLE, start, end)
     return from_word_table(table), info
 
 

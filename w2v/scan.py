@@ -135,6 +135,34 @@ def prefetch(items: Iterator, depth: int = 2) -> Iterator:
         thread.join()
 
 
+def count_file(
+    path: str | os.PathLike,
+    lower: bool,
+    punct: bool,
+    max_table: int,
+    start: int = 0,
+    end: int | None = None,
+) -> tuple[WordTable, dict]:
+    """Every token of a corpus file (or of its lines starting in bytes start..end−1) counted
+    in a WordTable, and what the pass saw (lines, tokens, invalid_utf8, pruned_words).
+    Memory stays bounded: past `max_table` distinct words, words rarer than a rising
+    threshold are dropped (as gensim's max_vocab_size), so very rare counts are lower bounds."""
+    stats = ReadStats()
+    table, min_reduce, pruned = WordTable(), 1, 0
+    for block in prefetch(iter_blocks(path, lower, punct, stats, None, start, end)):
+        stats.tokens += table.count(block)
+        while len(table) > max_table:
+            min_reduce += 1
+            pruned += table.prune(min_reduce)
+    info = {
+        "lines": stats.lines,
+        "tokens": stats.tokens,
+        "invalid_utf8": stats.invalid_utf8,
+        "pruned_words": pruned,
+    }
+    return table, info
+
+
 class WordTable:
     """Distinct tokens (as UTF-8 bytes) and their counts, in first-appearance order."""
 

@@ -213,28 +213,19 @@ def count_words(
     """Count every token of a corpus. Memory stays bounded: when more than `max_table`
     distinct words are held, words rarer than a rising threshold are dropped (as gensim's
     `max_vocab_size`), so counts of very rare words become lower bounds."""
-    stats = ReadStats()
-    pruned = 0
     if isinstance(source, str | os.PathLike):
-        from w2v.scan import WordTable, iter_blocks, prefetch  # Numba: only when counting
+        from w2v.scan import count_file  # Numba: only when counting
 
-        table = WordTable()
-        min_reduce = 1
-        for block in prefetch(iter_blocks(source, lower=lower, punct=punct, stats=stats)):
-            stats.tokens += table.count(block)
-            while len(table) > max_table:
-                min_reduce += 1
-                pruned += table.prune(min_reduce)
+        table, info = count_file(source, lower, punct, max_table)
         words, counts = table.items()
-        counter = Counter(dict(zip(words, counts.tolist(), strict=True)))
-    else:
-        counter = Counter()
-        min_reduce = 1
-        for tokens in iter_sentences(source, stats=stats):
-            counter.update(tokens)
-            if len(counter) > max_table:
-                min_reduce += 1
-                pruned += _prune(counter, min_reduce)
+        return Counter(dict(zip(words, counts.tolist(), strict=True))), info
+    stats = ReadStats()
+    counter, min_reduce, pruned = Counter(), 1, 0
+    for tokens in iter_sentences(source, stats=stats):
+        counter.update(tokens)
+        if len(counter) > max_table:
+            min_reduce += 1
+            pruned += _prune(counter, min_reduce)
     info = {
         "lines": stats.lines,
         "tokens": stats.tokens,
