@@ -52,6 +52,10 @@ def test_cooc_writes_parquet_and_summarises_large_vocabularies(tmp_path, capsys)
     assert table.num_rows == X.nnz
     row = table.slice(0, 1).to_pylist()[0]
     assert row["count"] == X[vocab.index(row["word"]), vocab.index(row["context"])]
+    code, _, err = run(capsys, "cooc", corpus, "--window", 3, "-o", out_file)
+    assert code == 2 and "--force" in err and pq.read_table(out_file).equals(table)
+    code, _, _ = run(capsys, "cooc", corpus, "--window", 3, "-o", out_file, "--force")
+    assert code == 0 and pq.read_table(out_file).num_rows > table.num_rows
     code, out, _ = run(capsys, "cooc", corpus, "--window", 2, "-n", 3)
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith("vocabulary: 42 words") and len(lines) == 4

@@ -41,6 +41,13 @@ def _read_umask() -> int:
 UMASK = _read_umask()
 
 
+def refuse_existing(target: str | os.PathLike, force: bool) -> None:
+    """UserError if `target` exists and `force` is false. Commands call it before their
+    work too, so an hour of training is not spent on an output they may not write."""
+    if Path(target).exists() and not force:
+        raise UserError(f"{str(target)!r} already exists; use --force to replace it")
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]:
     """Yield a fresh temporary sibling of `target`; on success rename it to `target`.
@@ -49,8 +56,7 @@ def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]
     on any exception the temporary directory is removed and `target` is left untouched.
     """
     target = Path(target)
-    if target.exists() and not force:
-        raise UserError(f"{str(target)!r} already exists; use --force to replace it")
+    refuse_existing(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     os.chmod(tmp, 0o777 & ~UMASK)  # mkdtemp makes it 0700; the result is a normal directory

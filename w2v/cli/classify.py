@@ -11,6 +11,7 @@ from w2v.classify import load_classifier, read_labelled_tsv, save_classifier, tr
 from w2v.cli import cli
 from w2v.cli.options import json_option, model_option
 from w2v.errors import ConfigError
+from w2v.io import refuse_existing
 from w2v.mlp import HIDDEN_ACTIVATIONS
 from w2v.vectors import load
 
@@ -87,8 +88,7 @@ def train(
     """
     sizes = parse_hidden(hidden)
     texts, labels = read_labelled_tsv(data)
-    if output.exists() and not force:
-        raise ConfigError(f"{str(output)!r} already exists; use --force to replace it")
+    refuse_existing(output, force)
     vec = load(model_dir)
 
     def progress(clf, epoch, loss, val):

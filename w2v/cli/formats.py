@@ -7,6 +7,7 @@ import click
 from w2v.cli import cli
 from w2v.cli.options import model_option
 from w2v.formats import EXPORT_FORMATS as FORMATS
+from w2v.io import refuse_existing
 
 
 @cli.command()
@@ -20,11 +21,9 @@ def export(fmt, out, limit, force, model_dir):
     parquet, or projector (a directory for projector.tensorflow.org: Load vectors.tsv,
     then metadata.tsv)."""
     from w2v import formats
-    from w2v.errors import UserError
     from w2v.vectors import load
 
-    if out.exists() and not force:
-        raise UserError(f"{str(out)!r} already exists; use --force to replace it")
+    refuse_existing(out, force)
     vec = load(model_dir)
     formats.export(vec, fmt, out, limit=limit, force=force)
     n = len(vec) if limit is None else min(limit, len(vec))
@@ -47,11 +46,9 @@ def export(fmt, out, limit, force, model_dir):
 def import_(file, output, limit, force):
     """Make a model directory from FILE: word2vec text or binary (sniffed; also .gz, .bz2,
     .xz) or Parquet (word, vector[, count]). Counts a file lacks are stored as zeros."""
-    from w2v.errors import UserError
     from w2v.formats import read_vectors
 
-    if output.exists() and not force:
-        raise UserError(f"{str(output)!r} already exists; use --force to replace it")
+    refuse_existing(output, force)
     vec = read_vectors(file, limit=limit)
     source_meta = {k: v for k, v in vec.meta.items() if k not in ("source", "source_format")}
     vec.meta = {

@@ -11,7 +11,7 @@ from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, json_option
 from w2v.cooccur import WEIGHTINGS, cooccurrence, write_parquet
-from w2v.errors import UserError
+from w2v.io import refuse_existing
 
 TABLE_MAX_WORDS = 30
 
@@ -90,13 +90,17 @@ def format_table(words: list[str], X: np.ndarray, corner: str = "counts") -> str
     type=click.IntRange(min=0),
     help="Most frequent pairs to show when the vocabulary is too large for a table.",
 )
+@click.option("--force", is_flag=True, help="Replace an existing -o file.")
 @json_option
 def cooc(
-    corpus, window, weighting, dynamic, no_lower, punct, seed, min_count, output, top, as_json
-):
+    corpus, window, weighting, dynamic, no_lower, punct, seed, min_count, output, top, force,
+    as_json,
+):  # fmt: skip
     """Count which words occur within --window positions of each other in CORPUS
     (default: the embedded WordNet glosses). Prints the matrix for a vocabulary of at most
     30 words, else the most frequent pairs; -o writes every (word, context, count) row."""
+    if output:
+        refuse_existing(output, force)
     source = corpus_or_default(corpus)
     vocab, X = cooccurrence(
         source,
@@ -217,8 +221,7 @@ def svd(
     write a model directory that `similar`, `analogy` and `eval` read like any other."""
     from w2v.lsa import lsa
 
-    if output.exists() and not force:
-        raise UserError(f"{str(output)!r} already exists; use --force to replace it")
+    refuse_existing(output, force)
     source = corpus_or_default(corpus)
     vectors = lsa(
         source,

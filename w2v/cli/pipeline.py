@@ -8,7 +8,7 @@ import click
 from w2v.cli import cli
 from w2v.cli.options import json_option
 from w2v.errors import UserError
-from w2v.io import atomic_file
+from w2v.io import atomic_file, refuse_existing
 
 
 @cli.group()
@@ -31,8 +31,7 @@ def init_cmd(corpus, output, force):
     for f in files:
         if not f.exists():
             raise UserError(f"corpus file {str(f)!r} does not exist")
-    if output.exists() and not force:
-        raise UserError(f"{str(output)!r} already exists; use --force to replace it")
+    refuse_existing(output, force)
     with atomic_file(output, "w") as f:
         f.write(render(files, output))
     click.echo(f"wrote {output}; run it with: w2v pipeline run {output}")
