@@ -458,3 +458,25 @@ def test_a_model_broken_under_a_query_process_is_a_json_error_not_a_500(tmp_path
         (models / "late" / "vectors.npy").unlink()  # before a query process opens it
         r = c.get("/v1/models/late/similar", params={"word": "frog"})
         assert r.status_code == 422 and "vectors.npy" in r.json()["error"], r.text
+
+
+def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp_path, monkeypatch):
+    import w2v.serve.compute as compute
+
+    app = create_app({"toy": site / "toy"}, tmp_path / "models", query_processes=1)
+    with TestClient(app) as c:
+        queries = c.app.state.queries
+        (pid,) = queries.pids()
+        real, spawned = compute.subprocess.Popen, []
+
+        def dies_at_once(cmd, **kwargs):
+            spawned.append(cmd)
+            return real([sys.executable, "-c", "pass"], **kwargs)
+
+        monkeypatch.setattr(compute.subprocess, "Popen", dies_at_once)
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(2.0)
+        # backoff 0.2, 0.4, 0.8, 1.6 s: a handful, not a busy loop of hundreds
+        assert 1 <= len(spawned) <= 6, len(spawned)
+        r = c.get("/v1/models/toy/similar?word=frog")
+        assert r.status_code == 503  # none can answer: the query is not left hanging

@@ -32,6 +32,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import w2v
@@ -105,6 +106,7 @@ class _Worker(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.replies: collections.deque[asyncio.Future] = collections.deque()
+        self.started = time.monotonic()
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -153,6 +155,7 @@ class ProcessQueries:
         self._waiting: collections.deque[tuple[bytes, asyncio.Future]] = collections.deque()
         self._replacing: set[asyncio.Task] = set()  # held: the loop keeps only weak refs
         self._closing = False
+        self._quick_deaths = 0  # processes in a row that died within a second of starting
 
     async def start(self) -> None:
         for _ in range(self.processes):
@@ -226,24 +229,37 @@ class ProcessQueries:
         self._retire(worker)
         if self._closing:
             return
-        log.warning("a query process died; starting another")
-        self._start_another()
+        quick = time.monotonic() - worker.started < 1.0
+        self._quick_deaths = self._quick_deaths + 1 if quick else 0
+        # one that cannot even start (a broken install, no memory) is retried ever more
+        # slowly instead of in a busy fork loop; meanwhile, with none left, queries get 503
+        delay = min(5.0, 0.1 * 2**self._quick_deaths) if quick else 0.0
+        log.warning("a query process died; starting another in %.1f s", delay)
+        if delay and not self._workers:
+            self._fail_waiting()
+        self._start_another(delay)
 
-    def _start_another(self) -> None:
-        task = asyncio.ensure_future(self._replace())
+    def _start_another(self, delay: float = 0.0) -> None:
+        task = asyncio.ensure_future(self._replace(delay))
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)
 
-    async def _replace(self) -> None:
+    async def _replace(self, delay: float = 0.0) -> None:
+        await asyncio.sleep(delay)
+        if self._closing:
+            return
         try:
             await self._spawn()
-        except OSError:
+        except Exception:
             log.exception("cannot start a query process")
             if not self._workers:  # nobody will answer the waiting queries: 503 them
-                while self._waiting:
-                    _, reply = self._waiting.popleft()
-                    if not reply.done():
-                        reply.set_result(None)
+                self._fail_waiting()
+
+    def _fail_waiting(self) -> None:
+        while self._waiting:
+            _, reply = self._waiting.popleft()
+            if not reply.done():
+                reply.set_result(None)
 
     def _retire(self, worker: _Worker) -> None:
         if worker in self._workers:
