@@ -11,15 +11,13 @@ included, whatever the tree's shape.
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from w2v.errors import CorpusError, ModelError
-from w2v.io import arrow_numbers, atomic_file, numbers_of
+from w2v.errors import CorpusError
+from w2v.io import arrow_numbers, numbers_of
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
 
@@ -84,37 +82,3 @@ def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
     if max_size:
         order = order[:max_size]
     return table.take(arrow_numbers(order, np.int64))
-
-
-def write(path: str | os.PathLike, table: pa.Table, metadata: dict | None = None) -> None:
-    """Write a counts table as Parquet (atomically), with JSON values in its metadata: the
-    same file as w2v.io.write_vocab_parquet of the same words and counts."""
-    import pyarrow.parquet as pq
-
-    if metadata:
-        table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
-    with atomic_file(path) as f:
-        pq.write_table(table, f)
-
-
-def read(path: str | os.PathLike) -> pa.Table:
-    """A counts table from Parquet; ModelError naming the file if it is not one."""
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{str(path)!r} is missing")
-    try:
-        table = pq.ParquetFile(path).read()
-    except (pa.ArrowException, OSError) as e:
-        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
-    names = table.schema.names
-    if "word" not in names or "count" not in names:
-        raise ModelError(f"{str(path)!r} lacks the columns word and count (has {names})")
-    table = table.select(["word", "count"]).replace_schema_metadata(None)
-    if table.column("word").null_count or table.column("count").null_count:
-        raise ModelError(f"{str(path)!r} has empty words or counts")
-    try:
-        return table.cast(SCHEMA)
-    except (pa.ArrowException, ValueError) as e:
-        raise ModelError(f"{str(path)!r}: words must be strings and counts integers") from e

@@ -9,7 +9,7 @@ import pytest
 import w2v
 from pipelines import counts
 from w2v.errors import ModelError
-from w2v.io import read_vocab_parquet, write_vocab_parquet
+from w2v.io import read_vocab_parquet, read_vocab_table, write_vocab_parquet, write_vocab_table
 from w2v.vocab import count_words
 
 
@@ -83,25 +83,25 @@ def test_select_most_frequent_first_ties_in_order():
 
 def test_written_file_is_the_vocab_file_and_reads_back(text_file, tmp_path):
     t, _ = counts.count_file(text_file, True, False)
-    counts.write(tmp_path / "a.parquet", t, metadata={"step": "x", "n": [1, 2]})
+    write_vocab_table(tmp_path / "a.parquet", t, metadata={"step": "x", "n": [1, 2]})
     words, n = t.column("word").to_pylist(), np.array(t.column("count").to_pylist())
     write_vocab_parquet(tmp_path / "b.parquet", words, n, metadata={"step": "x", "n": [1, 2]})
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
-    assert counts.read(tmp_path / "a.parquet").equals(t)
+    assert read_vocab_table(tmp_path / "a.parquet").equals(t)
     assert read_vocab_parquet(tmp_path / "a.parquet")[0] == words
 
 
 def test_read_refuses_what_is_not_a_counts_file(tmp_path):
     with pytest.raises(ModelError, match="missing"):
-        counts.read(tmp_path / "absent.parquet")
+        read_vocab_table(tmp_path / "absent.parquet")
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
     with pytest.raises(ModelError, match="not a readable Parquet"):
-        counts.read(tmp_path / "junk.parquet")
+        read_vocab_table(tmp_path / "junk.parquet")
     import pyarrow.parquet as pq
 
     pq.write_table(pa.table({"word": ["a"]}), tmp_path / "nocount.parquet")
     with pytest.raises(ModelError, match="lacks the columns"):
-        counts.read(tmp_path / "nocount.parquet")
+        read_vocab_table(tmp_path / "nocount.parquet")
     pq.write_table(pa.table({"word": ["a", None], "count": [1, 2]}), tmp_path / "null.parquet")
     with pytest.raises(ModelError, match="empty words"):
-        counts.read(tmp_path / "null.parquet")
+        read_vocab_table(tmp_path / "null.parquet")

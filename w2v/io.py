@@ -151,18 +151,26 @@ def numbers_of(column, dtype) -> np.ndarray:
 
 
 def write_vocab_parquet(path, words: list[str], counts: np.ndarray, metadata=None) -> None:
+    """vocab.parquet: words and their counts, row i being word i."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     columns = [arrow_strings(words), arrow_numbers(counts, np.int64)]
-    table = pa.Table.from_arrays(columns, names=["word", "count"])
+    write_vocab_table(path, pa.Table.from_arrays(columns, names=["word", "count"]), metadata)
+
+
+def write_vocab_table(path, table, metadata: dict | None = None) -> None:
+    """Write a (word, count) Arrow table as Parquet, atomically, with JSON metadata."""
+    import pyarrow.parquet as pq
+
     if metadata:
         table = table.replace_schema_metadata({k: json.dumps(v) for k, v in metadata.items()})
     with atomic_file(path) as f:
         pq.write_table(table, f)
 
 
-def read_vocab_parquet(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+def read_vocab_table(path: str | os.PathLike):
+    """The (word string, count int64) Arrow table of a vocabulary file; ModelError naming
+    the file if it is not one."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -176,14 +184,20 @@ def read_vocab_parquet(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     names = table.schema.names
     if "word" not in names or "count" not in names:
         raise ModelError(f"{str(path)!r} lacks the columns word and count (has {names})")
-    words = table.column("word").to_pylist()
-    if any(w is None for w in words):
-        raise ModelError(f"{str(path)!r} has empty words")
+    table = table.select(["word", "count"]).replace_schema_metadata(None)
+    if table.column("word").null_count or table.column("count").null_count:
+        raise ModelError(f"{str(path)!r} has empty words or counts")
+    schema = pa.schema([("word", pa.string()), ("count", pa.int64())])
     try:
-        counts = numbers_of(table.column("count"), np.int64).copy()
-    except (ValueError, pa.ArrowException) as e:
-        raise ModelError(f"{str(path)!r}: counts must be whole numbers, none empty ({e})") from e
-    return words, counts
+        return table.cast(schema)
+    except (pa.ArrowException, ValueError) as e:
+        raise ModelError(f"{str(path)!r}: words must be strings and counts integers") from e
+
+
+def read_vocab_parquet(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+    """The words and counts (int64 [V]) of a vocabulary file."""
+    table = read_vocab_table(path)
+    return table.column("word").to_pylist(), numbers_of(table.column("count"), np.int64).copy()
 
 
 @dataclass

@@ -41,7 +41,7 @@ from pipelines.steps import tokenize as tokenize_step
 from pipelines.steps import vocab as vocab_step
 from w2v.corpus import EncodedCorpus, concatenate
 from w2v.errors import UserError
-from w2v.io import atomic_dir, read_vocab_parquet
+from w2v.io import atomic_dir, read_vocab_parquet, read_vocab_table
 from w2v.vocab import Vocab
 
 
@@ -54,7 +54,7 @@ def count_task(shard: shards_mod.Shard, out: Path, config: dict) -> dict:
 
 def read_and_merge(paths) -> pa.Table:
     """The merged counts of some count shards (a partition of the tree's leaves)."""
-    return counts_mod.merge([counts_mod.read(p) for p in paths])
+    return counts_mod.merge([read_vocab_table(p) for p in paths])
 
 
 def merge(parts) -> pa.Table:

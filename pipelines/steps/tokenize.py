@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines import counts as counts_mod
-from w2v.io import atomic_dir
+from w2v.io import atomic_dir, write_vocab_table
 
 NAME = "tokenize"
 
@@ -40,7 +40,7 @@ def shard_name(i: int) -> str:
 
 def write_shard(path: Path, source: Path, table: pa.Table, info, config) -> None:
     meta = {"step": NAME, "config": config, "source": str(source), "stats": info}
-    counts_mod.write(path, table, metadata=meta)
+    write_vocab_table(path, table, metadata=meta)
 
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:

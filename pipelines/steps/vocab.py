@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from pipelines import counts
 from w2v.errors import CorpusError
-from w2v.io import numbers_of
+from w2v.io import numbers_of, read_vocab_table, write_vocab_table
 
 NAME = "vocab"
 
@@ -34,7 +34,7 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     shards = sorted(inputs["counts"].glob("shard-*.parquet"))
-    return write(counts.merge([counts.read(p) for p in shards]), outputs, config)
+    return write(counts.merge([read_vocab_table(p) for p in shards]), outputs, config)
 
 
 def write(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
@@ -44,7 +44,7 @@ def write(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
     kept = counts.select(table, config["min_count"], config["max_size"])
     if not kept.num_rows:
         raise CorpusError(f"no word occurs at least {config['min_count']} times; lower min_count")
-    counts.write(outputs["vocab"], kept, metadata={"step": NAME, "config": config})
+    write_vocab_table(outputs["vocab"], kept, metadata={"step": NAME, "config": config})
     return {
         "words": kept.num_rows,
         "distinct": table.num_rows,
