@@ -9,8 +9,6 @@ a query process died       503  (the request may be retried)
 
 from __future__ import annotations
 
-import json
-
 from w2v.errors import UnknownWordError, UserError
 from w2v.serve.compute import QueryWorkerDied
 from w2v.serve.jobs import JobConflict
@@ -43,6 +41,6 @@ def error_answer(e: Exception) -> tuple[int, dict]:
     return status, {"error": str(e), "suggestions": []}
 
 
-def json_bytes(obj) -> bytes:
-    """JSON as Starlette's JSONResponse writes it."""
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+def internal_answer(e: Exception) -> tuple[int, dict]:
+    """(500, body) for an unexpected exception: its type only, never a traceback."""
+    return 500, {"error": f"internal error ({type(e).__name__})"}

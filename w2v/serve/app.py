@@ -18,7 +18,6 @@ Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from pathlib import Path
@@ -32,8 +31,8 @@ from starlette.exceptions import HTTPException
 
 from w2v import __version__
 from w2v.serve import schemas as S
-from w2v.serve.answers import ERROR_TYPES, error_answer
-from w2v.serve.compute import ProcessQueries, ThreadQueries
+from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer
+from w2v.serve.compute import ProcessQueries, ThreadQueries, json_bytes
 from w2v.serve.guards import MAX_BODY, Front
 from w2v.serve.jobs import JobConflict, JobRunner
 from w2v.serve.metrics import Metrics
@@ -129,8 +128,7 @@ class App(FastAPI):
 
 
 def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
-    body = json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
-    return Response(body, status, headers, media_type="application/json")
+    return Response(json_bytes(obj), status, headers, media_type="application/json")
 
 
 def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, queries) -> None:
@@ -296,7 +294,8 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal(request: Request, e: Exception):
         log.exception("internal error on %s %s", request.method, request.url.path)
-        return JSONResponse({"error": f"internal error ({type(e).__name__})"}, 500)
+        status, body = internal_answer(e)
+        return JSONResponse(body, status)
 
 
 def _document_token(app: FastAPI) -> None:

@@ -57,6 +57,12 @@ class QueryWorkerDied(RuntimeError):
     """A query process exited while answering; the request may be retried."""
 
 
+def json_bytes(obj) -> bytes:
+    """JSON as every body of the service is written: as Starlette's JSONResponse writes it
+    (UTF-8, compact, no NaN)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
 def answer(vec, name: str, op: str, args: dict) -> bytes:
     """The response body of query `op` on `vec` (raises what the library raises)."""
     if op == "similar":
@@ -65,12 +71,11 @@ def answer(vec, name: str, op: str, args: dict) -> bytes:
         pairs = vec.analogy(args["a"], args["b"], args["c"], topn=args["n"], method=args["method"])
     elif op == "vector":
         row = vec[args["word"]]
-        body = {"model": name, "word": args["word"], "vector": [float(x) for x in row]}
-        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+        return json_bytes({"model": name, "word": args["word"], "vector": [float(x) for x in row]})
     else:
         raise ValueError(f"unknown query {op!r}")
     results = [{"word": w, "score": s if math.isfinite(s) else None} for w, s in pairs]
-    return json.dumps({"model": name, "results": results}, separators=(",", ":")).encode()
+    return json_bytes({"model": name, "results": results})
 
 
 class ThreadQueries:

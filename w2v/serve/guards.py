@@ -9,8 +9,9 @@ per request. Errors have the routes' JSON shape: {"error": "..."}.
 from __future__ import annotations
 
 import hmac
-import json
 import time
+
+from w2v.serve.compute import json_bytes
 
 MAX_BODY = 64 * 1024  # bytes
 OPEN_PATHS = frozenset({"/health"})
@@ -19,7 +20,11 @@ TOKEN_REQUIRED = "a valid 'Authorization: Bearer TOKEN' header is required"
 
 
 async def send_error(send, status: int, error: str, headers: list | None = None) -> None:
-    body = json.dumps({"error": error}).encode()
+    await send_json(send, status, json_bytes({"error": error}), headers)
+
+
+async def send_json(send, status: int, body: bytes, headers: list | None = None) -> None:
+    """Answer with a JSON `body` straight through ASGI `send`."""
     await send(
         {
             "type": "http.response.start",

@@ -20,7 +20,9 @@ import logging
 import re
 from urllib.parse import parse_qsl
 
-from w2v.serve.answers import ERROR_TYPES, error_answer, json_bytes
+from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer
+from w2v.serve.compute import json_bytes
+from w2v.serve.guards import send_json
 from w2v.serve.schemas import MAX_N, MAX_WORD
 
 log = logging.getLogger("w2v.serve")
@@ -86,8 +88,7 @@ class Shortcut:
             body = json_bytes(error)
         except Exception as e:
             log.exception("internal error on GET %s", scope["path"])
-            body, status = json_bytes({"error": f"internal error ({type(e).__name__})"}), 500
-        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", JSON)]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            status, error = internal_answer(e)
+            body = json_bytes(error)
+        await send_json(send, status, body)
         return f"/v1/models/{{name}}/{op}"
