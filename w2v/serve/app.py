@@ -165,8 +165,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     @app.get("/v1/models/{name}", response_model=S.ModelInfo, responses=ERRORS, tags=["models"])
     def model(name: str):
         """One model's description."""
-        registry.get(name)
-        return _json(next(m for m in registry.describe() if m["name"] == name))
+        return _json(registry.describe_one(name))
 
     @app.get(
         "/v1/models/{name}/similar",

@@ -130,17 +130,20 @@ class ModelRegistry:
         self.rescan(force=True)
         with self._lock:
             items = sorted(self._vectors.items())
-        out = []
-        for name, vec in items:
-            meta = vec.meta
-            trainer = meta.get("trainer")
-            out.append(
-                {
-                    "name": name,
-                    "vocab_size": len(vec),
-                    "dim": vec.dim,
-                    "trainer": trainer if isinstance(trainer, str) else None,
-                    "created": str(meta["created"]) if meta.get("created") else None,
-                }
-            )
-        return out
+        return [_description(name, vec) for name, vec in items]
+
+    def describe_one(self, name: str) -> dict:
+        """The description of model `name` (UnknownModelError as `get`)."""
+        return _description(name, self.get(name))
+
+
+def _description(name: str, vec: Vectors) -> dict:
+    trainer = vec.meta.get("trainer")
+    created = vec.meta.get("created")
+    return {
+        "name": name,
+        "vocab_size": len(vec),
+        "dim": vec.dim,
+        "trainer": trainer if isinstance(trainer, str) else None,
+        "created": str(created) if created else None,
+    }
