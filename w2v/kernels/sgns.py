@@ -18,8 +18,10 @@ Two departures from word2vec.c, both for speed and both measured to keep its acc
   draws K per pair). The 1 + K output rows then stay in L1 cache while the contexts pass,
   cutting the random row fetches, the bottleneck once U and V outgrow the cache;
 * a centre's 2b·(1 + K) terms form one minibatch (as HogBatch, Ji et al. 2016): all scores
-  are computed first, then the rows are updated context by context. The scores are
-  independent, so the CPU overlaps them, and σ runs over the batch in one vector loop.
+  are computed first, then the rows are updated two contexts at a time (each output row
+  is read once per pair of contexts, and both contexts' gradients read it as the pairs
+  before left it). The scores are independent, so the CPU overlaps them, and σ runs over
+  the batch in one vector loop.
 """
 
 import numpy as np
