@@ -144,6 +144,20 @@ def test_broken_classifier_directories(tmp_path):
     texts, labels = zip(*toy_rows(), strict=True)
     result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
     save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
+    meta_file = next(p for p in (tmp_path / "clf").iterdir() if p.suffix == ".json")
+    meta = json.loads(meta_file.read_text())
+    for text, message in (
+        ("[1]", "is not a version"),
+        (json.dumps({**meta, "model": None}), "does not record its embedding model"),
+        (b"\xff\xfe", "broken"),
+    ):
+        if isinstance(text, bytes):
+            meta_file.write_bytes(text)
+        else:
+            meta_file.write_text(text)
+        with pytest.raises(ModelError, match=message):
+            load_classifier(tmp_path / "clf")
+    meta_file.write_text(json.dumps(meta))
     np.savez(tmp_path / "clf" / "mlp.npz", W0=np.zeros((2, 2), np.float32))
     with pytest.raises(ModelError, match="broken"):
         load_classifier(tmp_path / "clf")

@@ -45,7 +45,9 @@ def __getattr__(name: str):
     if module is None:  # a submodule, e.g. w2v.formats
         try:
             return importlib.import_module(f"w2v.{name}")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as e:
+            if e.name != f"w2v.{name}":  # the submodule exists; something it needs is missing
+                raise
             raise AttributeError(f"module 'w2v' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

@@ -264,8 +264,14 @@ def load_classifier(directory: str | os.PathLike) -> SavedClassifier:
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("kind") != "w2v-classifier" or meta.get("format_version") != FORMAT_VERSION:
+        if (
+            not isinstance(meta, dict)
+            or meta.get("kind") != "w2v-classifier"
+            or meta.get("format_version") != FORMAT_VERSION
+        ):
             raise ModelError(f"{str(meta_path)!r} is not a version-{FORMAT_VERSION} classifier")
+        if not isinstance(meta.get("model"), dict) or "path" not in meta["model"]:
+            raise ModelError(f"{str(meta_path)!r} does not record its embedding model")
         params = dict(meta["params"])
         params["hidden"] = tuple(params["hidden"])
         with np.load(weights_path, allow_pickle=False) as z:
@@ -275,6 +281,6 @@ def load_classifier(directory: str | os.PathLike) -> SavedClassifier:
         clf = MLPClassifier.from_weights(weights, biases, np.asarray(meta["classes"]), **params)
     except ModelError:
         raise
-    except (ValueError, KeyError, TypeError, OSError) as e:
+    except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError) as e:
         raise ModelError(f"classifier directory {str(d)!r} is broken: {e}") from e
     return SavedClassifier(clf, meta)
