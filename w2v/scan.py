@@ -154,12 +154,7 @@ def count_file(
         while len(table) > max_table:
             min_reduce += 1
             pruned += table.prune(min_reduce)
-    info = {
-        "lines": stats.lines,
-        "tokens": stats.tokens,
-        "invalid_utf8": stats.invalid_utf8,
-        "pruned_words": pruned,
-    }
+    info = stats.counting_info(pruned)
     return table, info
 
 

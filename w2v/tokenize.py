@@ -44,6 +44,15 @@ class ReadStats:
     tokens: int = 0
     invalid_utf8: int = 0
 
+    def counting_info(self, pruned_words: int) -> dict:
+        """The facts a counting pass reports (Vocab.stats, the pipeline's shard counts)."""
+        return {
+            "lines": self.lines,
+            "tokens": self.tokens,
+            "invalid_utf8": self.invalid_utf8,
+            "pruned_words": pruned_words,
+        }
+
 
 def open_binary(path: str | os.PathLike):
     """Open a corpus file for reading bytes, decompressing by suffix (.gz, .bz2, .xz).

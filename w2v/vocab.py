@@ -226,12 +226,7 @@ def count_words(
         if len(counter) > max_table:
             min_reduce += 1
             pruned += _prune(counter, min_reduce)
-    info = {
-        "lines": stats.lines,
-        "tokens": stats.tokens,
-        "invalid_utf8": stats.invalid_utf8,
-        "pruned_words": pruned,
-    }
+    info = stats.counting_info(pruned)
     return counter, info
 
 
