@@ -119,10 +119,8 @@ def test_cancel_running_and_queued_jobs(client, site):
     assert os.getpgid(pid) == pid != os.getpgid(0)
     assert os.getsid(pid) == os.getsid(0)
     autogroup = Path(f"/proc/{pid}/autogroup")
-    if autogroup.exists():
-        assert (
-            autogroup.read_text().split()[0] == Path("/proc/self/autogroup").read_text().split()[0]
-        )
+    if autogroup.exists():  # some kernels (and sandboxes) show an empty file: equal then too
+        assert autogroup.read_text() == Path("/proc/self/autogroup").read_text()
     deadline = time.monotonic() + 30
     while os.getpriority(os.PRIO_PROCESS, pid) <= os.getpriority(os.PRIO_PROCESS, 0):
         assert time.monotonic() < deadline, "the worker never lowered its priority"
