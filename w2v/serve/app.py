@@ -173,7 +173,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         responses=ERRORS,
         tags=["queries"],
     )
-    async def similar(name: str, word: WordQ, n: NQ = 10):
+    async def similar(name: str, word: WordQ, n: NQ = S.DEFAULT_N):
         """The n words nearest to `word` by cosine (the word itself excluded)."""
         return await run(name, "similar", positive=[word], negative=[], n=n)
 
@@ -201,8 +201,8 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         a: WordQ,
         b: WordQ,
         c: WordQ,
-        n: NQ = 10,
-        method: Literal["add", "mul"] = "add",
+        n: NQ = S.DEFAULT_N,
+        method: S.Method = S.DEFAULT_METHOD,
     ):
         """Words d with a - b + c ~ d (king man woman -> queen): 3CosAdd or 3CosMul."""
         return await run(name, "analogy", a=a, b=b, c=c, n=n, method=method)

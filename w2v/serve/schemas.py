@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 MAX_N = 1000  # results per query
 MAX_WORDS = 100  # words per list in a query
 MAX_WORD = 200  # characters per word
+DEFAULT_N = 10  # results when a query does not say
+
+Method = Literal["add", "mul"]  # analogy: 3CosAdd or 3CosMul
+DEFAULT_METHOD: Method = "add"
 
 Word = Annotated[str, StringConstraints(min_length=1, max_length=MAX_WORD)]
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -59,7 +63,7 @@ class SimilarQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     positive: list[Word] = Field(default=[], max_length=MAX_WORDS)
     negative: list[Word] = Field(default=[], max_length=MAX_WORDS)
-    n: int = Field(default=10, ge=1, le=MAX_N)
+    n: int = Field(default=DEFAULT_N, ge=1, le=MAX_N)
 
     @model_validator(mode="after")
     def _some_words(self):

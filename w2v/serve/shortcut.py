@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import get_args
 from urllib.parse import parse_qsl
 
 from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer
 from w2v.serve.compute import json_bytes
 from w2v.serve.guards import send_json
-from w2v.serve.schemas import MAX_N, MAX_WORD
+from w2v.serve.schemas import DEFAULT_METHOD, DEFAULT_N, MAX_N, MAX_WORD, Method
 
 log = logging.getLogger("w2v.serve")
 
@@ -35,6 +36,7 @@ ALLOWED = {
     "vector": frozenset({"word"}),
 }
 N = re.compile(r"[1-9][0-9]{0,3}")
+METHODS = get_args(Method)
 JSON = b"application/json"
 
 
@@ -58,13 +60,13 @@ def parse(scope) -> tuple[str, str, dict] | None:
             return None
     if op == "vector":
         return name, op, {"word": given["word"]}
-    n = given.get("n", "10")
+    n = given.get("n", str(DEFAULT_N))
     if N.fullmatch(n) is None or int(n) > MAX_N:
         return None
     if op == "similar":
         return name, op, {"positive": [given["word"]], "negative": [], "n": int(n)}
-    method = given.get("method", "add")
-    if method not in ("add", "mul"):
+    method = given.get("method", DEFAULT_METHOD)
+    if method not in METHODS:
         return None
     a, b, c = given["a"], given["b"], given["c"]
     return name, op, {"a": a, "b": b, "c": c, "n": int(n), "method": method}
