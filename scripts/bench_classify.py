@@ -35,10 +35,10 @@ from _bench import REPO, shared_data, unpacked_corpus
 
 sys.path.insert(0, str(REPO))
 
-import w2v  # noqa: E402
-from w2v.classify import featurize, read_labelled_tsv  # noqa: E402
-from w2v.metrics import macro_f1  # noqa: E402
-from w2v.mlp import MLPClassifier  # noqa: E402
+import w2v
+from w2v.classify import featurize, read_labelled_tsv
+from w2v.metrics import macro_f1
+from w2v.mlp import MLPClassifier
 
 
 def gensim_vectors(cache: Path, retrain: bool) -> tuple[w2v.Vectors, str]:

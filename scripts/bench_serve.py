@@ -31,7 +31,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import REPO, unpacked_corpus  # noqa: E402
+from _bench import REPO, unpacked_corpus
 
 HOST = "127.0.0.1"
 WORK = Path(os.environ.get("TMPDIR", "/tmp")) / "w2v-bench-serve"
@@ -266,7 +266,6 @@ def query_paths(words: list[str], n: int = 10, seed: int = 0) -> dict[str, list[
 
 def in_process_peer(model: Path, words: list[str], seconds: float = 3.0) -> dict:
     """Queries per second of the library and of gensim, in this process, one thread."""
-    import gensim  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     import w2v

@@ -34,11 +34,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import w2v  # noqa: E402
-from w2v.cooccur import count_pairs  # noqa: E402
-from w2v.corpus import encode  # noqa: E402
-from w2v.lsa import embed, ppmi, truncated_svd  # noqa: E402
-from w2v.vocab import build_vocab  # noqa: E402
+import w2v
+from w2v.cooccur import count_pairs
+from w2v.corpus import encode
+from w2v.lsa import embed, ppmi, truncated_svd
+from w2v.vocab import build_vocab
 
 GENSIM = dict(sg=1, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5)
 

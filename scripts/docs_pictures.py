@@ -27,8 +27,8 @@ from _bench import REPO, unpacked_corpus
 
 sys.path.insert(0, str(REPO))
 
-import w2v  # noqa: E402
-from w2v import plot as P  # noqa: E402
+import w2v
+from w2v import plot as P
 
 WORDS = ["frog", "violin", "bread", "river"]
 ANALOGY = ("king", "man", "woman")

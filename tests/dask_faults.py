@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("distributed", reason="the optional extra w2v[dask] is not installed")
 
-from distributed import LocalCluster  # noqa: E402  (after the skip)
-from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
+from distributed import LocalCluster
+from distributed.diagnostics.plugin import WorkerPlugin
 
 
 def local_cluster() -> LocalCluster:

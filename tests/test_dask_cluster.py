@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
+pytest.importorskip("distributed", reason="the optional extra w2v[dask] is not installed")
+
 import w2v
 from pipelines.dask import cluster
-from tests.dask_faults import local_cluster  # noqa: F401  (skips without w2v[dask])
 from w2v.cli import main
 from w2v.errors import UserError
 

@@ -88,7 +88,10 @@ def test_eigenvalue_weighting_and_contexts():
     W0, _ = embed(U, S, V.T, eig=0.0)
     np.testing.assert_allclose(W0, U, rtol=1e-6)
     Wc, _ = embed(U, S, V.T, eig=1.0, add_contexts=True)
-    unit = lambda A: A / np.linalg.norm(A, axis=1, keepdims=True)  # noqa: E731
+
+    def unit(A):
+        return A / np.linalg.norm(A, axis=1, keepdims=True)
+
     np.testing.assert_allclose(Wc, unit(U * S) + unit(V * S), rtol=1e-5)
 
 

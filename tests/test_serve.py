@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import w2v  # noqa: E402
-from tests.conftest import REPO  # noqa: E402
-from w2v.serve.app import create_app  # noqa: E402
-from w2v.serve.paths import PathRefused, resolve_corpus  # noqa: E402
+import w2v
+from tests.conftest import REPO
+from w2v.serve.app import create_app
+from w2v.serve.paths import PathRefused, resolve_corpus
 
 WORDS = ["frog", "toad", "newt", "king", "queen", "man", "woman", "prince", "paris", "france"]
 

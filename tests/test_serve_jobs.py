@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import w2v  # noqa: E402
-from w2v.serve.app import create_app  # noqa: E402
-from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner  # noqa: E402
-from w2v.serve.store import JobStore  # noqa: E402
+import w2v
+from w2v.serve.app import create_app
+from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
+from w2v.serve.store import JobStore
 
 TINY = {"dim": 16, "epochs": 1, "min_count": 2, "window": 3, "workers": 1, "seed": 1}
 # On the embedded corpus (1.46 M tokens, no corpus path): a minute or so of training, so

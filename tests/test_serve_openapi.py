@@ -6,16 +6,16 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis.checks import (  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
 )
 
-from tests.test_serve import WORDS, toy_vectors  # noqa: E402
-from w2v.serve.app import create_app  # noqa: E402
+from tests.test_serve import WORDS, toy_vectors
+from w2v.serve.app import create_app
 
 
 @pytest.fixture(scope="module")

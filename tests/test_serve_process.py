@@ -15,12 +15,12 @@ import pytest
 httpx = pytest.importorskip("httpx", reason="the serve extra is not installed")
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
-import w2v  # noqa: E402
-from tests.conftest import REPO  # noqa: E402
-from tests.test_serve import toy_vectors  # noqa: E402
-from tests.test_serve_jobs import TINY, alive, write_small_corpus  # noqa: E402
-from w2v.cli import main  # noqa: E402
-from w2v.serve.jobs import INTERRUPTED, SCRATCH  # noqa: E402
+import w2v
+from tests.conftest import REPO
+from tests.test_serve import toy_vectors
+from tests.test_serve_jobs import TINY, alive, write_small_corpus
+from w2v.cli import main
+from w2v.serve.jobs import INTERRUPTED, SCRATCH
 
 TOKEN = "t0ken-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

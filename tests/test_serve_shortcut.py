@@ -4,11 +4,11 @@ is byte for byte what the FastAPI routes answer (status, content type, body)."""
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from tests.test_serve import toy_vectors  # noqa: E402
-from w2v.serve.app import create_app  # noqa: E402
-from w2v.serve.shortcut import parse  # noqa: E402
+from tests.test_serve import toy_vectors
+from w2v.serve.app import create_app
+from w2v.serve.shortcut import parse
 
 
 def scope(target: str, method: str = "GET") -> dict:

@@ -57,7 +57,10 @@ def test_sgns_gradient_matches_central_differences():
 
 def test_sgns_loss_is_the_lecture_objective():
     u, v, N = np.array([1.0, 0.0]), np.array([2.0, 0.0]), np.array([[-1.0, 0.0], [0.0, 3.0]])
-    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+
+    def sig(x):
+        return 1 / (1 + np.exp(-x))
+
     expected = -(np.log(sig(2.0)) + np.log(sig(1.0)) + np.log(sig(0.0)))
     assert sgns_loss(u, v, N) == pytest.approx(expected, rel=1e-12)
 

@@ -11,6 +11,7 @@ the surface shaded by p(y = 1 | x). Files are written atomically.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def require_matplotlib(gif: bool = False):
         import matplotlib
 
         if gif:
-            import PIL  # noqa: F401
+            importlib.import_module("PIL")
     except ImportError as e:
         raise UserError(
             f"pictures need the optional extra 'plot' ({e.name} is missing): "

@@ -143,7 +143,7 @@ class ChunkReader:
             and ids.flags.c_contiguous
             and ids.offset + ids.nbytes == os.path.getsize(ids.filename)
         ):
-            self.file = open(ids.filename, "rb")  # noqa: SIM115 - closed in close()
+            self.file = open(ids.filename, "rb")  # closed in close()
             self.base = ids.offset
 
     def read(self, s0: int, s1: int) -> tuple[np.ndarray, np.ndarray]:

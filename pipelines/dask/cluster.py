@@ -4,6 +4,7 @@ local worker processes started for the run (`--local-cluster N`)."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable, Iterator
 
 from w2v.errors import UserError
@@ -15,7 +16,7 @@ CONNECT_TIMEOUT = 30  # seconds to reach a scheduler, and then to see its first 
 def require_distributed():
     """The `distributed` module, or a UserError naming the optional extra that provides it."""
     try:
-        import dask  # noqa: F401
+        importlib.import_module("dask")
         import distributed
     except ImportError as e:
         raise UserError(
@@ -26,7 +27,7 @@ def require_distributed():
 
 def _has_bokeh() -> bool:
     try:
-        import bokeh  # noqa: F401
+        importlib.import_module("bokeh")
     except ImportError:
         return False
     return True
@@ -37,8 +38,10 @@ def check_workers(client) -> None:
     from w2v import __version__
 
     def version():  # sent by value: it must run where w2v may be missing
+        import importlib
+
         try:
-            import pipelines.dask  # noqa: F401
+            importlib.import_module("pipelines.dask")
             import w2v
         except ImportError:
             return None

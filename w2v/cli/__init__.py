@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Command modules register themselves on `cli` when imported.
-from w2v.cli import (  # noqa: E402, F401
+from w2v.cli import (
     classify,
     corpus,
     demo,

@@ -1,5 +1,6 @@
 """`w2v serve`: the HTTP service (needs the `serve` extra: FastAPI and uvicorn)."""
 
+import importlib
 import ipaddress
 import logging
 import os
@@ -70,8 +71,8 @@ def serve(
 ):
     """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
     try:
-        import fastapi  # noqa: F401
-        import threadpoolctl  # noqa: F401
+        importlib.import_module("fastapi")
+        importlib.import_module("threadpoolctl")
         import uvicorn
     except ImportError as e:
         raise UserError(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import importlib
 import json
 import logging
 import math
@@ -47,7 +48,7 @@ def one_blas_thread() -> None:
     and a multi-threaded matrix-vector product per query only adds spinning and hand-offs
     (4-10x more CPU per query). numpy is imported first: threadpoolctl can only limit a
     BLAS library that is already loaded."""
-    import numpy  # noqa: F401
+    importlib.import_module("numpy")  # loads its BLAS
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
