@@ -6,7 +6,7 @@ import pytest
 from numba import njit
 from scipy import stats
 
-from w2v.kernels.cbow import cbow_chunk
+from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.kernels.sampling import (
     draw_alias,
     exp,
@@ -16,11 +16,8 @@ from w2v.kernels.sampling import (
     stream_seed,
     subsample,
 )
-from w2v.kernels.sgns import sgns_chunk
 from w2v.softmax import sgns_grad, sgns_loss
 from w2v.vocab import Vocab
-
-KERNELS = {"sgns": sgns_chunk, "cbow": cbow_chunk}
 
 
 def readonly(a, dtype):
@@ -37,8 +34,8 @@ def run_kernel(arch, U, V, sentences, prob, alias, *, keep=None, window=1, negat
     keep = np.ones(len(U), np.float32) if keep is None else keep
     spans = np.linspace(0, len(sentences), n_spans + 1).astype(np.int64)
     loss = np.zeros((n_spans, 2))
-    KERNELS[arch](U, V, ids, offsets, spans, keep, prob, alias, window, negative,
-                  alpha, alpha, np.uint64(seed), np.uint64(0), loss)  # fmt: skip
+    train_chunk(ARCHS[arch], U, V, ids, offsets, spans, keep, prob, alias, window, negative,
+                alpha, alpha, np.uint64(seed), np.uint64(0), loss)  # fmt: skip
     return loss
 
 

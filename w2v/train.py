@@ -4,9 +4,10 @@
     model.vectors.most_similar("frog"); model.loss_history; model.save("w2v-model")
 
 An epoch runs in chunks of about a second of work, each one call of the Numba kernel
-(w2v/kernels/sgns.py or cbow.py) whose spans of sentences the threads share. Between chunks
-the loop reports progress and lets Python handle Ctrl-C, so an interrupt stops within a
-chunk and leaves nothing behind (nothing is written until `Model.save`).
+(w2v/kernels/chunk.py; the step is sgns.py's or cbow.py's) whose spans of sentences the
+threads share. Between chunks the loop reports progress and lets Python handle Ctrl-C, so
+an interrupt stops within a chunk and leaves nothing behind (nothing is written until
+`Model.save`).
 
 The learning rate falls linearly with the words processed over all epochs, from alpha to
 alpha·1e-4 (word2vec.c). Chunks and spans are cut from word counts alone and span t of
@@ -33,12 +34,10 @@ from w2v.callable_module import make_callable
 from w2v.config import MIN_ALPHA_RATIO, TrainConfig
 from w2v.corpus import EncodedCorpus, encode
 from w2v.errors import CorpusError
-from w2v.kernels.cbow import cbow_chunk
-from w2v.kernels.sgns import sgns_chunk
+from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.vectors import Vectors
 from w2v.vocab import Vocab, build_vocab
 
-KERNELS = {"sgns": sgns_chunk, "cbow": cbow_chunk}
 SPANS_PER_WORKER = 4  # spans per chunk and thread, handed out one at a time (load balance)
 MIN_SPANS = 8  # at least this many, so that workers 1..2 cut chunks identically
 _CHUNK_WORK = 1e9  # chunk size in words × dim × (window + 1) × (negative + 1): ≈ 0.2 s
@@ -211,7 +210,7 @@ def train_encoded(
     if N == 0:
         raise CorpusError("the encoded corpus has no tokens in the vocabulary")
     keep, prob, alias = sampling_tables(vocab, config)
-    kernel = KERNELS[config.arch]
+    arch = ARCHS[config.arch]
     workers = config.n_workers
     n_spans = max(MIN_SPANS, SPANS_PER_WORKER * workers)
     work_per_word = config.dim * (config.window + 1) * (config.negative + 1)
@@ -238,8 +237,9 @@ def train_encoded(
                     a1 = learning_rate(config, words_done + chunk, words_total)
                     loss = np.zeros((n_spans, 2))
                     stream = np.uint64((epoch << 32) | k)
-                    kernel(U, V, ids, chunk_offsets, spans, keep, prob, alias, config.window,
-                           config.negative, a0, a1, seed, stream, loss)  # fmt: skip
+                    train_chunk(arch, U, V, ids, chunk_offsets, spans, keep, prob, alias,
+                                config.window, config.negative, a0, a1, seed, stream,
+                                loss)  # fmt: skip
                     words_done += chunk
                     nll += loss[:, 0].sum()
                     terms += loss[:, 1].sum()

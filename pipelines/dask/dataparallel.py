@@ -5,7 +5,7 @@ words, and each shard into R parts, R = rounds per epoch. Round g = e·R + r of 
 
 1. the client scatters the current U, V (float32 [n_words, dim]) to every worker, once;
 2. the task of shard p copies them and trains part r of its shard with the project's own
-   Numba kernel (w2v.kernels.sgns / cbow), then returns only the rows that changed, as
+   Numba kernel (w2v.kernels.chunk), then returns only the rows that changed, as
    deltas ΔU_p, ΔV_p (int32 row ids + float32 [k, dim]);
 3. the client averages each row's deltas over the shards that changed it and adds them,
 
@@ -55,8 +55,8 @@ import numpy as np
 from w2v.config import TrainConfig
 from w2v.corpus import EncodedCorpus
 from w2v.errors import CorpusError
+from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.train import (
-    KERNELS,
     MIN_SPANS,
     SPANS_PER_WORKER,
     Model,
@@ -164,9 +164,9 @@ def train_part(
         numba.set_num_threads(threads)
         try:
             with numba.parallel_chunksize(1):
-                KERNELS[arch](U, V, ids, offsets, spans, tables.keep, tables.prob, tables.alias,
-                              window, negative, part.alpha0, part.alpha1, np.uint64(seed),
-                              np.uint64(part.stream), loss)  # fmt: skip
+                train_chunk(ARCHS[arch], U, V, ids, offsets, spans, tables.keep, tables.prob,
+                            tables.alias, window, negative, part.alpha0, part.alpha1,
+                            np.uint64(seed), np.uint64(part.stream), loss)  # fmt: skip
         finally:
             numba.set_num_threads(before)
     rows_U, dU = _changed(U, U0)

@@ -3,8 +3,9 @@
     sampling   random streams, the noise alias table, subsampling, σ and the loss helpers
     wordtable  counting and encoding tokens with an open-addressing hash table
     prefetch   a software prefetch of matrix rows (an LLVM intrinsic)
-    sgns       skip-gram with negative sampling: sgns_chunk (parallel) / sgns_span (one span)
-    cbow       CBOW with negative sampling: cbow_chunk / cbow_span, the same signature
+    chunk      the training walk: train_chunk (spans in parallel) / train_span (one span)
+    sgns       the skip-gram negative-sampling step: sgns_centre
+    cbow       the CBOW negative-sampling step: cbow_centre
     cooccur    window pairs: emitted as sorted keys, radix-sorted, run-length reduced
     lsa        helpers of the PPMI transform
 

@@ -11,17 +11,12 @@ V[o] −= α(s − label)·h, and every context word takes the whole of
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
     clamp,
-    draw_outputs,
     exp,
-    gather_window,
     log_sum,
-    stream_seed,
-    subsample,
 )
 
 
@@ -67,77 +62,3 @@ def cbow_centre(U, V, ctx, m, outs, n_out, alpha, h, e_h, S, G, F):
         for d in range(dim):
             U[x, d] += e_h[d]
     return log_sum(F, n_out)
-
-
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def cbow_span(
-    U, V, ids, offsets, s0, s1, keep, noise_prob, noise_alias, window, negative,
-    alpha0, alpha1, w_base, w_total, state,
-):  # fmt: skip
-    """Train sentences s0..s1−1 in order; returns (Σ −log-likelihood, number of terms).
-
-    Writes only the rows of U and V that its steps touch. The learning rate at a sentence
-    starting at word p is alpha0 + (alpha1 − alpha0)·(p − w_base) / w_total.
-    """
-    dim = U.shape[1]
-    longest = 1
-    for s in range(s0, s1):
-        longest = max(longest, offsets[s + 1] - offsets[s])
-    kept = np.empty(longest, np.int64)
-    outs = np.empty(negative + 1, np.int64)
-    outs_next = np.empty_like(outs)
-    ctx = np.empty(2 * window, np.int64)
-    S = np.empty(negative + 1, np.float32)
-    G = np.empty_like(S)
-    F = np.empty_like(S)
-    h = np.empty(dim, np.float32)
-    e_h = np.empty(dim, np.float32)
-    nll = 0.0
-    terms = 0
-    slope = (alpha1 - alpha0) / max(w_total, 1)
-    for s in range(s0, s1):
-        a = offsets[s]
-        alpha = np.float32(alpha0 + slope * (a - w_base))
-        state, n = subsample(ids, a, offsets[s + 1], keep, state, kept)
-        if n == 0:
-            continue
-        state, n_out = draw_outputs(state, kept[0], negative, noise_prob, noise_alias, outs)
-        for i in range(n):
-            n_next = 0
-            if i + 1 < n:  # the next centre's outputs, drawn and prefetched one word ahead
-                state, n_next = draw_outputs(
-                    state, kept[i + 1], negative, noise_prob, noise_alias, outs_next
-                )
-                for k in range(n_next):
-                    prefetch_row(V, outs_next[k])
-                if i + 1 + window < n:
-                    prefetch_row(U, kept[i + 1 + window])
-            state, m = gather_window(kept, n, i, state, window, ctx)
-            if m > 0:
-                nll += cbow_centre(U, V, ctx, m, outs, n_out, alpha, h, e_h, S, G, F)
-                terms += n_out
-            outs, outs_next = outs_next, outs
-            n_out = n_next
-    return nll, terms
-
-
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy", parallel=True)
-def cbow_chunk(
-    U, V, ids, offsets, spans, keep, noise_prob, noise_alias, window, negative,
-    alpha0, alpha1, seed, stream, loss,
-):  # fmt: skip
-    """Train a chunk of the corpus with CBOW, its spans in parallel (Hogwild).
-
-    Same arguments, same writes (U, V, loss) and the same reproducibility as
-    w2v.kernels.sgns.sgns_chunk; `loss` counts one term per output of each centre word.
-    """
-    T = len(spans) - 1
-    w_base = offsets[spans[0]]
-    w_total = offsets[spans[T]] - w_base
-    for t in prange(T):
-        nll, terms = cbow_span(
-            U, V, ids, offsets, spans[t], spans[t + 1], keep, noise_prob, noise_alias,
-            window, negative, alpha0, alpha1, w_base, w_total, stream_seed(seed, stream, t),
-        )  # fmt: skip
-        loss[t, 0] = nll
-        loss[t, 1] = terms
