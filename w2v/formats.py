@@ -26,7 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError, UserError
-from w2v.io import arrow_numbers, arrow_strings, atomic_dir, atomic_file, numbers_of
+from w2v.io import (
+    arrow_numbers,
+    arrow_strings,
+    atomic_dir,
+    atomic_file,
+    numbers_of,
+    read_parquet_table,
+)
 from w2v.vectors import Vectors
 
 _CHUNK = 1 << 20  # bytes read at a time from a binary file
@@ -294,15 +301,11 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     """Read a Parquet file with a string column `word` and a list-of-float column `vector`
     (fixed-size or not, all of one length); `count` and the b"w2v" metadata if present."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{str(path)!r} does not exist or is not a file")
-    try:
-        table = pq.ParquetFile(path).read()  # not read_table, which imports pandas
-    except (pa.ArrowException, OSError) as e:
-        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+    table = read_parquet_table(path)
     if limit is not None:
         table = table.slice(0, limit)
     names = table.schema.names

@@ -168,19 +168,27 @@ def write_vocab_table(path, table, metadata: dict | None = None) -> None:
         pq.write_table(table, f)
 
 
+def read_parquet_table(path: Path):
+    """The whole Arrow table of the Parquet file at `path`; ModelError naming the file if
+    it is not readable Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).read()  # not read_table, which imports pandas
+    except (pa.ArrowException, OSError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+
+
 def read_vocab_table(path: str | os.PathLike):
     """The (word string, count int64) Arrow table of a vocabulary file; ModelError naming
     the file if it is not one."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{str(path)!r} is missing")
-    try:
-        table = pq.ParquetFile(path).read()  # not read_table, which imports pandas
-    except (pa.ArrowException, OSError) as e:
-        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+    table = read_parquet_table(path)
     names = table.schema.names
     if "word" not in names or "count" not in names:
         raise ModelError(f"{str(path)!r} lacks the columns word and count (has {names})")

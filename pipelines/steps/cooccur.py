@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2v.io import arrow_numbers, atomic_file, numbers_of
+from w2v.io import arrow_numbers, atomic_file, numbers_of, read_parquet_table
 
 NAME = "cooccur"
 
@@ -51,10 +51,9 @@ def write_matrix(path: Path, X, config: dict) -> None:
 
 def read_matrix(path: Path, n_words: int):
     """The co-occurrence counts as a float64 CSR [n_words, n_words]."""
-    import pyarrow.parquet as pq
     import scipy.sparse as sp
 
-    t = pq.ParquetFile(path).read()
+    t = read_parquet_table(path)
     row = numbers_of(t.column("row"), np.int32)
     col = numbers_of(t.column("col"), np.int32)
     count = numbers_of(t.column("count"), np.float64)
