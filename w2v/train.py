@@ -75,6 +75,23 @@ class Model:
     def __repr__(self) -> str:
         return f"Model({self.config.arch}, {len(self.vocab)} words, dim {self.config.dim})"
 
+    @classmethod
+    def trained(cls, U, V, vocab, corpus, config, loss_history, seconds, **meta) -> Model:
+        """The model of a finished run on `corpus` (an EncodedCorpus, each epoch over all
+        of it): U and V as trained, and the run in meta (trainer, resolved config, corpus
+        facts, per-epoch loss, time, words/s, then `meta`'s items)."""
+        words = int(corpus.offsets[-1] - corpus.offsets[0])
+        run = {
+            "trainer": config.arch,
+            "config": config.resolved().to_dict(),
+            "corpus": {**vocab.stats, **corpus.stats, "words": words, "vocab_size": len(vocab)},
+            "loss": loss_history,
+            "train_seconds": round(seconds, 3),
+            "words_per_sec": round(config.epochs * words / max(seconds, 1e-9)),
+        }
+        vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=run | meta)
+        return cls(vectors, vocab, config, loss_history)
+
 
 def learning_rate(config: TrainConfig, words_done: float, words_total: float) -> float:
     """word2vec.c's schedule: alpha·(1 − done/total), never below alpha·1e-4."""
@@ -264,16 +281,7 @@ def train_encoded(
         numba.set_num_threads(threads_before)
         reader.close()
     seconds = time.perf_counter() - start
-    meta = {
-        "trainer": config.arch,
-        "config": config.resolved().to_dict(),
-        "corpus": {**vocab.stats, **corpus.stats, "words": N, "vocab_size": n_words},
-        "loss": loss_history,
-        "train_seconds": round(seconds, 3),
-        "words_per_sec": round(words_total / max(seconds, 1e-9)),
-    }
-    vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=meta)
-    return Model(vectors, vocab, config, loss_history)
+    return Model.trained(U, V, vocab, corpus, config, loss_history, seconds)
 
 
 def train(

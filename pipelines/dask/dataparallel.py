@@ -66,7 +66,6 @@ from w2v.train import (
     sampling_tables,
     split_spans,
 )
-from w2v.vectors import Vectors
 from w2v.vocab import Vocab
 
 _KERNEL_LOCK = threading.Lock()  # a worker process runs one parallel kernel call at a time
@@ -293,14 +292,6 @@ def train(
         "scattered_mb_per_round": round(scattered / n_rounds / 1e6, 2),
         "returned_mb_per_round": round(returned / n_rounds / 1e6, 2),
     }
-    meta = {
-        "trainer": config.arch,
-        "config": config.resolved().to_dict(),
-        "corpus": {**vocab.stats, "words": N, "vocab_size": len(vocab)},
-        "loss": loss_history,
-        "train_seconds": round(seconds, 3),
-        "words_per_sec": round(words_total / max(seconds, 1e-9)),
-        "dask": {**facts, "rounds_per_epoch": R, "scale_alpha": scale_alpha},
-    }
-    vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=meta)
-    return Model(vectors, vocab, config, loss_history), facts
+    dask = {**facts, "rounds_per_epoch": R, "scale_alpha": scale_alpha}
+    model = Model.trained(U, V, vocab, corpus, config, loss_history, seconds, dask=dask)
+    return model, facts
