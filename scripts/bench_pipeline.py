@@ -34,7 +34,7 @@ import numpy as np
 def main(shard_dir, trainer, epochs):
     import w2v
     from w2v.config import TrainConfig
-    from w2v.corpus import concatenate, encode
+    from w2v.corpus import encode_files
     from w2v.evaluate import evaluate_analogies, evaluate_pairs, data_path, PAIRS
     from w2v.formats import export
     from w2v.vocab import Vocab, count_words
@@ -48,9 +48,7 @@ def main(shard_dir, trainer, epochs):
             total[w] = total.get(w, 0) + c
     vocab = Vocab.from_counter(total, min_count=5)
     with tempfile.TemporaryDirectory() as d:
-        parts = [encode(f, vocab, Path(d) / str(i)) for i, f in enumerate(files)]
-        (Path(d) / 'all').mkdir()
-        corpus = concatenate(parts, Path(d) / 'all')
+        corpus = encode_files(files, vocab, Path(d) / 'corpus')
         config = TrainConfig(arch=trainer, epochs=int(epochs), workers=2)
         model = train_encoded(corpus, vocab, config)
         model.save(Path(d) / 'model')

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from w2v.corpus import EncodedCorpus, encode, encode_in_memory
+from w2v.corpus import EncodedCorpus, concatenate, encode, encode_files, encode_in_memory
 from w2v.errors import CorpusError
 from w2v.vocab import build_vocab
 
@@ -30,6 +30,23 @@ def test_in_memory_encoding_matches_disk(tmp_path):
     np.testing.assert_array_equal(disk.ids, mem.ids)
     np.testing.assert_array_equal(disk.offsets, mem.offsets)
     assert mem.offsets.tolist() == [0, 2, 5]
+
+
+def test_files_encode_in_one_pass_as_their_encodings_concatenated(tmp_path):
+    texts = ["the cat sat\nthe dog\n", "\n\nzebra\n", "dog the cat", "cat\ndog the"]
+    paths = []
+    for i, text in enumerate(texts):  # the last two end without a newline
+        paths.append(tmp_path / f"{i}.txt")
+        paths[-1].write_text(text)
+    vocab = build_vocab(paths[0], min_count=1)
+    parts = [encode(p, vocab, tmp_path / f"part{i}") for i, p in enumerate(paths)]
+    (tmp_path / "joined").mkdir()
+    joined = concatenate(parts, tmp_path / "joined")
+    one_pass = encode_files(paths, vocab, tmp_path / "one-pass")
+    np.testing.assert_array_equal(one_pass.ids, joined.ids)
+    np.testing.assert_array_equal(one_pass.offsets, joined.offsets)
+    assert one_pass.offsets.tolist() == [0, 3, 5, 8, 9, 11]  # no sentence spans two files
+    assert one_pass.stats["lines"] == 8 and one_pass.stats["kept"] == 11
 
 
 def test_npy_files_are_plain_numpy(tmp_path):

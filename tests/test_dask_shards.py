@@ -8,9 +8,8 @@ import pytest
 import w2v
 from pipelines import counts
 from pipelines.dask import shards
-from pipelines.steps.encode import encode_shard
 from pipelines.steps.tokenize import count_shard
-from w2v.corpus import EncodedCorpus, concatenate
+from w2v.corpus import EncodedCorpus, concatenate, encode_files
 from w2v.vocab import Vocab
 
 CONFIG = {"lower": True, "punct": False}
@@ -71,7 +70,7 @@ def test_ranges_encode_like_the_whole_file(text_file, tmp_path):
     table, _ = count_shard(text_file, True, False)
     words, n = table.column("word").to_pylist(), table.column("count").to_pylist()
     vocab = Vocab.from_counter(dict(zip(words, n, strict=True)), min_count=3)
-    whole = encode_shard(text_file, vocab, tmp_path / "whole", CONFIG)
+    whole = encode_files([text_file], vocab, tmp_path / "whole")  # the local encode step
     plan = shards.plan([text_file], split_bytes=text_file.stat().st_size // 6)
     parts = [shards.encode(s, vocab, tmp_path / f"part{i}", CONFIG) for i, s in enumerate(plan)]
     (tmp_path / "joined").mkdir()

@@ -98,15 +98,40 @@ def encode(
 
     `out_dir` is written atomically: it appears complete or not at all.
     """
+    if isinstance(source, str | os.PathLike):
+        return _write(
+            out_dir,
+            lambda ids, ends, stats: _encode_files(
+                [source], vocab, ids, ends, stats, lower, punct, start, end
+            ),
+        )
+    return _write(
+        out_dir,
+        lambda ids, ends, stats: _encode_sentences(source, vocab, ids, ends, stats, chunk_tokens),
+    )
+
+
+def encode_files(
+    paths: list[str | os.PathLike], vocab: Vocab, out_dir: str | os.PathLike,
+    lower: bool = True, punct: bool = False,
+) -> EncodedCorpus:  # fmt: skip
+    """Encode text files one after another into `out_dir`, in one pass: the concatenation
+    of their encodings (a sentence never runs from one file into the next)."""
+    return _write(
+        out_dir,
+        lambda ids, ends, stats: _encode_files(paths, vocab, ids, ends, stats, lower, punct),
+    )
+
+
+def _write(out_dir, fill) -> EncodedCorpus:
+    """Create `out_dir` atomically with the ids and offsets that `fill(ids_out, ends_out,
+    stats)` appends; the corpus, memory-mapped, with the reading facts as its stats."""
     stats = ReadStats()
     with atomic_dir(out_dir, force=True) as tmp:
         ids_out = _NpyAppender(tmp / "ids.npy", np.uint32)
         ends_out = _NpyAppender(tmp / "offsets.npy", np.int64)
         ends_out.append(np.zeros(1, np.int64))
-        if isinstance(source, str | os.PathLike):
-            _encode_file(source, vocab, ids_out, ends_out, lower, punct, stats, start, end)
-        else:
-            _encode_sentences(source, vocab, ids_out, ends_out, stats, chunk_tokens)
+        fill(ids_out, ends_out, stats)
         ids_out.close()
         ends_out.close()
     corpus = EncodedCorpus.load(out_dir)
@@ -119,18 +144,20 @@ def encode(
     return corpus
 
 
-def _encode_file(path, vocab, ids_out, ends_out, lower, punct, stats, start=0, end=None) -> None:
+def _encode_files(paths, vocab, ids_out, ends_out, stats, lower, punct, start=0, end=None):
     """The fast path: normalised byte blocks encoded by the Numba word table."""
     table = WordTable.from_words(vocab.words)
-    state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
-    blocks = iter_blocks(path, lower=lower, punct=punct, stats=stats, start=start, end=end)
-    for block in prefetch(blocks):
-        ids, ends, seen = table.encode(block, state)
-        stats.tokens += seen
-        ids_out.append(ids)
-        ends_out.append(ends)
-    if state[1] > state[2]:  # the last line had no newline
-        ends_out.append(state[1:2])
+    for path in paths:
+        n = ids_out.n  # the file's sentence ends count on from the tokens already written
+        state = np.array([0, n, n], np.int64)  # see w2v.kernels.wordtable.encode_tokens
+        blocks = iter_blocks(path, lower=lower, punct=punct, stats=stats, start=start, end=end)
+        for block in prefetch(blocks):
+            ids, ends, seen = table.encode(block, state)
+            stats.tokens += seen
+            ids_out.append(ids)
+            ends_out.append(ends)
+        if state[1] > state[2]:  # the last line had no newline
+            ends_out.append(state[1:2])
 
 
 def _encode_sentences(sentences, vocab, ids_out, ends_out, stats, chunk_tokens) -> None:

@@ -1,7 +1,7 @@
 """Input shards: a corpus file, or a byte range of a large plain-text file cut at line ends.
 
 A shard is counted and encoded exactly as the single-machine steps do it (pipelines.counts
-count_file and pipelines.steps.encode.encode_shard); a byte range goes through the same
+count_file and w2v.corpus.encode); a byte range goes through the same
 normaliser and Numba word table (w2v.scan), reading only its own bytes. Ranges end just after a
 newline, so no sentence straddles two shards: the counts of a file's ranges, merged in
 order, equal the counts of the whole file (word order included), and their encodings,

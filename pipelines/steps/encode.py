@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from w2v.corpus import EncodedCorpus, concatenate, encode
-from w2v.io import atomic_dir
+from w2v.corpus import encode_files
 from w2v.vocab import Vocab
 
 NAME = "encode"
@@ -29,17 +27,8 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
     return {"corpus": run_dir / "corpus"}
 
 
-def encode_shard(path: Path, vocab: Vocab, out_dir: Path, config: dict) -> EncodedCorpus:
-    return encode(path, vocab, out_dir, lower=config["lower"], punct=config["punct"])
-
-
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     vocab = Vocab.load(inputs["vocab"])
     files = [p for k, p in inputs.items() if k.startswith("corpus:")]
-    with tempfile.TemporaryDirectory(dir=outputs["corpus"].parent) as scratch:
-        parts = [
-            encode_shard(p, vocab, Path(scratch) / str(i), config) for i, p in enumerate(files)
-        ]
-        with atomic_dir(outputs["corpus"], force=True) as tmp:
-            corpus = concatenate(parts, tmp)
+    corpus = encode_files(files, vocab, outputs["corpus"], config["lower"], config["punct"])
     return {"tokens": corpus.n_tokens, "sentences": corpus.n_sentences}
