@@ -28,10 +28,10 @@ def unpacked_corpus(name: str = "gcide_wn.txt") -> Path:
     """The benchmark corpus, unpacked once into $TMPDIR (34 MB)."""
     out = Path(os.environ.get("TMPDIR", "/tmp")) / name
     if not out.exists():
-        tmp = out.with_suffix(".part")
+        tmp = out.with_suffix(f".part{os.getpid()}")  # two benchmarks may unpack at once
         with lzma.open(shared_data() / f"{name}.xz", "rb") as src, open(tmp, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
-        tmp.rename(out)
+        os.replace(tmp, out)
     return out
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import lzma
 import os
 import shutil
 import statistics
@@ -30,30 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path:
-    for d in (
-        os.environ.get("W2V_SHARED_DATA"),
-        REPO.parent / "shared" / "data",
-        "/work/shared/data",
-    ):
-        if d and Path(d, "gcide_wn.txt.xz").is_file():
-            return Path(d)
-    sys.exit("bench_train: gcide_wn.txt.xz not found (set W2V_SHARED_DATA)")
-
-
-def unpacked_corpus() -> Path:
-    """gcide_wn.txt, unpacked once into the temp directory."""
-    src = shared_data_dir() / "gcide_wn.txt.xz"
-    dst = Path(tempfile.gettempdir()) / "gcide_wn.txt"
-    if not dst.is_file() or dst.stat().st_size != 34_205_928:
-        tmp = dst.with_suffix(f".part{os.getpid()}")
-        with lzma.open(src) as f, open(tmp, "wb") as g:
-            shutil.copyfileobj(f, g, 1 << 20)
-        os.replace(tmp, dst)
-    return dst
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench import REPO, unpacked_corpus
 
 
 def gensim_child(corpus: str, out: str, sg: int, workers: int, epochs: int) -> None:
