@@ -80,3 +80,36 @@ def test_invalid_utf8_is_reported_once(tmp_path):
 def test_bad_option_is_a_usage_error():
     r = run("vocab", "--min-count", "zero")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("w2v: error:"), err
+    return err[0]
+
+
+def test_outputs_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    """Each refusal is one line, exit 2, and comes before counting or training (the corpus
+    is absent: reading it would be a different error)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plain").write_text("x")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("x")
+    (tmp_path / "voc.parquet").write_text("x")
+    cases = [
+        (["train", "nowhere.txt", "-o", "precious", "--force"], "not a directory w2v wrote"),
+        (["train", "nowhere.txt", "-o", ".", "--force"], "holds the current directory"),
+        (["train", "nowhere.txt", "-o", "plain/m"], "'plain' is not a directory"),
+        (["svd", "nowhere.txt", "-o", "plain", "--force"], "is a file, not a directory"),
+        (["vocab", "nowhere.txt", "-o", "voc.parquet"], "already exists; use --force"),
+        (["vocab", "nowhere.txt", "-o", "precious", "--force"], "is a directory"),
+        (["demo", "-m", "new-model", "-o", "picture.txt"], "use a .png, .svg or .pdf"),
+        (["demo", "-m", "plain/m"], "'plain' is not a directory"),
+    ]
+    for args, message in cases:
+        assert main(args) == 2, args
+        assert message in one_error_line(capsys), args
+    assert (precious / "thesis.tex").read_text() == "x"
+    assert (tmp_path / "voc.parquet").read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "precious", "voc.parquet"]

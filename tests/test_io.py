@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2v.errors import ModelError, UserError
-from w2v.io import ModelFiles, atomic_dir, load_model, save_model
+from w2v.io import ModelFiles, atomic_dir, atomic_file, load_model, refuse_existing, save_model
 
 
 def small_model(V=5, dim=3, contexts=True):
@@ -50,6 +50,39 @@ def test_existing_target_needs_force_and_is_replaced_whole(tmp_path):
     r = load_model(tmp_path / "m")
     assert len(r.words) == 7 and r.contexts is None
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary leftovers
+
+
+def test_force_replaces_only_a_directory_w2v_wrote(tmp_path, monkeypatch):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("x")
+    with pytest.raises(UserError, match="not a directory w2v wrote .*meta.json"):
+        save_model(precious, small_model(), force=True)
+    assert (precious / "thesis.tex").read_text() == "x"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="is a file, not a directory"):
+        save_model(tmp_path / "file", small_model(), force=True)
+    save_model(tmp_path / "m", small_model())
+    monkeypatch.chdir(tmp_path / "m")
+    for here in (".", "..", str(tmp_path)):
+        with pytest.raises(UserError, match="holds the current directory"):
+            save_model(here, small_model(), force=True)
+    assert load_model(tmp_path / "m").words == small_model().words
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "m", "precious"]
+
+
+def test_outputs_under_a_file_or_onto_a_directory_are_user_errors(tmp_path):
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(UserError, match="'.*plain' is not a directory"):
+        save_model(tmp_path / "plain" / "m", small_model())
+    with pytest.raises(UserError, match="is not a directory"):
+        refuse_existing(tmp_path / "plain" / "a" / "b.txt", force=True)
+    with pytest.raises(UserError, match="is a directory; give a file name"):
+        refuse_existing(tmp_path, force=True)
+    with pytest.raises(UserError, match="is a directory; give a file name"), atomic_file(tmp_path):
+        pass
+    refuse_existing(tmp_path / "new" / "deeper" / "m", force=False)  # made on writing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
 
 
 def test_crash_while_writing_leaves_old_model_intact(tmp_path):

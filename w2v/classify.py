@@ -209,7 +209,7 @@ def save_classifier(
         "validation_scores": [float(v) for v in clf.validation_scores_],
     }
     directory = Path(directory)
-    with atomic_dir(directory, force=force) as tmp:
+    with atomic_dir(directory, force=force, marker=META_FILE) as tmp:
         np.savez(tmp / WEIGHTS_FILE, **arrays)
         write_json(tmp / META_FILE, meta)
     return directory

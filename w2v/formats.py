@@ -365,7 +365,7 @@ def write_projector(
     counts = vec.counts[:V]
     fmt = "\t".join(["%.9g"] * vec.dim)
     directory = Path(directory)
-    with atomic_dir(directory, force=force) as tmp:
+    with atomic_dir(directory, force=force, marker=PROJECTOR_CONFIG) as tmp:
         with open(tmp / "vectors.tsv", "w", encoding="utf-8") as f:
             for u in U:
                 f.write(fmt % tuple(u.tolist()) + "\n")
@@ -385,7 +385,7 @@ def write_projector(
                 }
             ]
         }
-        (tmp / "projector_config.json").write_text(json.dumps(config, indent=2) + "\n")
+        (tmp / PROJECTOR_CONFIG).write_text(json.dumps(config, indent=2) + "\n")
     return directory
 
 
@@ -400,6 +400,7 @@ def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
 
 
 EXPORT_FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
+PROJECTOR_CONFIG = "projector_config.json"  # makes a directory a projector export
 
 
 def export(

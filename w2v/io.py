@@ -26,6 +26,7 @@ import numpy as np
 from w2v.errors import ModelError, UserError
 
 FORMAT_VERSION = 1
+MODEL_META = "meta.json"  # the file that makes a directory a model directory
 # Keys save_model itself writes: a loaded model saved again gets them anew, not its old ones.
 _WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
 
@@ -41,24 +42,66 @@ def _read_umask() -> int:
 UMASK = _read_umask()
 
 
-def refuse_existing(target: str | os.PathLike, force: bool) -> None:
-    """UserError if `target` exists and `force` is false. Commands call it before their
-    work too, so an hour of training is not spent on an output they may not write."""
-    if Path(target).exists() and not force:
+def refuse_existing(
+    target: str | os.PathLike, force: bool, marker: str | None = None, directory: bool = False
+) -> None:
+    """UserError unless `target` may be written: a file, or a `directory` (implied by
+    `marker`) that, if it exists, holds `marker`, the file that makes it ours (a model's
+    meta.json). Without a marker, any existing directory may be replaced: the caller's own.
+
+    An existing target is replaced only with `force`, and `force` never replaces a
+    directory that is not one of ours, nor the current directory or one holding it.
+    Commands call this before their work too, so an hour of training is not spent on an
+    output they may not write."""
+    target = Path(target)
+    _check_parent(target)
+    if target.is_dir() and not (directory or marker):
+        raise UserError(f"{str(target)!r} is a directory; give a file name")
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not force:
         raise UserError(f"{str(target)!r} already exists; use --force to replace it")
+    if marker is None:
+        return
+    if not target.is_dir():
+        raise UserError(f"{str(target)!r} is a file, not a directory; refusing to replace it")
+    here = Path.cwd()
+    if target.resolve() in (here, *here.parents):
+        raise UserError(f"{str(target)!r} holds the current directory; refusing to replace it")
+    if not (target / marker).is_file() and any(target.iterdir()):  # an empty one loses nothing
+        raise UserError(
+            f"{str(target)!r} is not a directory w2v wrote (it has no {marker}); refusing to "
+            "replace it with --force: remove it yourself or choose another name"
+        )
+
+
+def _check_parent(target: Path) -> None:
+    """UserError unless the nearest existing ancestor of `target` is a directory we may
+    create files in (the directories between are made on writing)."""
+    parent = target.parent  # as the user spelled it: ends at "." or "/"
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"cannot write {str(target)!r}: {str(parent)!r} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {str(target)!r}: no permission to write in {str(parent)!r}")
 
 
 @contextlib.contextmanager
-def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]:
+def atomic_dir(
+    target: str | os.PathLike, force: bool = False, marker: str | None = None
+) -> Iterator[Path]:
     """Yield a fresh temporary sibling of `target`; on success rename it to `target`.
 
-    An existing `target` is replaced only with `force` (else UserError before any work);
-    on any exception the temporary directory is removed and `target` is left untouched.
+    An existing `target` is replaced only with `force`, and then only if it holds `marker`
+    when one is given (see refuse_existing; else UserError before any work); on any
+    exception the temporary directory is removed and `target` is left untouched.
     """
     target = Path(target)
-    refuse_existing(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    refuse_existing(target, force, marker, directory=True)
+    tmp = _made(
+        target, lambda: Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    )
     os.chmod(tmp, 0o777 & ~UMASK)  # mkdtemp makes it 0700; the result is a normal directory
     try:
         yield tmp
@@ -74,12 +117,25 @@ def atomic_dir(target: str | os.PathLike, force: bool = False) -> Iterator[Path]
         raise
 
 
+def _made(target: Path, make):
+    """make() a temporary sibling of `target`, its parent directories first; an OS refusal
+    (permissions, a full disk, a file where a directory should be) is a UserError."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return make()
+    except OSError as e:
+        raise UserError(f"cannot write {str(target)!r}: {e.strerror or e}") from e
+
+
 @contextlib.contextmanager
 def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
     """Open a temporary sibling of `target` for writing; rename it into place on success."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    if target.is_dir():
+        raise UserError(f"{str(target)!r} is a directory; give a file name")
+    fd, tmp = _made(
+        target, lambda: tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    )
     os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes it 0600; the result is a normal file
     try:
         with os.fdopen(fd, mode) as f:
@@ -235,12 +291,12 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
         **{k: v for k, v in model.meta.items() if k not in _WRITTEN_BY_SAVE},
     }
     directory = Path(directory)
-    with atomic_dir(directory, force=force) as tmp:
+    with atomic_dir(directory, force=force, marker=MODEL_META) as tmp:
         write_vocab_parquet(tmp / "vocab.parquet", model.words, model.counts)
         np.save(tmp / "vectors.npy", np.ascontiguousarray(model.vectors, dtype=np.float32))
         if model.contexts is not None:
             np.save(tmp / "contexts.npy", np.ascontiguousarray(model.contexts, dtype=np.float32))
-        write_json(tmp / "meta.json", meta)
+        write_json(tmp / MODEL_META, meta)
     return directory
 
 
@@ -251,7 +307,7 @@ def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
         raise ModelError(f"model directory {str(d)!r} does not exist; train one with `w2v train`")
     if not d.is_dir():
         raise ModelError(f"{str(d)!r} is not a model directory")
-    meta_path = d / "meta.json"
+    meta_path = d / MODEL_META
     if not meta_path.is_file():
         raise ModelError(f"{str(meta_path)!r} is missing; is {str(d)!r} a w2v model?")
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ConfigError, ModelError, UserError
-from w2v.io import atomic_file
+from w2v.io import atomic_file, refuse_existing
 from w2v.labels import place_labels
 from w2v.vectors import Vectors
 
@@ -60,12 +60,21 @@ def new_figure(size: tuple[float, float] = SIZE, dpi: int = DPI, rect=(0.03, 0.0
     return fig, fig.add_axes(rect)
 
 
-def save_figure(fig, path: str | os.PathLike) -> Path:
-    """Write `fig` atomically; the format follows the suffix (.png, .svg or .pdf)."""
-    path = Path(path)
+def check_picture_path(path: Path) -> str:
+    """The format of the picture file `path` (by suffix: png, svg or pdf); UserError if it
+    has another suffix or cannot be written. An existing picture is replaced, as
+    matplotlib's savefig does: pictures are cheap to draw again."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ConfigError(f"cannot write {str(path)!r}: use a .png, .svg or .pdf file name")
+    refuse_existing(path, force=True)
+    return fmt
+
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    """Write `fig` atomically; the format follows the suffix (.png, .svg or .pdf)."""
+    path = Path(path)
+    fmt = check_picture_path(path)
     with atomic_file(path, "wb") as f:
         fig.savefig(f, format=fmt, dpi=fig.dpi)
     return path

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from w2v.classify import load_classifier, read_labelled_tsv, save_classifier, train_classifier
+from w2v.classify import (
+    META_FILE,
+    load_classifier,
+    read_labelled_tsv,
+    save_classifier,
+    train_classifier,
+)
 from w2v.cli import cli
 from w2v.cli.options import json_option, model_option
 from w2v.errors import ConfigError
@@ -88,7 +94,7 @@ def train(
     """
     sizes = parse_hidden(hidden)
     texts, labels = read_labelled_tsv(data)
-    refuse_existing(output, force)
+    refuse_existing(output, force, marker=META_FILE)
     vec = load(model_dir)
 
     def progress(clf, epoch, loss, val):

@@ -7,6 +7,7 @@ import click
 
 from w2v.cli import cli
 from w2v.cli.options import corpus_argument, json_option
+from w2v.io import refuse_existing
 from w2v.vocab import build_vocab, default_corpus
 
 
@@ -29,9 +30,12 @@ def report_invalid_utf8(stats: dict) -> None:
 @click.option("--punct", is_flag=True, help="Keep punctuation as tokens.")
 @click.option("-n", "top", default=20, show_default=True, type=click.IntRange(min=0))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write vocab.parquet here.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @json_option
-def vocab(corpus, min_count, max_size, no_lower, punct, top, output, as_json):
+def vocab(corpus, min_count, max_size, no_lower, punct, top, output, force, as_json):
     """Count CORPUS (default: the embedded WordNet glosses) and print its vocabulary."""
+    if output:
+        refuse_existing(output, force)
     source = corpus_or_default(corpus)
     v = build_vocab(source, min_count=min_count, max_size=max_size, lower=not no_lower, punct=punct)
     report_invalid_utf8(v.stats)

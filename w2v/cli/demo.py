@@ -37,7 +37,10 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
         click.echo("  (delete that directory to train a fresh one)")
         return vec
     import w2v
+    from w2v.io import refuse_existing
     from w2v.vocab import default_corpus
+
+    refuse_existing(model_dir, force=False)  # a writable place, checked before training
 
     click.echo(
         f"training skip-gram on the embedded corpus (WordNet 3.0 glosses, 1.46 M tokens): "
@@ -74,6 +77,9 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
 def demo(model_dir, output, epochs, dim, workers, seed):
     """Train on the embedded corpus (or open the model in -m DIR), print neighbours and an
     analogy, and draw the neighbours (the picture needs: pip install 'w2v[plot]')."""
+    from w2v import plot as P
+
+    P.check_picture_path(output)  # before an hour of training, not after
     vec = _open_or_train(model_dir, epochs, dim, workers, seed)
     words = [w for w in DEMO_WORDS if w in vec][:SHOWN]
     click.echo("")
@@ -90,8 +96,6 @@ def demo(model_dir, output, epochs, dim, workers, seed):
             click.echo(f"  (w2v analogy {a} {b} {c}; picture: w2v plot --analogy {a} {b} {c})")
             break
     click.echo("")
-    from w2v import plot as P
-
     try:
         P.require_matplotlib()
     except P.MissingExtra:

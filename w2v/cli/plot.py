@@ -64,8 +64,7 @@ def plot(words, model_dir, output, neighbours, method, analogy, loss):
             raise ConfigError(f"{flag} applies to word pictures, not to --analogy or --loss")
     if not loss and not words:
         raise ConfigError("give WORDS to draw, or --analogy A B C, or --loss (see w2v plot --help)")
-    if P.FORMATS.get(output.suffix.lower()) is None:
-        raise ConfigError(f"cannot write {str(output)!r}: use a .png, .svg or .pdf file name")
+    P.check_picture_path(output)
     vec = Vectors.load(model_dir)
     if loss:
         fig = P.loss_figure(P.loss_history(vec.meta), title=P.loss_title(vec.meta))
