@@ -12,6 +12,7 @@ from pipelines import config as config_mod
 from pipelines.manifest import Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
 from pipelines.steps import NAMES, STEPS
 from w2v.errors import ConfigError
+from w2v.io import make_dir
 
 LOCAL = "local"  # the executor name recorded for steps run in this process
 
@@ -86,7 +87,7 @@ def run(
     step from `from_step` on). Returns what each step did: 'ran' or 'skipped'."""
     if from_step is not None and from_step not in NAMES:
         raise ConfigError(f"unknown step {from_step!r} (steps: {', '.join(NAMES)})")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(run_dir)
     manifest = Manifest(run_dir)
     manifest.config_path = str(cfg.path.resolve())
     steps = [s for s in STEPS if s.enabled(cfg)]

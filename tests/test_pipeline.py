@@ -218,6 +218,10 @@ def test_cli_init_run_status_and_errors(shards, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
     r = cli("pipeline", "run", "missing.toml")
     assert r.returncode == 2 and "does not exist" in r.stderr
+    for run_dir, message in (("p.toml", "is a file, not a directory"), ("p.toml/run", "p.toml")):
+        r = cli("pipeline", "run", "p.toml", "--run-dir", run_dir)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):

@@ -87,6 +87,18 @@ def _check_parent(target: Path) -> None:
         raise UserError(f"cannot write {str(target)!r}: no permission to write in {str(parent)!r}")
 
 
+def make_dir(path: Path) -> Path:
+    """Create the directory `path` (and its parents) unless it exists; UserError if it is a
+    file or the OS refuses (a file where a parent should be, permissions)."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{str(path)!r} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot create the directory {str(path)!r}: {e.strerror or e}") from e
+    return path
+
+
 @contextlib.contextmanager
 def atomic_dir(
     target: str | os.PathLike, force: bool = False, marker: str | None = None
