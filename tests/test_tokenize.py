@@ -1,6 +1,7 @@
 import bz2
 import gzip
 import lzma
+import os
 
 import pytest
 
@@ -122,6 +123,16 @@ def test_missing_file_and_directory_refused(tmp_path):
         list(iter_sentences(tmp_path / "nope.txt"))
     with pytest.raises(CorpusError, match="directory"):
         list(iter_sentences(tmp_path))
+
+
+def test_standard_input_and_pipes_refused(tmp_path, monkeypatch):
+    """A corpus is read twice (counted, then encoded): a pipe would be empty the second time."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CorpusError, match="cannot be standard input.*write it to a file"):
+        list(iter_sentences("-"))
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(CorpusError, match="not a regular file .*read twice"):
+        list(iter_sentences(tmp_path / "fifo"))
 
 
 def test_iterable_source_passes_through_and_splits():

@@ -27,6 +27,7 @@ from w2v.errors import CorpusError
 MAX_SENTENCE_LEN = 10_000
 BLOCK_BYTES = 1 << 20  # longest piece of a line held at once
 _SNIFF_BYTES = 8192
+_READ_TWICE = "it is read twice (counted, then encoded); write it to a file first"
 
 _WORD = r"\w+(?:['’]\w+)*"
 _WORD_RE = re.compile(_WORD)
@@ -60,10 +61,16 @@ def open_binary(path: str | os.PathLike):
     Refuses a missing path, a directory, and a file whose first block holds a NUL byte.
     """
     p = Path(path)
+    if str(p) == "-" and not p.exists():
+        raise CorpusError(f"the corpus cannot be standard input ('-'): {_READ_TWICE}")
     if not p.exists():
         raise CorpusError(f"corpus file {str(p)!r} does not exist")
     if p.is_dir():
         raise CorpusError(f"corpus {str(p)!r} is a directory; give a text file")
+    if not p.is_file():
+        raise CorpusError(
+            f"corpus {str(p)!r} is not a regular file (a pipe or device): {_READ_TWICE}"
+        )
     suffix = p.suffix.lower()
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffix, open)
     try:
