@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO
+from tests.test_tokenize import CLEAN_HEAD
 from w2v.cli import main
 
 
@@ -71,7 +72,7 @@ def test_vocab_user_errors_exit_2_with_one_line(tmp_path, make, message):
 
 def test_invalid_utf8_is_reported_once(tmp_path):
     corpus = tmp_path / "bad.txt"
-    corpus.write_bytes(b"ok \xff word\n" * 50)
+    corpus.write_bytes(CLEAN_HEAD + b"ok \xff word\n" * 50)  # past the sniffed first block
     r = run("vocab", str(corpus), "--min-count", "1")
     assert r.returncode == 0
     assert r.stderr.count("invalid UTF-8") == 1 and "50 invalid UTF-8" in r.stderr

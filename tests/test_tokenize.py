@@ -6,7 +6,7 @@ import os
 import pytest
 
 from w2v.errors import CorpusError
-from w2v.tokenize import ReadStats, iter_sentences, tokenize
+from w2v.tokenize import _SNIFF_BYTES, ReadStats, iter_sentences, tokenize
 
 
 def write(tmp_path, name, data: bytes):
@@ -88,13 +88,27 @@ def test_gensim_linesentence_agrees_on_long_lines(tmp_path):
     assert list(iter_sentences(p)) == list(LineSentence(str(p)))
 
 
-def test_invalid_utf8_replaced_and_counted(tmp_path):
-    p = write(tmp_path, "bad.txt", b"good \xff\xfe word\nal\xc3so fine\n")
+# valid UTF-8 as long as the first block open_binary sniffs, so what follows is read on
+CLEAN_HEAD = b"clean text\n" * (_SNIFF_BYTES // 11 + 1)
+
+
+def test_invalid_utf8_past_the_first_block_replaced_and_counted(tmp_path):
+    p = write(tmp_path, "bad.txt", CLEAN_HEAD + b"good \xff\xfe word\nal\xc3so fine\n")
     stats = ReadStats()
     sentences = list(iter_sentences(p, stats=stats))
     assert stats.invalid_utf8 == 3
-    assert sentences[0] == ["good", "word"]
-    assert stats.lines == 2
+    assert sentences[-2] == ["good", "word"]
+    assert stats.lines == CLEAN_HEAD.count(b"\n") + 2
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_a_corpus_in_another_encoding_is_refused(tmp_path, suffix):
+    text = "café crème, déjà vu\n".encode("latin-1") * 3
+    p = write(tmp_path, "latin1.txt" + suffix, gzip.compress(text) if suffix else text)
+    with pytest.raises(CorpusError, match=r"is not UTF-8 \(byte 0xe9 at offset 3\).*iconv"):
+        list(iter_sentences(p))
+    cut = write(tmp_path, "cut.txt", b"a" * (_SNIFF_BYTES - 1) + "é more\n".encode())
+    assert list(iter_sentences(cut))[0][-1] == "more"  # a sequence the sniff cuts in two is fine
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,10 @@ class ReadStats:
 def open_binary(path: str | os.PathLike):
     """Open a corpus file for reading bytes, decompressing by suffix (.gz, .bz2, .xz).
 
-    Refuses a missing path, a directory, and a file whose first block holds a NUL byte.
+    Refuses a missing path, a directory, a pipe, a file whose first block holds a NUL byte
+    (binary) and one whose first block is not UTF-8 (another encoding). Invalid sequences
+    further on are replaced by U+FFFD and counted (ReadStats.invalid_utf8): a large corpus
+    with a few stray bytes is still read.
     """
     p = Path(path)
     if str(p) == "-" and not p.exists():
@@ -81,6 +84,15 @@ def open_binary(path: str | os.PathLike):
     if b"\x00" in head:
         f.close()
         raise CorpusError(f"corpus {str(p)!r} looks binary (NUL bytes in its first block)")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.reason != "unexpected end of data":  # not a sequence the sniff cut in two
+            f.close()
+            raise CorpusError(
+                f"corpus {str(p)!r} is not UTF-8 (byte 0x{head[e.start]:02x} at offset "
+                f"{e.start}); convert it first, e.g. iconv -f latin1 -t utf-8"
+            ) from None
     return f
 
 
