@@ -93,7 +93,7 @@ class TrainOptions(BaseModel):
     window: int | None = Field(default=None, ge=1, le=50)
     min_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
     negative: int | None = Field(default=None, ge=1, le=50, description="sgns, cbow")
-    sample: float | None = Field(default=None, ge=0, le=1, description="sgns, cbow")
+    sample: float | None = Field(default=None, ge=0, lt=1, description="sgns, cbow")
     epochs: int | None = Field(default=None, ge=1, le=100, description="sgns, cbow")
     alpha: float | None = Field(default=None, gt=0, le=1, description="sgns, cbow")
     workers: int | None = Field(default=None, ge=1, le=64, description="sgns, cbow")
