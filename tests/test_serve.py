@@ -279,6 +279,12 @@ def test_malformed_and_oversized_bodies(client):
         "/v1/models/toy/similar", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert r.status_code == 422
+    for body in (b'{"positive":["\xff\xfe"]}', b"\xff"):  # not UTF-8: malformed too
+        r = client.post(
+            "/v1/models/toy/similar", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422 and r.json()["error"].startswith("invalid request: body")
+        assert r.json()["detail"]
     big = {"positive": ["frog"], "negative": ["x" * 100] * 700}  # > 64 KiB
     r = client.post("/v1/models/toy/similar", json=big)
     assert r.status_code == 413 and "65536 bytes" in r.json()["error"]

@@ -296,6 +296,12 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, e: HTTPException):
+        if e.status_code == 400 and e.__cause__ is not None:
+            # FastAPI's 400 for a body it could not decode (not UTF-8): malformed, like any
+            # body that is not JSON, so 422 as those are
+            cause = f"{type(e.__cause__).__name__}: {e.__cause__}"
+            detail = [{"type": "json_invalid", "loc": ["body"], "msg": cause}]
+            return JSONResponse({"error": f"invalid request: body: {cause}", "detail": detail}, 422)
         return JSONResponse({"error": str(e.detail)}, e.status_code, headers=e.headers)
 
     @app.exception_handler(Exception)
