@@ -151,6 +151,15 @@ def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     assert not (site / "models" / SCRATCH / str(job["id"])).exists()
 
 
+def test_a_job_error_names_the_corpus_as_the_client_gave_it(client, site):
+    (site / "data" / "sub").mkdir(exist_ok=True)
+    (site / "data" / "sub" / "binary.bin").write_bytes(b"\x00\x01" * 5000)
+    r = client.post("/v1/jobs", json={"corpus": "sub/binary.bin", "config": TINY})
+    job = wait_for(client, r.json()["id"], {"done", "failed"})
+    assert job["state"] == "failed" and "'sub/binary.bin' looks binary" in job["error"], job
+    assert str(site) not in job["error"] and "/data" not in job["error"]
+
+
 def test_store_transitions_are_conditional(tmp_path):
     store = JobStore(tmp_path / "jobs.sqlite3")
     job = store.add("m", "sgns", None, {"dim": 3})
