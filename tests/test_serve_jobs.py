@@ -166,15 +166,25 @@ def test_store_transitions_are_conditional(tmp_path):
     assert job["state"] == "queued" and job["config"] == {"dim": 3}
     assert store.finish(job["id"], "done") is False  # not running
     assert store.start(job["id"]) and not store.start(job["id"])
-    store.progress(job["id"], 0.5, epoch=1, loss=2.5)
+    store.progress(job["id"], 0.5, epoch=1, loss=2.5, eta_seconds=32.6, words_per_sec=1e5)
     assert store.get(job["id"])["progress"] == 0.5 and store.get(job["id"])["loss"] == 2.5
     assert store.cancel(job["id"]) == "running"
+    # not running: no ETA; the words/s stay the last rate measured
+    assert store.get(job["id"])["eta_seconds"] is None
+    assert store.get(job["id"])["words_per_sec"] == 1e5
     store.progress(job["id"], 0.9)  # a late worker write changes nothing
     assert store.finish(job["id"], "failed", "late") is False
     got = store.get(job["id"])
     assert got["state"] == "cancelled" and got["progress"] == 0.5
     assert store.cancel(job["id"]) is None
     assert store.counts() == {"queued": 0, "running": 0, "done": 0, "failed": 0, "cancelled": 1}
+    for state in ("done", "failed"):
+        job = store.add(state, "sgns", None, {})
+        assert store.start(job["id"])
+        store.progress(job["id"], 0.9, eta_seconds=3.0, words_per_sec=2e5)
+        assert store.finish(job["id"], state)
+        got = store.get(job["id"])
+        assert got["eta_seconds"] is None and got["words_per_sec"] == 2e5
     store.close()
 
 

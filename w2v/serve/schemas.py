@@ -140,9 +140,9 @@ class Job(BaseModel):
     epochs: int | None
     words_done: int | None
     words_total: int | None
-    words_per_sec: float | None
+    words_per_sec: float | None = Field(description="the last rate measured (kept when done)")
     loss: float | None
-    eta_seconds: float | None
+    eta_seconds: float | None = Field(description="seconds left; null unless running")
     error: str | None
     created: str
     started: str | None
