@@ -262,6 +262,11 @@ def test_bad_query_is_422(client, path):
         {"positive": [""]},
         {"positive": ["frog"], "topn": 3},
         [],
+        # JSON of the wrong type is refused, not coerced
+        {"positive": ["frog"], "n": "5"},
+        {"positive": ["frog"], "n": True},
+        {"positive": ["frog"], "n": 5.0},
+        {"positive": "frog,toad"},
     ],
 )
 def test_bad_similar_body_is_422(client, body):
@@ -274,6 +279,12 @@ def test_malformed_and_oversized_bodies(client):
         "/v1/models/toy/similar", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert r.status_code == 422
+    for body in (b'{"positive":["\xff\xfe"]}', b"\xff"):  # not UTF-8: malformed too
+        r = client.post(
+            "/v1/models/toy/similar", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422 and r.json()["error"].startswith("invalid request: body")
+        assert r.json()["detail"]
     big = {"positive": ["frog"], "negative": ["x" * 100] * 700}  # > 64 KiB
     r = client.post("/v1/models/toy/similar", json=big)
     assert r.status_code == 413 and "65536 bytes" in r.json()["error"]
@@ -333,11 +344,68 @@ def test_job_corpus_outside_the_root_is_refused(client, corpus, status):
         {"name": "../escape"},
         {"name": ".hidden"},
         {"corpus": "small.txt", "extra": 1},
+        # JSON of the wrong type is refused, not coerced
+        {"trainer": "svd", "config": {"dim": True}},
+        {"trainer": "svd", "config": {"dynamic": "yes"}},
+        {"trainer": "svd", "config": {"add_contexts": "off"}},
+        {"config": {"dim": "16"}},
+        {"config": {"epochs": "1"}},
+        {"config": {"alpha": "0.1"}},
+        {"corpus": 7},
+        # out of the library's bounds: refused at submission, not failed later
+        {"corpus": "small.txt", "config": {"sample": 1.0}},
+        {"trainer": "svd", "config": {"cds": 0}},
     ],
 )
 def test_bad_job_is_422(client, body):
     r = client.post("/v1/jobs", json=body)
     assert r.status_code == 422, r.text
+    assert client.get("/v1/jobs").json()["jobs"] == []
+
+
+def test_float_options_take_json_integers(site, tmp_path):
+    app = create_app({}, tmp_path / "models", site / "data")
+    c = TestClient(app)  # no lifespan: the job is queued, not run
+    config = {"alpha": 1, "sample": 0}
+    r = c.post("/v1/jobs", json={"corpus": "small.txt", "config": config})
+    assert r.status_code == 202, r.text
+    assert r.json()["config"]["alpha"] == 1.0 and r.json()["config"]["sample"] == 0.0
+    app.state.runner.close()
+
+
+def _edges(spec: dict) -> list[float]:
+    """The extreme values a JSON-schema number accepts (an exclusive bound nudged in);
+    none for a field that is not a number."""
+    edges = []
+    for s in spec.get("anyOf", [spec]):
+        step = {"integer": 1, "number": 1e-9}.get(s.get("type"))
+        if step is None:
+            continue
+        edges += [s[k] for k in ("minimum", "maximum") if k in s]
+        if "exclusiveMinimum" in s:
+            edges.append(s["exclusiveMinimum"] + step)
+        if "exclusiveMaximum" in s:
+            edges.append(s["exclusiveMaximum"] - step)
+    return edges
+
+
+@pytest.mark.parametrize("trainer", ["sgns", "cbow", "svd"])
+def test_every_option_the_schema_accepts_the_library_accepts(trainer):
+    from w2v.config import TrainConfig
+    from w2v.lsa import LsaConfig
+    from w2v.serve.schemas import SGNS_ONLY, SVD_ONLY, TrainOptions
+
+    props = TrainOptions.model_json_schema()["properties"]
+    foreign = SGNS_ONLY if trainer == "svd" else SVD_ONLY
+    checked = 0
+    for field, spec in props.items():
+        for value in [] if field in foreign else _edges(spec):
+            if trainer == "svd":
+                LsaConfig(**{field: value})
+            else:
+                TrainConfig.from_kwargs(arch=trainer, **{field: value})
+            checked += 1
+    assert checked >= 12
 
 
 def test_taken_model_name_is_409(client):
@@ -448,7 +516,7 @@ def test_metrics_labels_stay_bounded_whatever_method_a_client_sends():
     assert 'method="other"' in text and 'method="GET"' in text and "X1" not in text
 
 
-def test_a_model_broken_under_a_query_process_is_a_json_error_not_a_500(tmp_path):
+def test_a_model_broken_under_a_query_process_is_a_503_not_a_500(tmp_path):
     models = tmp_path / "models"
     models.mkdir()
     app = create_app({}, models, query_processes=1)
@@ -457,7 +525,9 @@ def test_a_model_broken_under_a_query_process_is_a_json_error_not_a_500(tmp_path
         assert c.get("/v1/models/late").status_code == 200  # the server has opened it
         (models / "late" / "vectors.npy").unlink()  # before a query process opens it
         r = c.get("/v1/models/late/similar", params={"word": "frog"})
-        assert r.status_code == 422 and "vectors.npy" in r.json()["error"], r.text
+        # the server's trouble, not the client's input: 503, naming the model and the file
+        assert r.status_code == 503 and "vectors.npy" in r.json()["error"], r.text
+        assert r.json()["error"].startswith("model 'late' cannot be read")
 
 
 def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp_path, monkeypatch):

@@ -151,21 +151,40 @@ def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     assert not (site / "models" / SCRATCH / str(job["id"])).exists()
 
 
+def test_a_job_error_names_the_corpus_as_the_client_gave_it(client, site):
+    (site / "data" / "sub").mkdir(exist_ok=True)
+    (site / "data" / "sub" / "binary.bin").write_bytes(b"\x00\x01" * 5000)
+    r = client.post("/v1/jobs", json={"corpus": "sub/binary.bin", "config": TINY})
+    job = wait_for(client, r.json()["id"], {"done", "failed"})
+    assert job["state"] == "failed" and "'sub/binary.bin' looks binary" in job["error"], job
+    assert str(site) not in job["error"] and "/data" not in job["error"]
+
+
 def test_store_transitions_are_conditional(tmp_path):
     store = JobStore(tmp_path / "jobs.sqlite3")
     job = store.add("m", "sgns", None, {"dim": 3})
     assert job["state"] == "queued" and job["config"] == {"dim": 3}
     assert store.finish(job["id"], "done") is False  # not running
     assert store.start(job["id"]) and not store.start(job["id"])
-    store.progress(job["id"], 0.5, epoch=1, loss=2.5)
+    store.progress(job["id"], 0.5, epoch=1, loss=2.5, eta_seconds=32.6, words_per_sec=1e5)
     assert store.get(job["id"])["progress"] == 0.5 and store.get(job["id"])["loss"] == 2.5
     assert store.cancel(job["id"]) == "running"
+    # not running: no ETA; the words/s stay the last rate measured
+    assert store.get(job["id"])["eta_seconds"] is None
+    assert store.get(job["id"])["words_per_sec"] == 1e5
     store.progress(job["id"], 0.9)  # a late worker write changes nothing
     assert store.finish(job["id"], "failed", "late") is False
     got = store.get(job["id"])
     assert got["state"] == "cancelled" and got["progress"] == 0.5
     assert store.cancel(job["id"]) is None
     assert store.counts() == {"queued": 0, "running": 0, "done": 0, "failed": 0, "cancelled": 1}
+    for state in ("done", "failed"):
+        job = store.add(state, "sgns", None, {})
+        assert store.start(job["id"])
+        store.progress(job["id"], 0.9, eta_seconds=3.0, words_per_sec=2e5)
+        assert store.finish(job["id"], state)
+        got = store.get(job["id"])
+        assert got["eta_seconds"] is None and got["words_per_sec"] == 2e5
     store.close()
 
 

@@ -123,6 +123,27 @@ def test_every_query_endpoint_answers_as_the_library(server, root):
     assert h.get("/openapi.json").json()["info"]["title"] == "w2v"
 
 
+def test_head_and_a_client_leaving_mid_body_over_http(server):
+    h = server.http
+    for path in ("/health", "/v1/models", "/v1/models/toy/similar?word=frog"):
+        got, head = h.get(path), h.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(got.content))
+    assert h.get("/health").json()["status"] == "ok"  # the connection is still in step
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.sendall(
+            b"POST /v1/models/toy/similar HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: bearer " + TOKEN.encode() + b"\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"pos'
+        )
+        time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while 'route="unmatched",status="499"' not in (text := h.get("/metrics").text):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.1)
+    assert 'status="500"' not in text
+
+
 def test_token_is_enforced_over_http(server):
     bare = httpx.Client(base_url=str(server.http.base_url))
     assert bare.get("/health").status_code == 200

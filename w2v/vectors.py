@@ -76,7 +76,11 @@ class Vectors:
             raise UnknownWordError(word, suggest(word, self.words)) from None
 
     def __getitem__(self, word: str) -> np.ndarray:
-        return self.vectors[self.index(word)]
+        # Once queries have read a memory-mapped U into memory (_U), rows come from that
+        # copy (the same float32 values): a file truncated on disk while it is mapped
+        # would turn a read of the map into SIGBUS, which kills the whole process.
+        U = self.__dict__.get("_U") if isinstance(self.vectors, np.memmap) else None
+        return (self.vectors if U is None else U)[self.index(word)]
 
     def __repr__(self) -> str:
         return f"Vectors({len(self)} words, dim {self.dim})"

@@ -5,6 +5,7 @@ corpus outside data root   403  {"error", "suggestions": []}
 name in use, job finished  409
 bad input                  422
 a query process died       503  (the request may be retried)
+a model's files unreadable 503  (truncated, half-copied: the server's trouble, not the input)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from w2v.errors import UnknownWordError, UserError
 from w2v.serve.compute import QueryWorkerDied
 from w2v.serve.jobs import JobConflict
-from w2v.serve.models import UnknownModelError
+from w2v.serve.models import ModelUnreadable, UnknownModelError
 from w2v.serve.paths import PathRefused
 
 # every type error_answer knows (a CorpusError, ModelError, ConfigError is a UserError)
@@ -22,6 +23,7 @@ ERROR_TYPES = (
     PathRefused,
     JobConflict,
     QueryWorkerDied,
+    ModelUnreadable,
     UserError,
     ValueError,
 )
@@ -36,7 +38,7 @@ def error_answer(e: Exception) -> tuple[int, dict]:
         status = 403
     elif isinstance(e, JobConflict):
         status = 409
-    elif isinstance(e, QueryWorkerDied):
+    elif isinstance(e, QueryWorkerDied | ModelUnreadable):
         status = 503
     return status, {"error": str(e), "suggestions": []}
 

@@ -12,7 +12,8 @@ answered there by the shortcut (shortcut.py) with the same call; the routes belo
 the rest, validate it, and describe every route in OpenAPI.
 
 Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad input 422
-{"error", "detail"}, a corpus outside the data root 403, a name or state conflict 409.
+{"error", "detail"}, a corpus outside the data root 403, a name or state conflict 409, a
+model whose files cannot be read (or a query process that died) 503.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ log = logging.getLogger("w2v.serve")
 WordQ = Annotated[str, Query(min_length=1, max_length=S.MAX_WORD)]
 NQ = Annotated[int, Query(ge=1, le=S.MAX_N, description="number of results")]
 ERRORS = {404: {"model": S.Error}, 422: {"model": S.Error}}
+UNREADABLE = (
+    "the model's files cannot be read now (truncated, being copied in), or a query process "
+    "died answering; try again later"
+)
+MODEL_ERRORS = {**ERRORS, 503: {"model": S.Error, "description": UNREADABLE}}
 
 
 def create_app(
@@ -162,7 +168,9 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         """The models being served: name, vocabulary size, dimension, trainer, created."""
         return _json({"models": registry.describe()})
 
-    @app.get("/v1/models/{name}", response_model=S.ModelInfo, responses=ERRORS, tags=["models"])
+    @app.get(
+        "/v1/models/{name}", response_model=S.ModelInfo, responses=MODEL_ERRORS, tags=["models"]
+    )
     def model(name: str):
         """One model's description."""
         return _json(registry.describe_one(name))
@@ -170,7 +178,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     @app.get(
         "/v1/models/{name}/similar",
         response_model=S.Neighbours,
-        responses=ERRORS,
+        responses=MODEL_ERRORS,
         tags=["queries"],
     )
     async def similar(name: str, word: WordQ, n: NQ = S.DEFAULT_N):
@@ -180,7 +188,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     @app.post(
         "/v1/models/{name}/similar",
         response_model=S.Neighbours,
-        responses=ERRORS,
+        responses=MODEL_ERRORS,
         tags=["queries"],
     )
     async def similar_post(name: str, query: S.SimilarQuery):
@@ -193,7 +201,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     @app.get(
         "/v1/models/{name}/analogy",
         response_model=S.Neighbours,
-        responses=ERRORS,
+        responses=MODEL_ERRORS,
         tags=["queries"],
     )
     async def analogy(
@@ -210,7 +218,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     @app.get(
         "/v1/models/{name}/vector",
         response_model=S.WordVector,
-        responses=ERRORS,
+        responses=MODEL_ERRORS,
         tags=["queries"],
     )
     async def vector(name: str, word: WordQ):
@@ -288,6 +296,12 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, e: HTTPException):
+        if e.status_code == 400 and e.__cause__ is not None:
+            # FastAPI's 400 for a body it could not decode (not UTF-8): malformed, like any
+            # body that is not JSON, so 422 as those are
+            cause = f"{type(e.__cause__).__name__}: {e.__cause__}"
+            detail = [{"type": "json_invalid", "loc": ["body"], "msg": cause}]
+            return JSONResponse({"error": f"invalid request: body: {cause}", "detail": detail}, 422)
         return JSONResponse({"error": str(e.detail)}, e.status_code, headers=e.headers)
 
     @app.exception_handler(Exception)

@@ -10,9 +10,12 @@ of each model) take the queries off the server's GIL: the server parses, routes 
 the processes compute, all in parallel.
 
 The server speaks to each process over a private socket pair: a frame is a 4-byte
-big-endian length and a payload: a JSON object {"path", "name", "op", "args"} one way;
-"B" and the response body (JSON, ready to send), or "E" and a JSON object
-{"unknown_word", "suggestions"} | {"value_error"} | {"error"}, the other. A process answers
+big-endian length and a payload: a JSON object {"path", "id", "name", "op", "args"} one
+way; "B" and the response body (JSON, ready to send), or "E" and a JSON object
+{"unknown_word", "suggestions"} | {"unreadable"} | {"user_error"} | {"value_error"} |
+{"error"}, the other. "id" is the identity of the model's files as the server last saw
+them (models.identity): a process keeps one model per path and opens it anew when the
+identity changes, so no process answers from files that were replaced. A process answers
 its queries one at a time, in order; the server hands a query to an idle process, or
 queues it behind at most one other (ProcessQueries.DEPTH), or keeps it until a process
 has room. A query stays in flight until its answer has been read, even when the request
@@ -37,7 +40,8 @@ import time
 from pathlib import Path
 
 import w2v
-from w2v.errors import UnknownWordError, UserError
+from w2v.errors import ModelError, UnknownWordError, UserError
+from w2v.serve.models import ModelUnreadable, identity, open_model
 
 log = logging.getLogger("w2v.serve")
 HEADER = struct.Struct(">I")
@@ -186,8 +190,9 @@ class ProcessQueries:
         return worker
 
     async def run(self, name: str, op: str, args: dict) -> bytes:
-        path = str(self.registry.path(name))
-        frame = json.dumps({"path": path, "name": name, "op": op, "args": args}).encode()
+        served = self.registry.lookup(name)  # a stat: the files as they are now
+        q = {"path": str(served.path), "id": served.identity, "name": name, "op": op, "args": args}
+        frame = json.dumps(q).encode()
         reply = asyncio.get_running_loop().create_future()
         worker = self._least_busy()
         if worker is not None:
@@ -204,6 +209,8 @@ class ProcessQueries:
         error = json.loads(answer[1:])
         if "unknown_word" in error:
             raise UnknownWordError(error["unknown_word"], error["suggestions"])
+        if "unreadable" in error:
+            raise ModelUnreadable(name, error["unreadable"])
         if "user_error" in error:
             raise UserError(error["user_error"])
         if "value_error" in error:
@@ -300,10 +307,28 @@ def load_shared(path: str) -> w2v.Vectors:
     return w2v.Vectors(vec.words, U, vec.counts, vec.contexts, vec.meta)
 
 
+def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
+    """The model at `path` whose files have identity `ident`, from `models` (path ->
+    (identity, Vectors)) or opened now. Opening one forgets the models whose files
+    changed or went away, so a replaced or deleted model's map is let go."""
+    cached = models.get(path)
+    if cached is not None and cached[0] == ident:
+        return cached[1]
+    models.pop(path, None)
+    for other, (known, _) in list(models.items()):
+        if list(identity(other) or ()) != known:
+            del models[other]
+    vec, got = open_model(path, warm=True, load=load_shared)
+    if list(got) != ident:  # it changed after the server looked: the server will see it
+        raise ModelError("its files changed while it was being read; try again")
+    models[path] = (ident, vec)
+    return vec
+
+
 def serve_forever(sock: socket.socket) -> None:
     """Answer frames on `sock` until it closes (the server went away)."""
     one_blas_thread()  # one core per process; the processes are the parallelism
-    models = {}
+    models: dict[str, tuple[list, w2v.Vectors]] = {}
     f = sock.makefile("rb")
     while True:
         head = f.read(HEADER.size)
@@ -311,18 +336,16 @@ def serve_forever(sock: socket.socket) -> None:
             return
         q = json.loads(f.read(HEADER.unpack(head)[0]))
         try:
-            vec = models.get(q["path"])
-            if vec is None:
-                vec = models[q["path"]] = load_shared(q["path"])
-                if len(vec):
-                    vec.most_similar(vec.words[0], topn=1)  # computes and caches the norms
+            vec = model_for(models, q["path"], q["id"])
             if q["op"] == "load":
                 out = b"B"
             else:
                 out = b"B" + answer(vec, q["name"], q["op"], q["args"])
         except UnknownWordError as e:
             out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
-        except UserError as e:  # e.g. a model directory that broke: 422 as in threads
+        except ModelError as e:  # only opening a model raises it: truncated, half-copied
+            out = b"E" + json.dumps({"unreadable": str(e)}).encode()
+        except UserError as e:
             out = b"E" + json.dumps({"user_error": str(e)}).encode()
         except ValueError as e:
             out = b"E" + json.dumps({"value_error": str(e)}).encode()

@@ -1,6 +1,7 @@
 """What stands before the routes: one pure-ASGI middleware that times every request for
-the metrics, checks the bearer token, answers well-formed GET queries through the
-shortcut, and bounds request bodies before handing the rest to the FastAPI app.
+the metrics, checks the bearer token, answers HEAD as GET without the body, answers
+well-formed GET queries through the shortcut, and bounds request bodies (in size and in
+time) before handing the rest to the FastAPI app.
 
 One layer instead of three: each ASGI layer costs a coroutine call and a wrapped `send`
 per request. Errors have the routes' JSON shape: {"error": "..."}.
@@ -8,12 +9,15 @@ per request. Errors have the routes' JSON shape: {"error": "..."}.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 
 from w2v.serve.compute import json_bytes
 
 MAX_BODY = 64 * 1024  # bytes
+BODY_SECONDS = 30.0  # to receive a whole request body
+CLIENT_GONE = 499  # the metrics' status of a request whose client left mid-body (nginx's)
 OPEN_PATHS = frozenset({"/health"})
 NO_BODY = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 TOKEN_REQUIRED = "a valid 'Authorization: Bearer TOKEN' header is required"
@@ -45,25 +49,40 @@ class Front:
     - metrics: every HTTP request is observed (method, route template, status, seconds
       until its last body chunk was sent), including 401 and 413;
     - token: with `token`, every request but /health must carry `Authorization: Bearer
-      TOKEN` (compared in constant time), otherwise 401;
+      TOKEN` (the scheme in any case, RFC 7235; the token compared in constant time),
+      otherwise 401;
+    - HEAD: run as GET, its headers (Content-Length included) sent, its body dropped; the
+      routes and OpenAPI know only GET;
     - shortcut: an async callable (scope, send) -> route template | None that may answer
       the request itself (see shortcut.py);
     - body bound: request bodies over `max_body` bytes are refused with 413, whether or
-      not they declare a Content-Length; a body within the bound is read here and handed
-      on whole.
+      not they declare a Content-Length, and one not received within `body_seconds` with
+      408 (a stalled client does not hold its connection forever); a client that leaves
+      mid-body is counted as status 499, not as a server error. A body within the bounds
+      is read here and handed on whole.
     """
 
-    def __init__(self, app, metrics, token: str | None = None, max_body=MAX_BODY, shortcut=None):
+    def __init__(
+        self,
+        app,
+        metrics,
+        token: str | None = None,
+        max_body=MAX_BODY,
+        shortcut=None,
+        body_seconds: float = BODY_SECONDS,
+    ):
         self.app = app
         self.metrics = metrics
-        self.expected = None if token is None else b"Bearer " + token.encode()
+        self.token = None if token is None else token.encode()
         self.max_body = max_body
         self.shortcut = shortcut
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         t0 = time.perf_counter()
+        method = scope["method"]
         status = 500
         route = None
 
@@ -73,58 +92,86 @@ class Front:
                 status = message["status"]
             await send(message)
 
+        answer = sending
+        if method == "HEAD":
+            scope = dict(scope, method="GET")
+            answer = _without_body(sending)
         try:
-            if self.expected is not None and not self._authorized(scope):
+            if self.token is not None and not self._authorized(scope):
                 headers = [(b"www-authenticate", b"Bearer")]
-                return await send_error(sending, 401, TOKEN_REQUIRED, headers)
+                return await send_error(answer, 401, TOKEN_REQUIRED, headers)
             if self.shortcut is not None:
-                route = await self.shortcut(scope, sending)
+                route = await self.shortcut(scope, answer)
                 if route is not None:
                     return
             if scope["method"] in NO_BODY:
-                return await self.app(scope, receive, sending)
-            return await self._bounded(scope, receive, sending)
+                return await self.app(scope, receive, answer)
+            body = await self._body(scope, receive, answer)
+            if body is None:  # refused (413, 408), or the client went away
+                if status == 500:
+                    status = CLIENT_GONE
+                return
+            delivered = False
+
+            async def replay():
+                nonlocal delivered
+                if not delivered:
+                    delivered = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            return await self.app(scope, replay, answer)
         finally:
             if route is None:
                 route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.observe(scope["method"], route, status, time.perf_counter() - t0)
+            self.metrics.observe(method, route, status, time.perf_counter() - t0)
 
     def _authorized(self, scope) -> bool:
         if scope["path"] in OPEN_PATHS:
             return True
-        given = b""
         for key, value in scope["headers"]:
             if key == b"authorization":
-                given = value
-                break
-        return hmac.compare_digest(given, self.expected)
+                scheme, _, credentials = value.partition(b" ")
+                given = credentials.lstrip(b" ")
+                return scheme.lower() == b"bearer" and hmac.compare_digest(given, self.token)
+        return False
 
-    async def _bounded(self, scope, receive, send):
+    async def _body(self, scope, receive, send) -> bytes | None:
+        """The whole request body; None when it was refused (413, 408 sent) or the client
+        went away (nothing sent)."""
         too_big = f"the request body is larger than {self.max_body} bytes"
         for key, value in scope["headers"]:
             if key == b"content-length":
                 if not value.isdigit() or int(value) > self.max_body:
-                    return await send_error(send, 413, too_big)
+                    await send_error(send, 413, too_big)
+                    return None
         chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return await send_error(send, 413, too_big)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
+        try:
+            async with asyncio.timeout(self.body_seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # the client went away
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body:
+                        await send_error(send, 413, too_big)
+                        return None
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            late = f"the request body was not received within {self.body_seconds:g} s"
+            await send_error(send, 408, late, [(b"connection", b"close")])
+            return None
 
-        async def replay():
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        return await self.app(scope, replay, send)
+def _without_body(send):
+    """`send` for a HEAD request: the GET's response with its body bytes dropped."""
+
+    async def sending(message):
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return sending

@@ -2,8 +2,17 @@
 `--models-dir` (including those that appear while it runs, e.g. from finished jobs).
 
 Each model is opened once with `w2v.load` (memory-mapped). Where this process answers the
-queries itself (`warm`), its query caches (norms) are computed at load time, so no request
-pays for them; where query processes answer them, this process only describes the models.
+queries itself (`warm`), its query caches (U read into memory, norms) are computed at load
+time, so no request pays for them; where query processes answer them, this process only
+describes the models.
+
+A model is what is on disk now, not what was there when it was opened: each is known by
+its directory and the identity of its vectors.npy (inode, size, mtime, ctime; one stat per
+query). A directory deleted is forgotten (404, its name free for a job); replaced (a copy,
+`w2v train --force`, a finished job) it is opened anew, here and, through the identity
+sent with each query, in every query process; truncated or half-copied it answers 503
+ModelUnreadable until it can be read again. A change that leaves vectors.npy untouched
+(another file rewritten in place) is not noticed.
 """
 
 from __future__ import annotations
@@ -14,14 +23,16 @@ import math
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import w2v
-from w2v.errors import UserError
+from w2v.errors import ModelError, UserError
 from w2v.vectors import Vectors
 
 log = logging.getLogger("w2v.serve")
 RECHECK_SECONDS = 1.0
+Identity = tuple[int, int, int, int]
 
 
 class UnknownModelError(UserError):
@@ -31,8 +42,55 @@ class UnknownModelError(UserError):
         super().__init__(f"no model named {name!r} is being served")
 
 
+class ModelUnreadable(UserError):
+    """A served model whose files cannot be read now (truncated, deleted under a pinned
+    name, being copied in): the server's trouble, not the client's (503)."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        super().__init__(f"model {name!r} cannot be read: {reason}")
+
+
+def identity(path: str | os.PathLike) -> Identity | None:
+    """(inode, size, mtime_ns, ctime_ns) of the model directory's vectors.npy; None if
+    it cannot be stat'ed. A copy or a rename changes the inode or the times, a truncation
+    the size; ctime cannot be set back, so a preserved mtime does not hide a change."""
+    try:
+        st = os.stat(os.path.join(path, "vectors.npy"))
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def open_model(path: str | os.PathLike, warm: bool, load=w2v.load) -> tuple[Vectors, Identity]:
+    """`load(path)` and the identity of what it read: the same before and after reading,
+    so the files are all of one model (a directory replaced mid-read has new files).
+    `warm`: compute the query caches now."""
+    for _ in range(3):
+        before = identity(path)
+        vec = load(path)
+        if warm and len(vec):
+            vec.most_similar(vec.words[0], topn=1)  # computes and caches U's copy, the norms
+        if before is not None and identity(path) == before:
+            return vec, before
+    raise ModelError(f"{str(path)!r} keeps changing while it is read")
+
+
+@dataclass
+class Served:
+    """A name's model: `vec` None while its files cannot be read (`error` says why; a load
+    is tried again when the identity changes or after `retry_at`)."""
+
+    path: Path
+    vec: Vectors | None
+    identity: Identity | None
+    pinned: bool = False
+    error: str = ""
+    retry_at: float = 0.0
+
+
 class ModelRegistry:
-    """name -> Vectors. Pinned models (given on the command line) win over same-named
+    """name -> Served. Pinned models (given on the command line) win over same-named
     directories of the models directory."""
 
     def __init__(
@@ -45,34 +103,29 @@ class ModelRegistry:
         self.warm = warm
         self._scanned: int | None = None  # the models directory's mtime at the last scan
         self._recheck_at = 0.0  # and when to scan anyway (a model dir was incomplete)
-        self._paths: dict[str, Path] = {}
-        self._vectors: dict[str, Vectors] = {}
-        self._pinned = set()
-        self._broken: dict[Path, float] = {}  # model dirs that failed to load, by mtime
-        self._lock = threading.Lock()
+        self._served: dict[str, Served] = {}
+        self._broken: dict[Path, float] = {}  # new model dirs that failed to load, by mtime
+        self._lock = threading.Lock()  # guards _served
+        self._loading = threading.Lock()  # one (re)load at a time
         for name, path in (pinned or {}).items():
             self.add(name, Path(path), pinned=True)
         self.rescan()
 
     def add(self, name: str, path: Path, pinned: bool = False) -> Vectors:
         """Load and serve the model at `path` as `name` (ModelError if it is broken)."""
-        vec = w2v.load(path)
-        if self.warm and len(vec):
-            vec.most_similar(vec.words[0], topn=1)  # computes and caches the norms
+        vec, ident = open_model(path, self.warm)
         with self._lock:
-            if name in self._pinned and not pinned:
-                return self._vectors[name]
-            self._paths[name] = path
-            self._vectors[name] = vec
-            if pinned:
-                self._pinned.add(name)
+            if not pinned and self._served.get(name, Served(path, None, None)).pinned:
+                return self._served[name].vec
+            self._served[name] = Served(path, vec, ident, pinned)
         log.info("serving model %r from %s (%d words, dim %d)", name, path, len(vec), vec.dim)
         return vec
 
     def rescan(self, force: bool = False) -> None:
-        """Serve every model directory of the models directory not served yet. Unless
-        `force`, only when the directory changed since the last scan (a model moved or
-        copied in changes it), so unknown names cost a stat, not a scan."""
+        """Serve every model directory of the models directory not served yet, and forget
+        those that are gone. Unless `force`, only when the directory changed since the last
+        scan (a model moved, copied in or deleted changes it), so unknown names cost a
+        stat, not a scan."""
         if self.models_dir is None:
             return
         try:
@@ -83,13 +136,18 @@ class ModelRegistry:
         if not force and mtime == self._scanned and now < self._recheck_at:
             return
         self._scanned, self._recheck_at = mtime, math.inf
-        for entry in os.scandir(self.models_dir):
-            if entry.name.startswith(".") or entry.name in self._vectors:
+        entries = [e for e in os.scandir(self.models_dir) if not e.name.startswith(".")]
+        present = {e.name for e in entries if e.is_dir()}
+        with self._lock:
+            for name, served in list(self._served.items()):
+                if not served.pinned and name not in present:
+                    del self._served[name]
+                    log.info("model %r is gone from %s", name, self.models_dir)
+        for entry in entries:
+            if entry.name in self._served or not entry.is_dir():
                 continue
             path = Path(entry.path)
             meta = path / "meta.json"
-            if not entry.is_dir():
-                continue
             if not meta.is_file():
                 self._recheck_at = now + RECHECK_SECONDS  # perhaps still being copied in
                 continue
@@ -103,37 +161,81 @@ class ModelRegistry:
                 self._recheck_at = now + RECHECK_SECONDS  # mid-copy, or repaired later
                 log.warning("skipping %s: %s", path, e)
 
-    def get(self, name: str) -> Vectors:
-        """The model `name`; UnknownModelError (with close names) if there is none."""
-        vec = self._vectors.get(name)
-        if vec is None:
+    def lookup(self, name: str) -> Served:
+        """The model `name` as it is on disk now (one stat): reopened if its files were
+        replaced; UnknownModelError (with close names) if there is none or its directory
+        is gone, ModelUnreadable if its files cannot be read."""
+        served = self._served.get(name)
+        if served is None:
             self.rescan()
-            vec = self._vectors.get(name)
-        if vec is None:
-            raise UnknownModelError(name, difflib.get_close_matches(name, self.names(), n=3))
-        return vec
+            served = self._served.get(name)
+            if served is None:
+                raise self._unknown(name)
+        if served.vec is None or identity(served.path) != served.identity:
+            served = self._reopen(name, served)
+        return served
 
-    def path(self, name: str) -> Path:
-        """The directory of model `name` (UnknownModelError as `get`)."""
-        path = self._paths.get(name)
-        if path is None:
-            self.get(name)
-            path = self._paths[name]
-        return path
+    def get(self, name: str) -> Vectors:
+        """The model `name` (errors as `lookup`)."""
+        return self.lookup(name).vec
+
+    def _reopen(self, name: str, served: Served) -> Served:
+        with self._loading:
+            current = self._served.get(name)
+            if current is None:
+                raise self._unknown(name)
+            now_id = identity(current.path)
+            if current.vec is not None and now_id == current.identity:
+                return current  # another thread reopened it meanwhile
+            if now_id is None and not current.path.is_dir() and not current.pinned:
+                with self._lock:
+                    self._served.pop(name, None)
+                log.info("model %r is gone from %s", name, current.path)
+                raise self._unknown(name)
+            if current.vec is None and now_id == current.identity:
+                if time.monotonic() < current.retry_at:
+                    raise ModelUnreadable(name, current.error)
+            try:
+                vec, now_id = open_model(current.path, self.warm)
+            except UserError as e:
+                broken = Served(current.path, None, now_id, current.pinned, str(e))
+                broken.retry_at = time.monotonic() + RECHECK_SECONDS
+                with self._lock:
+                    self._served[name] = broken
+                log.warning("model %r cannot be read: %s", name, e)
+                raise ModelUnreadable(name, str(e)) from None
+            fresh = Served(current.path, vec, now_id, current.pinned)
+            with self._lock:
+                self._served[name] = fresh
+            log.info(
+                "model %r changed on disk: reopened (%d words, dim %d)", name, len(vec), vec.dim
+            )
+            return fresh
+
+    def _unknown(self, name: str) -> UnknownModelError:
+        return UnknownModelError(name, difflib.get_close_matches(name, self.names(), n=3))
 
     def names(self) -> list[str]:
+        """The models that can be answered for (directories deleted meanwhile excluded)."""
+        self.rescan()
         with self._lock:
-            return sorted(self._vectors)
+            return sorted(n for n, s in self._served.items() if s.vec is not None)
 
     def describe(self) -> list[dict]:
-        """name, vocab_size, dim, trainer, created of every model, by name."""
+        """name, vocab_size, dim, trainer, created of every model that can be read, by name."""
         self.rescan(force=True)
         with self._lock:
-            items = sorted(self._vectors.items())
-        return [_description(name, vec) for name, vec in items]
+            names = sorted(self._served)
+        out = []
+        for name in names:
+            try:
+                out.append(_description(name, self.get(name)))
+            except (UnknownModelError, ModelUnreadable):
+                continue
+        return out
 
     def describe_one(self, name: str) -> dict:
-        """The description of model `name` (UnknownModelError as `get`)."""
+        """The description of model `name` (errors as `lookup`)."""
         return _description(name, self.get(name))
 
 

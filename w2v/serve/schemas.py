@@ -1,4 +1,10 @@
-"""The JSON the service reads and writes (pydantic models, which also make its OpenAPI)."""
+"""The JSON the service reads and writes (pydantic models, which also make its OpenAPI).
+
+Request bodies are validated strictly (BODY): a JSON value of the wrong type is refused
+(422), never coerced ("5" or true is not an int, "yes" not a bool); a float field takes a
+JSON integer. Their bounds are the library's (TrainConfig, LsaConfig), so a job the schema
+accepts does not fail on its options later.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ DEFAULT_N = 10  # results when a query does not say
 
 Method = Literal["add", "mul"]  # analogy: 3CosAdd or 3CosMul
 DEFAULT_METHOD: Method = "add"
+
+BODY = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 Word = Annotated[str, StringConstraints(min_length=1, max_length=MAX_WORD)]
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -60,7 +68,7 @@ class WordVector(BaseModel):
 class SimilarQuery(BaseModel):
     """Words nearest to mean(unit(positive)) - mean(unit(negative)), inputs excluded."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     positive: list[Word] = Field(default=[], max_length=MAX_WORDS)
     negative: list[Word] = Field(default=[], max_length=MAX_WORDS)
     n: int = Field(default=DEFAULT_N, ge=1, le=MAX_N)
@@ -80,12 +88,12 @@ class TrainOptions(BaseModel):
     """The options of `w2v train` (sgns, cbow) and `w2v svd`; unset ones take the
     library's defaults."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     dim: int | None = Field(default=None, ge=1, le=1000)
     window: int | None = Field(default=None, ge=1, le=50)
     min_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
     negative: int | None = Field(default=None, ge=1, le=50, description="sgns, cbow")
-    sample: float | None = Field(default=None, ge=0, le=1, description="sgns, cbow")
+    sample: float | None = Field(default=None, ge=0, lt=1, description="sgns, cbow")
     epochs: int | None = Field(default=None, ge=1, le=100, description="sgns, cbow")
     alpha: float | None = Field(default=None, gt=0, le=1, description="sgns, cbow")
     workers: int | None = Field(default=None, ge=1, le=64, description="sgns, cbow")
@@ -100,7 +108,7 @@ class TrainOptions(BaseModel):
 
 
 class JobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     corpus: str | None = Field(
         default=None,
         max_length=1024,
@@ -132,9 +140,9 @@ class Job(BaseModel):
     epochs: int | None
     words_done: int | None
     words_total: int | None
-    words_per_sec: float | None
+    words_per_sec: float | None = Field(description="the last rate measured (kept when done)")
     loss: float | None
-    eta_seconds: float | None
+    eta_seconds: float | None = Field(description="seconds left; null unless running")
     error: str | None
     created: str
     started: str | None

@@ -164,12 +164,13 @@ class JobStore:
         )
 
     def finish(self, job_id: int, state: str, error: str | None = None) -> bool:
-        """running -> done | failed (error kept if none given); False if not running."""
+        """running -> done | failed (error kept if none given); False if not running. A
+        finished job has no ETA; its words/s stay the last rate measured."""
         assert state in ("done", "failed")
         progress = ", progress = 1" if state == "done" else ""
         cur = self._exec(
-            f"UPDATE jobs SET state = ?, error = COALESCE(?, error), finished = ?, pid = NULL"
-            f"{progress} WHERE id = ? AND state = 'running'",
+            f"UPDATE jobs SET state = ?, error = COALESCE(?, error), finished = ?, pid = NULL, "
+            f"eta_seconds = NULL{progress} WHERE id = ? AND state = 'running'",
             (state, error if error is None else error[:4000], now(), job_id),
         )
         return cur.rowcount == 1
@@ -183,7 +184,8 @@ class JobStore:
             before = row[0] if row else None
             if before in ACTIVE:
                 self._con.execute(
-                    "UPDATE jobs SET state = 'cancelled', finished = ?, error = ? WHERE id = ?",
+                    "UPDATE jobs SET state = 'cancelled', finished = ?, error = ?, "
+                    "eta_seconds = NULL WHERE id = ?",
                     (now(), "cancelled by a DELETE request", job_id),
                 )
             self._con.execute("COMMIT")

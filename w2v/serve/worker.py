@@ -31,15 +31,20 @@ MODEL = "model"  # SCRATCH/model is what the worker leaves for the server
 PROGRESS_EVERY = 0.5  # seconds between progress writes at most
 
 
-def corpus_path(corpus: str | None, data_root: str | None) -> Path:
-    """The corpus file of a job: the embedded default corpus when none was given."""
+def corpus_path(corpus: str | None, data_root: str | None) -> tuple[Path, Path]:
+    """(directory, path relative to it) of a job's corpus file: the data root and the
+    file's real path under it, or the embedded default corpus when none was given. The
+    worker works in that directory and hands the library the relative path, so the errors
+    a client reads name its corpus as it gave it, not the server's paths."""
     if corpus is None:
         from w2v import default_corpus
 
-        return Path(default_corpus())
+        path = Path(default_corpus())
+        return path.parent, Path(path.name)
     if data_root is None:
         raise UserError("this server has no --data-root, so it cannot read corpus files")
-    return resolve_corpus(data_root, corpus)
+    root = Path(data_root).resolve()
+    return root, resolve_corpus(root, corpus).relative_to(root)
 
 
 def train(job: dict, source: Path, out: Path, report) -> None:
@@ -98,8 +103,10 @@ def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
             print(f"w2v worker: progress not recorded: {e}", file=sys.stderr)
 
     try:
-        source = corpus_path(job["corpus"], data_root)
-        train(job, source, out / MODEL, report)
+        target = out.resolve() / MODEL  # before leaving the working directory
+        directory, source = corpus_path(job["corpus"], data_root)
+        os.chdir(directory)
+        train(job, source, target, report)
     except UserError as e:
         store.note_error(job_id, str(e))
         return 3
