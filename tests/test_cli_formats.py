@@ -45,6 +45,21 @@ def test_export_then_import_gives_the_same_vectors(model, tmp_path, fmt):
         assert kv.index_to_key == vec.words
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("fmt", ["word2vec", "word2vec-binary"])
+def test_export_compresses_by_suffix_as_gensim(model, tmp_path, fmt, suffix):
+    vec, path = model
+    out = tmp_path / f"out.{fmt}{suffix}"
+    assert main(["export", fmt, str(out), "-m", str(path)]) == 0
+    assert main(["import", str(out), "-o", str(tmp_path / "back")]) == 0
+    back = load(tmp_path / "back")
+    assert back.words == vec.words
+    np.testing.assert_array_equal(back.vectors, vec.vectors)
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=fmt == "word2vec-binary")
+    assert kv.index_to_key == vec.words
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_export_projector_and_limit(model, tmp_path, capsys):
     vec, path = model
     out = tmp_path / "projector"

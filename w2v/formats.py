@@ -15,6 +15,7 @@ truncated or garbage file fails fast instead of hanging or exhausting memory.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import itertools
 import json
@@ -42,11 +43,31 @@ _MAX_LINE = 1 << 20  # a header or headerless first line longer than this is not
 _BLOCK_BYTES = 64 << 20  # rows are collected in blocks of at most this size
 
 
+_COMPRESSORS = {
+    ".gz": lambda raw, name: gzip.GzipFile(name, "wb", compresslevel=6, fileobj=raw),
+    ".bz2": lambda raw, name: bz2.BZ2File(raw, "wb"),
+    ".xz": lambda raw, name: lzma.LZMAFile(raw, "wb"),
+}
+
+
 def _open(path: Path):
     if not path.is_file():
         raise UserError(f"{str(path)!r} does not exist or is not a file")
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
     return opener(path, "rb")
+
+
+@contextlib.contextmanager
+def _create(path: Path):
+    """Write `path` atomically, compressed by its suffix (.gz, .bz2, .xz) as gensim's
+    save_word2vec_format (smart_open) does, so that _open reads it back."""
+    compressor = _COMPRESSORS.get(path.suffix.lower())
+    with atomic_file(path) as raw:
+        if compressor is None:
+            yield raw
+        else:
+            with compressor(raw, path.name) as f:
+                yield f
 
 
 class _Rows:
@@ -261,13 +282,14 @@ def write_word2vec(
     """Write the first `limit` (default all) vectors in word2vec text or binary format.
 
     Text values are printed with 9 significant digits, which read back to the same float32;
-    binary records end with a newline, as word2vec.c writes them (gensim reads both)."""
+    binary records end with a newline, as word2vec.c writes them (gensim reads both). A path
+    ending in .gz, .bz2 or .xz is compressed, as gensim compresses it."""
     V = len(vec) if limit is None else min(limit, len(vec))
     words, U = vec.words[:V], np.asarray(vec.vectors[:V], dtype="<f4")
     _check_words(words, " \t\n\r\v\f", "word2vec")
     path = Path(path)
     fmt = " ".join(["%.9g"] * vec.dim)
-    with atomic_file(path) as f:
+    with _create(path) as f:
         f.write(f"{V} {vec.dim}\n".encode())
         for start in range(0, V, 4096):
             chunk = []

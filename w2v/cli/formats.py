@@ -19,7 +19,7 @@ from w2v.io import refuse_existing
 def export(fmt, out, limit, force, model_dir):
     """Write the model's vectors to OUT as FORMAT: word2vec (text), word2vec-binary,
     parquet, or projector (a directory for projector.tensorflow.org: Load vectors.tsv,
-    then metadata.tsv)."""
+    then metadata.tsv). word2vec files named *.gz, *.bz2 or *.xz are compressed."""
     from w2v import formats
     from w2v.vectors import load
 
