@@ -79,6 +79,15 @@ def test_export_projector_and_limit(model, tmp_path, capsys):
     assert main(["export", "projector", str(out), "--force", "-m", str(path)]) == 0
 
 
+def test_import_of_non_finite_vectors_is_a_user_error(tmp_path, capsys):
+    bad = tmp_path / "nan.txt"
+    bad.write_text("2 2\na nan inf\nb 1 2\n")
+    assert main(["import", str(bad), "-o", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "line 2 (word 'a')" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "m").exists()
+
+
 def test_import_refuses_to_overwrite_and_reports_bad_files(model, tmp_path, capsys):
     vec, path = model
     good = tmp_path / "v.txt"

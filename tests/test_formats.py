@@ -122,6 +122,29 @@ def test_headerless_compressed_and_duplicate_words(tmp_path):
     assert vec.meta["duplicates_dropped"] == 1
 
 
+def test_non_finite_values_are_refused_naming_the_word(tmp_path):
+    cases = {
+        "2 2\na 1 2\nb nan inf\n": "line 3 \\(word 'b'\\)",
+        "2 2\na 1 2\nb 1 1e39\n": "line 3 \\(word 'b'\\)",  # overflows float32
+        "a 1 2\nb 1 2\nc -inf 2\n": "line 3 \\(word 'c'\\)",  # headerless
+        "2 2\na nan inf\nb 1 2\n": "line 2 \\(word 'a'\\)",
+    }
+    for text, where in cases.items():
+        path = tmp_path / "bad.txt"
+        path.write_text(text)
+        with pytest.raises(ModelError, match=f"bad.txt.*{where} has a value that is NaN"):
+            read_vectors(path)
+    U = np.ones((3, 2), np.float32)
+    U[1, 0] = np.nan
+    vec = Vectors(["a", "b", "c"], U)
+    write_word2vec(vec, tmp_path / "bad.bin", binary=True)
+    with pytest.raises(ModelError, match="vector 2 \\(word 'b'\\)"):
+        read_word2vec(tmp_path / "bad.bin")
+    write_parquet(vec, tmp_path / "bad.parquet")
+    with pytest.raises(ModelError, match="row 2 \\(word 'b'\\).*1 such vectors"):
+        read_vectors(tmp_path / "bad.parquet")
+
+
 def test_words_the_format_cannot_hold_are_refused(tmp_path):
     vec = Vectors(["ok", "two words"], np.ones((2, 2), np.float32))
     with pytest.raises(UserError, match="two words"):

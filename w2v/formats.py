@@ -143,6 +143,10 @@ def read_word2vec(
                 words, U = reader(f, path, first, V, dim, unicode_errors)
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
             raise ModelError(f"cannot read {str(path)!r}: {e}") from e
+    if head is None:
+        _check_finite(path, words, U, lambda i: f"line {i + 1}")
+    else:
+        _check_finite(path, words, U, lambda i: f"vector {i + 1}" if binary else f"line {i + 2}")
     words, U, dropped = _dedupe(words, U)
     meta = {"source": str(path), "source_format": "word2vec-binary" if binary else "word2vec"}
     if dropped:
@@ -246,7 +250,7 @@ def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: s
             )
         words.append(_decode(parts[0], n, path, unicode_errors))
         try:
-            with np.errstate(over="ignore"):  # 1e39 reads as inf, as in gensim
+            with np.errstate(over="ignore"):  # 1e39 reads as inf, refused by _check_finite
                 rows.next()[:] = [float(v) for v in parts[1:]]
         except ValueError:
             raise ModelError(
@@ -257,6 +261,20 @@ def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: s
     if not words:
         raise ModelError(f"{str(path)!r} holds no vectors")
     return words, rows.array()
+
+
+def _check_finite(path, words: list[str], U: np.ndarray, where) -> None:
+    """ModelError naming the first row of U (float32 [V, dim]) holding NaN or infinity (a
+    text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
+    direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
+    so a row sums to a finite number exactly when all its values are finite."""
+    finite = np.isfinite(U.sum(axis=1, dtype=np.float64))
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise ModelError(
+            f"{str(path)!r}: {where(i)} (word {words[i]!r}) has a value that is NaN, infinite "
+            f"or too large for float32 ({int((~finite).sum())} such vectors)"
+        )
 
 
 def _dedupe(words: list[str], U: np.ndarray):
@@ -370,6 +388,7 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     if len(set(words)) != len(words):
         raise ModelError(f"{str(path)!r} repeats words")
     U = flat.reshape(len(words), dim)
+    _check_finite(path, words, U, lambda i: f"row {i + 1}")
     meta = meta if isinstance(meta, dict) else {}
     return Vectors(words, U, counts=counts, meta={**meta, "source_format": "parquet"})
 
