@@ -137,7 +137,10 @@ def read_word2vec(
                 V = V if limit is None else min(V, limit)
                 first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
                 if binary is None:
-                    binary = not _looks_like_text(first, dim)
+                    binary = not (
+                        _looks_like_text(first, dim)
+                        or _is_text_row(first, dim, _fits(path, V, dim, binary=True))
+                    )
                 _check_size(path, V, dim, binary)
                 reader = _read_binary if binary else _read_text
                 words, U = reader(f, path, first, V, dim, unicode_errors)
@@ -154,13 +157,21 @@ def read_word2vec(
     return Vectors(words, U, meta=meta)
 
 
+def _least(V: int, dim: int, binary: bool) -> int:
+    """The fewest bytes V vectors of dimension dim take in the format."""
+    return V * ((4 * dim if binary else 2 * dim) + 2)
+
+
+def _fits(path: Path, V: int, dim: int, binary: bool) -> bool:
+    """Whether V vectors can fit in the file (always true of a compressed one)."""
+    compressed = path.suffix.lower() in (".gz", ".bz2", ".xz")
+    return compressed or _least(V, dim, binary) <= path.stat().st_size
+
+
 def _check_size(path: Path, V: int, dim: int, binary: bool) -> None:
     """Refuse a header whose V vectors cannot fit in the file (uncompressed files only)."""
-    if path.suffix.lower() in (".gz", ".bz2", ".xz"):
-        return
-    least = V * ((4 * dim if binary else 2 * dim) + 2)
-    size = path.stat().st_size
-    if least > size:
+    if not _fits(path, V, dim, binary):
+        least, size = _least(V, dim, binary), path.stat().st_size
         kind = "binary" if binary else "text"
         raise ModelError(
             f"{str(path)!r}: its header announces {V} vectors of dimension {dim}, which take at "
@@ -180,6 +191,37 @@ def _looks_like_text(line: bytes, dim: int) -> bool:
     return (fields == dim or fields >= 2) and all(
         p and _NUMBER_BYTES.issuperset(p) for p in parts[1:]
     )
+
+
+_CONTROL = frozenset(range(32)) - frozenset(b"\t\n\r") | {127}
+
+
+def _is_text_row(line: bytes, dim: int, binary_fits: bool) -> bool:
+    """Whether the first record, though not a clean row of numbers, is a line of text: a
+    word and values separated by whitespace ("a 1 x", tab-separated fields), so that the
+    text reader names the line at fault. Printable UTF-8 with `dim` values, one of them a
+    number, or any such line when the file is too small to be binary. Binary floats are
+    not text: their exponent bytes are control characters or, below zero, bare UTF-8
+    continuation bytes."""
+    if not line.endswith(b"\n") or not _CONTROL.isdisjoint(line):
+        return False
+    try:
+        fields = line.decode("utf-8").split()
+    except UnicodeDecodeError:
+        return False
+    if len(fields) < 2:
+        return False
+    return not binary_fits or (
+        dim >= 2 and len(fields) == dim + 1 and any(_is_number(v) for v in fields[1:])
+    )
+
+
+def _is_number(token) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _decode(raw: bytes, n: int, path, unicode_errors: str) -> str:
@@ -245,6 +287,11 @@ def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: s
             raise ModelError(f"{str(path)!r} is truncated: line {n + line_no} has no line end")
         parts = line.rstrip().split(b" ")
         if len(parts) != dim + 1:
+            if b"\t" in line:
+                raise ModelError(
+                    f"{str(path)!r}: line {n + line_no} is separated by tabs; word2vec text "
+                    f"separates the word and its {dim} values by single spaces"
+                )
             raise ModelError(
                 f"{str(path)!r}: line {n + line_no} has {len(parts) - 1} values, expected {dim}"
             )
@@ -253,8 +300,10 @@ def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: s
             with np.errstate(over="ignore"):  # 1e39 reads as inf, refused by _check_finite
                 rows.next()[:] = [float(v) for v in parts[1:]]
         except ValueError:
+            bad = next(v for v in parts[1:] if not _is_number(v))
             raise ModelError(
-                f"{str(path)!r}: line {n + line_no} holds a value that is not a number"
+                f"{str(path)!r}: line {n + line_no}: "
+                f"{bad[:40].decode('utf-8', 'replace')!r} is not a number"
             ) from None
     if V is not None and len(words) < V:
         raise ModelError(_truncated(path, len(words), V))
