@@ -88,6 +88,19 @@ def test_import_of_non_finite_vectors_is_a_user_error(tmp_path, capsys):
     assert not (tmp_path / "m").exists()
 
 
+def test_import_warns_of_duplicate_words(tmp_path, capsys):
+    dup = tmp_path / "dup.txt"
+    dup.write_text("3 2\na 1 2\nb 3 4\na 5 6\n")
+    assert main(["import", str(dup), "-o", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        f"w2v: warning: {dup} repeats words: dropped 1 duplicates, keeping the first vector "
+        f"of each (as gensim does)"
+    )
+    assert err[1].startswith("imported 2 vectors")
+    assert load(tmp_path / "m")["a"].tolist() == [1, 2]
+
+
 def test_import_refuses_to_overwrite_and_reports_bad_files(model, tmp_path, capsys):
     vec, path = model
     good = tmp_path / "v.txt"

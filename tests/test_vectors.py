@@ -8,6 +8,7 @@ from gensim_vectors import trained
 
 import w2v.vectors
 from w2v.errors import ModelError, UnknownWordError
+from w2v.io import write_vocab_parquet
 from w2v.vectors import Vectors, _topk_rows
 
 pytest.importorskip("gensim")
@@ -199,6 +200,15 @@ def test_non_finite_vectors_refuse_queries_naming_the_rows(tmp_path):
     huge = Vectors(["a", "big"], np.array([[1, 0], [3e19, 0]], dtype=np.float32))
     with pytest.raises(ModelError, match="the model has vectors too long .*first: 'big'"):
         huge.most_similar("a")
+
+
+def test_repeated_words_are_refused_and_a_model_repeating_them_is_a_model_error(tmp_path):
+    with pytest.raises(ValueError, match="2 duplicates, first: 'king'"):
+        Vectors(["king", "queen", "king", "king"], np.eye(4, dtype=np.float32))
+    Vectors(["king", "queen", "man"], np.eye(3, dtype=np.float32)).save(tmp_path / "m")
+    write_vocab_parquet(tmp_path / "m" / "vocab.parquet", ["king", "queen", "king"], np.ones(3))
+    with pytest.raises(ModelError, match="vocab.parquet.*1 duplicates, first: 'king'"):
+        w2v.vectors.load(tmp_path / "m")
 
 
 def test_topn_and_empty_queries():

@@ -58,6 +58,8 @@ class Vectors:
         self.contexts = contexts
         self.meta = dict(meta or {})
         self._index = {w: i for i, w in enumerate(self.words)}
+        if len(self._index) != len(self.words):
+            raise ValueError(_repeats(self.words, len(self.words) - len(self._index)))
         self.path: str | None = None  # the model directory, when loaded from one
 
     @property
@@ -85,7 +87,11 @@ class Vectors:
     @classmethod
     def load(cls, directory: str | os.PathLike, mmap: bool = True) -> Vectors:
         m = load_model(directory, mmap=mmap)
-        vec = cls(m.words, m.vectors, m.counts, m.contexts, m.meta)
+        try:
+            vec = cls(m.words, m.vectors, m.counts, m.contexts, m.meta)
+        except ValueError as e:  # load_model checked the shapes: the words repeat
+            path = os.path.join(directory, "vocab.parquet")
+            raise ModelError(f"{path!r} is not a valid vocabulary: {e}") from None
         vec.path = str(directory)
         return vec
 
@@ -283,6 +289,12 @@ class Vectors:
 def load(directory: str | os.PathLike = "w2v-model", mmap: bool = True) -> Vectors:
     """Open a model directory (memory-mapped, validated, never unpickled)."""
     return Vectors.load(directory, mmap=mmap)
+
+
+def _repeats(words: list[str], n: int) -> str:
+    seen = set()
+    first = next(w for w in words if w in seen or seen.add(w))
+    return f"the words repeat ({n} duplicates, first: {first!r}); each word needs one vector"
 
 
 def _as_list(words) -> list[str]:

@@ -58,4 +58,10 @@ def import_(file, output, limit, force):
         **({"source_meta": source_meta} if source_meta else {}),
     }
     vec.save(output, force=force)
+    if dropped := source_meta.get("duplicates_dropped"):
+        click.echo(
+            f"w2v: warning: {file} repeats words: dropped {dropped} duplicates, keeping the "
+            f"first vector of each (as gensim does)",
+            err=True,
+        )
     click.echo(f"imported {len(vec)} vectors of dimension {vec.dim} into {output}", err=True)
