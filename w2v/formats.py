@@ -317,7 +317,8 @@ def _check_finite(path, words: list[str], U: np.ndarray, where) -> None:
     text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
     direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
     so a row sums to a finite number exactly when all its values are finite."""
-    finite = np.isfinite(U.sum(axis=1, dtype=np.float64))
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN: not finite, as wanted
+        finite = np.isfinite(U.sum(axis=1, dtype=np.float64))
     if not finite.all():
         i = int(np.argmin(finite))
         raise ModelError(
