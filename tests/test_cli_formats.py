@@ -45,6 +45,21 @@ def test_export_then_import_gives_the_same_vectors(model, tmp_path, fmt):
         assert kv.index_to_key == vec.words
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("fmt", ["word2vec", "word2vec-binary"])
+def test_export_compresses_by_suffix_as_gensim(model, tmp_path, fmt, suffix):
+    vec, path = model
+    out = tmp_path / f"out.{fmt}{suffix}"
+    assert main(["export", fmt, str(out), "-m", str(path)]) == 0
+    assert main(["import", str(out), "-o", str(tmp_path / "back")]) == 0
+    back = load(tmp_path / "back")
+    assert back.words == vec.words
+    np.testing.assert_array_equal(back.vectors, vec.vectors)
+    kv = KeyedVectors.load_word2vec_format(str(out), binary=fmt == "word2vec-binary")
+    assert kv.index_to_key == vec.words
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_export_projector_and_limit(model, tmp_path, capsys):
     vec, path = model
     out = tmp_path / "projector"
@@ -62,6 +77,28 @@ def test_export_projector_and_limit(model, tmp_path, capsys):
     assert main(["export", "projector", str(out), "-m", str(path)]) == 2
     assert "--force" in capsys.readouterr().err
     assert main(["export", "projector", str(out), "--force", "-m", str(path)]) == 0
+
+
+def test_import_of_non_finite_vectors_is_a_user_error(tmp_path, capsys):
+    bad = tmp_path / "nan.txt"
+    bad.write_text("2 2\na nan inf\nb 1 2\n")
+    assert main(["import", str(bad), "-o", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "line 2 (word 'a')" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "m").exists()
+
+
+def test_import_warns_of_duplicate_words(tmp_path, capsys):
+    dup = tmp_path / "dup.txt"
+    dup.write_text("3 2\na 1 2\nb 3 4\na 5 6\n")
+    assert main(["import", str(dup), "-o", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        f"w2v: warning: {dup} repeats words: dropped 1 duplicates, keeping the first vector "
+        f"of each (as gensim does)"
+    )
+    assert err[1].startswith("imported 2 vectors")
+    assert load(tmp_path / "m")["a"].tolist() == [1, 2]
 
 
 def test_import_refuses_to_overwrite_and_reports_bad_files(model, tmp_path, capsys):

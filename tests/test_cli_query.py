@@ -112,3 +112,18 @@ def test_eval_with_given_files(model, capsys, tmp_path):
     )
     code, _, err = _run(capsys, "eval", "--analogies", str(tmp_path / "none.txt"), "-m", str(path))
     assert code == 2 and "does not exist" in err
+
+
+def test_eval_with_no_askable_question_is_a_user_error_like_pairs(model, capsys, tmp_path):
+    _, path = model
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    oov = tmp_path / "oov.txt"
+    oov.write_text(": capitals\nzzzz yyyy xxxx wwww\n")
+    for option, file, message in [
+        ("--pairs", empty, "no valid similarity judgements"),
+        ("--analogies", empty, "no analogy questions"),
+        ("--analogies", oov, "none of the 1 analogy questions"),
+    ]:
+        code, out, err = _run(capsys, "eval", option, str(file), "-m", str(path))
+        assert code == 2 and out == "" and message in err and len(err.splitlines()) == 1

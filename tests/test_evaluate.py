@@ -104,6 +104,13 @@ def test_bad_files_are_user_errors(tmp_path):
     (tmp_path / "q.txt").write_text("athens greece baghdad iraq\n")
     with pytest.raises(UserError, match="section"):
         evaluate_analogies(vec, tmp_path / "q.txt")
+    for text in ("", ": capitals\n", ": capitals\nnot four words\n\n"):
+        (tmp_path / "q.txt").write_text(text)
+        with pytest.raises(UserError, match="no analogy questions in"):
+            evaluate_analogies(vec, tmp_path / "q.txt")
+    (tmp_path / "q.txt").write_text(": capitals\nzzzz yyyy xxxx wwww\nnot four words\n")
+    with pytest.raises(UserError, match="none of the 1 analogy questions .* 30000 most freq"):
+        evaluate_analogies(vec, tmp_path / "q.txt")
     (tmp_path / "p.tsv").write_text("zzzz\tyyyy\t1.0\nnot a pair\n")
     with pytest.raises(UserError, match="no valid"):
         evaluate_pairs(vec, tmp_path / "p.tsv")

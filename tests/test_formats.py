@@ -122,6 +122,29 @@ def test_headerless_compressed_and_duplicate_words(tmp_path):
     assert vec.meta["duplicates_dropped"] == 1
 
 
+def test_non_finite_values_are_refused_naming_the_word(tmp_path):
+    cases = {
+        "2 2\na 1 2\nb nan inf\n": "line 3 \\(word 'b'\\)",
+        "2 2\na 1 2\nb 1 1e39\n": "line 3 \\(word 'b'\\)",  # overflows float32
+        "a 1 2\nb 1 2\nc -inf 2\n": "line 3 \\(word 'c'\\)",  # headerless
+        "2 2\na nan inf\nb 1 2\n": "line 2 \\(word 'a'\\)",
+    }
+    for text, where in cases.items():
+        path = tmp_path / "bad.txt"
+        path.write_text(text)
+        with pytest.raises(ModelError, match=f"bad.txt.*{where} has a value that is NaN"):
+            read_vectors(path)
+    U = np.ones((3, 2), np.float32)
+    U[1, 0] = np.nan
+    vec = Vectors(["a", "b", "c"], U)
+    write_word2vec(vec, tmp_path / "bad.bin", binary=True)
+    with pytest.raises(ModelError, match="vector 2 \\(word 'b'\\)"):
+        read_word2vec(tmp_path / "bad.bin")
+    write_parquet(vec, tmp_path / "bad.parquet")
+    with pytest.raises(ModelError, match="row 2 \\(word 'b'\\).*1 such vectors"):
+        read_vectors(tmp_path / "bad.parquet")
+
+
 def test_words_the_format_cannot_hold_are_refused(tmp_path):
     vec = Vectors(["ok", "two words"], np.ones((2, 2), np.float32))
     with pytest.raises(UserError, match="two words"):
@@ -266,6 +289,17 @@ def test_one_corrupted_byte(tmp_path, binary, pos, byte):
     _read_or_model_error(path)
 
 
+def test_binary_files_are_not_mistaken_for_text(tmp_path):
+    """The sniffing that sends text-like first rows to the text reader leaves binary alone."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "v.bin"
+    for trial in range(300):
+        dim, scale = 2 + trial % 7, 10.0 ** rng.integers(-3, 4)
+        U = (rng.standard_normal((3, dim)) * scale).astype(np.float32)
+        write_word2vec(Vectors(["a", "b", "c"], U), path, binary=True)
+        np.testing.assert_array_equal(read_word2vec(path).vectors, U)
+
+
 def test_malformed_messages_say_what_is_wrong(tmp_path):
     cases = {
         b"": "empty",
@@ -275,7 +309,11 @@ def test_malformed_messages_say_what_is_wrong(tmp_path):
         b"100 3\na 1 2 3\n": "announces 100 vectors of dimension 3",
         b"2 3\na 1 2 3\nb 1 2\n": "line 3 has 2 values, expected 3",
         b"1 2\na 1 1.2.3\n": "not a number",
-        b"1 2\na 1 zz\n": "truncated.*binary",
+        b"1 2\na 1 zz\n": "line 2: 'zz' is not a number",
+        b"2 2\na 1 x\nb 1 2\n": "line 2: 'x' is not a number",
+        b"2 2\na\t1\t2\nb\t1\t2\n": "line 2 is separated by tabs",
+        b"2 3\na 1 x\nb 1 2\n": "line 2 has 2 values, expected 3",
+        b"2 2\na 1 2\nb 1 x\n": "line 3: 'x' is not a number",
         b"1 2\n\xff\xfe 1 2\n": "UTF-8",
     }
     for data, message in cases.items():

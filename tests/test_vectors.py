@@ -1,11 +1,14 @@
 """Vectors: lookups and queries, checked against gensim's KeyedVectors on the same matrix."""
 
+import re
+
 import numpy as np
 import pytest
 from gensim_vectors import trained
 
 import w2v.vectors
-from w2v.errors import UnknownWordError
+from w2v.errors import ModelError, UnknownWordError
+from w2v.io import write_vocab_parquet
 from w2v.vectors import Vectors, _topk_rows
 
 pytest.importorskip("gensim")
@@ -175,6 +178,37 @@ def test_zero_vector_scores_zero_not_nan():
     vec = Vectors(["a", "zero", "b", "c"], U)
     assert vec.most_similar("a") == [("b", pytest.approx(0.6)), ("zero", 0.0), ("c", -1.0)]
     assert vec.most_similar_batch(["a"])[0][1] == ("zero", 0.0)
+
+
+def test_non_finite_vectors_refuse_queries_naming_the_rows(tmp_path):
+    U = np.array([[1, 0], [np.nan, 1], [0.6, 0.8], [np.inf, 0]], dtype=np.float32)
+    Vectors(["a", "nan", "b", "inf"], U).save(tmp_path / "m")
+    vec = w2v.vectors.load(tmp_path / "m")
+    name = re.escape(repr(str(tmp_path / "m")))
+    message = f"model {name} has non-finite vectors \\(2 rows .*first: 'nan'"
+    queries = [
+        lambda: vec.most_similar("a"),
+        lambda: vec.most_similar_batch(["a"]),
+        lambda: vec.analogy("a", "b", "a", method="mul"),
+        lambda: vec.doesnt_match(["a", "b"]),
+        lambda: vec.similarity("a", "nan"),
+    ]
+    for query in queries:
+        with pytest.raises(ModelError, match=message):
+            query()
+    assert vec.similarity("a", "b") == pytest.approx(0.6)  # two finite rows need no scan
+    huge = Vectors(["a", "big"], np.array([[1, 0], [3e19, 0]], dtype=np.float32))
+    with pytest.raises(ModelError, match="the model has vectors too long .*first: 'big'"):
+        huge.most_similar("a")
+
+
+def test_repeated_words_are_refused_and_a_model_repeating_them_is_a_model_error(tmp_path):
+    with pytest.raises(ValueError, match="2 duplicates, first: 'king'"):
+        Vectors(["king", "queen", "king", "king"], np.eye(4, dtype=np.float32))
+    Vectors(["king", "queen", "man"], np.eye(3, dtype=np.float32)).save(tmp_path / "m")
+    write_vocab_parquet(tmp_path / "m" / "vocab.parquet", ["king", "queen", "king"], np.ones(3))
+    with pytest.raises(ModelError, match="vocab.parquet.*1 duplicates, first: 'king'"):
+        w2v.vectors.load(tmp_path / "m")
 
 
 def test_topn_and_empty_queries():

@@ -94,6 +94,9 @@ def evaluate_analogies(
     """Accuracy on "a b c d" analogy questions (a is to b as c is to d), 3CosAdd:
     the answer is the best of the nearest words to b - a + c among the first `restrict`
     words, skipping a, b and c. Questions with a word outside those `restrict` are skipped.
+    UserError if the file holds no question, or none that can be asked: as evaluate_pairs
+    (and gensim's evaluate_word_pairs) does, where gensim's evaluate_word_analogies divides
+    by zero on the first and returns an accuracy of 0.0 on the second.
 
     Returns {"accuracy", "correct", "total", "questions", "oov", "oov_ratio" (percent, as
     gensim), "semantic", "syntactic", "sections": [{"section", "correct", "total",
@@ -104,6 +107,17 @@ def evaluate_analogies(
     sections, questions, oov = _parse_analogies(
         _open_lines(path, False), path, ok, case_insensitive
     )
+    if not questions:
+        raise UserError(
+            f"no analogy questions in {path}: it should hold ': section' lines, each followed "
+            f"by questions of four words 'a b c d'"
+        )
+    if oov == questions:  # as evaluate_pairs: an accuracy over no questions would read as 0
+        within = f"the {restrict} most frequent words" if restrict else "the vocabulary"
+        raise UserError(
+            f"none of the {questions} analogy questions in {path} can be asked: each has a "
+            f"word outside {within}"
+        )
     quads = [q for _, qs in sections for q in qs]
     hits = _answer(vec, quads, ok, restrict, case_insensitive)
     out_sections, start = [], 0

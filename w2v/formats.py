@@ -15,6 +15,7 @@ truncated or garbage file fails fast instead of hanging or exhausting memory.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import itertools
 import json
@@ -42,11 +43,31 @@ _MAX_LINE = 1 << 20  # a header or headerless first line longer than this is not
 _BLOCK_BYTES = 64 << 20  # rows are collected in blocks of at most this size
 
 
+_COMPRESSORS = {
+    ".gz": lambda raw, name: gzip.GzipFile(name, "wb", compresslevel=6, fileobj=raw),
+    ".bz2": lambda raw, name: bz2.BZ2File(raw, "wb"),
+    ".xz": lambda raw, name: lzma.LZMAFile(raw, "wb"),
+}
+
+
 def _open(path: Path):
     if not path.is_file():
         raise UserError(f"{str(path)!r} does not exist or is not a file")
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
     return opener(path, "rb")
+
+
+@contextlib.contextmanager
+def _create(path: Path):
+    """Write `path` atomically, compressed by its suffix (.gz, .bz2, .xz) as gensim's
+    save_word2vec_format (smart_open) does, so that _open reads it back."""
+    compressor = _COMPRESSORS.get(path.suffix.lower())
+    with atomic_file(path) as raw:
+        if compressor is None:
+            yield raw
+        else:
+            with compressor(raw, path.name) as f:
+                yield f
 
 
 class _Rows:
@@ -116,12 +137,19 @@ def read_word2vec(
                 V = V if limit is None else min(V, limit)
                 first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
                 if binary is None:
-                    binary = not _looks_like_text(first, dim)
+                    binary = not (
+                        _looks_like_text(first, dim)
+                        or _is_text_row(first, dim, _fits(path, V, dim, binary=True))
+                    )
                 _check_size(path, V, dim, binary)
                 reader = _read_binary if binary else _read_text
                 words, U = reader(f, path, first, V, dim, unicode_errors)
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
             raise ModelError(f"cannot read {str(path)!r}: {e}") from e
+    if head is None:
+        _check_finite(path, words, U, lambda i: f"line {i + 1}")
+    else:
+        _check_finite(path, words, U, lambda i: f"vector {i + 1}" if binary else f"line {i + 2}")
     words, U, dropped = _dedupe(words, U)
     meta = {"source": str(path), "source_format": "word2vec-binary" if binary else "word2vec"}
     if dropped:
@@ -129,13 +157,21 @@ def read_word2vec(
     return Vectors(words, U, meta=meta)
 
 
+def _least(V: int, dim: int, binary: bool) -> int:
+    """The fewest bytes V vectors of dimension dim take in the format."""
+    return V * ((4 * dim if binary else 2 * dim) + 2)
+
+
+def _fits(path: Path, V: int, dim: int, binary: bool) -> bool:
+    """Whether V vectors can fit in the file (always true of a compressed one)."""
+    compressed = path.suffix.lower() in (".gz", ".bz2", ".xz")
+    return compressed or _least(V, dim, binary) <= path.stat().st_size
+
+
 def _check_size(path: Path, V: int, dim: int, binary: bool) -> None:
     """Refuse a header whose V vectors cannot fit in the file (uncompressed files only)."""
-    if path.suffix.lower() in (".gz", ".bz2", ".xz"):
-        return
-    least = V * ((4 * dim if binary else 2 * dim) + 2)
-    size = path.stat().st_size
-    if least > size:
+    if not _fits(path, V, dim, binary):
+        least, size = _least(V, dim, binary), path.stat().st_size
         kind = "binary" if binary else "text"
         raise ModelError(
             f"{str(path)!r}: its header announces {V} vectors of dimension {dim}, which take at "
@@ -155,6 +191,37 @@ def _looks_like_text(line: bytes, dim: int) -> bool:
     return (fields == dim or fields >= 2) and all(
         p and _NUMBER_BYTES.issuperset(p) for p in parts[1:]
     )
+
+
+_CONTROL = frozenset(range(32)) - frozenset(b"\t\n\r") | {127}
+
+
+def _is_text_row(line: bytes, dim: int, binary_fits: bool) -> bool:
+    """Whether the first record, though not a clean row of numbers, is a line of text: a
+    word and values separated by whitespace ("a 1 x", tab-separated fields), so that the
+    text reader names the line at fault. Printable UTF-8 with `dim` values, one of them a
+    number, or any such line when the file is too small to be binary. Binary floats are
+    not text: their exponent bytes are control characters or, below zero, bare UTF-8
+    continuation bytes."""
+    if not line.endswith(b"\n") or not _CONTROL.isdisjoint(line):
+        return False
+    try:
+        fields = line.decode("utf-8").split()
+    except UnicodeDecodeError:
+        return False
+    if len(fields) < 2:
+        return False
+    return not binary_fits or (
+        dim >= 2 and len(fields) == dim + 1 and any(_is_number(v) for v in fields[1:])
+    )
+
+
+def _is_number(token) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _decode(raw: bytes, n: int, path, unicode_errors: str) -> str:
@@ -220,22 +287,44 @@ def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: s
             raise ModelError(f"{str(path)!r} is truncated: line {n + line_no} has no line end")
         parts = line.rstrip().split(b" ")
         if len(parts) != dim + 1:
+            if b"\t" in line:
+                raise ModelError(
+                    f"{str(path)!r}: line {n + line_no} is separated by tabs; word2vec text "
+                    f"separates the word and its {dim} values by single spaces"
+                )
             raise ModelError(
                 f"{str(path)!r}: line {n + line_no} has {len(parts) - 1} values, expected {dim}"
             )
         words.append(_decode(parts[0], n, path, unicode_errors))
         try:
-            with np.errstate(over="ignore"):  # 1e39 reads as inf, as in gensim
+            with np.errstate(over="ignore"):  # 1e39 reads as inf, refused by _check_finite
                 rows.next()[:] = [float(v) for v in parts[1:]]
         except ValueError:
+            bad = next(v for v in parts[1:] if not _is_number(v))
             raise ModelError(
-                f"{str(path)!r}: line {n + line_no} holds a value that is not a number"
+                f"{str(path)!r}: line {n + line_no}: "
+                f"{bad[:40].decode('utf-8', 'replace')!r} is not a number"
             ) from None
     if V is not None and len(words) < V:
         raise ModelError(_truncated(path, len(words), V))
     if not words:
         raise ModelError(f"{str(path)!r} holds no vectors")
     return words, rows.array()
+
+
+def _check_finite(path, words: list[str], U: np.ndarray, where) -> None:
+    """ModelError naming the first row of U (float32 [V, dim]) holding NaN or infinity (a
+    text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
+    direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
+    so a row sums to a finite number exactly when all its values are finite."""
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN: not finite, as wanted
+        finite = np.isfinite(U.sum(axis=1, dtype=np.float64))
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise ModelError(
+            f"{str(path)!r}: {where(i)} (word {words[i]!r}) has a value that is NaN, infinite "
+            f"or too large for float32 ({int((~finite).sum())} such vectors)"
+        )
 
 
 def _dedupe(words: list[str], U: np.ndarray):
@@ -261,13 +350,14 @@ def write_word2vec(
     """Write the first `limit` (default all) vectors in word2vec text or binary format.
 
     Text values are printed with 9 significant digits, which read back to the same float32;
-    binary records end with a newline, as word2vec.c writes them (gensim reads both)."""
+    binary records end with a newline, as word2vec.c writes them (gensim reads both). A path
+    ending in .gz, .bz2 or .xz is compressed, as gensim compresses it."""
     V = len(vec) if limit is None else min(limit, len(vec))
     words, U = vec.words[:V], np.asarray(vec.vectors[:V], dtype="<f4")
     _check_words(words, " \t\n\r\v\f", "word2vec")
     path = Path(path)
     fmt = " ".join(["%.9g"] * vec.dim)
-    with atomic_file(path) as f:
+    with _create(path) as f:
         f.write(f"{V} {vec.dim}\n".encode())
         for start in range(0, V, 4096):
             chunk = []
@@ -348,6 +438,7 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     if len(set(words)) != len(words):
         raise ModelError(f"{str(path)!r} repeats words")
     U = flat.reshape(len(words), dim)
+    _check_finite(path, words, U, lambda i: f"row {i + 1}")
     meta = meta if isinstance(meta, dict) else {}
     return Vectors(words, U, counts=counts, meta={**meta, "source_format": "parquet"})
 

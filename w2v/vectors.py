@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from w2v.errors import UnknownWordError
+from w2v.errors import ModelError, UnknownWordError
 from w2v.io import ModelFiles, load_model, save_model
 from w2v.vocab import suggest
 
@@ -58,6 +58,9 @@ class Vectors:
         self.contexts = contexts
         self.meta = dict(meta or {})
         self._index = {w: i for i, w in enumerate(self.words)}
+        if len(self._index) != len(self.words):
+            raise ValueError(_repeats(self.words, len(self.words) - len(self._index)))
+        self.path: str | None = None  # the model directory, when loaded from one
 
     @property
     def dim(self) -> int:
@@ -88,7 +91,13 @@ class Vectors:
     @classmethod
     def load(cls, directory: str | os.PathLike, mmap: bool = True) -> Vectors:
         m = load_model(directory, mmap=mmap)
-        return cls(m.words, m.vectors, m.counts, m.contexts, m.meta)
+        try:
+            vec = cls(m.words, m.vectors, m.counts, m.contexts, m.meta)
+        except ValueError as e:  # load_model checked the shapes: the words repeat
+            path = os.path.join(directory, "vocab.parquet")
+            raise ModelError(f"{path!r} is not a valid vocabulary: {e}") from None
+        vec.path = str(directory)
+        return vec
 
     def save(self, directory: str | os.PathLike, force: bool = False) -> None:
         save_model(
@@ -111,8 +120,25 @@ class Vectors:
 
     @cached_property
     def norms(self) -> np.ndarray:
-        """float32 [V]: ||u_i||, as gensim's `fill_norms`."""
-        return np.linalg.norm(self._U, axis=1)
+        """float32 [V]: ||u_i||, as gensim's `fill_norms`. ModelError if any is not finite:
+        a row holding NaN or infinity (or too long for float32) has no direction, and every
+        query would rank NaN scores. The check is free here, U is scanned anyway; the
+        (lazy, memory-mapped) load does not scan U."""
+        with np.errstate(over="ignore"):  # an overflow is reported below, as a ModelError
+            n = np.linalg.norm(self._U, axis=1)
+        if not np.isfinite(n).all():
+            raise self._nonfinite(n)
+        return n
+
+    def _nonfinite(self, n: np.ndarray) -> ModelError:
+        bad = np.flatnonzero(~np.isfinite(n))
+        name = f"model {self.path!r}" if self.path else "the model"
+        first = self.words[bad[0]]
+        if np.isfinite(self._U[bad]).all():  # finite values whose squares overflow float32
+            what = "vectors too long for float32 ({} rows whose norm overflows, first: {!r})"
+        else:
+            what = "non-finite vectors ({} rows hold NaN or infinity, first: {!r})"
+        return ModelError(f"{name} has " + what.format(len(bad), first))
 
     @cached_property
     def _denom(self) -> np.ndarray:
@@ -207,7 +233,10 @@ class Vectors:
 
     def _similarity(self, i: int, j: int) -> np.float32:
         """cos(u_i, u_j) as gensim computes it: the float32 dot of two unit vectors."""
-        return np.dot(_unit(self._U[i]), _unit(self._U[j]))
+        cos = np.dot(_unit(self._U[i]), _unit(self._U[j]))
+        if not np.isfinite(cos):  # so u_i or u_j holds NaN or infinity: name all such rows
+            raise self._nonfinite(np.linalg.norm(self._U, axis=1))
+        return cos
 
     def doesnt_match(self, words: list[str]) -> str:
         """The word farthest (by cosine) from the normalised mean of the words' unit vectors
@@ -264,6 +293,12 @@ class Vectors:
 def load(directory: str | os.PathLike = "w2v-model", mmap: bool = True) -> Vectors:
     """Open a model directory (memory-mapped, validated, never unpickled)."""
     return Vectors.load(directory, mmap=mmap)
+
+
+def _repeats(words: list[str], n: int) -> str:
+    seen = set()
+    first = next(w for w in words if w in seen or seen.add(w))
+    return f"the words repeat ({n} duplicates, first: {first!r}); each word needs one vector"
 
 
 def _as_list(words) -> list[str]:

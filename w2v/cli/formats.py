@@ -19,7 +19,7 @@ from w2v.io import MODEL_META, refuse_existing
 def export(fmt, out, limit, force, model_dir):
     """Write the model's vectors to OUT as FORMAT: word2vec (text), word2vec-binary,
     parquet, or projector (a directory for projector.tensorflow.org: Load vectors.tsv,
-    then metadata.tsv)."""
+    then metadata.tsv). word2vec files named *.gz, *.bz2 or *.xz are compressed."""
     from w2v import formats
     from w2v.vectors import load
 
@@ -58,4 +58,10 @@ def import_(file, output, limit, force):
         **({"source_meta": source_meta} if source_meta else {}),
     }
     vec.save(output, force=force)
+    if dropped := source_meta.get("duplicates_dropped"):
+        click.echo(
+            f"w2v: warning: {file} repeats words: dropped {dropped} duplicates, keeping the "
+            f"first vector of each (as gensim does)",
+            err=True,
+        )
     click.echo(f"imported {len(vec)} vectors of dimension {vec.dim} into {output}", err=True)
