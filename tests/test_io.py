@@ -85,6 +85,14 @@ def test_outputs_under_a_file_or_onto_a_directory_are_user_errors(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
 
 
+def test_non_finite_vectors_are_not_written(tmp_path):
+    m = small_model()
+    m.vectors[2, 1] = np.inf
+    with pytest.raises(ModelError, match="1 vectors hold NaN or infinity .first: 'w2'.*diverge"):
+        save_model(tmp_path / "m", m)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_crash_while_writing_leaves_old_model_intact(tmp_path):
     save_model(tmp_path / "m", small_model(V=5))
     with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "m", force=True) as tmp:

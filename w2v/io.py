@@ -294,6 +294,15 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
     V, _ = model.vectors.shape
     if len(model.words) != V or len(model.counts) != V:
         raise ValueError("words, counts and vectors differ in length")
+    if len(set(model.words)) != V:
+        raise ValueError("the words repeat")
+    finite = np.isfinite(model.vectors.sum(axis=1, dtype=np.float64))  # NaN and ±inf carry
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise ModelError(
+            f"refusing to write {str(directory)!r}: {len(bad)} vectors hold NaN or infinity "
+            f"(first: {model.words[bad[0]]!r}); did the training diverge (learning rate too large)?"
+        )
     meta = {
         "format_version": FORMAT_VERSION,
         "w2v_version": __version__,
