@@ -235,3 +235,17 @@ def test_every_inconsistent_classifier_directory_is_a_model_error(saved_dir, cha
         (d / "classifier.json").write_text(json.dumps({**meta, **change}))
     with pytest.raises(ModelError, match="is broken: .*" + message):
         load_classifier(d)
+
+
+def test_a_retrained_model_is_named_as_such(saved_dir):
+    d, _ = saved_dir
+    saved = load_classifier(d)
+    vec = toy_vectors()
+    retrained = Vectors(vec.words, vec.vectors + np.float32(0.01))
+    with pytest.raises(ModelError, match="same size .* but different vectors .*retrained"):
+        saved.check_model(retrained, "model")
+
+
+def test_labels_in_messages_are_plain_strings():
+    with pytest.raises(UserError, match=r"found \['a'\]$"):
+        train_classifier(["cat", "dog"], ["a", "a"], toy_vectors())

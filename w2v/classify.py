@@ -149,7 +149,9 @@ def train_classifier(
         raise UserError(f"none of the {len(texts)} texts has a word in the model's vocabulary")
     classes = np.unique(y)
     if len(classes) < 2:
-        raise UserError(f"need at least two labels among the usable rows, found {list(classes)}")
+        raise UserError(
+            f"need at least two labels among the usable rows, found {[str(c) for c in classes]}"
+        )
     if not 0 < test_size < 1:
         raise UserError(f"--test-size must be between 0 and 1, not {test_size}")
     train, test = stratified_split(y, test_size, seed)
@@ -232,12 +234,22 @@ class SavedClassifier:
         """Refuse embeddings other than the ones the classifier was trained on."""
         want = {k: self.meta["model"].get(k) for k in ("vocab_size", "dim", "vectors_sha256")}
         have = fingerprint(vec)
-        if have != want:
-            raise ModelError(
-                f"model {str(model_dir)!r} is not the embedding model this classifier was "
-                f"trained on ({self.model_path!r}: {want['vocab_size']} words, dim "
-                f"{want['dim']}; given: {have['vocab_size']} words, dim {have['dim']})"
+        if have == want:
+            return
+        if (have["vocab_size"], have["dim"]) == (want["vocab_size"], want["dim"]):
+            what = (
+                f"same size ({have['vocab_size']} words, dim {have['dim']}) but different "
+                "vectors (SHA-256): it was retrained or changed since; retrain the classifier"
             )
+        else:
+            what = (
+                f"{self.model_path!r} has {want['vocab_size']} words, dim {want['dim']}; "
+                f"given: {have['vocab_size']} words, dim {have['dim']}"
+            )
+        raise ModelError(
+            f"model {str(model_dir)!r} is not the embedding model this classifier was "
+            f"trained on: {what}"
+        )
 
     def predict(self, texts: list[str], vec: Vectors) -> list[tuple[str | None, float | None]]:
         """(label, probability) per text; (None, None) for a text with no known word."""
