@@ -11,7 +11,7 @@ from pathlib import Path
 from pipelines import config as config_mod
 from pipelines.manifest import Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
 from pipelines.steps import NAMES, STEPS
-from w2v.errors import ConfigError
+from w2v.errors import ConfigError, UserError
 
 LOCAL = "local"  # the executor name recorded for steps run in this process
 
@@ -46,8 +46,11 @@ def _is_done(step, cfg, run_dir: Path, manifest: Manifest, fp: str, where: str |
 
 
 def status(cfg, run_dir: Path) -> list[StepStatus]:
-    """Per step: done, stale (ran, but its config or inputs changed since), missing, or off."""
+    """Per step: done, stale (ran, but its config or inputs changed since), missing, or off.
+    A damaged manifest is a UserError: it says nothing about what is done."""
     manifest = Manifest(run_dir)
+    if manifest.damage:
+        raise UserError(damaged_message(manifest))
     result = []
     upstream_reruns = False  # a step that reruns rewrites its outputs, its successors' inputs
     for step in STEPS:
@@ -74,6 +77,13 @@ def status(cfg, run_dir: Path) -> list[StepStatus]:
     return result
 
 
+def damaged_message(manifest: Manifest) -> str:
+    return (
+        f"{str(manifest.path)!r} is damaged: {manifest.damage}; `w2v pipeline run CONFIG "
+        f"--run-dir {manifest.run_dir}` reruns every step and rewrites it"
+    )
+
+
 def run(
     cfg: config_mod.PipelineConfig,
     run_dir: Path,
@@ -88,6 +98,8 @@ def run(
         raise ConfigError(f"unknown step {from_step!r} (steps: {', '.join(NAMES)})")
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(run_dir)
+    if manifest.damage:
+        echo(f"{manifest.path} is damaged ({manifest.damage}): every step reruns")
     manifest.config_path = str(cfg.path.resolve())
     steps = [s for s in STEPS if s.enabled(cfg)]
     rerun_from = NAMES.index(from_step) if from_step else len(NAMES)
