@@ -45,6 +45,21 @@ def _is_done(step, cfg, run_dir: Path, manifest: Manifest, fp: str, where: str |
     return True
 
 
+def check_inputs(cfg, run_dir: Path) -> None:
+    """ConfigError unless every file a step reads from outside the run directory (the
+    corpus, the evaluation data) is there: a wrong name fails before the first step runs."""
+    for step in STEPS:
+        if not step.enabled(cfg):
+            continue
+        for name, path in step.inputs(cfg, run_dir).items():
+            if path.is_relative_to(run_dir) or path.is_file():
+                continue
+            key = name.split(":")[0]
+            section = "corpus" if key == "corpus" else step.NAME
+            what = "is a directory" if path.is_dir() else "does not exist"
+            raise ConfigError(f"{cfg.path}: [{section}] {key}: {str(path)!r} {what}")
+
+
 def status(cfg, run_dir: Path) -> list[StepStatus]:
     """Per step: done, stale (ran, but its config or inputs changed since), missing, or off.
     A damaged manifest is a UserError: it says nothing about what is done."""
@@ -96,6 +111,7 @@ def run(
     step from `from_step` on). Returns what each step did: 'ran' or 'skipped'."""
     if from_step is not None and from_step not in NAMES:
         raise ConfigError(f"unknown step {from_step!r} (steps: {', '.join(NAMES)})")
+    check_inputs(cfg, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(run_dir)
     if manifest.damage:

@@ -3,6 +3,7 @@
 import json
 import lzma
 import os
+import re
 import subprocess
 import sys
 
@@ -334,3 +335,26 @@ def test_status_with_a_config_still_reports_a_damaged_manifest(tmp_path):
     (tmp_path / "run" / "manifest.json").write_text('{"steps":5,"config":3}')
     with pytest.raises(UserError, match="is damaged: version None"):
         runner.status(cfg, tmp_path / "run")
+
+
+def test_a_file_the_config_names_is_checked_before_any_step_runs(tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\n")
+    (tmp_path / "pairs").mkdir()
+    run_dir = tmp_path / "run"
+    for evaluate, message in (
+        ('analogies = "nope.txt"', "[evaluate] analogies: '" + str(tmp_path / "nope.txt")),
+        ('pairs = ["default", "pairs"]', "[evaluate] pairs: '" + str(tmp_path / "pairs")),
+    ):
+        (tmp_path / "c.toml").write_text(f'[corpus]\npaths = ["c.txt"]\n[evaluate]\n{evaluate}\n')
+        cfg = config_mod.load(tmp_path / "c.toml")
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            runner.run(cfg, run_dir, echo=print)
+        assert not run_dir.exists()
+    (tmp_path / "c.txt").unlink()  # a corpus file removed after the config was loaded
+    with pytest.raises(ConfigError, match=r"\[corpus\] corpus: .*c.txt' does not exist"):
+        runner.run(cfg, run_dir, echo=print)
+
+
+def test_a_directory_given_as_the_config_is_named_as_such(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        config_mod.load(tmp_path)
