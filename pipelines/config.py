@@ -141,7 +141,8 @@ def resolve_corpus(patterns: list[str], base: Path) -> list[Path]:
 def load(path: str | os.PathLike) -> PipelineConfig:
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"pipeline config {str(path)!r} does not exist")
+        what = "is a directory, not a TOML file" if path.is_dir() else "does not exist"
+        raise ConfigError(f"pipeline config {str(path)!r} {what}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

@@ -24,22 +24,32 @@ def _hash_file(path: Path, h) -> None:
 
 
 class Manifest:
+    """The manifest of `run_dir`. One that cannot be read, or whose shape is not the one
+    `save` writes, is read as empty (a rerun of every step rewrites it) and `damage` says
+    what is wrong with it, so that `status` can report it instead of guessing."""
+
     def __init__(self, run_dir: Path):
         self.path = run_dir / "manifest.json"
         self.run_dir = run_dir
-        data = {}
-        if self.path.is_file():
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                data = {}  # a damaged manifest only costs a full rerun
-            if not isinstance(data, dict):
-                data = {}
-        self.steps: dict[str, dict] = (
-            data.get("steps", {}) if data.get("version") == VERSION else {}
-        )
-        self.hash_cache: dict[str, list] = data.get("hash_cache", {})
-        self.config_path: str | None = data.get("config")
+        self.steps: dict[str, dict] = {}
+        self.hash_cache: dict[str, list] = {}
+        self.config_path: str | None = None
+        self.damage: str | None = None
+        if not self.path.is_file():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            self.damage = f"not JSON ({e})"
+            return
+        except OSError as e:
+            self.damage = f"not readable ({e.strerror or e})"
+            return
+        self.damage = _shape_problem(data)
+        if self.damage is None:
+            self.steps = data["steps"]
+            self.hash_cache = data["hash_cache"]
+            self.config_path = data["config"]
 
     def save(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +84,51 @@ class Manifest:
             h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
             h.update(digest.encode())
         return h.hexdigest()
+
+
+def _shape_problem(data) -> str | None:
+    """What keeps `data` from being a manifest as `Manifest.save` writes it; None if nothing."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    if data.get("version") != VERSION:
+        return f"version {data.get('version')!r}, this w2v reads version {VERSION}"
+    if not (data.get("config") is None or isinstance(data["config"], str)):
+        return f"'config' is {data['config']!r}, not a path"
+    if not isinstance(data.get("hash_cache"), dict) or not all(
+        isinstance(v, list)
+        and len(v) == 3
+        and all(isinstance(x, int) for x in v[:2])
+        and isinstance(v[2], str)
+        for v in data["hash_cache"].values()
+    ):
+        return "'hash_cache' is not an object of [size, mtime, hash] entries"
+    steps = data.get("steps")
+    if not isinstance(steps, dict):
+        return f"'steps' is {steps!r}, not an object"
+    for name, record in steps.items():
+        if not (
+            isinstance(record, dict)
+            and isinstance(record.get("fingerprint"), str)
+            and isinstance(record.get("outputs"), dict)
+            and all(
+                isinstance(o, dict) and isinstance(o.get("hash"), str) and _is_int(o.get("bytes"))
+                for o in record["outputs"].values()
+            )
+            and all(
+                record.get(k) is None or _is_number(record[k]) for k in ("seconds", "peak_rss_mb")
+            )
+            and (record.get("stats") is None or isinstance(record["stats"], dict))
+        ):
+            return f"the record of step {name!r} is malformed"
+    return None
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def size_of(path: Path) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipelines import config as config_mod
 from pipelines.manifest import Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
 from pipelines.steps import NAMES, STEPS
-from w2v.errors import ConfigError
+from w2v.errors import ConfigError, UserError
 from w2v.io import make_dir
 
 LOCAL = "local"  # the executor name recorded for steps run in this process
@@ -46,9 +46,27 @@ def _is_done(step, cfg, run_dir: Path, manifest: Manifest, fp: str, where: str |
     return True
 
 
+def check_inputs(cfg, run_dir: Path) -> None:
+    """ConfigError unless every file a step reads from outside the run directory (the
+    corpus, the evaluation data) is there: a wrong name fails before the first step runs."""
+    for step in STEPS:
+        if not step.enabled(cfg):
+            continue
+        for name, path in step.inputs(cfg, run_dir).items():
+            if path.is_relative_to(run_dir) or path.is_file():
+                continue
+            key = name.split(":")[0]
+            section = "corpus" if key == "corpus" else step.NAME
+            what = "is a directory" if path.is_dir() else "does not exist"
+            raise ConfigError(f"{cfg.path}: [{section}] {key}: {str(path)!r} {what}")
+
+
 def status(cfg, run_dir: Path) -> list[StepStatus]:
-    """Per step: done, stale (ran, but its config or inputs changed since), missing, or off."""
+    """Per step: done, stale (ran, but its config or inputs changed since), missing, or off.
+    A damaged manifest is a UserError: it says nothing about what is done."""
     manifest = Manifest(run_dir)
+    if manifest.damage:
+        raise UserError(damaged_message(manifest))
     result = []
     upstream_reruns = False  # a step that reruns rewrites its outputs, its successors' inputs
     for step in STEPS:
@@ -75,6 +93,13 @@ def status(cfg, run_dir: Path) -> list[StepStatus]:
     return result
 
 
+def damaged_message(manifest: Manifest) -> str:
+    return (
+        f"{str(manifest.path)!r} is damaged: {manifest.damage}; `w2v pipeline run CONFIG "
+        f"--run-dir {manifest.run_dir}` reruns every step and rewrites it"
+    )
+
+
 def run(
     cfg: config_mod.PipelineConfig,
     run_dir: Path,
@@ -87,8 +112,11 @@ def run(
     step from `from_step` on). Returns what each step did: 'ran' or 'skipped'."""
     if from_step is not None and from_step not in NAMES:
         raise ConfigError(f"unknown step {from_step!r} (steps: {', '.join(NAMES)})")
+    check_inputs(cfg, run_dir)
     make_dir(run_dir)
     manifest = Manifest(run_dir)
+    if manifest.damage:
+        echo(f"{manifest.path} is damaged ({manifest.damage}): every step reruns")
     manifest.config_path = str(cfg.path.resolve())
     steps = [s for s in STEPS if s.enabled(cfg)]
     rerun_from = NAMES.index(from_step) if from_step else len(NAMES)

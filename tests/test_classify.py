@@ -169,3 +169,83 @@ def test_unusable_data_is_a_user_error():
         train_classifier(["qwzx", "vbnm"], ["a", "b"], vec)
     with pytest.raises(UserError, match="two labels"):
         train_classifier(["cat", "dog"], ["a", "a"], vec)
+
+
+@pytest.fixture()
+def saved_dir(tmp_path):
+    """A small saved classifier (3 classes, hidden (4,)) and its meta."""
+    vec = toy_vectors()
+    texts, labels = zip(*toy_rows(), strict=True)
+    result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
+    d = save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
+    return d, json.loads((d / "classifier.json").read_text())
+
+
+def _arrays(d):
+    with np.load(d / "mlp.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _drop(a, key):
+    return {k: v for k, v in a.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("truncate", "not a readable .npz"),
+        ("npy", "single array"),
+        (lambda a: _drop(a, "b1"), r"expected \['W0', 'W1', 'b0', 'b1'\]"),
+        (lambda a: {**a, "W2": a["W1"]}, "for 2 layers"),
+        (lambda a: {**a, "W1": a["W1"][:2]}, r"W1 has shape \(2, 4\), expected \(3, 4\)"),
+        (lambda a: {**a, "W1": a["W1"][:, :3]}, r"W1 has shape \(3, 3\), expected \(3, 4\)"),
+        (lambda a: {**a, "W0": a["W0"][:, :5]}, "model dim 8"),
+        (lambda a: {**a, "b0": a["b0"][:3]}, r"b0 has shape \(3,\), expected \(4,\)"),
+        (lambda a: {**a, "W0": a["W0"].astype(np.float64)}, "dtype float64"),
+        (lambda a: {**a, "W0": a["W0"].astype(np.int32)}, "dtype int32"),
+        (lambda a: {**a, "W0": np.full_like(a["W0"], np.nan)}, "NaN"),
+        (lambda a: {**a, "b0": np.array([None] * 4, object)}, "b0: Object arrays"),
+        ({"classes": ["animal"]}, "at least two labels"),
+        ({"classes": ["animal", "food"]}, r"W1 has shape \(3, 4\), expected \(1, 4\)"),
+        ({"classes": ["a", "b", "c", "d"]}, "expected \\(4, 4\\)"),
+        ({"classes": ["a", "a", "b"]}, "repeats a label"),
+        ({"classes": [1, 2, 3]}, "at least two labels"),
+        ({"params": {"hidden": [4, 4]}}, "for 3 layers"),
+        ({"params": {"hidden": [5]}}, r"W0 has shape \(4, 8\), expected \(5, 8\)"),
+        ({"params": {"hidden": ["4"]}}, "positive sizes"),
+        ({"params": {"hidden": [4], "bogus": 1}}, "unknown keys"),
+        ({"params": {"hidden": [4], "activation": "swish"}}, "params: activation"),
+        ({"params": {"hidden": [4], "lr": "fast"}}, "params"),
+        ({"params": [4]}, "no 'params'"),
+        ({"model": {"path": "m", "dim": "8"}}, "'dim' is not an integer"),
+    ],
+)
+def test_every_inconsistent_classifier_directory_is_a_model_error(saved_dir, change, message):
+    d, meta = saved_dir
+    if change == "truncate":
+        (d / "mlp.npz").write_bytes((d / "mlp.npz").read_bytes()[:300])
+    elif change == "npy":
+        np.save(d / "x.npy", np.zeros(3, np.float32))
+        (d / "x.npy").replace(d / "mlp.npz")
+    elif callable(change):
+        arrays = change(_arrays(d))
+        with open(d / "mlp.npz", "wb") as f:
+            np.savez(f, **arrays)
+    else:
+        (d / "classifier.json").write_text(json.dumps({**meta, **change}))
+    with pytest.raises(ModelError, match="is broken: .*" + message):
+        load_classifier(d)
+
+
+def test_a_retrained_model_is_named_as_such(saved_dir):
+    d, _ = saved_dir
+    saved = load_classifier(d)
+    vec = toy_vectors()
+    retrained = Vectors(vec.words, vec.vectors + np.float32(0.01))
+    with pytest.raises(ModelError, match="same size .* but different vectors .*retrained"):
+        saved.check_model(retrained, "model")
+
+
+def test_labels_in_messages_are_plain_strings():
+    with pytest.raises(UserError, match=r"found \['a'\]$"):
+        train_classifier(["cat", "dog"], ["a", "a"], toy_vectors())

@@ -119,3 +119,18 @@ def test_predict_refuses_a_different_model(tmp_path, model, data, capsys):
     capsys.readouterr()
     assert main(["classify", "predict", str(tmp_path / "clf"), "frog", "-m", str(other)]) == 2
     assert "not the embedding model" in one_error_line(capsys)
+
+
+def test_predict_with_a_broken_classifier_exits_2(tmp_path, model, data, capsys):
+    out = tmp_path / "clf"
+    assert train(model, data, out, "--quiet") == 0
+    weights = (out / "mlp.npz").read_bytes()
+    (out / "mlp.npz").write_bytes(weights[:300])
+    capsys.readouterr()
+    assert main(["classify", "predict", str(out), "good movie"]) == 2
+    assert "is broken: mlp.npz is not a readable .npz" in one_error_line(capsys)
+    (out / "mlp.npz").write_bytes(weights)
+    meta = json.loads((out / "classifier.json").read_text())
+    (out / "classifier.json").write_text(json.dumps({**meta, "classes": ["pos", "neg"]}))
+    assert main(["classify", "predict", str(out), "good movie"]) == 2
+    assert "is broken: W1 has shape" in one_error_line(capsys)

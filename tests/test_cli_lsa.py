@@ -106,6 +106,10 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "svd", tmp_path / "tiny.txt", "--min-count", 1, "-o", tmp_path / "m")
     assert code == 2 and "dim" in err
     assert not (tmp_path / "m").exists()
+    code, _, err = run(capsys, "svd", tmp_path / "tiny.txt", "--min-count", 1, "--dim", 1,
+                       "--neg", "1e9", "-o", tmp_path / "m")  # fmt: skip
+    assert code == 2 and "no positive entry" in err and "log(neg)" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "m").exists()
     code, _, err = run(capsys, "cooc", tmp_path / "tiny.txt", "--weighting", "gauss")
     assert code == 2 and "gauss" in err
 

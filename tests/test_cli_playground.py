@@ -1,6 +1,7 @@
 import json
 import sys
 
+import pytest
 from PIL import Image
 
 from w2v.cli import main
@@ -38,4 +39,20 @@ def test_playground_errors_exit_2(tmp_path, capsys, monkeypatch):
     assert main(["playground", "--epochs", "1", "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "w2v[plot]" in err[0]
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--noise", "1e308"], "'--noise': 1e+308 is not in the range 0<=x<=5"),
+        (["--points", "100000000000"], "'--points'"),
+        (["--lr", "1e308"], "'--lr'"),
+        (["--hidden", "100000,100000"], "at most 8 hidden layers of at most 1024 units"),
+    ],
+)
+def test_out_of_range_options_exit_2_without_a_traceback(tmp_path, capsys, args, message):
+    assert main(["playground", "--epochs", "2", "-o", str(tmp_path / "x.png"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
     assert not (tmp_path / "x.png").exists()

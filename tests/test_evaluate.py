@@ -114,3 +114,64 @@ def test_bad_files_are_user_errors(tmp_path):
     (tmp_path / "p.tsv").write_text("zzzz\tyyyy\t1.0\nnot a pair\n")
     with pytest.raises(UserError, match="no valid"):
         evaluate_pairs(vec, tmp_path / "p.tsv")
+
+
+def test_a_constant_model_gives_nan_correlations_as_gensim_without_warnings(tmp_path):
+    import warnings
+
+    vec = Vectors(["tiger", "cat", "dog", "car"], np.zeros((4, 3), np.float32))
+    path = tmp_path / "pairs.tsv"
+    path.write_text("tiger\tcat\t7\ndog\tcat\t6\ncar\tdog\t1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = evaluate_pairs(vec, path)
+    assert ours["pairs"] == 3
+    for key in ("pearson", "pearson_pvalue", "spearman", "spearman_pvalue"):
+        assert np.isnan(ours[key]), key
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gensim lets scipy's ConstantInputWarning through
+        pearson, spearman, _ = vec.to_gensim().evaluate_word_pairs(str(path))
+    assert np.isnan(pearson[0]) and np.isnan(pearson[1]) and np.isnan(spearman[0])
+
+
+def test_one_usable_pair_gives_nan_correlations_not_a_traceback(tmp_path):
+    import warnings
+
+    rng = np.random.default_rng(0)
+    vec = Vectors(["tiger", "cat"], rng.standard_normal((2, 3)).astype(np.float32))
+    path = tmp_path / "pairs.tsv"
+    path.write_text("tiger\tcat\t7\nlion\tcat\t5\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = evaluate_pairs(vec, path)
+    assert ours["pairs"] == 1 and np.isnan(ours["pearson"]) and np.isnan(ours["spearman"])
+
+
+def test_nearly_constant_scores_keep_spearman_and_no_warning(tmp_path):
+    import warnings
+
+    rng = np.random.default_rng(0)
+    vec = Vectors(["a", "b", "c", "d"], rng.standard_normal((4, 3)).astype(np.float32))
+    path = tmp_path / "pairs.tsv"
+    path.write_text("a\tb\t5.000000000000001\na\tc\t5\na\td\t5.000000000000002\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = evaluate_pairs(vec, path)
+    assert np.isnan(ours["pearson"]) and np.isfinite(ours["spearman"])
+
+
+def test_analogies_on_a_zero_model_match_gensim_without_warnings(tmp_path):
+    """b + c − a = 0: gensim keeps the zero query, every cosine is 0, the first word that
+    is not an input is the answer."""
+    import warnings
+
+    vec = Vectors(["a", "b", "c", "d", "e"], np.zeros((5, 3), np.float32))
+    path = tmp_path / "q.txt"
+    path.write_text(": section\na b c d\nb a d c\nc d e a\na c b e\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = evaluate_analogies(vec, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gensim's own 0/0 in get_vector(norm=True)
+        accuracy, _ = vec.to_gensim().evaluate_word_analogies(str(path))
+    assert result["accuracy"] == accuracy == 0.75

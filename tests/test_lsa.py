@@ -143,3 +143,33 @@ def test_bad_config_is_a_config_error(options):
 def test_dim_must_be_below_the_vocabulary():
     with pytest.raises(ConfigError, match="vocabulary"):
         lsa([["a", "b", "c"], ["b", "c", "a"]], dim=3, min_count=1)
+
+
+def test_an_all_zero_count_matrix_has_an_all_zero_ppmi_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        M = ppmi(sp.csr_matrix((3, 3)))
+    assert M.shape == (3, 3) and M.nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("sentences", "neg", "message"),
+    [
+        (
+            [["a", "b", "c"], ["b", "c", "d"]],
+            1e9,
+            r"the shift log\(neg\) = 20.7 removes every entry",
+        ),
+        ([["w", "w", "w"], ["w"]], 1, "every word pair has PMI <= 0"),
+        ([["w"], ["v"]], 1, "no two words of the corpus occur within the window"),
+    ],
+)
+def test_an_empty_ppmi_matrix_is_a_config_error_naming_the_cause(sentences, neg, message):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ConfigError, match="no positive entry: " + message):
+            lsa(sentences, dim=1, min_count=1, neg=neg)

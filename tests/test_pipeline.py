@@ -3,6 +3,7 @@
 import json
 import lzma
 import os
+import re
 import subprocess
 import sys
 
@@ -297,17 +298,67 @@ def test_status_after_a_corpus_change_calls_every_later_step_stale(shards, tmp_p
     assert set(status.values()) == {"stale"}, status
 
 
-@pytest.mark.parametrize("text", ["[1]", "{not json", "\xff\xfe"])
-def test_a_damaged_manifest_costs_a_rerun_not_a_traceback(tmp_path, text):
+MALFORMED_MANIFESTS = [
+    ("[1]", "a JSON list"),
+    ("{not json", "not JSON"),
+    ("\xff\xfe", "not JSON"),
+    ('{"steps":5,"config":3}', "version None"),
+    ('{"version":1,"config":3,"hash_cache":{},"steps":{}}', "'config' is 3"),
+    ('{"version":1,"config":null,"hash_cache":[],"steps":{}}', "'hash_cache'"),
+    ('{"version":1,"config":null,"hash_cache":{},"steps":5}', "'steps' is 5"),
+    ('{"version":1,"config":null,"hash_cache":{},"steps":{"vocab":{"fingerprint":1}}}', "'vocab'"),
+    (
+        '{"version":1,"config":"c.toml","hash_cache":{},'
+        '"steps":{"vocab":{"fingerprint":"f","outputs":{"v":{"hash":"h"}}}}}',
+        "'vocab' is malformed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "damage"), MALFORMED_MANIFESTS)
+def test_a_damaged_manifest_costs_a_rerun_not_a_traceback(tmp_path, capsys, text, damage):
     from pipelines.manifest import Manifest
+    from w2v.cli import main
 
     (tmp_path / "manifest.json").write_bytes(text.encode("latin-1"))
     manifest = Manifest(tmp_path)
-    assert manifest.steps == {} and manifest.config_path is None
-    r = subprocess.run(
-        [sys.executable, "-m", "w2v", "pipeline", "status", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--config" in r.stderr
+    assert manifest.steps == {} and manifest.config_path is None and manifest.hash_cache == {}
+    assert damage in manifest.damage
+    assert main(["pipeline", "status", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "manifest.json' is damaged: " in err and damage in err
+
+
+def test_status_with_a_config_still_reports_a_damaged_manifest(tmp_path):
+    from w2v.errors import UserError
+
+    (tmp_path / "c.txt").write_text("a b c\n")
+    (tmp_path / "c.toml").write_text('[corpus]\npaths = ["c.txt"]\n')
+    cfg = config_mod.load(tmp_path / "c.toml")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "manifest.json").write_text('{"steps":5,"config":3}')
+    with pytest.raises(UserError, match="is damaged: version None"):
+        runner.status(cfg, tmp_path / "run")
+
+
+def test_a_file_the_config_names_is_checked_before_any_step_runs(tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\n")
+    (tmp_path / "pairs").mkdir()
+    run_dir = tmp_path / "run"
+    for evaluate, message in (
+        ('analogies = "nope.txt"', "[evaluate] analogies: '" + str(tmp_path / "nope.txt")),
+        ('pairs = ["default", "pairs"]', "[evaluate] pairs: '" + str(tmp_path / "pairs")),
+    ):
+        (tmp_path / "c.toml").write_text(f'[corpus]\npaths = ["c.txt"]\n[evaluate]\n{evaluate}\n')
+        cfg = config_mod.load(tmp_path / "c.toml")
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            runner.run(cfg, run_dir, echo=print)
+        assert not run_dir.exists()
+    (tmp_path / "c.txt").unlink()  # a corpus file removed after the config was loaded
+    with pytest.raises(ConfigError, match=r"\[corpus\] corpus: .*c.txt' does not exist"):
+        runner.run(cfg, run_dir, echo=print)
+
+
+def test_a_directory_given_as_the_config_is_named_as_such(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        config_mod.load(tmp_path)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from w2v.errors import ConfigError
 from w2v.playground import GRID, surface, train_playground
 
 
@@ -32,3 +33,19 @@ def test_surface_is_oriented_like_the_plane():
     P = surface(run.clf)
     assert P[-1, -1] > 0.9 and P[0, 0] < 0.1  # P[i, j]: x2 = grid[i], x1 = grid[j]
     np.testing.assert_allclose(P, run.frames[-1][1])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"hidden": (100_000, 100_000)}, "at most 8 hidden layers of at most 1024 units"),
+        ({"hidden": (2,) * 9}, "at most 8 hidden layers"),
+        (
+            {"hidden": (64, 64, 64), "activation": "relu", "lr": 10.0},
+            "training diverged by epoch 1 ",
+        ),
+    ],
+)
+def test_oversized_or_diverging_networks_are_config_errors(options, message):
+    with pytest.raises(ConfigError, match=message):
+        train_playground("xor", epochs=3, points=200, **options)

@@ -21,6 +21,8 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,7 +149,9 @@ def train_classifier(
         raise UserError(f"none of the {len(texts)} texts has a word in the model's vocabulary")
     classes = np.unique(y)
     if len(classes) < 2:
-        raise UserError(f"need at least two labels among the usable rows, found {list(classes)}")
+        raise UserError(
+            f"need at least two labels among the usable rows, found {[str(c) for c in classes]}"
+        )
     if not 0 < test_size < 1:
         raise UserError(f"--test-size must be between 0 and 1, not {test_size}")
     train, test = stratified_split(y, test_size, seed)
@@ -230,12 +234,22 @@ class SavedClassifier:
         """Refuse embeddings other than the ones the classifier was trained on."""
         want = {k: self.meta["model"].get(k) for k in ("vocab_size", "dim", "vectors_sha256")}
         have = fingerprint(vec)
-        if have != want:
-            raise ModelError(
-                f"model {str(model_dir)!r} is not the embedding model this classifier was "
-                f"trained on ({self.model_path!r}: {want['vocab_size']} words, dim "
-                f"{want['dim']}; given: {have['vocab_size']} words, dim {have['dim']})"
+        if have == want:
+            return
+        if (have["vocab_size"], have["dim"]) == (want["vocab_size"], want["dim"]):
+            what = (
+                f"same size ({have['vocab_size']} words, dim {have['dim']}) but different "
+                "vectors (SHA-256): it was retrained or changed since; retrain the classifier"
             )
+        else:
+            what = (
+                f"{self.model_path!r} has {want['vocab_size']} words, dim {want['dim']}; "
+                f"given: {have['vocab_size']} words, dim {have['dim']}"
+            )
+        raise ModelError(
+            f"model {str(model_dir)!r} is not the embedding model this classifier was "
+            f"trained on: {what}"
+        )
 
     def predict(self, texts: list[str], vec: Vectors) -> list[tuple[str | None, float | None]]:
         """(label, probability) per text; (None, None) for a text with no known word."""
@@ -252,7 +266,13 @@ class SavedClassifier:
 
 
 def load_classifier(directory: str | os.PathLike) -> SavedClassifier:
-    """Read a classifier directory (no pickles); ModelError naming the broken part."""
+    """Read a classifier directory (no pickles); ModelError naming the broken part.
+
+    Every way the two files can disagree is refused here rather than at prediction time:
+    unreadable JSON or .npz, missing or extra arrays, arrays that are not finite float32,
+    layer shapes that do not chain, hidden sizes that differ from `params`, an output layer
+    that does not fit `classes`, an input size other than the recorded model's dim.
+    """
     d = Path(directory)
     meta_path, weights_path = d / META_FILE, d / WEIGHTS_FILE
     if not d.is_dir():
@@ -264,23 +284,115 @@ def load_classifier(directory: str | os.PathLike) -> SavedClassifier:
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if (
-            not isinstance(meta, dict)
-            or meta.get("kind") != "w2v-classifier"
-            or meta.get("format_version") != FORMAT_VERSION
-        ):
-            raise ModelError(f"{str(meta_path)!r} is not a version-{FORMAT_VERSION} classifier")
-        if not isinstance(meta.get("model"), dict) or "path" not in meta["model"]:
-            raise ModelError(f"{str(meta_path)!r} does not record its embedding model")
-        params = dict(meta["params"])
-        params["hidden"] = tuple(params["hidden"])
-        with np.load(weights_path, allow_pickle=False) as z:
-            L = len(params["hidden"]) + 1
-            weights = [z[f"W{k}"] for k in range(L)]
-            biases = [z[f"b{k}"] for k in range(L)]
-        clf = MLPClassifier.from_weights(weights, biases, np.asarray(meta["classes"]), **params)
-    except ModelError:
-        raise
-    except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError) as e:
-        raise ModelError(f"classifier directory {str(d)!r} is broken: {e}") from e
+    except (ValueError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError included
+        raise _broken(d, f"{META_FILE} is not readable JSON: {e}") from e
+    if (
+        not isinstance(meta, dict)
+        or meta.get("kind") != "w2v-classifier"
+        or meta.get("format_version") != FORMAT_VERSION
+    ):
+        raise ModelError(f"{str(meta_path)!r} is not a version-{FORMAT_VERSION} classifier")
+    model = meta.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("path"), str):
+        raise ModelError(f"{str(meta_path)!r} does not record its embedding model")
+    try:
+        classes, params = _check_meta(meta)
+        weights, biases = _read_layers(weights_path, len(params["hidden"]) + 1)
+        _check_layers(weights, biases, params["hidden"], classes, model.get("dim"))
+        clf = MLPClassifier.from_weights(weights, biases, np.asarray(classes), **params)
+    except _Broken as e:
+        raise _broken(d, str(e)) from None
+    except (ValueError, TypeError) as e:  # a parameter MLPClassifier itself refuses
+        raise _broken(d, f"{META_FILE} params: {e}") from e
     return SavedClassifier(clf, meta)
+
+
+class _Broken(Exception):
+    """What is inconsistent in a classifier directory (load_classifier adds which one)."""
+
+
+def _broken(d: Path, why: str) -> ModelError:
+    return ModelError(f"classifier directory {str(d)!r} is broken: {why}")
+
+
+def _check_meta(meta: dict) -> tuple[list[str], dict]:
+    """(classes, params) from classifier.json, with their types checked."""
+    classes = meta.get("classes")
+    if (
+        not isinstance(classes, list)
+        or len(classes) < 2
+        or not all(isinstance(c, str) for c in classes)
+    ):
+        raise _Broken(f"{META_FILE} 'classes' is not a list of at least two labels")
+    if len(set(classes)) != len(classes):
+        raise _Broken(f"{META_FILE} 'classes' repeats a label: {classes}")
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise _Broken(f"{META_FILE} has no 'params' object")
+    unknown = sorted(set(params) - set(MLPClassifier._param_names))
+    if unknown:
+        raise _Broken(f"{META_FILE} params has unknown keys {unknown}")
+    hidden = params.get("hidden")
+    if not isinstance(hidden, list) or not all(
+        isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden
+    ):
+        raise _Broken(f"{META_FILE} params 'hidden' is not a list of positive sizes: {hidden!r}")
+    return classes, {**params, "hidden": tuple(hidden)}
+
+
+def _read_layers(path: Path, L: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """W0..W{L-1}, b0..b{L-1} from the .npz (no pickles), each a finite float32 array."""
+    expected = [f"{p}{k}" for k in range(L) for p in "Wb"]
+    try:
+        z = np.load(path, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise _Broken(f"{WEIGHTS_FILE} is a single array, not an .npz archive")
+        with z:
+            missing = [n for n in expected if n not in z.files]
+            extra = sorted(set(z.files) - set(expected))
+            if missing or extra:
+                raise _Broken(
+                    f"{WEIGHTS_FILE} holds {sorted(z.files)}, expected {sorted(expected)} "
+                    f"for {L} layers"
+                )
+            arrays = {}
+            for name in expected:
+                try:
+                    arrays[name] = z[name]
+                except ValueError as e:  # an object array: would need unpickling
+                    raise _Broken(f"{WEIGHTS_FILE} array {name}: {e}") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise _Broken(f"{WEIGHTS_FILE} is not a readable .npz archive: {e}") from None
+    for name, a in arrays.items():
+        if a.dtype != np.float32:
+            raise _Broken(f"{WEIGHTS_FILE} array {name} has dtype {a.dtype}, expected float32")
+        if not np.isfinite(a).all():
+            raise _Broken(f"{WEIGHTS_FILE} array {name} holds NaN or infinite values")
+    return [arrays[f"W{k}"] for k in range(L)], [arrays[f"b{k}"] for k in range(L)]
+
+
+def _check_layers(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    hidden: tuple[int, ...],
+    classes: list[str],
+    dim,
+) -> None:
+    """W⁽ᵏ⁾ [n_k, n_(k-1)] and b⁽ᵏ⁾ [n_k] must chain from dim through `hidden` to the outputs
+    (1 for two classes, one per class otherwise)."""
+    n_out = 1 if len(classes) == 2 else len(classes)
+    sizes = [*hidden, n_out]
+    n_in = dim if isinstance(dim, int) and not isinstance(dim, bool) else None
+    if n_in is None:
+        raise _Broken(f"{META_FILE} model 'dim' is not an integer: {dim!r}")
+    for k, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        want = (sizes[k], n_in)
+        if W.shape != want:
+            what = "output layer" if k == len(sizes) - 1 else f"hidden layer {k + 1}"
+            raise _Broken(
+                f"W{k} has shape {W.shape}, expected {want} ({what}; {len(classes)} classes, "
+                f"hidden {list(hidden)}, model dim {dim})"
+            )
+        if b.shape != (sizes[k],):
+            raise _Broken(f"b{k} has shape {b.shape}, expected ({sizes[k]},)")
+        n_in = sizes[k]

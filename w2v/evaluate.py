@@ -166,7 +166,9 @@ def _answer(vec, quads, ok, restrict, case_insensitive) -> np.ndarray:
     m += N[C].astype(np.float64)
     m += -1.0 * N[A].astype(np.float64)
     m = m / np.float64(3.0)
-    Q = (m * (1.0 / np.sqrt(np.einsum("ij,ij->i", m, m)))[:, None]).astype(np.float32)
+    norm = np.sqrt(np.einsum("ij,ij->i", m, m))
+    norm[norm == 0] = 1.0  # gensim's unitvec leaves a zero vector as it is (all cosines 0)
+    Q = (m * (1.0 / norm)[:, None]).astype(np.float32)
     step = max(1, _CHUNK_BYTES // (4 * end))
     k = min(_FETCH + 1, end)
     for s in range(0, len(quads), step):
@@ -213,7 +215,10 @@ def evaluate_pairs(
     ('#' starts a comment); pairs with a word outside the first `restrict` are skipped.
 
     Returns {"pearson", "pearson_pvalue", "spearman", "spearman_pvalue", "pairs" (used),
-    "oov" (skipped), "oov_ratio" (percent, as gensim), "path"}.
+    "oov" (skipped), "oov_ratio" (percent, as gensim), "path"}. A correlation is undefined
+    (nan, as scipy and gensim give, but without scipy's warning) with fewer than two pairs
+    or a constant input (a model whose vectors are all zero); Pearson's also with a nearly
+    constant one, which scipy would compute inaccurately.
     """
     from scipy import stats
 
@@ -245,8 +250,13 @@ def evaluate_pairs(
             f"outside the vocabulary"
         )
     model = np.array([vec._similarity(i, j) for i, j in zip(left, right, strict=True)])
-    pearson = stats.pearsonr(gold, model)
-    spearman = stats.spearmanr(gold, model)
+    gold = np.asarray(gold, np.float64)
+    model = model.astype(np.float64)
+    nan = (float("nan"), float("nan"))
+    defined = len(gold) >= 2 and not (_constant(gold) or _constant(model))
+    accurate = not (_near_constant(gold) or _near_constant(model))
+    pearson = stats.pearsonr(gold, model) if defined and accurate else nan
+    spearman = stats.spearmanr(gold, model) if defined else nan
     return {
         "pearson": float(pearson[0]),
         "pearson_pvalue": float(pearson[1]),
@@ -257,3 +267,13 @@ def evaluate_pairs(
         "oov_ratio": float(oov) / (len(gold) + oov) * 100,
         "path": str(path),
     }
+
+
+def _constant(x: np.ndarray) -> bool:
+    return bool(np.all(x == x[0]))
+
+
+def _near_constant(x: np.ndarray) -> bool:
+    """scipy.stats.pearsonr's test for NearConstantInputWarning: ‖x − x̄‖ < ε^¾ |x̄|."""
+    mean = x.mean()
+    return bool(np.linalg.norm(x - mean) < np.finfo(np.float64).eps ** 0.75 * abs(mean))

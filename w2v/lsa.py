@@ -83,20 +83,48 @@ def ppmi(X: sp.spmatrix, cds: float = 0.75, neg: float = 1.0) -> sp.csr_matrix:
 
     M[w, c] = max(log X[w, c] − log #w − log P_α(c) − log neg, 0), #w = Σ_c X[w, c],
     P_α(c) = #c^α / Σ #c'^α with #c = Σ_w X[w, c]; entries with X = 0 stay 0 (PMI = −∞).
+    An X without a positive entry gives an all-zero M (there is no P_α to normalise).
     """
-    X = sp.csr_matrix(X)
-    X.sum_duplicates()
-    n_w = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
-    n_c = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() ** cds
-    with np.errstate(divide="ignore"):  # words or contexts never seen: no stored entry reads them
-        log_row = np.log(n_w)
-        log_col = np.log(n_c) - np.log(n_c.sum())
+    X, log_row, log_col = _pmi_terms(X, cds)
     data = np.empty(X.nnz, np.float32)
     counts = np.ascontiguousarray(X.data, dtype=np.float64)
     K.ppmi_values(X.indptr, X.indices, counts, log_row, log_col, float(np.log(neg)), data)
     M = sp.csr_matrix((data, X.indices.copy(), X.indptr.copy()), shape=X.shape)
     M.eliminate_zeros()
     return M
+
+
+def _pmi_terms(X: sp.spmatrix, cds: float) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """X as CSR without zero entries, log #w [V] and log P_α(c) [V] (float64)."""
+    X = sp.csr_matrix(X)
+    X.sum_duplicates()
+    X.eliminate_zeros()
+    n_w = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+    n_c = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() ** cds
+    if X.nnz == 0:  # log(Σ #c^α) = log 0: nothing to normalise, and nothing reads the logs
+        return X, np.zeros_like(n_w), np.zeros_like(n_c)
+    with np.errstate(divide="ignore"):  # words or contexts never seen: no stored entry reads them
+        log_row = np.log(n_w)
+        log_col = np.log(n_c) - np.log(n_c.sum())
+    return X, log_row, log_col
+
+
+def empty_ppmi_reason(X: sp.spmatrix, cds: float, neg: float) -> str:
+    """Why ppmi(X, cds, neg) has no positive entry, naming the setting to change."""
+    X, log_row, log_col = _pmi_terms(X, cds)
+    if X.nnz == 0:
+        return "no two words of the corpus occur within the window of each other"
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    top = float(np.max(np.log(X.data) - log_row[rows] - log_col[X.indices]))
+    if top > 0:
+        return (
+            f"the shift log(neg) = {np.log(neg):.3g} removes every entry (the largest PMI is "
+            f"{top:.3g}); use a neg below {np.exp(top):.3g}"
+        )
+    return (
+        f"every word pair has PMI <= 0 (the largest is {top:.3g}): the corpus is too small or "
+        "too uniform; use a larger corpus or a smaller window"
+    )
 
 
 def _orth(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,6 +260,10 @@ class LSA:
         seconds = {} if count_seconds is None else {"count": count_seconds}
         t = time.perf_counter()
         M = ppmi(X, cds=c.cds, neg=c.neg)
+        if M.nnz == 0:  # its SVD is zero: every vector would be 0 and every similarity too
+            raise ConfigError(
+                f"the PPMI matrix has no positive entry: {empty_ppmi_reason(X, c.cds, c.neg)}"
+            )
         nnz_x = X.nnz
         del X
         seconds["ppmi"] = time.perf_counter() - t

@@ -24,11 +24,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from w2v.datasets2d import make_split
+from w2v.errors import ConfigError
 from w2v.mlp import MLPClassifier
 from w2v.nn.losses import BinaryCrossEntropy
 
 EXTENT = 1.5  # the plane shown: [−EXTENT, EXTENT]²
 GRID = 101  # points per side of the probability grid
+MAX_LAYERS = 8  # a toy network: the TensorFlow Playground allows 6 hidden layers of 8 units
+MAX_UNITS = 1024  # per hidden layer; a 1024 × 1024 layer is 4 MB, 10⁵ × 10⁵ would be 40 GB
 
 
 @dataclass
@@ -91,10 +94,18 @@ def train_playground(
     """Generate `points` points of `data` (half train, half test) and train on them.
 
     frame_every: keep the decision surface every that many epochs (0: only the last).
+    ConfigError for more than MAX_LAYERS hidden layers or MAX_UNITS units in one, and when
+    training diverges (a weight or loss overflows: lr too large for the activation).
     """
+    hidden = tuple(hidden)
+    if len(hidden) > MAX_LAYERS or any(h > MAX_UNITS for h in hidden):
+        raise ConfigError(
+            f"hidden layers {list(hidden)}: the playground takes at most {MAX_LAYERS} hidden "
+            f"layers of at most {MAX_UNITS} units"
+        )
     X_train, y_train, X_test, y_test = make_split(data, points, noise, seed)
     clf = MLPClassifier(
-        hidden=tuple(hidden),
+        hidden=hidden,
         activation=activation,
         solver=solver,
         lr=lr,
@@ -106,7 +117,7 @@ def train_playground(
         early_stopping=False,
         seed=seed,
     )
-    run = PlaygroundRun(data, tuple(hidden), activation, X_train, y_train, X_test, y_test, clf)
+    run = PlaygroundRun(data, hidden, activation, X_train, y_train, X_test, y_test, clf)
 
     def record(model, epoch, _loss, _val):
         scores = EpochScores(
@@ -118,7 +129,15 @@ def train_playground(
         if on_epoch is not None:
             on_epoch(scores)
 
-    clf.fit(X_train, y_train, on_epoch=record)
-    if not run.frames or run.frames[-1][0] != epochs:
-        run.frames.append((epochs, surface(clf)))
+    try:
+        with np.errstate(over="raise", invalid="raise"):  # the stable network never does either
+            clf.fit(X_train, y_train, on_epoch=record)
+            if not run.frames or run.frames[-1][0] != epochs:
+                run.frames.append((epochs, surface(clf)))
+    except FloatingPointError as e:
+        epoch = min(len(run.history) + 1, epochs)
+        raise ConfigError(
+            f"training diverged by epoch {epoch} ({e}): the learning rate {lr:g} is too large "
+            "for this network; lower it"
+        ) from None
     return run

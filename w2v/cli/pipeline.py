@@ -120,8 +120,11 @@ def _default_run_dir(cfg) -> Path:
 
 def _recorded_config(run_dir: Path) -> Path:
     from pipelines.manifest import Manifest
+    from pipelines.runner import damaged_message
 
-    path = Manifest(run_dir).config_path  # a damaged manifest records nothing
-    if not path:
+    manifest = Manifest(run_dir)
+    if manifest.damage:
+        raise UserError(damaged_message(manifest))
+    if not manifest.config_path:
         raise UserError(f"{str(run_dir)!r} does not record its config; pass --config")
-    return Path(path)
+    return Path(manifest.config_path)
