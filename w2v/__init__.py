@@ -31,9 +31,9 @@ _EXPORTS = {
     "load": "w2v.vectors",
     "load_model": "w2v.io",
     "read_vectors": "w2v.formats",
-    "read_word2vec": "w2v.formats",
+    "read_word2vec": "w2v.word2vec_format",
     "save_model": "w2v.io",
-    "write_word2vec": "w2v.formats",
+    "write_word2vec": "w2v.word2vec_format",
 }
 
 
