@@ -114,3 +114,13 @@ def test_outputs_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
     assert (precious / "thesis.tex").read_text() == "x"
     assert (tmp_path / "voc.parquet").read_text() == "x"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "precious", "voc.parquet"]
+
+
+def test_json_output_has_no_nan(capsys):
+    """--json output is JSON: Python's NaN and Infinity are not (jq and browsers reject them)."""
+    from w2v.cli.options import echo_json
+
+    echo_json({"spearman": float("nan"), "rows": [float("inf"), 1.5, "naïve"], "n": 3})
+    out = capsys.readouterr().out
+    assert out == '{"spearman": null, "rows": [null, 1.5, "naïve"], "n": 3}\n'
+    assert json.loads(out)["rows"][2] == "naïve"

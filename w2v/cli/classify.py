@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from w2v.classify import (
     train_classifier,
 )
 from w2v.cli import cli
-from w2v.cli.options import json_option, model_option
+from w2v.cli.options import echo_json, json_option, model_option
 from w2v.errors import ConfigError
 from w2v.io import refuse_existing
 from w2v.mlp import HIDDEN_ACTIVATIONS
@@ -117,7 +116,7 @@ def train(
     save_classifier(output, result, vec, model_dir, force=force)
     r = result.report
     if as_json:
-        click.echo(json.dumps({**r, "output": str(output)}))
+        echo_json({**r, "output": str(output)})
         return
     click.echo(
         f"rows: {r['rows']:,}  used: {r['n_train'] + r['n_test']:,}  "
@@ -158,7 +157,7 @@ def predict(directory, texts, model_dir, as_json):
             {"text": t, "label": lab, "probability": p}
             for t, (lab, p) in zip(texts, rows, strict=True)
         ]
-        click.echo(json.dumps(out))
+        echo_json(out)
         return
     for text, (label, p) in zip(texts, rows, strict=True):
         if label is None:

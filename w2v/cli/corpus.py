@@ -1,12 +1,11 @@
 """`w2v vocab`: count a corpus and show its vocabulary."""
 
-import json
 from pathlib import Path
 
 import click
 
 from w2v.cli import cli
-from w2v.cli.options import corpus_argument, json_option
+from w2v.cli.options import corpus_argument, echo_json, json_option
 from w2v.io import refuse_existing
 from w2v.vocab import build_vocab, default_corpus
 
@@ -43,9 +42,7 @@ def vocab(corpus, min_count, max_size, no_lower, punct, top, output, force, as_j
         v.save(output)
     head = [(w, int(c)) for w, c in zip(v.words[:top], v.counts[:top], strict=True)]
     if as_json:
-        click.echo(
-            json.dumps({"words": len(v), "tokens": v.stats["tokens"], "kept": v.total, "top": head})
-        )
+        echo_json({"words": len(v), "tokens": v.stats["tokens"], "kept": v.total, "top": head})
         return
     click.echo(f"corpus: {source}")
     click.echo(

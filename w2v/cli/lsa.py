@@ -1,6 +1,5 @@
 """`w2v cooc` (window co-occurrence counts) and `w2v svd` (PPMI + SVD vectors)."""
 
-import json
 from pathlib import Path
 
 import click
@@ -9,7 +8,7 @@ import scipy.sparse as sp
 
 from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
-from w2v.cli.options import corpus_argument, json_option
+from w2v.cli.options import corpus_argument, echo_json, json_option
 from w2v.cooccur import WEIGHTINGS, cooccurrence, write_parquet
 from w2v.io import MODEL_META, refuse_existing
 
@@ -132,7 +131,7 @@ def cooc(
             result = {"words": vocab.words, "counts": X.toarray().tolist()}
         else:
             result = {"words": len(vocab), "nonzero": int(X.nnz), "top": top_pairs(vocab, X, top)}
-        click.echo(json.dumps(result))
+        echo_json(result)
     elif output:
         return
     elif small:
@@ -243,15 +242,8 @@ def svd(
     vectors.save(output, force=force)
     seconds = vectors.meta["seconds"]
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "model": str(output),
-                    "words": len(vectors),
-                    "dim": vectors.dim,
-                    "seconds": seconds,
-                }
-            )
+        echo_json(
+            {"model": str(output), "words": len(vectors), "dim": vectors.dim, "seconds": seconds}
         )
         return
     c = vectors.meta["corpus"]

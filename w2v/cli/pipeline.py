@@ -1,12 +1,11 @@
 """`w2v pipeline {init,run,status}`: the batch pipeline of `pipelines/`."""
 
-import json
 from pathlib import Path
 
 import click
 
 from w2v.cli import cli
-from w2v.cli.options import json_option
+from w2v.cli.options import echo_json, json_option
 from w2v.errors import UserError
 from w2v.io import atomic_file, refuse_existing
 
@@ -103,7 +102,7 @@ def status_cmd(run_dir, config, as_json):
     cfg = config_mod.load(config)
     rows = runner.status(cfg, run_dir)
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        echo_json([r.__dict__ for r in rows], indent=2)
         return
     click.echo(f"{'step':10}{'state':9}{'seconds':>9}{'peak MB':>9}{'bytes':>14}")
     for r in rows:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from w2v.cli import cli
 from w2v.cli.classify import parse_hidden
-from w2v.cli.options import json_option
+from w2v.cli.options import echo_json, json_option
 from w2v.datasets2d import DATASETS
 from w2v.errors import ConfigError
 from w2v.mlp import HIDDEN_ACTIVATIONS, SOLVERS
@@ -114,9 +113,7 @@ def playground(
     if as_json:
         fields = ("train_loss", "train_acc", "test_loss", "test_acc")
         summary = {"data": data, "hidden": list(sizes), "activation": activation, "epochs": epochs}
-        click.echo(
-            json.dumps({**summary, **{k: getattr(last, k) for k in fields}, "output": str(output)})
-        )
+        echo_json({**summary, **{k: getattr(last, k) for k in fields}, "output": str(output)})
         return
     net = f"hidden {','.join(map(str, sizes))} {activation}" if sizes else "a single neuron"
     click.echo(

@@ -4,12 +4,10 @@ These run on every call from a fresh process, so they import only what they use:
 no scipy (except `eval`), no gensim, no Numba, and the model is memory-mapped.
 """
 
-import json
-
 import click
 
 from w2v.cli import cli
-from w2v.cli.options import json_option, model_option
+from w2v.cli.options import echo_json, json_option, model_option
 
 topn_option = click.option(
     "-n", "topn", default=10, show_default=True, type=click.IntRange(min=1), help="How many."
@@ -24,7 +22,7 @@ restrict_option = click.option(
 def _print_ranked(results, as_json: bool, key: str, query: dict) -> None:
     if as_json:
         ranked = [{"word": w, key: s} for w, s in results]
-        click.echo(json.dumps({**query, "results": ranked}, ensure_ascii=False))
+        echo_json({**query, "results": ranked})
         return
     click.echo("\n".join(f"{w}\t{s:.6f}" for w, s in results))
 
@@ -100,7 +98,7 @@ def eval_(analogies, pairs, restrict, model_dir, as_json):
     a = evaluate_analogies(vec, analogies, restrict=restrict)
     p = {str(f): evaluate_pairs(vec, f) for f in (pairs or [data_path(n) for n in PAIRS])}
     if as_json:
-        click.echo(json.dumps({"analogies": a, "pairs": p}))
+        echo_json({"analogies": a, "pairs": p})
         return
     click.echo(f"analogies: {a['path']} (restrict {restrict})")
     for s in a["sections"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ import click
 
 from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
-from w2v.cli.options import corpus_argument, json_option, model_option
+from w2v.cli.options import corpus_argument, echo_json, json_option, model_option
 from w2v.io import MODEL_META, refuse_existing
 
 LOG_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
@@ -124,7 +123,7 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
         "words_per_sec": meta["words_per_sec"],
     }
     if as_json:
-        click.echo(json.dumps(summary))
+        echo_json(summary)
         return
     click.echo(
         f"{summary['arch']}: {summary['words']:,} words × {summary['dim']} from "
