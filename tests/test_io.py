@@ -56,9 +56,15 @@ def test_force_replaces_only_a_directory_w2v_wrote(tmp_path, monkeypatch):
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("x")
-    with pytest.raises(UserError, match="not a directory w2v wrote .*meta.json"):
+    with pytest.raises(UserError, match="not a directory w2v wrote .it holds 'thesis.tex'"):
         save_model(precious, small_model(), force=True)
     assert (precious / "thesis.tex").read_text() == "x"
+    (precious / "meta.json").write_text("{}")  # another tool's meta.json: still not ours
+    with pytest.raises(UserError, match="not a directory w2v wrote"):
+        save_model(precious, small_model(), force=True)
+    (tmp_path / "link").symlink_to(precious)
+    with pytest.raises(UserError, match="is a symbolic link"):
+        save_model(tmp_path / "link", small_model(), force=True)
     (tmp_path / "file").write_text("x")
     with pytest.raises(UserError, match="is a file, not a directory"):
         save_model(tmp_path / "file", small_model(), force=True)
@@ -68,7 +74,7 @@ def test_force_replaces_only_a_directory_w2v_wrote(tmp_path, monkeypatch):
         with pytest.raises(UserError, match="holds the current directory"):
             save_model(here, small_model(), force=True)
     assert load_model(tmp_path / "m").words == small_model().words
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "m", "precious"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "link", "m", "precious"]
 
 
 def test_outputs_under_a_file_or_onto_a_directory_are_user_errors(tmp_path):
@@ -91,6 +97,17 @@ def test_non_finite_vectors_are_not_written(tmp_path):
     with pytest.raises(ModelError, match="1 vectors hold NaN or infinity .first: 'w2'.*diverge"):
         save_model(tmp_path / "m", m)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_that_cannot_be_searched_is_one_user_error(tmp_path, monkeypatch):
+    """pathlib raises PermissionError where a directory on the way cannot be searched."""
+
+    def unsearchable(target):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("w2v.io._check_parent", unsearchable)
+    with pytest.raises(UserError, match="cannot write .*m': Permission denied"):
+        save_model(tmp_path / "m", small_model())
 
 
 def test_crash_while_writing_leaves_old_model_intact(tmp_path):

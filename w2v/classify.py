@@ -40,6 +40,7 @@ from w2v.vectors import Vectors
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "mlp.npz"
 META_FILE = "classifier.json"
+CLASSIFIER_FILES = frozenset({WEIGHTS_FILE, META_FILE})  # what its directory holds
 
 
 def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
@@ -213,7 +214,7 @@ def save_classifier(
         "validation_scores": [float(v) for v in clf.validation_scores_],
     }
     directory = Path(directory)
-    with atomic_dir(directory, force=force, marker=META_FILE) as tmp:
+    with atomic_dir(directory, force=force, owned=CLASSIFIER_FILES) as tmp:
         np.savez(tmp / WEIGHTS_FILE, **arrays)
         write_json(tmp / META_FILE, meta)
     return directory

@@ -27,6 +27,9 @@ from w2v.io import (
 from w2v.vectors import Vectors
 from w2v.word2vec_format import check_finite, check_words, read_word2vec, write_word2vec
 
+PROJECTOR_CONFIG = "projector_config.json"
+PROJECTOR_FILES = frozenset({"vectors.tsv", "metadata.tsv", PROJECTOR_CONFIG})  # its directory
+
 __all__ = [
     "EXPORT_FORMATS",
     "export",
@@ -125,7 +128,7 @@ def write_projector(
     counts = vec.counts[:V]
     fmt = "\t".join(["%.9g"] * vec.dim)
     directory = Path(directory)
-    with atomic_dir(directory, force=force, marker=PROJECTOR_CONFIG) as tmp:
+    with atomic_dir(directory, force=force, owned=PROJECTOR_FILES) as tmp:
         with open(tmp / "vectors.tsv", "w", encoding="utf-8") as f:
             for u in U:
                 f.write(fmt % tuple(u.tolist()) + "\n")
@@ -160,7 +163,6 @@ def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
 
 
 EXPORT_FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
-PROJECTOR_CONFIG = "projector_config.json"  # makes a directory a projector export
 
 
 def export(

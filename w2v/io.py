@@ -26,7 +26,9 @@ import numpy as np
 from w2v.errors import ModelError, UserError
 
 FORMAT_VERSION = 1
-MODEL_META = "meta.json"  # the file that makes a directory a model directory
+MODEL_META = "meta.json"
+# what a model directory holds: --force replaces a directory only if it holds nothing else
+MODEL_FILES = frozenset({MODEL_META, "vectors.npy", "contexts.npy", "vocab.parquet"})
 # Keys save_model itself writes: a loaded model saved again gets them anew, not its old ones.
 _WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
 
@@ -43,35 +45,50 @@ UMASK = _read_umask()
 
 
 def refuse_existing(
-    target: str | os.PathLike, force: bool, marker: str | None = None, directory: bool = False
+    target: str | os.PathLike,
+    force: bool,
+    owned: frozenset[str] | None = None,
+    directory: bool = False,
 ) -> None:
     """UserError unless `target` may be written: a file, or a `directory` (implied by
-    `marker`) that, if it exists, holds `marker`, the file that makes it ours (a model's
-    meta.json). Without a marker, any existing directory may be replaced: the caller's own.
+    `owned`) that, if it exists, holds only the files `owned` names (those w2v writes
+    there; hidden ones aside), so that it is one w2v wrote. Without `owned`, any existing
+    directory may be replaced: the caller's own.
 
     An existing target is replaced only with `force`, and `force` never replaces a
-    directory that is not one of ours, nor the current directory or one holding it.
+    directory that is not ours, a symbolic link, the current directory or one holding it.
     Commands call this before their work too, so an hour of training is not spent on an
     output they may not write."""
     target = Path(target)
+    try:
+        _check_target(target, force, owned, directory or owned is not None)
+    except OSError as e:  # a directory on the way that cannot be searched, say
+        raise UserError(f"cannot write {str(target)!r}: {e.strerror or e}") from e
+
+
+def _check_target(target: Path, force: bool, owned: frozenset[str] | None, directory: bool):
     _check_parent(target)
-    if target.is_dir() and not (directory or marker):
+    if target.is_dir() and not directory:
         raise UserError(f"{str(target)!r} is a directory; give a file name")
+    if owned is not None and target.is_symlink():
+        raise UserError(f"{str(target)!r} is a symbolic link; give the directory it points to")
     if not (target.exists() or target.is_symlink()):
         return
     if not force:
         raise UserError(f"{str(target)!r} already exists; use --force to replace it")
-    if marker is None:
+    if owned is None:
         return
     if not target.is_dir():
         raise UserError(f"{str(target)!r} is a file, not a directory; refusing to replace it")
     here = Path.cwd()
     if target.resolve() in (here, *here.parents):
         raise UserError(f"{str(target)!r} holds the current directory; refusing to replace it")
-    if not (target / marker).is_file() and any(target.iterdir()):  # an empty one loses nothing
+    names = (p.name for p in target.iterdir())
+    foreign = sorted(n for n in names if n not in owned and not n.startswith("."))
+    if foreign:
         raise UserError(
-            f"{str(target)!r} is not a directory w2v wrote (it has no {marker}); refusing to "
-            "replace it with --force: remove it yourself or choose another name"
+            f"{str(target)!r} is not a directory w2v wrote (it holds {foreign[0]!r}); refusing "
+            "to replace it with --force: remove it yourself or choose another name"
         )
 
 
@@ -101,16 +118,17 @@ def make_dir(path: Path) -> Path:
 
 @contextlib.contextmanager
 def atomic_dir(
-    target: str | os.PathLike, force: bool = False, marker: str | None = None
+    target: str | os.PathLike, force: bool = False, owned: frozenset[str] | None = None
 ) -> Iterator[Path]:
     """Yield a fresh temporary sibling of `target`; on success rename it to `target`.
 
-    An existing `target` is replaced only with `force`, and then only if it holds `marker`
-    when one is given (see refuse_existing; else UserError before any work); on any
-    exception the temporary directory is removed and `target` is left untouched.
+    An existing `target` is replaced only with `force`, and then only if it holds nothing
+    but the `owned` files when they are given (see refuse_existing; else UserError before
+    any work); on any exception the temporary directory is removed and `target` is left
+    untouched.
     """
     target = Path(target)
-    refuse_existing(target, force, marker, directory=True)
+    refuse_existing(target, force, owned, directory=True)
     tmp = _made(
         target, lambda: Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     )
@@ -312,7 +330,7 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
         **{k: v for k, v in model.meta.items() if k not in _WRITTEN_BY_SAVE},
     }
     directory = Path(directory)
-    with atomic_dir(directory, force=force, marker=MODEL_META) as tmp:
+    with atomic_dir(directory, force=force, owned=MODEL_FILES) as tmp:
         write_vocab_parquet(tmp / "vocab.parquet", model.words, model.counts)
         np.save(tmp / "vectors.npy", np.ascontiguousarray(model.vectors, dtype=np.float32))
         if model.contexts is not None:
