@@ -9,11 +9,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from w2v.compressed import COMPRESSED
 from w2v.errors import ConfigError
+from w2v.formats import EXPORT_FORMATS
 
 TRAINERS = ("sgns", "cbow", "svd")
-EXPORT_FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
-CORPUS_SUFFIXES = (".txt", ".gz", ".bz2", ".xz")
+CORPUS_SUFFIXES = (".txt", *COMPRESSED)
 
 # section → key → default. A key not listed here is an error.
 DEFAULTS: dict[str, dict] = {

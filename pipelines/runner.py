@@ -56,7 +56,7 @@ def check_inputs(cfg, run_dir: Path) -> None:
             if path.is_relative_to(run_dir) or path.is_file():
                 continue
             key = name.split(":")[0]
-            section = "corpus" if key == "corpus" else step.NAME
+            section, key = ("corpus", "paths") if key == "corpus" else (step.NAME, key)
             what = "is a directory" if path.is_dir() else "does not exist"
             raise ConfigError(f"{cfg.path}: [{section}] {key}: {str(path)!r} {what}")
 

@@ -355,7 +355,7 @@ def test_a_file_the_config_names_is_checked_before_any_step_runs(tmp_path):
             runner.run(cfg, run_dir, echo=print)
         assert not run_dir.exists()
     (tmp_path / "c.txt").unlink()  # a corpus file removed after the config was loaded
-    with pytest.raises(ConfigError, match=r"\[corpus\] corpus: .*c.txt' does not exist"):
+    with pytest.raises(ConfigError, match=r"\[corpus\] paths: .*c.txt' does not exist"):
         runner.run(cfg, run_dir, echo=print)
 
 

@@ -104,11 +104,15 @@ def test_invalid_utf8_past_the_first_block_replaced_and_counted(tmp_path):
 @pytest.mark.parametrize("suffix", ["", ".gz"])
 def test_a_corpus_in_another_encoding_is_refused(tmp_path, suffix):
     text = "café crème, déjà vu\n".encode("latin-1") * 3
-    p = write(tmp_path, "latin1.txt" + suffix, gzip.compress(text) if suffix else text)
+    squeeze = gzip.compress if suffix else bytes
+    p = write(tmp_path, "latin1.txt" + suffix, squeeze(text))
     with pytest.raises(CorpusError, match=r"is not UTF-8 \(byte 0xe9 at offset 3\).*iconv"):
         list(iter_sentences(p))
-    cut = write(tmp_path, "cut.txt", b"a" * (_SNIFF_BYTES - 1) + "é more\n".encode())
-    assert list(iter_sentences(cut))[0][-1] == "more"  # a sequence the sniff cuts in two is fine
+    late = b"a" * (_SNIFF_BYTES - 100) + " café\n".encode("latin-1")  # past 4 KB, within 8
+    with pytest.raises(CorpusError, match="is not UTF-8"):
+        list(iter_sentences(write(tmp_path, "late.txt" + suffix, squeeze(late))))
+    cut = b"a" * (_SNIFF_BYTES - 1) + "é more\n".encode()  # é's two bytes straddle the sniff
+    assert list(iter_sentences(write(tmp_path, "cut.txt" + suffix, squeeze(cut))))[0][-1] == "more"
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,13 @@ def _read_umask() -> int:
 UMASK = _read_umask()
 
 
+def finite_rows(U: np.ndarray) -> np.ndarray:
+    """bool [V]: the rows of U (float [V, dim]) whose values are all finite. Row sums in
+    float64 cannot overflow, so a row sums to a finite number exactly when it is finite."""
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN: not finite, as wanted
+        return np.isfinite(U.sum(axis=1, dtype=np.float64))
+
+
 def refuse_existing(
     target: str | os.PathLike,
     force: bool,
@@ -314,7 +321,7 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
         raise ValueError("words, counts and vectors differ in length")
     if len(set(model.words)) != V:
         raise ValueError("the words repeat")
-    finite = np.isfinite(model.vectors.sum(axis=1, dtype=np.float64))  # NaN and ±inf carry
+    finite = finite_rows(model.vectors)
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise ModelError(

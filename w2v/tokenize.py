@@ -12,8 +12,6 @@ non-space character is a token of its own ("learning." → "learning", ".").
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import lzma
 import os
 import re
@@ -22,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from w2v.callable_module import make_callable
+from w2v.compressed import open_bytes
 from w2v.errors import CorpusError
 
 MAX_SENTENCE_LEN = 10_000
@@ -74,10 +73,8 @@ def open_binary(path: str | os.PathLike):
         raise CorpusError(
             f"corpus {str(p)!r} is not a regular file (a pipe or device): {_READ_TWICE}"
         )
-    suffix = p.suffix.lower()
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(suffix, open)
     try:
-        f = opener(p, "rb")
+        f = open_bytes(p, _SNIFF_BYTES)
         head = f.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(f, "peek") else b""
     except (OSError, EOFError, lzma.LZMAError) as e:
         raise CorpusError(f"cannot read corpus {str(p)!r}: {e}") from e

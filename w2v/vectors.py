@@ -233,7 +233,8 @@ class Vectors:
 
     def _similarity(self, i: int, j: int) -> np.float32:
         """cos(u_i, u_j) as gensim computes it: the float32 dot of two unit vectors."""
-        cos = np.dot(_unit(self._U[i]), _unit(self._U[j]))
+        with np.errstate(invalid="ignore", over="ignore"):  # a non-finite row: named below
+            cos = np.dot(_unit(self._U[i]), _unit(self._U[j]))
         if not np.isfinite(cos):  # so u_i or u_j holds NaN or infinity: name all such rows
             raise self._nonfinite(np.linalg.norm(self._U, axis=1))
         return cos

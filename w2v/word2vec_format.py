@@ -12,9 +12,7 @@ truncated or garbage file fails fast instead of hanging or exhausting memory.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import itertools
 import lzma
 import os
@@ -23,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from w2v.compressed import COMPRESSED, open_bytes
 from w2v.errors import ModelError, UserError
-from w2v.io import atomic_file
+from w2v.io import atomic_file, finite_rows
 from w2v.vectors import Vectors
 
 _CHUNK = 1 << 20  # bytes read at a time from a binary file
@@ -33,30 +32,22 @@ _MAX_LINE = 1 << 20  # a header or headerless first line longer than this is not
 _BLOCK_BYTES = 64 << 20  # rows are collected in blocks of at most this size
 
 
-_COMPRESSORS = {
-    ".gz": lambda raw, name: gzip.GzipFile(name, "wb", compresslevel=6, fileobj=raw),
-    ".bz2": lambda raw, name: bz2.BZ2File(raw, "wb"),
-    ".xz": lambda raw, name: lzma.LZMAFile(raw, "wb"),
-}
-
-
 def _open(path: Path):
     if not path.is_file():
         raise UserError(f"{str(path)!r} does not exist or is not a file")
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
-    return opener(path, "rb")
+    return open_bytes(path)
 
 
 @contextlib.contextmanager
 def _create(path: Path):
     """Write `path` atomically, compressed by its suffix (.gz, .bz2, .xz) as gensim's
     save_word2vec_format (smart_open) does, so that _open reads it back."""
-    compressor = _COMPRESSORS.get(path.suffix.lower())
+    module = COMPRESSED.get(path.suffix.lower())
     with atomic_file(path) as raw:
-        if compressor is None:
+        if module is None:
             yield raw
         else:
-            with compressor(raw, path.name) as f:
+            with module.open(raw, "wb") as f:
                 yield f
 
 
@@ -154,7 +145,7 @@ def _least(V: int, dim: int, binary: bool) -> int:
 
 def _fits(path: Path, V: int, dim: int, binary: bool) -> bool:
     """Whether V vectors can fit in the file (always true of a compressed one)."""
-    compressed = path.suffix.lower() in (".gz", ".bz2", ".xz")
+    compressed = path.suffix.lower() in COMPRESSED
     return compressed or _least(V, dim, binary) <= path.stat().st_size
 
 
@@ -307,8 +298,7 @@ def check_finite(path, words: list[str], U: np.ndarray, where) -> None:
     text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
     direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
     so a row sums to a finite number exactly when all its values are finite."""
-    with np.errstate(invalid="ignore"):  # inf - inf is NaN: not finite, as wanted
-        finite = np.isfinite(U.sum(axis=1, dtype=np.float64))
+    finite = finite_rows(U)
     if not finite.all():
         i = int(np.argmin(finite))
         raise ModelError(

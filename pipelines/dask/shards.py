@@ -17,7 +17,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-_COMPRESSED = (".gz", ".bz2", ".xz")
+from w2v.compressed import COMPRESSED
+
 _SCAN = 1 << 16  # bytes read at a time while looking for the next newline
 
 
@@ -41,7 +42,7 @@ def plan(files: list[Path], split_bytes: int) -> list[Shard]:
     for path in files:
         path = Path(path)
         size = path.stat().st_size
-        if path.suffix.lower() in _COMPRESSED or size <= split_bytes:
+        if path.suffix.lower() in COMPRESSED or size <= split_bytes:
             shards.append(Shard(path))
             continue
         n = math.ceil(size / split_bytes)

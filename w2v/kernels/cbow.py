@@ -1,4 +1,4 @@
-"""Continuous bag of words (CBOW) with negative sampling: the compiled training loop.
+"""Continuous bag of words (CBOW) with negative sampling: the compiled step of one centre word.
 
 word2vec.c's `-cbow 1`: the mean h of the context vectors U[x] (radius b uniform in
 1..window) predicts the centre word c against K negatives n_k ~ P_n,

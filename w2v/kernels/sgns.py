@@ -1,4 +1,4 @@
-"""Skip-gram with negative sampling (SGNS): the compiled training loop.
+"""Skip-gram with negative sampling (SGNS): the compiled step of one centre word.
 
 For a centre word c (kept by subsampling) and each context word x within a radius b drawn
 uniformly from 1..window, the loss of the lecture,
