@@ -323,3 +323,19 @@ def test_malformed_messages_say_what_is_wrong(tmp_path):
             read_word2vec(path)
     with pytest.raises(UserError, match="does not exist"):
         read_word2vec(tmp_path / "missing.txt")
+
+
+def test_a_binary_file_whose_first_record_reads_as_a_text_row_is_still_binary(tmp_path):
+    """0.16019133 and 0.6608002 as float32 bytes are '2\\t$>' and '4*)?': printable, so the
+    record looks like a tab-separated text row with a bad value; it reads as binary."""
+    U = np.array([[0.16019133, 0.6608002], [1, 1], [2, 3]], np.float32)
+    p = tmp_path / "amb.bin"
+    p.write_bytes(
+        b"3 2\n"
+        + b"".join(
+            w + b" " + u.tobytes() + b"\n" for w, u in zip([b"a", b"b", b"c"], U, strict=True)
+        )
+    )
+    vec = read_word2vec(p)
+    assert vec.words == ["a", "b", "c"] and vec.meta["source_format"] == "word2vec-binary"
+    np.testing.assert_array_equal(vec.vectors, U)
