@@ -181,3 +181,28 @@ def test_identity_changes_with_every_kind_of_replacement(tmp_path):
     assert first is not None and identity(tmp_path / "nothing") is None
     os.truncate(tmp_path / "m" / "vectors.npy", 100)
     assert identity(tmp_path / "m") != first
+
+
+def test_files_vanishing_or_unreadable_while_read_are_model_errors_not_500(tmp_path, monkeypatch):
+    from w2v.serve import models as M
+
+    def renamed(path):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    toy_vectors(50, 4).save(tmp_path / "m")
+    with pytest.raises(w2v.ModelError, match="No such file"):
+        M.open_model(tmp_path / "m", warm=False, load=renamed)
+    real, seen = M.Path.stat, []
+
+    def stat(self, **kw):  # meta.json is there for is_file(), gone for the stat after it
+        if self.name == "meta.json":
+            seen.append(self)
+            if len(seen) > 1:
+                renamed(self)
+        return real(self, **kw)
+
+    monkeypatch.setattr(M.Path, "stat", stat)
+    registry = M.ModelRegistry({}, tmp_path)  # skipped, not raised
+    assert len(seen) == 2
+    with pytest.raises(M.UnknownModelError):
+        registry.get("m")

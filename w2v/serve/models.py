@@ -68,9 +68,12 @@ def open_model(path: str | os.PathLike, warm: bool, load=w2v.load) -> tuple[Vect
     `warm`: compute the query caches now."""
     for _ in range(3):
         before = identity(path)
-        vec = load(path)
-        if warm and len(vec):
-            vec.most_similar(vec.words[0], topn=1)  # computes and caches U's copy, the norms
+        try:
+            vec = load(path)
+            if warm and len(vec):
+                vec.most_similar(vec.words[0], topn=1)  # computes and caches U's copy, norms
+        except OSError as e:  # a file renamed or made unreadable between the checks and reads
+            raise ModelError(f"{str(path)!r} cannot be read: {e}") from None
         if before is not None and identity(path) == before:
             return vec, before
     raise ModelError(f"{str(path)!r} keeps changing while it is read")
@@ -136,8 +139,13 @@ class ModelRegistry:
         if not force and mtime == self._scanned and now < self._recheck_at:
             return
         self._scanned, self._recheck_at = mtime, math.inf
-        entries = [e for e in os.scandir(self.models_dir) if not e.name.startswith(".")]
-        present = {e.name for e in entries if e.is_dir()}
+        try:
+            entries = [e for e in os.scandir(self.models_dir) if not e.name.startswith(".")]
+            present = {e.name for e in entries if e.is_dir()}
+        except OSError as e:  # deleted or unreadable since the stat: try again next time
+            self._scanned = None
+            log.warning("cannot list %s: %s", self.models_dir, e)
+            return
         with self._lock:
             for name, served in list(self._served.items()):
                 if not served.pinned and name not in present:
@@ -151,12 +159,13 @@ class ModelRegistry:
             if not meta.is_file():
                 self._recheck_at = now + RECHECK_SECONDS  # perhaps still being copied in
                 continue
-            written = meta.stat().st_mtime
-            if self._broken.get(path) == written:
-                continue
+            written = None
             try:
+                written = meta.stat().st_mtime
+                if self._broken.get(path) == written:
+                    continue
                 self.add(entry.name, path)
-            except UserError as e:
+            except (UserError, OSError) as e:  # OSError: gone or unreadable since the listing
                 self._broken[path] = written
                 self._recheck_at = now + RECHECK_SECONDS  # mid-copy, or repaired later
                 log.warning("skipping %s: %s", path, e)
