@@ -206,3 +206,17 @@ def test_files_vanishing_or_unreadable_while_read_are_model_errors_not_500(tmp_p
     assert len(seen) == 2
     with pytest.raises(M.UnknownModelError):
         registry.get("m")
+
+
+def test_a_broken_pinned_model_keeps_its_name_from_jobs(tmp_path):
+    toy_vectors(50, 4).save(tmp_path / "pinned")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "small.txt").write_text("the frog and the toad\n" * 50)
+    app = create_app({"kept": tmp_path / "pinned"}, tmp_path / "models", data)
+    c = TestClient(app)  # no lifespan: the job queue is not dispatched
+    os.truncate(tmp_path / "pinned" / "vectors.npy", 100)
+    assert c.get("/v1/models/kept").status_code == 503
+    r = c.post("/v1/jobs", json={"corpus": "small.txt", "name": "kept"})
+    assert r.status_code == 409, r.text
+    app.state.runner.close()

@@ -75,7 +75,7 @@ def create_app(
         models_dir,
         data_root,
         on_model=lambda name, path: registry.add(name, path),
-        taken_names=lambda: set(registry.names()),
+        taken_names=registry.taken,
         max_running=max_running,
         workers=job_workers,
         nice=nice,

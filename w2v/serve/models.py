@@ -230,6 +230,12 @@ class ModelRegistry:
         with self._lock:
             return sorted(n for n, s in self._served.items() if s.vec is not None)
 
+    def taken(self) -> set[str]:
+        """Every name served, readable or not: a job may not take a broken model's name."""
+        self.rescan()
+        with self._lock:
+            return set(self._served)
+
     def describe(self) -> list[dict]:
         """name, vocab_size, dim, trainer, created of every model that can be read, by name."""
         self.rescan(force=True)
