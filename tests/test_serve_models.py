@@ -220,3 +220,22 @@ def test_a_broken_pinned_model_keeps_its_name_from_jobs(tmp_path):
     r = c.post("/v1/jobs", json={"corpus": "small.txt", "name": "kept"})
     assert r.status_code == 409, r.text
     app.state.runner.close()
+
+
+def test_a_model_added_while_the_directory_is_listed_is_kept(tmp_path, monkeypatch):
+    from w2v.serve import models as M
+
+    models = tmp_path / "models"
+    models.mkdir()
+    registry = M.ModelRegistry({}, models)
+    real = os.scandir
+
+    def listing_then_a_job_finishes(path):
+        entries = list(real(path))
+        toy_vectors(50, 4).save(models / "job")
+        registry.add("job", models / "job")  # as the dispatcher does, between two steps
+        return iter(entries)
+
+    monkeypatch.setattr(M.os, "scandir", listing_then_a_job_finishes)
+    registry.rescan(force=True)
+    assert "job" in registry._served

@@ -148,7 +148,8 @@ class ModelRegistry:
             return
         with self._lock:
             for name, served in list(self._served.items()):
-                if not served.pinned and name not in present:
+                # is_dir: a model add()ed (a finished job) after the listing was taken
+                if not served.pinned and name not in present and not served.path.is_dir():
                     del self._served[name]
                     log.info("model %r is gone from %s", name, self.models_dir)
         for entry in entries:
