@@ -170,8 +170,15 @@ class ProcessQueries:
     async def start(self) -> None:
         for _ in range(self.processes):
             await self._spawn()
-        for name in self.registry.names():  # load and warm every model in every process
-            await asyncio.gather(*(self.run(name, "load", {}) for _ in range(self.processes)))
+        for name in await asyncio.to_thread(self.registry.names):
+            # load and warm every model in every process; one found broken only then
+            # (non-finite vectors) is served as unreadable, not a reason to refuse to start
+            loads = (self.run(name, "load", {}) for _ in range(self.processes))
+            for got in await asyncio.gather(*loads, return_exceptions=True):
+                if isinstance(got, ModelUnreadable):
+                    log.warning("%s", got)
+                elif isinstance(got, BaseException):
+                    raise got
 
     async def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -190,7 +197,9 @@ class ProcessQueries:
         return worker
 
     async def run(self, name: str, op: str, args: dict) -> bytes:
-        served = self.registry.lookup(name)  # a stat: the files as they are now
+        served = self.registry.fresh(name)  # at most a stat: the files as they are now
+        if served is None:  # a scan or a load: off the event loop
+            served = await asyncio.to_thread(self.registry.lookup, name)
         q = {"path": str(served.path), "id": served.identity, "name": name, "op": op, "args": args}
         frame = json.dumps(q).encode()
         reply = asyncio.get_running_loop().create_future()
@@ -209,7 +218,8 @@ class ProcessQueries:
         error = json.loads(answer[1:])
         if "unknown_word" in error:
             raise UnknownWordError(error["unknown_word"], error["suggestions"])
-        if "unreadable" in error:
+        if "unreadable" in error:  # the registry answers for it until it changes or retries
+            self.registry.mark_broken(name, served.path, served.identity, error["unreadable"])
             raise ModelUnreadable(name, error["unreadable"])
         if "user_error" in error:
             raise UserError(error["user_error"])
