@@ -350,3 +350,33 @@ def test_health_counts_models_without_loading_and_queries_load_off_the_loop(tmp_
         replace_dir_with(models / "a", toy_vectors(40, 4))
         assert c.get("/v1/models/a/vector?word=frog").status_code == 200
     assert on_loop == []
+
+
+def test_query_processes_let_go_of_deleted_models_though_asked_only_for_others(
+    tmp_path, monkeypatch
+):
+    import time
+
+    from w2v.serve.compute import ProcessQueries
+
+    monkeypatch.setattr(ProcessQueries, "SWEEP_SECONDS", 0.1)
+    models = tmp_path / "models"
+    toy_vectors(300, 4).save(models / "a")
+    toy_vectors(300, 4, seed=1).save(models / "b")
+    app = create_app({}, models, query_processes=1)
+    with TestClient(app) as c:
+        (pid,) = app.state.queries.pids()
+
+        def mapped() -> bool:
+            with open(f"/proc/{pid}/maps") as f:
+                return str(models / "a" / "vectors.npy") in f.read()
+
+        assert c.get("/v1/models/a/similar?word=frog").status_code == 200
+        assert mapped()
+        shutil.rmtree(models / "a")
+        for _ in range(100):  # a sweep every 0.1 s, idle or busy
+            assert c.get("/v1/models/b/similar?word=frog").status_code == 200
+            if not mapped():
+                break
+            time.sleep(0.05)
+        assert not mapped()  # its disk space is free
