@@ -178,19 +178,46 @@ def test_a_replaced_model_is_the_new_one_everywhere(served):
         pairs = [(x["word"], x["score"]) for x in similar.json()["results"]]
         assert pairs == new.most_similar(w, topn=4)
         assert np.array_equal(np.array(vector.json()["vector"], np.float32), new[w])
-    # and a copy into the same place (same mtime kept: cp -p) is noticed too
-    shutil.copytree(models / "long1", tmp)
+    inode = os.stat(models / "cbow1" / "vectors.npy").st_ino
+    for pid in getattr(c.app.state.queries, "pids", list)():
+        with open(f"/proc/{pid}/maps") as f:  # it has opened the new files: it answered
+            assert any(f" {inode} " in line and "cbow1" in line for line in f), pid
+    # and a same-shape model copied in its place, times kept (cp -p), is noticed too
+    toy_vectors(500, 16, seed=8).save(tmp)
     shutil.rmtree(models / "cbow1")
     shutil.copytree(tmp, models / "cbow1", copy_function=shutil.copy2)
-    assert c.get("/v1/models/cbow1").json()["dim"] == 24
+    copied = w2v.load(models / "cbow1")
+    r = c.get("/v1/models/cbow1/similar?word=king&n=3")
+    assert [(x["word"], x["score"]) for x in r.json()["results"]] == copied.most_similar(
+        "king", topn=3
+    )
 
 
 def test_identity_changes_with_every_kind_of_replacement(tmp_path):
+    import time
+
+    npy = tmp_path / "m" / "vectors.npy"
     toy_vectors(50, 4).save(tmp_path / "m")
-    first = identity(tmp_path / "m")
-    assert first is not None and identity(tmp_path / "nothing") is None
-    os.truncate(tmp_path / "m" / "vectors.npy", 100)
-    assert identity(tmp_path / "m") != first
+    toy_vectors(50, 4, seed=1).save(tmp_path / "same-shape")
+    seen = [identity(tmp_path / "m")]
+    assert seen[0] is not None and identity(tmp_path / "nothing") is None
+    # copied over in place, same size, its mtime set back: only the ctime tells
+    st = os.stat(npy)
+    time.sleep(0.02)  # past the file system's timestamp tick
+    shutil.copyfile(tmp_path / "same-shape" / "vectors.npy", npy)
+    os.utime(npy, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(npy).st_size == st.st_size and os.stat(npy).st_mtime_ns == st.st_mtime_ns
+    seen.append(identity(tmp_path / "m"))
+    # renamed in (w2v train --force, a finished job): a new inode
+    replace_dir_with(tmp_path / "m", toy_vectors(50, 4, seed=2))
+    seen.append(identity(tmp_path / "m"))
+    # copied in, times kept (cp -p)
+    shutil.rmtree(tmp_path / "m")
+    shutil.copytree(tmp_path / "same-shape", tmp_path / "m", copy_function=shutil.copy2)
+    seen.append(identity(tmp_path / "m"))
+    os.truncate(npy, 100)
+    seen.append(identity(tmp_path / "m"))
+    assert len(set(seen)) == len(seen), seen
 
 
 def test_files_vanishing_or_unreadable_while_read_are_model_errors_not_500(tmp_path, monkeypatch):
