@@ -274,6 +274,23 @@ def test_bad_similar_body_is_422(client, body):
     assert r.status_code == 422 and r.json()["error"]
 
 
+def test_only_fastapis_body_parsing_400_becomes_a_422(tmp_path):
+    from starlette.exceptions import HTTPException
+
+    app = create_app({}, tmp_path / "models")
+
+    @app.get("/raises")
+    def raises():
+        try:
+            int("x")
+        except ValueError as e:
+            raise HTTPException(400, "a 400 of its own") from e
+
+    r = TestClient(app).get("/raises")
+    assert r.status_code == 400 and r.json() == {"error": "a 400 of its own"}
+    app.state.runner.close()
+
+
 def test_malformed_and_oversized_bodies(client):
     r = client.post(
         "/v1/models/toy/similar", content=b"{not json", headers={"content-type": "application/json"}
