@@ -11,8 +11,8 @@ MAX_WORD characters, n a plain decimal in [1, MAX_N] and method add or mul. Anyt
 (a missing or malformed parameter, a duplicate, a trailing slash) returns None and goes
 to the FastAPI route, which validates it and gives the 422 or 404, and describes every
 route in OpenAPI. A HEAD query is answered here too: guards.Front runs it as a GET and
-drops the body before it reaches the shortcut. The query itself is the same call as the route's, so the answers
-are the same bytes.
+drops the body before it reaches the shortcut. The query itself is the same call as
+the route's, so the answers are the same bytes.
 """
 
 from __future__ import annotations
