@@ -274,6 +274,23 @@ def test_bad_similar_body_is_422(client, body):
     assert r.status_code == 422 and r.json()["error"]
 
 
+def test_only_fastapis_body_parsing_400_becomes_a_422(tmp_path):
+    from starlette.exceptions import HTTPException
+
+    app = create_app({}, tmp_path / "models")
+
+    @app.get("/raises")
+    def raises():
+        try:
+            int("x")
+        except ValueError as e:
+            raise HTTPException(400, "a 400 of its own") from e
+
+    r = TestClient(app).get("/raises")
+    assert r.status_code == 400 and r.json() == {"error": "a 400 of its own"}
+    app.state.runner.close()
+
+
 def test_malformed_and_oversized_bodies(client):
     r = client.post(
         "/v1/models/toy/similar", content=b"{not json", headers={"content-type": "application/json"}
@@ -521,13 +538,18 @@ def test_a_model_broken_under_a_query_process_is_a_503_not_a_500(tmp_path):
     models.mkdir()
     app = create_app({}, models, query_processes=1)
     with TestClient(app) as c:
-        toy_vectors(100, 4).save(models / "late")  # appears while serving
-        assert c.get("/v1/models/late").status_code == 200  # the server has opened it
-        (models / "late" / "vectors.npy").unlink()  # before a query process opens it
+        toy_vectors(100, 4).save(tmp_path / "built")
+        U = np.load(tmp_path / "built" / "vectors.npy")
+        U[5] = np.inf  # found only when U is scanned: by the query process, not the server
+        np.save(tmp_path / "built" / "vectors.npy", U)
+        os.rename(tmp_path / "built", models / "late")  # appears while serving
+        assert c.get("/v1/models/late").status_code == 200  # the server opens it lazily
         r = c.get("/v1/models/late/similar", params={"word": "frog"})
-        # the server's trouble, not the client's input: 503, naming the model and the file
-        assert r.status_code == 503 and "vectors.npy" in r.json()["error"], r.text
+        # the server's trouble, not the client's input: 503, naming the model and the rows
+        assert r.status_code == 503, r.text
         assert r.json()["error"].startswith("model 'late' cannot be read")
+        assert "non-finite" in r.json()["error"]
+        assert c.get("/v1/models/late").status_code == 503  # the registry knows it now
 
 
 def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp_path, monkeypatch):

@@ -79,6 +79,8 @@ def test_job_life_cycle(client, site):
     assert "small" in names
     vec = w2v.load(site / "models" / "small")
     assert vec.dim == 16 and len(vec) > 1000
+    # the corpus by its absolute path, not relative to the worker's working directory
+    assert vec.meta["source"] == str((site / "data" / "small.txt").resolve())
     r = client.get("/v1/models/small/similar", params={"word": "animal", "n": 5})
     assert [(x["word"], x["score"]) for x in r.json()["results"]] == vec.most_similar(
         "animal", topn=5
@@ -99,6 +101,7 @@ def test_svd_job(client, site):
     assert job["name"].startswith("svd-") and job["progress"] == 1
     vec = w2v.load(site / "models" / job["name"])
     assert vec.dim == 8 and vec.meta["trainer"] == "svd" and vec.meta["config"]["seed"] == 3
+    assert vec.meta["source"] == str((site / "data" / "small.txt").resolve())
     r = client.get(f"/v1/models/{job['name']}/analogy?a=water&b=liquid&c=gas&n=3")
     got = [(x["word"], x["score"]) for x in r.json()["results"]]
     assert got == vec.analogy("water", "liquid", "gas", topn=3)

@@ -21,6 +21,14 @@ from w2v.serve.app import create_app
 from w2v.serve.models import ModelRegistry, identity
 
 
+@pytest.fixture(autouse=True)
+def every_query_stats(monkeypatch):
+    """These tests change files between two queries: no 100 ms grace for the stat."""
+    from w2v.serve import models as M
+
+    monkeypatch.setattr(M, "IDENTITY_SECONDS", 0.0)
+
+
 def replace_dir(new, target) -> None:
     """Swap `new` in for `target` as `w2v train --force` does: rename, old one deleted."""
     old = target.with_name(target.name + ".old")
@@ -33,8 +41,10 @@ TRUNCATED_IN_THREADS = """
 import os, sys
 import w2v
 from fastapi.testclient import TestClient
+from w2v.serve import models as M
 from w2v.serve.app import create_app
 
+M.IDENTITY_SECONDS = 0.0  # the files change between two queries
 models = sys.argv[1]
 npy = os.path.join(models, "corr", "vectors.npy")
 # the library: once queries have read U into memory, rows come from that copy
@@ -168,16 +178,232 @@ def test_a_replaced_model_is_the_new_one_everywhere(served):
         pairs = [(x["word"], x["score"]) for x in similar.json()["results"]]
         assert pairs == new.most_similar(w, topn=4)
         assert np.array_equal(np.array(vector.json()["vector"], np.float32), new[w])
-    # and a copy into the same place (same mtime kept: cp -p) is noticed too
-    shutil.copytree(models / "long1", tmp)
+    inode = os.stat(models / "cbow1" / "vectors.npy").st_ino
+    for pid in getattr(c.app.state.queries, "pids", list)():
+        with open(f"/proc/{pid}/maps") as f:  # it has opened the new files: it answered
+            assert any(f" {inode} " in line and "cbow1" in line for line in f), pid
+    # and a same-shape model copied in its place, times kept (cp -p), is noticed too
+    toy_vectors(500, 16, seed=8).save(tmp)
     shutil.rmtree(models / "cbow1")
     shutil.copytree(tmp, models / "cbow1", copy_function=shutil.copy2)
-    assert c.get("/v1/models/cbow1").json()["dim"] == 24
+    copied = w2v.load(models / "cbow1")
+    r = c.get("/v1/models/cbow1/similar?word=king&n=3")
+    assert [(x["word"], x["score"]) for x in r.json()["results"]] == copied.most_similar(
+        "king", topn=3
+    )
 
 
 def test_identity_changes_with_every_kind_of_replacement(tmp_path):
+    import time
+
+    npy = tmp_path / "m" / "vectors.npy"
     toy_vectors(50, 4).save(tmp_path / "m")
-    first = identity(tmp_path / "m")
-    assert first is not None and identity(tmp_path / "nothing") is None
-    os.truncate(tmp_path / "m" / "vectors.npy", 100)
-    assert identity(tmp_path / "m") != first
+    toy_vectors(50, 4, seed=1).save(tmp_path / "same-shape")
+    seen = [identity(tmp_path / "m")]
+    assert seen[0] is not None and identity(tmp_path / "nothing") is None
+    # copied over in place, same size, its mtime set back: only the ctime tells
+    st = os.stat(npy)
+    time.sleep(0.02)  # past the file system's timestamp tick
+    shutil.copyfile(tmp_path / "same-shape" / "vectors.npy", npy)
+    os.utime(npy, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(npy).st_size == st.st_size and os.stat(npy).st_mtime_ns == st.st_mtime_ns
+    seen.append(identity(tmp_path / "m"))
+    # renamed in (w2v train --force, a finished job): a new inode
+    replace_dir_with(tmp_path / "m", toy_vectors(50, 4, seed=2))
+    seen.append(identity(tmp_path / "m"))
+    # copied in, times kept (cp -p)
+    shutil.rmtree(tmp_path / "m")
+    shutil.copytree(tmp_path / "same-shape", tmp_path / "m", copy_function=shutil.copy2)
+    seen.append(identity(tmp_path / "m"))
+    os.truncate(npy, 100)
+    seen.append(identity(tmp_path / "m"))
+    assert len(set(seen)) == len(seen), seen
+
+
+def test_files_vanishing_or_unreadable_while_read_are_model_errors_not_500(tmp_path, monkeypatch):
+    from w2v.serve import models as M
+
+    def renamed(path):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    toy_vectors(50, 4).save(tmp_path / "m")
+    with pytest.raises(w2v.ModelError, match="No such file"):
+        M.open_model(tmp_path / "m", warm=False, load=renamed)
+    real = M.Path.read_text
+
+    def read_text(self, *args, **kw):  # meta.json is there for is_file(), gone when read
+        return renamed(self) if self.name == "meta.json" else real(self, *args, **kw)
+
+    monkeypatch.setattr(M.Path, "read_text", read_text)
+    registry = M.ModelRegistry({}, tmp_path)  # served as unreadable, not raised
+    with pytest.raises(M.ModelUnreadable, match="No such file"):
+        registry.get("m")
+
+
+def test_a_broken_pinned_model_keeps_its_name_from_jobs(tmp_path):
+    toy_vectors(50, 4).save(tmp_path / "pinned")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "small.txt").write_text("the frog and the toad\n" * 50)
+    app = create_app({"kept": tmp_path / "pinned"}, tmp_path / "models", data)
+    c = TestClient(app)  # no lifespan: the job queue is not dispatched
+    os.truncate(tmp_path / "pinned" / "vectors.npy", 100)
+    assert c.get("/v1/models/kept").status_code == 503
+    r = c.post("/v1/jobs", json={"corpus": "small.txt", "name": "kept"})
+    assert r.status_code == 409, r.text
+    app.state.runner.close()
+
+
+def test_a_model_added_while_the_directory_is_listed_is_kept(tmp_path, monkeypatch):
+    from w2v.serve import models as M
+
+    models = tmp_path / "models"
+    models.mkdir()
+    registry = M.ModelRegistry({}, models)
+    real = os.scandir
+
+    def listing_then_a_job_finishes(path):
+        entries = list(real(path))
+        toy_vectors(50, 4).save(models / "job")
+        registry.add("job", models / "job")  # as the dispatcher does, between two steps
+        return iter(entries)
+
+    monkeypatch.setattr(M.os, "scandir", listing_then_a_job_finishes)
+    registry.rescan(force=True)
+    assert "job" in registry._served
+
+
+def save_nonfinite(path) -> None:
+    """A model that loads but cannot be queried: a row of U holds NaN."""
+    toy_vectors(200, 4).save(path)
+    U = np.load(path / "vectors.npy")
+    U[7] = np.nan
+    np.save(path / "vectors.npy", U)
+
+
+@pytest.mark.parametrize("processes", [0, 1], ids=["threads", "processes"])
+def test_a_model_with_nonfinite_vectors_is_a_503_in_both_modes_and_never_stops_a_start(
+    tmp_path, processes
+):
+    models = tmp_path / "models"
+    save_nonfinite(models / "nan")
+    toy_vectors(200, 4, seed=1).save(models / "ok")
+    app = create_app({}, models, query_processes=processes)
+    with TestClient(app) as c:
+        for _ in range(2):
+            r = c.get("/v1/models/nan/similar?word=frog")
+            assert r.status_code == 503, r.text
+            assert r.json()["error"].startswith("model 'nan' cannot be read:")
+            assert "non-finite" in r.json()["error"]
+        assert c.get("/v1/models/ok/similar?word=frog").status_code == 200
+        assert [m["name"] for m in c.get("/v1/models").json()["models"]] == ["ok"]
+
+
+def test_a_broken_model_is_loaded_again_only_when_it_changes_or_after_a_while(
+    tmp_path, monkeypatch
+):
+    from w2v.serve import models as M
+
+    save_nonfinite(tmp_path / "nan")
+    now = [0.0]
+    registry = M.ModelRegistry({}, tmp_path, clock=lambda: now[0])
+    loads = []
+    real = M.open_model
+    monkeypatch.setattr(M, "open_model", lambda *a, **k: loads.append(a) or real(*a, **k))
+    for _ in range(3):
+        with pytest.raises(M.ModelUnreadable, match="non-finite"):
+            registry.get("nan")
+    assert loads == []  # its failure at the scan is remembered for these files
+    now[0] += M.RECHECK_SECONDS
+    with pytest.raises(M.ModelUnreadable):
+        registry.get("nan")
+    assert len(loads) == 1
+    shutil.rmtree(tmp_path / "nan")
+    toy_vectors(200, 4).save(tmp_path / "nan")  # repaired: new files, loaded at once
+    assert len(registry.get("nan")) == 200
+
+
+def test_a_served_model_is_stated_at_most_every_identity_seconds(tmp_path, monkeypatch):
+    from w2v.serve import models as M
+
+    monkeypatch.setattr(M, "IDENTITY_SECONDS", 0.1)
+    toy_vectors(50, 4).save(tmp_path / "m")
+    now = [0.0]
+    registry = M.ModelRegistry({}, tmp_path, clock=lambda: now[0])
+    stats = []
+    real = M.identity
+    monkeypatch.setattr(M, "identity", lambda p: stats.append(p) or real(p))
+    first = registry.get("m")
+    n = len(stats)
+    for _ in range(5):
+        assert registry.get("m") is first
+    assert len(stats) == n  # within 100 ms: no stat
+    replace_dir_with(tmp_path / "m", toy_vectors(60, 4))
+    assert registry.get("m") is first  # not seen yet
+    now[0] += 0.1
+    assert len(registry.get("m")) == 60
+
+
+def replace_dir_with(target, vec) -> None:
+    new = target.with_name(target.name + ".new")
+    vec.save(new)
+    replace_dir(new, target)
+
+
+def test_health_counts_models_without_loading_and_queries_load_off_the_loop(tmp_path, monkeypatch):
+    import asyncio
+
+    models = tmp_path / "models"
+    toy_vectors(50, 4).save(models / "a")
+    app = create_app({}, models, query_processes=1)
+    registry = app.state.registry
+    on_loop = []
+    real = registry.lookup
+
+    def lookup(name):
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(name)
+        except RuntimeError:
+            pass
+        return real(name)
+
+    monkeypatch.setattr(registry, "lookup", lookup)
+    with TestClient(app) as c:
+        toy_vectors(50, 4, seed=2).save(models / "b")
+        assert c.get("/health").json()["models"] == 1  # b is not loaded by /health
+        assert "b" not in registry._served
+        assert c.get("/v1/models/b/similar?word=frog").status_code == 200  # loaded now
+        replace_dir_with(models / "a", toy_vectors(40, 4))
+        assert c.get("/v1/models/a/vector?word=frog").status_code == 200
+    assert on_loop == []
+
+
+def test_query_processes_let_go_of_deleted_models_though_asked_only_for_others(
+    tmp_path, monkeypatch
+):
+    import time
+
+    from w2v.serve.compute import ProcessQueries
+
+    monkeypatch.setattr(ProcessQueries, "SWEEP_SECONDS", 0.1)
+    models = tmp_path / "models"
+    toy_vectors(300, 4).save(models / "a")
+    toy_vectors(300, 4, seed=1).save(models / "b")
+    app = create_app({}, models, query_processes=1)
+    with TestClient(app) as c:
+        (pid,) = app.state.queries.pids()
+
+        def mapped() -> bool:
+            with open(f"/proc/{pid}/maps") as f:
+                return str(models / "a" / "vectors.npy") in f.read()
+
+        assert c.get("/v1/models/a/similar?word=frog").status_code == 200
+        assert mapped()
+        shutil.rmtree(models / "a")
+        for _ in range(100):  # a sweep every 0.1 s, idle or busy
+            assert c.get("/v1/models/b/similar?word=frog").status_code == 200
+            if not mapped():
+                break
+            time.sleep(0.05)
+        assert not mapped()  # its disk space is free

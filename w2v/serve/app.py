@@ -50,6 +50,7 @@ UNREADABLE = (
     "died answering; try again later"
 )
 MODEL_ERRORS = {**ERRORS, 503: {"model": S.Error, "description": UNREADABLE}}
+BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's 400, word for word
 
 
 def create_app(
@@ -75,7 +76,7 @@ def create_app(
         models_dir,
         data_root,
         on_model=lambda name, path: registry.add(name, path),
-        taken_names=lambda: set(registry.names()),
+        taken_names=registry.taken,
         max_running=max_running,
         workers=job_workers,
         nice=nice,
@@ -147,7 +148,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         """Liveness: always 200 while the server runs (no token needed)."""
         return {
             "status": "ok",
-            "models": len(registry.names()),
+            "models": registry.count(),  # no scan, no load: this runs on the event loop
             "jobs_running": len(runner.running()),
         }
 
@@ -296,10 +297,11 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, e: HTTPException):
-        if e.status_code == 400 and e.__cause__ is not None:
+        if e.status_code == 400 and e.detail == BODY_NOT_PARSED:
             # FastAPI's 400 for a body it could not decode (not UTF-8): malformed, like any
             # body that is not JSON, so 422 as those are
-            cause = f"{type(e.__cause__).__name__}: {e.__cause__}"
+            why = e.__cause__
+            cause = f"{type(why).__name__}: {why}" if why is not None else BODY_NOT_PARSED
             detail = [{"type": "json_invalid", "loc": ["body"], "msg": cause}]
             return JSONResponse({"error": f"invalid request: body: {cause}", "detail": detail}, 422)
         return JSONResponse({"error": str(e.detail)}, e.status_code, headers=e.headers)

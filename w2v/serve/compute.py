@@ -15,7 +15,9 @@ way; "B" and the response body (JSON, ready to send), or "E" and a JSON object
 {"unknown_word", "suggestions"} | {"unreadable"} | {"user_error"} | {"value_error"} |
 {"error"}, the other. "id" is the identity of the model's files as the server last saw
 them (models.identity): a process keeps one model per path and opens it anew when the
-identity changes, so no process answers from files that were replaced. A process answers
+identity changes, so no process answers from files that were replaced; every
+SWEEP_SECONDS, busy or idle, it also lets go of the models whose files changed or were
+deleted, so their maps do not hold the disk space of files nobody asks for. A process answers
 its queries one at a time, in order; the server hands a query to an idle process, or
 queues it behind at most one other (ProcessQueries.DEPTH), or keeps it until a process
 has room. A query stays in flight until its answer has been read, even when the request
@@ -32,6 +34,7 @@ import json
 import logging
 import math
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -45,6 +48,7 @@ from w2v.serve.models import ModelUnreadable, identity, open_model
 
 log = logging.getLogger("w2v.serve")
 HEADER = struct.Struct(">I")
+SWEEP_SECONDS = 1.0
 
 
 def one_blas_thread() -> None:
@@ -157,6 +161,7 @@ class ProcessQueries:
     more queries/s and 9% less CPU per query), else it waits in order of arrival."""
 
     DEPTH = 2
+    SWEEP_SECONDS = SWEEP_SECONDS  # how often each process lets go of changed models
 
     def __init__(self, registry, processes: int):
         self.registry = registry
@@ -170,8 +175,15 @@ class ProcessQueries:
     async def start(self) -> None:
         for _ in range(self.processes):
             await self._spawn()
-        for name in self.registry.names():  # load and warm every model in every process
-            await asyncio.gather(*(self.run(name, "load", {}) for _ in range(self.processes)))
+        for name in await asyncio.to_thread(self.registry.names):
+            # load and warm every model in every process; one found broken only then
+            # (non-finite vectors) is served as unreadable, not a reason to refuse to start
+            loads = (self.run(name, "load", {}) for _ in range(self.processes))
+            for got in await asyncio.gather(*loads, return_exceptions=True):
+                if isinstance(got, ModelUnreadable):
+                    log.warning("%s", got)
+                elif isinstance(got, BaseException):
+                    raise got
 
     async def _spawn(self) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -181,6 +193,7 @@ class ProcessQueries:
             PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
         )
         cmd = [sys.executable, "-m", "w2v.serve.compute", str(theirs.fileno()), str(os.getpid())]
+        cmd.append(str(self.SWEEP_SECONDS))
         proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
         theirs.close()
         loop = asyncio.get_running_loop()
@@ -190,7 +203,9 @@ class ProcessQueries:
         return worker
 
     async def run(self, name: str, op: str, args: dict) -> bytes:
-        served = self.registry.lookup(name)  # a stat: the files as they are now
+        served = self.registry.fresh(name)  # at most a stat: the files as they are now
+        if served is None:  # a scan or a load: off the event loop
+            served = await asyncio.to_thread(self.registry.lookup, name)
         q = {"path": str(served.path), "id": served.identity, "name": name, "op": op, "args": args}
         frame = json.dumps(q).encode()
         reply = asyncio.get_running_loop().create_future()
@@ -209,7 +224,8 @@ class ProcessQueries:
         error = json.loads(answer[1:])
         if "unknown_word" in error:
             raise UnknownWordError(error["unknown_word"], error["suggestions"])
-        if "unreadable" in error:
+        if "unreadable" in error:  # the registry answers for it until it changes or retries
+            self.registry.mark_broken(name, served.path, served.identity, error["unreadable"])
             raise ModelUnreadable(name, error["unreadable"])
         if "user_error" in error:
             raise UserError(error["user_error"])
@@ -309,32 +325,74 @@ def load_shared(path: str) -> w2v.Vectors:
 
 def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
     """The model at `path` whose files have identity `ident`, from `models` (path ->
-    (identity, Vectors)) or opened now. Opening one forgets the models whose files
-    changed or went away, so a replaced or deleted model's map is let go."""
+    (identity, Vectors or the ModelError it raised)) or opened now. A model that cannot
+    be read for those files raises the same error again, without reading them again."""
     cached = models.get(path)
     if cached is not None and cached[0] == ident:
+        if isinstance(cached[1], ModelError):
+            raise cached[1]
         return cached[1]
     models.pop(path, None)
-    for other, (known, _) in list(models.items()):
-        if list(identity(other) or ()) != known:
-            del models[other]
-    vec, got = open_model(path, warm=True, load=load_shared)
+    try:
+        vec, got = open_model(path, warm=True, load=load_shared)
+    except ModelError as e:
+        if list(identity(path) or ()) == ident:  # broken as the server saw it: remember
+            models[path] = (ident, e)
+        raise
     if list(got) != ident:  # it changed after the server looked: the server will see it
         raise ModelError("its files changed while it was being read; try again")
     models[path] = (ident, vec)
     return vec
 
 
-def serve_forever(sock: socket.socket) -> None:
-    """Answer frames on `sock` until it closes (the server went away)."""
+def sweep(models: dict) -> None:
+    """Forget the models whose files changed or went away, so the maps of a replaced or
+    deleted model's files are let go (their disk space freed) even if no query asks for
+    that model again."""
+    for path, (known, _) in list(models.items()):
+        if list(identity(path) or ()) != known:
+            del models[path]
+
+
+def read_exact(sock: socket.socket, n: int, wait=None) -> bytes | None:
+    """`n` bytes from `sock` (None if it closes first), after `wait()` says some came.
+    Unbuffered, so that nothing waiting in the socket means nothing to read."""
+    if wait is not None:
+        wait()
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = sock.recv_into(view[got:])
+        if k == 0:
+            return None
+        got += k
+    return bytes(buf)
+
+
+def serve_forever(sock: socket.socket, sweep_every: float = SWEEP_SECONDS) -> None:
+    """Answer frames on `sock` until it closes (the server went away); every
+    `sweep_every` seconds, busy or idle, let go of models whose files changed."""
     one_blas_thread()  # one core per process; the processes are the parallelism
-    models: dict[str, tuple[list, w2v.Vectors]] = {}
-    f = sock.makefile("rb")
+    models: dict[str, tuple[list, w2v.Vectors | ModelError]] = {}
+    readable = select.poll()
+    readable.register(sock, select.POLLIN)
+    swept = time.monotonic()
+
+    def wait() -> None:  # for the next frame, sweeping at least every sweep_every
+        nonlocal swept
+        while True:
+            if time.monotonic() - swept >= sweep_every:
+                sweep(models)
+                swept = time.monotonic()
+            if readable.poll(sweep_every * 1000):
+                return
+
     while True:
-        head = f.read(HEADER.size)
-        if len(head) < HEADER.size:
+        head = read_exact(sock, HEADER.size, wait)
+        body = None if head is None else read_exact(sock, HEADER.unpack(head)[0])
+        if body is None:
             return
-        q = json.loads(f.read(HEADER.unpack(head)[0]))
+        q = json.loads(body)
         try:
             vec = model_for(models, q["path"], q["id"])
             if q["op"] == "load":
@@ -343,7 +401,7 @@ def serve_forever(sock: socket.socket) -> None:
                 out = b"B" + answer(vec, q["name"], q["op"], q["args"])
         except UnknownWordError as e:
             out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
-        except ModelError as e:  # only opening a model raises it: truncated, half-copied
+        except ModelError as e:  # only opening a model raises it: truncated, non-finite
             out = b"E" + json.dumps({"unreadable": str(e)}).encode()
         except UserError as e:
             out = b"E" + json.dumps({"user_error": str(e)}).encode()
@@ -357,11 +415,11 @@ def serve_forever(sock: socket.socket) -> None:
 def main(argv: list[str]) -> int:
     from w2v.serve.worker import watch_parent
 
-    fd, parent = int(argv[0]), int(argv[1])
+    fd, parent, sweep_every = int(argv[0]), int(argv[1]), float(argv[2])
     watch_parent(parent)
     sock = socket.socket(fileno=fd)
     try:
-        serve_forever(sock)
+        serve_forever(sock, sweep_every)
     except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         pass
     return 0

@@ -7,12 +7,18 @@ time, so no request pays for them; where query processes answer them, this proce
 describes the models.
 
 A model is what is on disk now, not what was there when it was opened: each is known by
-its directory and the identity of its vectors.npy (inode, size, mtime, ctime; one stat per
-query). A directory deleted is forgotten (404, its name free for a job); replaced (a copy,
-`w2v train --force`, a finished job) it is opened anew, here and, through the identity
-sent with each query, in every query process; truncated or half-copied it answers 503
-ModelUnreadable until it can be read again. A change that leaves vectors.npy untouched
-(another file rewritten in place) is not noticed.
+its directory and the identity of its vectors.npy (inode, size, mtime, ctime; stat'ed at
+most every IDENTITY_SECONDS, so a change is seen within 100 ms). A directory deleted is
+forgotten (404, its name free for a job); replaced (a copy, `w2v train --force`, a
+finished job) it is opened anew, here and, through the identity sent with each query, in
+every query process. One that cannot be read (truncated, half-copied, non-finite vectors,
+repeated words) answers 503 ModelUnreadable, remembered for those files and tried again
+when they change or after RECHECK_SECONDS; it never stops the server from starting. A
+change that leaves vectors.npy untouched (another file rewritten in place) is not noticed.
+
+Loading is slow (U up to 1 GiB is copied where `warm`): `fresh` (no scan, no load, at
+most a stat) and `count` may run on the event loop; `lookup`, `names`, `describe` belong
+in a thread.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ from w2v.errors import ModelError, UserError
 from w2v.vectors import Vectors
 
 log = logging.getLogger("w2v.serve")
-RECHECK_SECONDS = 1.0
+RECHECK_SECONDS = 1.0  # a model that cannot be read is tried again after this
+IDENTITY_SECONDS = 0.1  # a served model's files are stat'ed at most this often
 Identity = tuple[int, int, int, int]
 
 
@@ -68,9 +75,12 @@ def open_model(path: str | os.PathLike, warm: bool, load=w2v.load) -> tuple[Vect
     `warm`: compute the query caches now."""
     for _ in range(3):
         before = identity(path)
-        vec = load(path)
-        if warm and len(vec):
-            vec.most_similar(vec.words[0], topn=1)  # computes and caches U's copy, the norms
+        try:
+            vec = load(path)
+            if warm and len(vec):
+                vec.most_similar(vec.words[0], topn=1)  # computes and caches U's copy, norms
+        except OSError as e:  # a file renamed or made unreadable between the checks and reads
+            raise ModelError(f"{str(path)!r} cannot be read: {e}") from None
         if before is not None and identity(path) == before:
             return vec, before
     raise ModelError(f"{str(path)!r} keeps changing while it is read")
@@ -79,7 +89,8 @@ def open_model(path: str | os.PathLike, warm: bool, load=w2v.load) -> tuple[Vect
 @dataclass
 class Served:
     """A name's model: `vec` None while its files cannot be read (`error` says why; a load
-    is tried again when the identity changes or after `retry_at`)."""
+    is tried again when the identity changes or after `retry_at`). `checked`: when its
+    identity was last compared with the files'."""
 
     path: Path
     vec: Vectors | None
@@ -87,28 +98,36 @@ class Served:
     pinned: bool = False
     error: str = ""
     retry_at: float = 0.0
+    checked: float = -math.inf
 
 
 class ModelRegistry:
     """name -> Served. Pinned models (given on the command line) win over same-named
-    directories of the models directory."""
+    directories of the models directory. A model directory that cannot be read (truncated,
+    half-copied, non-finite vectors, repeated words) is served as ModelUnreadable (503),
+    tried again when its files change or every RECHECK_SECONDS; only a pinned path that is
+    not a directory at all stops the start. `clock`: monotonic seconds (tests turn it)."""
 
     def __init__(
         self,
         pinned: dict[str, Path] | None = None,
         models_dir: Path | None = None,
         warm: bool = True,
+        clock=time.monotonic,
     ):
         self.models_dir = None if models_dir is None else Path(models_dir)
         self.warm = warm
+        self.clock = clock
         self._scanned: int | None = None  # the models directory's mtime at the last scan
         self._recheck_at = 0.0  # and when to scan anyway (a model dir was incomplete)
         self._served: dict[str, Served] = {}
-        self._broken: dict[Path, float] = {}  # new model dirs that failed to load, by mtime
         self._lock = threading.Lock()  # guards _served
         self._loading = threading.Lock()  # one (re)load at a time
         for name, path in (pinned or {}).items():
-            self.add(name, Path(path), pinned=True)
+            if Path(path).is_dir():
+                self._add_or_broken(name, Path(path), pinned=True)
+            else:  # a wrong path on the command line: the library's error, and no start
+                self.add(name, Path(path), pinned=True)
         self.rescan()
 
     def add(self, name: str, path: Path, pinned: bool = False) -> Vectors:
@@ -121,6 +140,29 @@ class ModelRegistry:
         log.info("serving model %r from %s (%d words, dim %d)", name, path, len(vec), vec.dim)
         return vec
 
+    def _add_or_broken(self, name: str, path: Path, pinned: bool = False) -> None:
+        """`add`, or serve `name` as unreadable (why, retried later) if it fails."""
+        try:
+            self.add(name, path, pinned)
+        except (UserError, OSError) as e:
+            self.mark_broken(name, path, identity(path), str(e), pinned)
+
+    def mark_broken(
+        self, name: str, path: Path, ident: Identity | None, why: str, pinned: bool = False
+    ) -> None:
+        """Serve `name` (files `ident` at `path`) as unreadable for `why` until its files
+        change or RECHECK_SECONDS pass (a query process found it broken: non-finite
+        vectors are found when it is warmed). Nothing if `name` has moved on meanwhile."""
+        with self._lock:
+            current = self._served.get(name)
+            if current is not None:
+                if current.path != path or current.identity != ident:
+                    return
+                pinned = current.pinned
+            broken = Served(path, None, ident, pinned, why, self.clock() + RECHECK_SECONDS)
+            self._served[name] = broken
+        log.warning("model %r cannot be read: %s", name, why)
+
     def rescan(self, force: bool = False) -> None:
         """Serve every model directory of the models directory not served yet, and forget
         those that are gone. Unless `force`, only when the directory changed since the last
@@ -132,15 +174,21 @@ class ModelRegistry:
             mtime = self.models_dir.stat().st_mtime_ns
         except OSError:
             return
-        now = time.monotonic()
+        now = self.clock()
         if not force and mtime == self._scanned and now < self._recheck_at:
             return
         self._scanned, self._recheck_at = mtime, math.inf
-        entries = [e for e in os.scandir(self.models_dir) if not e.name.startswith(".")]
-        present = {e.name for e in entries if e.is_dir()}
+        try:
+            entries = [e for e in os.scandir(self.models_dir) if not e.name.startswith(".")]
+            present = {e.name for e in entries if e.is_dir()}
+        except OSError as e:  # deleted or unreadable since the stat: try again next time
+            self._scanned = None
+            log.warning("cannot list %s: %s", self.models_dir, e)
+            return
         with self._lock:
             for name, served in list(self._served.items()):
-                if not served.pinned and name not in present:
+                # is_dir: a model add()ed (a finished job) after the listing was taken
+                if not served.pinned and name not in present and not served.path.is_dir():
                     del self._served[name]
                     log.info("model %r is gone from %s", name, self.models_dir)
         for entry in entries:
@@ -151,35 +199,41 @@ class ModelRegistry:
             if not meta.is_file():
                 self._recheck_at = now + RECHECK_SECONDS  # perhaps still being copied in
                 continue
-            written = meta.stat().st_mtime
-            if self._broken.get(path) == written:
-                continue
-            try:
-                self.add(entry.name, path)
-            except UserError as e:
-                self._broken[path] = written
-                self._recheck_at = now + RECHECK_SECONDS  # mid-copy, or repaired later
-                log.warning("skipping %s: %s", path, e)
+            self._add_or_broken(entry.name, path)
+
+    def fresh(self, name: str) -> Served | None:
+        """The model `name` if it is open and its files are those it was opened from (a
+        stat at most every IDENTITY_SECONDS); None if that takes a scan or a load (then
+        `lookup`, off the event loop)."""
+        served = self._served.get(name)
+        if served is None or served.vec is None:
+            return None
+        now = self.clock()
+        if now - served.checked < IDENTITY_SECONDS:
+            return served
+        if identity(served.path) != served.identity:
+            return None
+        served.checked = now
+        return served
 
     def lookup(self, name: str) -> Served:
-        """The model `name` as it is on disk now (one stat): reopened if its files were
-        replaced; UnknownModelError (with close names) if there is none or its directory
-        is gone, ModelUnreadable if its files cannot be read."""
-        served = self._served.get(name)
-        if served is None:
+        """The model `name` as it is on disk now: reopened if its files were replaced;
+        UnknownModelError (with close names) if there is none or its directory is gone,
+        ModelUnreadable if its files cannot be read."""
+        served = self.fresh(name)
+        if served is not None:
+            return served
+        if name not in self._served:
             self.rescan()
-            served = self._served.get(name)
-            if served is None:
+            if name not in self._served:
                 raise self._unknown(name)
-        if served.vec is None or identity(served.path) != served.identity:
-            served = self._reopen(name, served)
-        return served
+        return self._reopen(name)
 
     def get(self, name: str) -> Vectors:
         """The model `name` (errors as `lookup`)."""
         return self.lookup(name).vec
 
-    def _reopen(self, name: str, served: Served) -> Served:
+    def _reopen(self, name: str) -> Served:
         with self._loading:
             current = self._served.get(name)
             if current is None:
@@ -193,18 +247,18 @@ class ModelRegistry:
                 log.info("model %r is gone from %s", name, current.path)
                 raise self._unknown(name)
             if current.vec is None and now_id == current.identity:
-                if time.monotonic() < current.retry_at:
+                if self.clock() < current.retry_at:
                     raise ModelUnreadable(name, current.error)
             try:
                 vec, now_id = open_model(current.path, self.warm)
             except UserError as e:
-                broken = Served(current.path, None, now_id, current.pinned, str(e))
-                broken.retry_at = time.monotonic() + RECHECK_SECONDS
+                retry_at = self.clock() + RECHECK_SECONDS
+                broken = Served(current.path, None, now_id, current.pinned, str(e), retry_at)
                 with self._lock:
                     self._served[name] = broken
                 log.warning("model %r cannot be read: %s", name, e)
                 raise ModelUnreadable(name, str(e)) from None
-            fresh = Served(current.path, vec, now_id, current.pinned)
+            fresh = Served(current.path, vec, now_id, current.pinned, checked=self.clock())
             with self._lock:
                 self._served[name] = fresh
             log.info(
@@ -215,11 +269,22 @@ class ModelRegistry:
     def _unknown(self, name: str) -> UnknownModelError:
         return UnknownModelError(name, difflib.get_close_matches(name, self.names(), n=3))
 
+    def count(self) -> int:
+        """How many models are open now (no scan, no load: cheap enough for the loop)."""
+        with self._lock:
+            return sum(s.vec is not None for s in self._served.values())
+
     def names(self) -> list[str]:
         """The models that can be answered for (directories deleted meanwhile excluded)."""
         self.rescan()
         with self._lock:
             return sorted(n for n, s in self._served.items() if s.vec is not None)
+
+    def taken(self) -> set[str]:
+        """Every name served, readable or not: a job may not take a broken model's name."""
+        self.rescan()
+        with self._lock:
+            return set(self._served)
 
     def describe(self) -> list[dict]:
         """name, vocab_size, dim, trainer, created of every model that can be read, by name."""

@@ -8,10 +8,11 @@ was about half of the server process's CPU per query (0.50 -> 0.26 ms on gcide s
 It only takes a request it can check completely: GET /v1/models/{name}/similar | analogy
 | vector whose query string has each expected parameter once, no other, words of 1 to
 MAX_WORD characters, n a plain decimal in [1, MAX_N] and method add or mul. Anything else
-(a missing or malformed parameter, a duplicate, HEAD, a trailing slash) returns None and
-goes to the FastAPI route, which validates it and gives the 422 or 404, and describes
-every route in OpenAPI. The query itself is the same call as the route's, so the answers
-are the same bytes.
+(a missing or malformed parameter, a duplicate, a trailing slash) returns None and goes
+to the FastAPI route, which validates it and gives the 422 or 404, and describes every
+route in OpenAPI. A HEAD query is answered here too: guards.Front runs it as a GET and
+drops the body before it reaches the shortcut. The query itself is the same call as
+the route's, so the answers are the same bytes.
 """
 
 from __future__ import annotations

@@ -48,16 +48,21 @@ def corpus_path(corpus: str | None, data_root: str | None) -> tuple[Path, Path]:
 
 
 def train(job: dict, source: Path, out: Path, report) -> None:
-    """Run the job's trainer on `source` and save the model to `out`."""
+    """Run the job's trainer on `source` (relative to the working directory) and save the
+    model to `out`, its meta["source"] the corpus's absolute path: the trainers record the
+    path they were given, which here would be relative to a directory the model does not
+    name."""
     config = dict(job["config"])
     if job["trainer"] == "svd":
         from w2v.lsa import lsa
 
-        lsa(str(source), **config).save(out)
-        return
-    from w2v.train import train as train_sgns
+        model = vectors = lsa(str(source), **config)
+    else:
+        from w2v.train import train as train_sgns
 
-    model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
+        model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
+        vectors = model.vectors
+    vectors.meta["source"] = str(Path(source).resolve())
     model.save(out)
 
 
