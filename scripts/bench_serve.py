@@ -245,7 +245,7 @@ def server_cpu_seconds(pid: int) -> tuple[float, float, float]:
         cpu = (int(fields[11]) + int(fields[12])) / tick
         if int(entry) == pid:
             main += cpu
-        elif int(fields[1]) == pid and b"w2v.serve.compute" in cmdline:
+        elif int(fields[1]) == pid and b"w2v.serve.query_process" in cmdline:
             queries += cpu
         elif int(fields[1]) == pid and b"w2v.serve.worker" in cmdline:
             training += cpu

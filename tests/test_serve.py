@@ -86,7 +86,7 @@ def test_query_processes_use_one_blas_thread():
 
 
 def test_query_processes_read_the_mapped_matrix_and_answer_as_the_library(site, toy):
-    from w2v.serve.compute import load_shared
+    from w2v.serve.query_process import load_shared
 
     shared = load_shared(str(site / "toy"))
     assert not shared.vectors.flags.writeable  # the read-only file map, not a copy

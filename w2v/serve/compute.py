@@ -5,7 +5,7 @@ A query is the library's own call (`Vectors.most_similar`, `.analogy`, `[word]`)
 answers are the library's. What differs is where it runs. In threads, the matrix-vector
 product releases the GIL but everything around it (the query vector, the ranking, the
 JSON, and all of the HTTP handling of the other requests) takes turns on one GIL. Query
-processes (`python -m w2v.serve.compute`, one per core, all scanning the same memory map
+processes (`python -m w2v.serve.query_process`, one per core, all scanning the same memory map
 of each model) take the queries off the server's GIL: the server parses, routes and writes, and
 the processes compute, all in parallel.
 
@@ -34,7 +34,6 @@ import json
 import logging
 import math
 import os
-import select
 import socket
 import struct
 import subprocess
@@ -43,12 +42,13 @@ import time
 from pathlib import Path
 
 import w2v
-from w2v.errors import ModelError, UnknownWordError, UserError
-from w2v.serve.models import ModelUnreadable, identity, open_model
+from w2v.errors import UnknownWordError, UserError
+from w2v.serve.models import ModelUnreadable
 
 log = logging.getLogger("w2v.serve")
 HEADER = struct.Struct(">I")
-SWEEP_SECONDS = 1.0
+SWEEP_SECONDS = 1.0  # how often a query process lets go of changed models
+QUERY_PROCESS = "w2v.serve.query_process"  # the module each query process runs
 
 
 def one_blas_thread() -> None:
@@ -192,7 +192,7 @@ class ProcessQueries:
             os.environ,
             PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
         )
-        cmd = [sys.executable, "-m", "w2v.serve.compute", str(theirs.fileno()), str(os.getpid())]
+        cmd = [sys.executable, "-m", QUERY_PROCESS, str(theirs.fileno()), str(os.getpid())]
         cmd.append(str(self.SWEEP_SECONDS))
         proc = subprocess.Popen(cmd, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
         theirs.close()
@@ -304,126 +304,3 @@ class ProcessQueries:
         self._closing = True
         for worker in list(self._workers):
             self._retire(worker)
-
-
-# ---- the query process ---------------------------------------------------------------------
-
-
-def load_shared(path: str) -> w2v.Vectors:
-    """The model at `path`, its U scanned in place in the page cache rather than copied
-    into this process (Vectors copies a memory-mapped U of up to 1 GiB on first use).
-    Every query process then streams the same physical copy of U through the shared
-    caches instead of one copy each: with two processes querying at once, about 15% less
-    CPU per query on a 19 MB U. The same values through the same BLAS call: the same
-    answers."""
-    import numpy as np
-
-    vec = w2v.load(path)
-    U = np.asarray(vec.vectors)  # a plain ndarray view of the map: read in place
-    return w2v.Vectors(vec.words, U, vec.counts, vec.contexts, vec.meta)
-
-
-def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
-    """The model at `path` whose files have identity `ident`, from `models` (path ->
-    (identity, Vectors or the ModelError it raised)) or opened now. A model that cannot
-    be read for those files raises the same error again, without reading them again."""
-    cached = models.get(path)
-    if cached is not None and cached[0] == ident:
-        if isinstance(cached[1], ModelError):
-            raise cached[1]
-        return cached[1]
-    models.pop(path, None)
-    try:
-        vec, got = open_model(path, warm=True, load=load_shared)
-    except ModelError as e:
-        if list(identity(path) or ()) == ident:  # broken as the server saw it: remember
-            models[path] = (ident, e)
-        raise
-    if list(got) != ident:  # it changed after the server looked: the server will see it
-        raise ModelError("its files changed while it was being read; try again")
-    models[path] = (ident, vec)
-    return vec
-
-
-def sweep(models: dict) -> None:
-    """Forget the models whose files changed or went away, so the maps of a replaced or
-    deleted model's files are let go (their disk space freed) even if no query asks for
-    that model again."""
-    for path, (known, _) in list(models.items()):
-        if list(identity(path) or ()) != known:
-            del models[path]
-
-
-def read_exact(sock: socket.socket, n: int, wait=None) -> bytes | None:
-    """`n` bytes from `sock` (None if it closes first), after `wait()` says some came.
-    Unbuffered, so that nothing waiting in the socket means nothing to read."""
-    if wait is not None:
-        wait()
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
-    while got < n:
-        k = sock.recv_into(view[got:])
-        if k == 0:
-            return None
-        got += k
-    return bytes(buf)
-
-
-def serve_forever(sock: socket.socket, sweep_every: float = SWEEP_SECONDS) -> None:
-    """Answer frames on `sock` until it closes (the server went away); every
-    `sweep_every` seconds, busy or idle, let go of models whose files changed."""
-    one_blas_thread()  # one core per process; the processes are the parallelism
-    models: dict[str, tuple[list, w2v.Vectors | ModelError]] = {}
-    readable = select.poll()
-    readable.register(sock, select.POLLIN)
-    swept = time.monotonic()
-
-    def wait() -> None:  # for the next frame, sweeping at least every sweep_every
-        nonlocal swept
-        while True:
-            if time.monotonic() - swept >= sweep_every:
-                sweep(models)
-                swept = time.monotonic()
-            if readable.poll(sweep_every * 1000):
-                return
-
-    while True:
-        head = read_exact(sock, HEADER.size, wait)
-        body = None if head is None else read_exact(sock, HEADER.unpack(head)[0])
-        if body is None:
-            return
-        q = json.loads(body)
-        try:
-            vec = model_for(models, q["path"], q["id"])
-            if q["op"] == "load":
-                out = b"B"
-            else:
-                out = b"B" + answer(vec, q["name"], q["op"], q["args"])
-        except UnknownWordError as e:
-            out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
-        except ModelError as e:  # only opening a model raises it: truncated, non-finite
-            out = b"E" + json.dumps({"unreadable": str(e)}).encode()
-        except UserError as e:
-            out = b"E" + json.dumps({"user_error": str(e)}).encode()
-        except ValueError as e:
-            out = b"E" + json.dumps({"value_error": str(e)}).encode()
-        except Exception as e:
-            out = b"E" + json.dumps({"error": f"{type(e).__name__}: {e}"}).encode()
-        sock.sendall(HEADER.pack(len(out)) + out)
-
-
-def main(argv: list[str]) -> int:
-    from w2v.serve.worker import watch_parent
-
-    fd, parent, sweep_every = int(argv[0]), int(argv[1]), float(argv[2])
-    watch_parent(parent)
-    sock = socket.socket(fileno=fd)
-    try:
-        serve_forever(sock, sweep_every)
-    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
-        pass
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
