@@ -407,3 +407,73 @@ def test_query_processes_let_go_of_deleted_models_though_asked_only_for_others(
                 break
             time.sleep(0.05)
         assert not mapped()  # its disk space is free
+
+
+def test_a_model_a_query_process_found_broken_stays_broken_until_its_files_change(
+    tmp_path, monkeypatch
+):
+    """The server opens models without reading their vectors (warm=False): retrying on a
+    timer would find nothing wrong and list the model again, while the process knows it is
+    broken. So it stays a 503, out of the list, until its files change."""
+    from w2v.serve import models as M
+
+    monkeypatch.setattr(M, "RECHECK_SECONDS", 0.0)  # a timer would retry at once
+    models = tmp_path / "models"
+    toy_vectors(200, 4, seed=1).save(models / "ok")
+    with TestClient(create_app({}, models, query_processes=1)) as c:
+        save_nonfinite(models / "nan")  # after the start: only a query finds it broken
+        for _ in range(3):
+            assert c.get("/v1/models/nan/similar?word=frog").status_code == 503
+            assert [m["name"] for m in c.get("/v1/models").json()["models"]] == ["ok"]
+            assert c.get("/v1/models/nan").status_code == 503
+        shutil.rmtree(models / "nan")
+        toy_vectors(200, 4).save(models / "nan")  # repaired
+        assert c.get("/v1/models/nan/similar?word=frog").status_code == 200
+
+
+def test_concurrent_lookups_of_a_new_model_all_find_it(tmp_path, monkeypatch):
+    """A scan that finds the directory changed loads the new model; another lookup at the
+    same time waits for that scan instead of seeing 'unchanged' and answering 404."""
+    import threading
+    import time
+
+    from w2v.serve import models as M
+
+    registry = ModelRegistry({}, tmp_path)
+    toy_vectors(50, 4).save(tmp_path / "new")
+    real = M.open_model
+
+    def slow(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(M, "open_model", slow)
+    start = threading.Barrier(3)
+
+    def lookup():
+        start.wait()
+        return len(registry.lookup("new").vec)
+
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(lambda _: lookup(), range(3))) == [50, 50, 50]
+
+
+def test_a_query_process_tells_changed_files_from_broken_ones(tmp_path):
+    from w2v.serve.compute import FilesChanged
+    from w2v.serve.query_process import model_for
+
+    toy_vectors(50, 4).save(tmp_path / "m")
+    path = str(tmp_path / "m")
+    seen = list(identity(path))
+    models = {}
+    assert len(model_for(models, path, seen)) == 50
+    stale = [seen[0] + 1, *seen[1:]]  # what the server saw before a replacement
+    models.clear()
+    with pytest.raises(FilesChanged):
+        model_for(models, path, stale)
+    assert models == {}  # nothing remembered: the server looks again
+    save_nonfinite(tmp_path / "nan")
+    broken = list(identity(tmp_path / "nan"))
+    with pytest.raises(w2v.ModelError, match="non-finite"):
+        model_for(models, str(tmp_path / "nan"), broken)
+    assert isinstance(models[str(tmp_path / "nan")][1], w2v.ModelError)  # the files' own

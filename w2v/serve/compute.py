@@ -12,10 +12,12 @@ the processes compute, all in parallel.
 The server speaks to each process over a private socket pair: a frame is a 4-byte
 big-endian length and a payload: a JSON object {"path", "id", "name", "op", "args"} one
 way; "B" and the response body (JSON, ready to send), or "E" and a JSON object
-{"unknown_word", "suggestions"} | {"unreadable"} | {"user_error"} | {"value_error"} |
-{"error"}, the other. "id" is the identity of the model's files as the server last saw
-them (models.identity): a process keeps one model per path and opens it anew when the
-identity changes, so no process answers from files that were replaced; every
+{"unknown_word", "suggestions"} | {"changed"} | {"unreadable", "final"} | {"user_error"} |
+{"value_error"} | {"error"}, the other. "id" is the identity of the model's files as the
+server last saw them (models.identity): a process keeps one model per path and opens it
+anew when the identity changes, so no process answers from files that were replaced
+("changed": the files are not those the server saw, so it looks again and asks again;
+"final": the files themselves are broken, e.g. non-finite vectors); every
 SWEEP_SECONDS, busy or idle, it also lets go of the models whose files changed or were
 deleted, so their maps do not hold the disk space of files nobody asks for. A process answers
 its queries one at a time, in order; the server hands a query to an idle process, or
@@ -43,7 +45,7 @@ from pathlib import Path
 
 import w2v
 from w2v.errors import UnknownWordError, UserError
-from w2v.serve.models import ModelUnreadable
+from w2v.serve.models import ModelUnreadable, UnknownModelError
 
 log = logging.getLogger("w2v.serve")
 HEADER = struct.Struct(">I")
@@ -60,6 +62,11 @@ def one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+class FilesChanged(Exception):
+    """A query process found a model's files other than those the server saw (replaced or
+    deleted since): the server looks again and asks again; nothing is broken."""
 
 
 class QueryWorkerDied(RuntimeError):
@@ -180,7 +187,7 @@ class ProcessQueries:
             # (non-finite vectors) is served as unreadable, not a reason to refuse to start
             loads = (self.run(name, "load", {}) for _ in range(self.processes))
             for got in await asyncio.gather(*loads, return_exceptions=True):
-                if isinstance(got, ModelUnreadable):
+                if isinstance(got, ModelUnreadable | UnknownModelError):  # broken, or gone
                     log.warning("%s", got)
                 elif isinstance(got, BaseException):
                     raise got
@@ -203,9 +210,22 @@ class ProcessQueries:
         return worker
 
     async def run(self, name: str, op: str, args: dict) -> bytes:
+        """The answer body of query `op` on model `name`; the library's errors raised as
+        they were in the process. If the model's files changed after the registry last
+        looked (the process finds other files), the registry looks again and asks once more."""
         served = self.registry.fresh(name)  # at most a stat: the files as they are now
         if served is None:  # a scan or a load: off the event loop
             served = await asyncio.to_thread(self.registry.lookup, name)
+        try:
+            return await self._ask(name, served, op, args)
+        except FilesChanged:
+            served = await asyncio.to_thread(self.registry.lookup, name, True)
+        try:
+            return await self._ask(name, served, op, args)
+        except FilesChanged as e:
+            raise ModelUnreadable(name, f"its files keep changing ({e}); try again") from None
+
+    async def _ask(self, name: str, served, op: str, args: dict) -> bytes:
         q = {"path": str(served.path), "id": served.identity, "name": name, "op": op, "args": args}
         frame = json.dumps(q).encode()
         reply = asyncio.get_running_loop().create_future()
@@ -224,9 +244,12 @@ class ProcessQueries:
         error = json.loads(answer[1:])
         if "unknown_word" in error:
             raise UnknownWordError(error["unknown_word"], error["suggestions"])
+        if "changed" in error:
+            raise FilesChanged(error["changed"])
         if "unreadable" in error:  # the registry answers for it until it changes or retries
-            self.registry.mark_broken(name, served.path, served.identity, error["unreadable"])
-            raise ModelUnreadable(name, error["unreadable"])
+            why, final = error["unreadable"], error["final"]
+            self.registry.mark_broken(name, served.path, served.identity, why, final=final)
+            raise ModelUnreadable(name, why)
         if "user_error" in error:
             raise UserError(error["user_error"])
         if "value_error" in error:

@@ -123,6 +123,7 @@ class ModelRegistry:
         self._served: dict[str, Served] = {}
         self._lock = threading.Lock()  # guards _served
         self._loading = threading.Lock()  # one (re)load at a time
+        self._scanning = threading.Lock()  # one scan at a time: none sees another's half
         for name, path in (pinned or {}).items():
             if Path(path).is_dir():
                 self._add_or_broken(name, Path(path), pinned=True)
@@ -148,18 +149,27 @@ class ModelRegistry:
             self.mark_broken(name, path, identity(path), str(e), pinned)
 
     def mark_broken(
-        self, name: str, path: Path, ident: Identity | None, why: str, pinned: bool = False
+        self,
+        name: str,
+        path: Path,
+        ident: Identity | None,
+        why: str,
+        pinned: bool = False,
+        final: bool = False,
     ) -> None:
         """Serve `name` (files `ident` at `path`) as unreadable for `why` until its files
-        change or RECHECK_SECONDS pass (a query process found it broken: non-finite
-        vectors are found when it is warmed). Nothing if `name` has moved on meanwhile."""
+        change, or also until RECHECK_SECONDS pass unless `final` (the files themselves
+        are broken, as a query process found on warming them: non-finite vectors; the
+        server, not reading the vectors, would find nothing wrong). Nothing if `name` has
+        moved on meanwhile."""
+        retry_at = math.inf if final else self.clock() + RECHECK_SECONDS
         with self._lock:
             current = self._served.get(name)
             if current is not None:
                 if current.path != path or current.identity != ident:
                     return
                 pinned = current.pinned
-            broken = Served(path, None, ident, pinned, why, self.clock() + RECHECK_SECONDS)
+            broken = Served(path, None, ident, pinned, why, retry_at)
             self._served[name] = broken
         log.warning("model %r cannot be read: %s", name, why)
 
@@ -170,6 +180,10 @@ class ModelRegistry:
         stat, not a scan."""
         if self.models_dir is None:
             return
+        with self._scanning:
+            self._scan(force)
+
+    def _scan(self, force: bool) -> None:
         try:
             mtime = self.models_dir.stat().st_mtime_ns
         except OSError:
@@ -177,7 +191,6 @@ class ModelRegistry:
         now = self.clock()
         if not force and mtime == self._scanned and now < self._recheck_at:
             return
-        self._scanned, self._recheck_at = mtime, math.inf
         try:
             entries = [e for e in os.scandir(self.models_dir) if not e.name.startswith(".")]
             present = {e.name for e in entries if e.is_dir()}
@@ -185,6 +198,7 @@ class ModelRegistry:
             self._scanned = None
             log.warning("cannot list %s: %s", self.models_dir, e)
             return
+        recheck_at = math.inf
         with self._lock:
             for name, served in list(self._served.items()):
                 # is_dir: a model add()ed (a finished job) after the listing was taken
@@ -197,9 +211,11 @@ class ModelRegistry:
             path = Path(entry.path)
             meta = path / "meta.json"
             if not meta.is_file():
-                self._recheck_at = now + RECHECK_SECONDS  # perhaps still being copied in
+                recheck_at = now + RECHECK_SECONDS  # perhaps still being copied in
                 continue
             self._add_or_broken(entry.name, path)
+        # only now: a scan that finds this mtime done must find its models loaded
+        self._scanned, self._recheck_at = mtime, recheck_at
 
     def fresh(self, name: str) -> Served | None:
         """The model `name` if it is open and its files are those it was opened from (a
@@ -216,11 +232,12 @@ class ModelRegistry:
         served.checked = now
         return served
 
-    def lookup(self, name: str) -> Served:
+    def lookup(self, name: str, recheck: bool = False) -> Served:
         """The model `name` as it is on disk now: reopened if its files were replaced;
         UnknownModelError (with close names) if there is none or its directory is gone,
-        ModelUnreadable if its files cannot be read."""
-        served = self.fresh(name)
+        ModelUnreadable if its files cannot be read. `recheck`: stat its files now, not
+        trusting a check of the last IDENTITY_SECONDS."""
+        served = None if recheck else self.fresh(name)
         if served is not None:
             return served
         if name not in self._served:

@@ -13,7 +13,7 @@ import time
 
 import w2v
 from w2v.errors import ModelError, UnknownWordError, UserError
-from w2v.serve.compute import HEADER, SWEEP_SECONDS, answer, one_blas_thread
+from w2v.serve.compute import HEADER, SWEEP_SECONDS, FilesChanged, answer, one_blas_thread
 from w2v.serve.models import identity, open_model
 
 
@@ -33,8 +33,9 @@ def load_shared(path: str) -> w2v.Vectors:
 
 def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
     """The model at `path` whose files have identity `ident`, from `models` (path ->
-    (identity, Vectors or the ModelError it raised)) or opened now. A model that cannot
-    be read for those files raises the same error again, without reading them again."""
+    (identity, Vectors or the ModelError it raised)) or opened now. Files that are broken
+    themselves (non-finite vectors, repeated words) raise the same ModelError again without
+    being read again; an OS error (out of memory or file handles) is not remembered."""
     cached = models.get(path)
     if cached is not None and cached[0] == ident:
         if isinstance(cached[1], ModelError):
@@ -44,11 +45,13 @@ def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
     try:
         vec, got = open_model(path, warm=True, load=load_shared)
     except ModelError as e:
-        if list(identity(path) or ()) == ident:  # broken as the server saw it: remember
+        if list(identity(path) or ()) != ident:
+            raise FilesChanged(str(e)) from e
+        if not isinstance(e.__cause__, OSError):
             models[path] = (ident, e)
         raise
-    if list(got) != ident:  # it changed after the server looked: the server will see it
-        raise ModelError("its files changed while it was being read; try again")
+    if list(got) != ident:
+        raise FilesChanged("its files changed while they were read")
     models[path] = (ident, vec)
     return vec
 
@@ -109,8 +112,11 @@ def serve_forever(sock: socket.socket, sweep_every: float = SWEEP_SECONDS) -> No
                 out = b"B" + answer(vec, q["name"], q["op"], q["args"])
         except UnknownWordError as e:
             out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
+        except FilesChanged as e:
+            out = b"E" + json.dumps({"changed": str(e)}).encode()
         except ModelError as e:  # only opening a model raises it: truncated, non-finite
-            out = b"E" + json.dumps({"unreadable": str(e)}).encode()
+            final = models.get(q["path"], (None, None))[1] is e  # remembered: the files' own
+            out = b"E" + json.dumps({"unreadable": str(e), "final": final}).encode()
         except UserError as e:
             out = b"E" + json.dumps({"user_error": str(e)}).encode()
         except ValueError as e:
