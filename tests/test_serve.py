@@ -95,6 +95,7 @@ def test_query_processes_read_the_mapped_matrix_and_answer_as_the_library(site, 
         assert shared.most_similar_cosmul([w, "king"], ["man"]) == toy.most_similar_cosmul(
             [w, "king"], ["man"]
         )
+    assert np.shares_memory(shared._U, shared.vectors)  # scanned in place, never copied
 
 
 def test_health_and_model_list(client):

@@ -18,7 +18,7 @@ import w2v
 from tests.conftest import REPO
 from tests.test_serve import toy_vectors
 from w2v.serve.app import create_app
-from w2v.serve.models import ModelRegistry, identity
+from w2v.serve.models import ModelRegistry, VectorsBroken, identity
 
 
 @pytest.fixture(autouse=True)
@@ -302,22 +302,28 @@ def test_a_model_with_nonfinite_vectors_is_a_503_in_both_modes_and_never_stops_a
 def test_a_broken_model_is_loaded_again_only_when_it_changes_or_after_a_while(
     tmp_path, monkeypatch
 ):
+    """Non-finite vectors are the files' own: read again only when they change. A model
+    that does not load (half-copied, say) is also tried again after RECHECK_SECONDS."""
     from w2v.serve import models as M
 
     save_nonfinite(tmp_path / "nan")
+    toy_vectors(200, 4).save(tmp_path / "half")
+    (tmp_path / "half" / "vocab.parquet").write_bytes(b"PAR1")  # still being copied in
     now = [0.0]
     registry = M.ModelRegistry({}, tmp_path, clock=lambda: now[0])
     loads = []
     real = M.open_model
-    monkeypatch.setattr(M, "open_model", lambda *a, **k: loads.append(a) or real(*a, **k))
+    monkeypatch.setattr(M, "open_model", lambda *a, **k: loads.append(a[0]) or real(*a, **k))
     for _ in range(3):
-        with pytest.raises(M.ModelUnreadable, match="non-finite"):
-            registry.get("nan")
-    assert loads == []  # its failure at the scan is remembered for these files
+        for name in ("nan", "half"):
+            with pytest.raises(M.ModelUnreadable):
+                registry.get(name)
+    assert loads == []  # their failures at the scan are remembered for these files
     now[0] += M.RECHECK_SECONDS
-    with pytest.raises(M.ModelUnreadable):
-        registry.get("nan")
-    assert len(loads) == 1
+    for name in ("nan", "half"):
+        with pytest.raises(M.ModelUnreadable):
+            registry.get(name)
+    assert loads == [tmp_path / "half"]
     shutil.rmtree(tmp_path / "nan")
     toy_vectors(200, 4).save(tmp_path / "nan")  # repaired: new files, loaded at once
     assert len(registry.get("nan")) == 200
@@ -474,6 +480,6 @@ def test_a_query_process_tells_changed_files_from_broken_ones(tmp_path):
     assert models == {}  # nothing remembered: the server looks again
     save_nonfinite(tmp_path / "nan")
     broken = list(identity(tmp_path / "nan"))
-    with pytest.raises(w2v.ModelError, match="non-finite"):
+    with pytest.raises(VectorsBroken, match="non-finite"):  # the vectors' own: final
         model_for(models, str(tmp_path / "nan"), broken)
-    assert isinstance(models[str(tmp_path / "nan")][1], w2v.ModelError)  # the files' own
+    assert list(models) == []  # nothing remembered: the server stops asking instead

@@ -61,6 +61,7 @@ class Vectors:
         if len(self._index) != len(self.words):
             raise ValueError(_repeats(self.words, len(self.words) - len(self._index)))
         self.path: str | None = None  # the model directory, when loaded from one
+        self.copy_bytes = COPY_BYTES  # see _U
 
     @property
     def dim(self) -> int:
@@ -89,7 +90,10 @@ class Vectors:
         return f"Vectors({len(self)} words, dim {self.dim})"
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, mmap: bool = True) -> Vectors:
+    def load(
+        cls, directory: str | os.PathLike, mmap: bool = True, copy_bytes: int = COPY_BYTES
+    ) -> Vectors:
+        """See w2v.load."""
         m = load_model(directory, mmap=mmap)
         try:
             vec = cls(m.words, m.vectors, m.counts, m.contexts, m.meta)
@@ -97,6 +101,7 @@ class Vectors:
             path = os.path.join(directory, "vocab.parquet")
             raise ModelError(f"{path!r} is not a valid vocabulary: {e}") from None
         vec.path = str(directory)
+        vec.copy_bytes = copy_bytes
         return vec
 
     def save(self, directory: str | os.PathLike, force: bool = False) -> None:
@@ -110,11 +115,11 @@ class Vectors:
 
     @cached_property
     def _U(self) -> np.ndarray:
-        """U as a plain float32 ndarray. A memory-mapped U of up to COPY_BYTES is copied into
-        memory on first use: every query scans all of it anyway, and anonymous memory
+        """U as a plain float32 ndarray. A memory-mapped U of up to `copy_bytes` is copied
+        into memory on first use: every query scans all of it anyway, and anonymous memory
         (huge pages) scans faster than a file map."""
         U = self.vectors
-        if isinstance(U, np.memmap) and U.nbytes <= COPY_BYTES:
+        if isinstance(U, np.memmap) and U.nbytes <= self.copy_bytes:
             return np.array(U, dtype=np.float32)
         return np.asarray(U, dtype=np.float32)
 
@@ -139,6 +144,12 @@ class Vectors:
         else:
             what = "non-finite vectors ({} rows hold NaN or infinity, first: {!r})"
         return ModelError(f"{name} has " + what.format(len(bad), first))
+
+    def warm(self) -> Vectors:
+        """Compute the query caches now (U read into memory, its norms), so that the first
+        query does not pay for them; ModelError if a vector is not finite."""
+        _ = self._denom  # computes U in memory and its norms on the way
+        return self
 
     @cached_property
     def _denom(self) -> np.ndarray:
@@ -291,9 +302,13 @@ class Vectors:
         return kv
 
 
-def load(directory: str | os.PathLike = "w2v-model", mmap: bool = True) -> Vectors:
-    """Open a model directory (memory-mapped, validated, never unpickled)."""
-    return Vectors.load(directory, mmap=mmap)
+def load(
+    directory: str | os.PathLike = "w2v-model", mmap: bool = True, copy_bytes: int = COPY_BYTES
+) -> Vectors:
+    """Open a model directory (memory-mapped, validated, never unpickled). Queries read a
+    memory-mapped U of up to `copy_bytes` into memory on first use; a larger one (or any,
+    with 0: processes sharing one page cache of it) is scanned in place."""
+    return Vectors.load(directory, mmap=mmap, copy_bytes=copy_bytes)
 
 
 def _repeats(words: list[str], n: int) -> str:

@@ -49,7 +49,6 @@ from w2v.serve.models import ModelUnreadable, UnknownModelError
 
 log = logging.getLogger("w2v.serve")
 HEADER = struct.Struct(">I")
-SWEEP_SECONDS = 1.0  # how often a query process lets go of changed models
 QUERY_PROCESS = "w2v.serve.query_process"  # the module each query process runs
 
 
@@ -168,7 +167,7 @@ class ProcessQueries:
     more queries/s and 9% less CPU per query), else it waits in order of arrival."""
 
     DEPTH = 2
-    SWEEP_SECONDS = SWEEP_SECONDS  # how often each process lets go of changed models
+    SWEEP_SECONDS = 1.0  # how often each process lets go of changed models
 
     def __init__(self, registry, processes: int):
         self.registry = registry

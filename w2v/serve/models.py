@@ -69,18 +69,27 @@ def identity(path: str | os.PathLike) -> Identity | None:
     return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
+class VectorsBroken(ModelError):
+    """The model loads but its vectors cannot be queried (NaN or infinity): broken until
+    its files change, not worth reading again on a timer."""
+
+
 def open_model(path: str | os.PathLike, warm: bool, load=w2v.load) -> tuple[Vectors, Identity]:
     """`load(path)` and the identity of what it read: the same before and after reading,
     so the files are all of one model (a directory replaced mid-read has new files).
-    `warm`: compute the query caches now."""
+    `warm`: compute the query caches now (U in memory, its norms), which finds non-finite
+    vectors (VectorsBroken)."""
     for _ in range(3):
         before = identity(path)
         try:
             vec = load(path)
-            if warm and len(vec):
-                vec.most_similar(vec.words[0], topn=1)  # computes and caches U's copy, norms
         except OSError as e:  # a file renamed or made unreadable between the checks and reads
-            raise ModelError(f"{str(path)!r} cannot be read: {e}") from None
+            raise ModelError(f"{str(path)!r} cannot be read: {e}") from e
+        if warm:
+            try:
+                vec.warm()
+            except ModelError as e:
+                raise VectorsBroken(str(e)) from e
         if before is not None and identity(path) == before:
             return vec, before
     raise ModelError(f"{str(path)!r} keeps changing while it is read")
@@ -145,8 +154,9 @@ class ModelRegistry:
         """`add`, or serve `name` as unreadable (why, retried later) if it fails."""
         try:
             self.add(name, path, pinned)
-        except (UserError, OSError) as e:
-            self.mark_broken(name, path, identity(path), str(e), pinned)
+        except UserError as e:
+            final = isinstance(e, VectorsBroken)
+            self.mark_broken(name, path, identity(path), str(e), pinned, final)
 
     def mark_broken(
         self,
@@ -158,20 +168,27 @@ class ModelRegistry:
         final: bool = False,
     ) -> None:
         """Serve `name` (files `ident` at `path`) as unreadable for `why` until its files
-        change, or also until RECHECK_SECONDS pass unless `final` (the files themselves
-        are broken, as a query process found on warming them: non-finite vectors; the
-        server, not reading the vectors, would find nothing wrong). Nothing if `name` has
-        moved on meanwhile."""
-        retry_at = math.inf if final else self.clock() + RECHECK_SECONDS
+        change, or also until RECHECK_SECONDS pass unless `final` (VectorsBroken: the
+        vectors themselves; a half-copied directory may read next time). Nothing if `name`
+        has moved on meanwhile."""
         with self._lock:
             current = self._served.get(name)
             if current is not None:
                 if current.path != path or current.identity != ident:
                     return
                 pinned = current.pinned
-            broken = Served(path, None, ident, pinned, why, retry_at)
-            self._served[name] = broken
+        self._set_broken(name, path, ident, why, pinned, final)
+
+    def _set_broken(self, name, path, ident, why: str, pinned: bool, final: bool) -> None:
+        retry_at = math.inf if final else self.clock() + RECHECK_SECONDS
+        with self._lock:
+            self._served[name] = Served(path, None, ident, pinned, why, retry_at)
         log.warning("model %r cannot be read: %s", name, why)
+
+    def _forget(self, name: str, where: Path) -> None:
+        with self._lock:
+            self._served.pop(name, None)
+        log.info("model %r is gone from %s", name, where)
 
     def rescan(self, force: bool = False) -> None:
         """Serve every model directory of the models directory not served yet, and forget
@@ -200,11 +217,14 @@ class ModelRegistry:
             return
         recheck_at = math.inf
         with self._lock:
-            for name, served in list(self._served.items()):
+            gone = [
+                name
+                for name, served in self._served.items()
                 # is_dir: a model add()ed (a finished job) after the listing was taken
-                if not served.pinned and name not in present and not served.path.is_dir():
-                    del self._served[name]
-                    log.info("model %r is gone from %s", name, self.models_dir)
+                if not served.pinned and name not in present and not served.path.is_dir()
+            ]
+        for name in gone:
+            self._forget(name, self.models_dir)
         for entry in entries:
             if entry.name in self._served or not entry.is_dir():
                 continue
@@ -259,9 +279,7 @@ class ModelRegistry:
             if current.vec is not None and now_id == current.identity:
                 return current  # another thread reopened it meanwhile
             if now_id is None and not current.path.is_dir() and not current.pinned:
-                with self._lock:
-                    self._served.pop(name, None)
-                log.info("model %r is gone from %s", name, current.path)
+                self._forget(name, current.path)
                 raise self._unknown(name)
             if current.vec is None and now_id == current.identity:
                 if self.clock() < current.retry_at:
@@ -269,11 +287,8 @@ class ModelRegistry:
             try:
                 vec, now_id = open_model(current.path, self.warm)
             except UserError as e:
-                retry_at = self.clock() + RECHECK_SECONDS
-                broken = Served(current.path, None, now_id, current.pinned, str(e), retry_at)
-                with self._lock:
-                    self._served[name] = broken
-                log.warning("model %r cannot be read: %s", name, e)
+                final = isinstance(e, VectorsBroken)
+                self._set_broken(name, current.path, now_id, str(e), current.pinned, final)
                 raise ModelUnreadable(name, str(e)) from None
             fresh = Served(current.path, vec, now_id, current.pinned, checked=self.clock())
             with self._lock:

@@ -13,33 +13,25 @@ import time
 
 import w2v
 from w2v.errors import ModelError, UnknownWordError, UserError
-from w2v.serve.compute import HEADER, SWEEP_SECONDS, FilesChanged, answer, one_blas_thread
-from w2v.serve.models import identity, open_model
+from w2v.serve.compute import HEADER, FilesChanged, answer, one_blas_thread
+from w2v.serve.models import VectorsBroken, identity, open_model
 
 
 def load_shared(path: str) -> w2v.Vectors:
     """The model at `path`, its U scanned in place in the page cache rather than copied
-    into this process (Vectors copies a memory-mapped U of up to 1 GiB on first use).
-    Every query process then streams the same physical copy of U through the shared
-    caches instead of one copy each: with two processes querying at once, about 15% less
-    CPU per query on a 19 MB U. The same values through the same BLAS call: the same
-    answers."""
-    import numpy as np
-
-    vec = w2v.load(path)
-    U = np.asarray(vec.vectors)  # a plain ndarray view of the map: read in place
-    return w2v.Vectors(vec.words, U, vec.counts, vec.contexts, vec.meta)
+    into this process: every query process then streams the same physical copy of U
+    through the shared caches instead of one copy each (with two processes querying at
+    once, about 15% less CPU per query on a 19 MB U). The same values through the same
+    BLAS call: the same answers."""
+    return w2v.load(path, copy_bytes=0)
 
 
 def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
     """The model at `path` whose files have identity `ident`, from `models` (path ->
-    (identity, Vectors or the ModelError it raised)) or opened now. Files that are broken
-    themselves (non-finite vectors, repeated words) raise the same ModelError again without
-    being read again; an OS error (out of memory or file handles) is not remembered."""
+    (identity, Vectors)) or opened now. A ModelError is not remembered: the server, told
+    of it, stops asking until the files change or its retry time comes."""
     cached = models.get(path)
     if cached is not None and cached[0] == ident:
-        if isinstance(cached[1], ModelError):
-            raise cached[1]
         return cached[1]
     models.pop(path, None)
     try:
@@ -47,8 +39,6 @@ def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
     except ModelError as e:
         if list(identity(path) or ()) != ident:
             raise FilesChanged(str(e)) from e
-        if not isinstance(e.__cause__, OSError):
-            models[path] = (ident, e)
         raise
     if list(got) != ident:
         raise FilesChanged("its files changed while they were read")
@@ -80,7 +70,7 @@ def read_exact(sock: socket.socket, n: int, wait=None) -> bytes | None:
     return bytes(buf)
 
 
-def serve_forever(sock: socket.socket, sweep_every: float = SWEEP_SECONDS) -> None:
+def serve_forever(sock: socket.socket, sweep_every: float) -> None:
     """Answer frames on `sock` until it closes (the server went away); every
     `sweep_every` seconds, busy or idle, let go of models whose files changed."""
     one_blas_thread()  # one core per process; the processes are the parallelism
@@ -115,7 +105,7 @@ def serve_forever(sock: socket.socket, sweep_every: float = SWEEP_SECONDS) -> No
         except FilesChanged as e:
             out = b"E" + json.dumps({"changed": str(e)}).encode()
         except ModelError as e:  # only opening a model raises it: truncated, non-finite
-            final = models.get(q["path"], (None, None))[1] is e  # remembered: the files' own
+            final = isinstance(e, VectorsBroken)  # the vectors' own: until the files change
             out = b"E" + json.dumps({"unreadable": str(e), "final": final}).encode()
         except UserError as e:
             out = b"E" + json.dumps({"user_error": str(e)}).encode()
