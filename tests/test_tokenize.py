@@ -172,3 +172,11 @@ def test_w2v_tokenize_is_the_function_and_the_module():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_corrupt_compressed_corpus_is_a_corpus_error(tmp_path):
+    data = bytearray(gzip.compress(b"the frog sat on the log\n" * 2000))
+    data[12] ^= 0xFF  # the deflate stream's first byte: zlib.error, not an OSError
+    p = write(tmp_path, "bad.txt.gz", bytes(data))
+    with pytest.raises(CorpusError, match="cannot read corpus"):
+        list(iter_sentences(p))

@@ -265,3 +265,14 @@ def test_exact_ties_come_out_in_gensims_order():
         assert vec.most_similar_cosmul(w, words[60], topn=7) == kv.most_similar_cosmul(
             w, words[60], topn=7
         )
+
+
+def test_similarity_on_a_non_finite_row_warns_nothing(tmp_path):
+    import warnings
+
+    U = np.array([[1, 0], [np.nan, 1], [1e20, 1e20]], dtype=np.float32)
+    vec = Vectors(["a", "nan", "big"], U)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ModelError, match="non-finite"):
+            vec.similarity("a", "nan")

@@ -5,10 +5,13 @@ import bz2
 import gzip
 import io
 import lzma
+import zlib
 from pathlib import Path
 
 # suffix -> module; each module's open(file, mode) reads and writes its format
 COMPRESSED = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
+# what reading a file (a corrupt compressed one included) can raise
+READ_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
 def open_bytes(path: Path, buffer_bytes: int = io.DEFAULT_BUFFER_SIZE):

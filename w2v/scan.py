@@ -9,13 +9,13 @@ Numba kernels in `w2v.kernels.wordtable` then count or encode the block at memor
 
 from __future__ import annotations
 
-import lzma
 import os
 import re
 from collections.abc import Iterator
 
 import numpy as np
 
+from w2v.compressed import READ_ERRORS
 from w2v.errors import CorpusError
 from w2v.kernels import wordtable as K
 from w2v.tokenize import _WORD, MAX_SENTENCE_LEN, ReadStats, open_binary
@@ -68,7 +68,7 @@ def iter_blocks(
             try:
                 size = block if left is None else min(block, left)
                 raw = f.read(size) if size > 0 else b""
-            except (OSError, EOFError, lzma.LZMAError) as e:
+            except READ_ERRORS as e:
                 raise CorpusError(f"cannot read corpus {str(path)!r}: {e}") from e
             if left is not None:
                 left -= len(raw)

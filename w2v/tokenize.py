@@ -12,7 +12,6 @@ non-space character is a token of its own ("learning." → "learning", ".").
 
 from __future__ import annotations
 
-import lzma
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from w2v.callable_module import make_callable
-from w2v.compressed import open_bytes
+from w2v.compressed import READ_ERRORS, open_bytes
 from w2v.errors import CorpusError
 
 MAX_SENTENCE_LEN = 10_000
@@ -75,8 +74,8 @@ def open_binary(path: str | os.PathLike):
         )
     try:
         f = open_bytes(p, _SNIFF_BYTES)
-        head = f.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(f, "peek") else b""
-    except (OSError, EOFError, lzma.LZMAError) as e:
+        head = f.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    except READ_ERRORS as e:
         raise CorpusError(f"cannot read corpus {str(p)!r}: {e}") from e
     if b"\x00" in head:
         f.close()
@@ -113,7 +112,7 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
     while True:
         try:
             raw = f.readline(block)
-        except (OSError, EOFError, lzma.LZMAError) as e:
+        except READ_ERRORS as e:
             raise CorpusError(f"cannot read corpus: {e}") from e
         if not raw:
             if carry or line_open:

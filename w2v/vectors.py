@@ -129,11 +129,14 @@ class Vectors:
         a row holding NaN or infinity (or too long for float32) has no direction, and every
         query would rank NaN scores. The check is free here, U is scanned anyway; the
         (lazy, memory-mapped) load does not scan U."""
-        with np.errstate(over="ignore"):  # an overflow is reported below, as a ModelError
-            n = np.linalg.norm(self._U, axis=1)
+        n = self._row_norms()
         if not np.isfinite(n).all():
             raise self._nonfinite(n)
         return n
+
+    def _row_norms(self) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):  # reported as a ModelError
+            return np.linalg.norm(self._U, axis=1)
 
     def _nonfinite(self, n: np.ndarray) -> ModelError:
         bad = np.flatnonzero(~np.isfinite(n))
@@ -247,7 +250,7 @@ class Vectors:
         with np.errstate(invalid="ignore", over="ignore"):  # a non-finite row: named below
             cos = np.dot(_unit(self._U[i]), _unit(self._U[j]))
         if not np.isfinite(cos):  # so u_i or u_j holds NaN or infinity: name all such rows
-            raise self._nonfinite(np.linalg.norm(self._U, axis=1))
+            raise self._nonfinite(self._row_norms())
         return cos
 
     def doesnt_match(self, words: list[str]) -> str:

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import lzma
 import os
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from w2v.compressed import COMPRESSED, open_bytes
+from w2v.compressed import COMPRESSED, READ_ERRORS, open_bytes
 from w2v.errors import ModelError, UserError
 from w2v.io import atomic_file, finite_rows
 from w2v.vectors import Vectors
@@ -133,7 +131,7 @@ def read_word2vec(
                     if again is None:
                         raise
                     (words, U), binary = again, True
-        except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+        except READ_ERRORS as e:
             raise ModelError(f"cannot read {str(path)!r}: {e}") from e
     if head is None:
         check_finite(path, words, U, lambda i: f"line {i + 1}")
@@ -155,7 +153,7 @@ def _read_binary_again(path: Path, V: int, dim: int, unicode_errors: str):
             f.readline(_MAX_LINE)  # the header
             first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
             return _read_binary(f, path, first, V, dim, unicode_errors)
-    except (ModelError, OSError, EOFError, lzma.LZMAError, zlib.error):
+    except (ModelError, *READ_ERRORS):
         return None
 
 
