@@ -114,23 +114,32 @@ def read_word2vec(
             else:
                 V, dim = head
                 V = V if limit is None else min(V, limit)
+                body = f.tell()
                 first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
                 ambiguous = False
                 if binary is None:
                     fits = _fits(path, V, dim, binary=True)
+                    numbers = _looks_like_text(first, dim)
                     text_row = _is_text_row(first, dim, fits)
-                    binary = not (_looks_like_text(first, dim) or text_row)
+                    binary = not (numbers or text_row)
                     # a binary first record can, rarely, read as a text row with a bad value
-                    ambiguous = text_row and fits and not _looks_like_text(first, dim)
+                    ambiguous = text_row and fits and not numbers
                 _check_size(path, V, dim, binary)
                 try:
                     reader = _read_binary if binary else _read_text
                     words, U = reader(f, path, first, V, dim, unicode_errors)
-                except ModelError:
-                    again = _read_binary_again(path, V, dim, unicode_errors) if ambiguous else None
-                    if again is None:
+                except ModelError as text_error:
+                    if not ambiguous:
                         raise
-                    (words, U), binary = again, True
+                    # read as binary from the first record; if that fails too, the text
+                    # reader's error, which names the line at fault, is the one raised
+                    try:
+                        f.seek(body)
+                        first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
+                        words, U = _read_binary(f, path, first, V, dim, unicode_errors)
+                    except (ModelError, *READ_ERRORS):
+                        raise text_error from None
+                    binary = True
         except READ_ERRORS as e:
             raise ModelError(f"cannot read {str(path)!r}: {e}") from e
     if head is None:
@@ -142,19 +151,6 @@ def read_word2vec(
     if dropped:
         meta["duplicates_dropped"] = dropped
     return Vectors(words, U, meta=meta)
-
-
-def _read_binary_again(path: Path, V: int, dim: int, unicode_errors: str):
-    """The vectors of `path` read as binary, after the text reader failed on a first record
-    that looked like text; if they do not read as binary either, the text reader's error
-    (raised by the caller) is the one that names the line at fault."""
-    try:
-        with _open(path) as f:
-            f.readline(_MAX_LINE)  # the header
-            first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
-            return _read_binary(f, path, first, V, dim, unicode_errors)
-    except (ModelError, *READ_ERRORS):
-        return None
 
 
 def _least(V: int, dim: int, binary: bool) -> int:
