@@ -21,11 +21,12 @@ from w2v.io import (
     arrow_strings,
     atomic_dir,
     atomic_file,
+    check_finite,
     numbers_of,
     read_parquet_table,
 )
 from w2v.vectors import Vectors
-from w2v.word2vec_format import check_finite, check_words, read_word2vec, write_word2vec
+from w2v.word2vec_format import check_words, read_word2vec, write_word2vec
 
 PROJECTOR_CONFIG = "projector_config.json"
 PROJECTOR_FILES = frozenset({"vectors.tsv", "metadata.tsv", PROJECTOR_CONFIG})  # its directory
@@ -107,12 +108,13 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
             meta = json.loads(raw)
         except ValueError as e:
             raise ModelError(f"{str(path)!r}: schema metadata w2v is not JSON: {e}") from e
-    if len(set(words)) != len(words):
-        raise ModelError(f"{str(path)!r} repeats words")
     U = flat.reshape(len(words), dim)
     check_finite(path, words, U, lambda i: f"row {i + 1}")
     meta = meta if isinstance(meta, dict) else {}
-    return Vectors(words, U, counts=counts, meta={**meta, "source_format": "parquet"})
+    try:
+        return Vectors(words, U, counts=counts, meta={**meta, "source_format": "parquet"})
+    except ValueError as e:  # the shapes were checked above: the words repeat
+        raise ModelError(f"{str(path)!r}: {e}") from None
 
 
 def write_projector(

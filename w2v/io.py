@@ -51,6 +51,27 @@ def finite_rows(U: np.ndarray) -> np.ndarray:
         return np.isfinite(U.sum(axis=1, dtype=np.float64))
 
 
+def check_finite(path, words: list[str], U: np.ndarray, where) -> None:
+    """ModelError naming the first row of U (float32 [V, dim]) holding NaN or infinity (a
+    text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
+    direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
+    so a row sums to a finite number exactly when all its values are finite."""
+    finite = finite_rows(U)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise ModelError(
+            f"{str(path)!r}: {where(i)} (word {words[i]!r}) has a value that is NaN, infinite "
+            f"or too large for float32 ({int((~finite).sum())} such vectors)"
+        )
+
+
+def repeats(words: list[str], n: int) -> str:
+    """What is wrong with `words`, in which `n` repeat an earlier word."""
+    seen = set()
+    first = next(w for w in words if w in seen or seen.add(w))
+    return f"the words repeat ({n} duplicates, first: {first!r}); each word needs one vector"
+
+
 def refuse_existing(
     target: str | os.PathLike,
     force: bool,
@@ -319,8 +340,8 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
     V, _ = model.vectors.shape
     if len(model.words) != V or len(model.counts) != V:
         raise ValueError("words, counts and vectors differ in length")
-    if len(set(model.words)) != V:
-        raise ValueError("the words repeat")
+    if len(distinct := set(model.words)) != V:
+        raise ValueError(repeats(model.words, V - len(distinct)))
     finite = finite_rows(model.vectors)
     if not finite.all():
         bad = np.flatnonzero(~finite)

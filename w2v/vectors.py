@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 
 from w2v.errors import ModelError, UnknownWordError
-from w2v.io import ModelFiles, load_model, save_model
+from w2v.io import ModelFiles, load_model, repeats, save_model
 from w2v.vocab import suggest
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
@@ -59,7 +59,7 @@ class Vectors:
         self.meta = dict(meta or {})
         self._index = {w: i for i, w in enumerate(self.words)}
         if len(self._index) != len(self.words):
-            raise ValueError(_repeats(self.words, len(self.words) - len(self._index)))
+            raise ValueError(repeats(self.words, len(self.words) - len(self._index)))
         self.path: str | None = None  # the model directory, when loaded from one
         self.copy_bytes = COPY_BYTES  # see _U
 
@@ -312,12 +312,6 @@ def load(
     memory-mapped U of up to `copy_bytes` into memory on first use; a larger one (or any,
     with 0: processes sharing one page cache of it) is scanned in place."""
     return Vectors.load(directory, mmap=mmap, copy_bytes=copy_bytes)
-
-
-def _repeats(words: list[str], n: int) -> str:
-    seen = set()
-    first = next(w for w in words if w in seen or seen.add(w))
-    return f"the words repeat ({n} duplicates, first: {first!r}); each word needs one vector"
 
 
 def _as_list(words) -> list[str]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from w2v.compressed import COMPRESSED, READ_ERRORS, open_bytes
 from w2v.errors import ModelError, UserError
-from w2v.io import atomic_file, finite_rows
+from w2v.io import atomic_file, check_finite
 from w2v.vectors import Vectors
 
 _CHUNK = 1 << 20  # bytes read at a time from a binary file
@@ -306,20 +306,6 @@ def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: s
     if not words:
         raise ModelError(f"{str(path)!r} holds no vectors")
     return words, rows.array()
-
-
-def check_finite(path, words: list[str], U: np.ndarray, where) -> None:
-    """ModelError naming the first row of U (float32 [V, dim]) holding NaN or infinity (a
-    text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
-    direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
-    so a row sums to a finite number exactly when all its values are finite."""
-    finite = finite_rows(U)
-    if not finite.all():
-        i = int(np.argmin(finite))
-        raise ModelError(
-            f"{str(path)!r}: {where(i)} (word {words[i]!r}) has a value that is NaN, infinite "
-            f"or too large for float32 ({int((~finite).sum())} such vectors)"
-        )
 
 
 def _dedupe(words: list[str], U: np.ndarray):
