@@ -223,15 +223,14 @@ def write_parquet(path: str | os.PathLike, words: list[str], X: sp.spmatrix, **m
 def read_parquet(path: str | os.PathLike, words: list[str]) -> sp.csr_matrix:
     """Read rows (word, context, count) back into a CSR matrix indexed by `words` (float64)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from w2v.errors import UserError
-    from w2v.io import numbers_of
+    from w2v.errors import ModelError, UserError
+    from w2v.io import numbers_of, read_parquet_table
 
     try:
-        table = pq.ParquetFile(path).read(columns=["word", "context", "count"])
-    except (pa.ArrowException, OSError) as e:
-        raise UserError(f"cannot read co-occurrence rows from {str(path)!r}: {e}") from e
+        table = read_parquet_table(path, ["word", "context", "count"])
+    except ModelError as e:
+        raise UserError(f"cannot read co-occurrence rows: {e}") from e
     index = {w: i for i, w in enumerate(words)}
     try:
         rows = np.array([index[w] for w in table.column("word").to_pylist()], np.int64)

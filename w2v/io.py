@@ -282,14 +282,14 @@ def write_vocab_table(path, table, metadata: dict | None = None) -> None:
         pq.write_table(table, f)
 
 
-def read_parquet_table(path: Path):
-    """The whole Arrow table of the Parquet file at `path`; ModelError naming the file if
-    it is not readable Parquet."""
+def read_parquet_table(path: Path, columns: list[str] | None = None):
+    """The Arrow table of the Parquet file at `path` (only `columns`, if given);
+    ModelError naming the file if it is not readable Parquet or lacks a column."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(path).read()  # not read_table, which imports pandas
+        return pq.ParquetFile(path).read(columns=columns)  # not read_table: imports pandas
     except (pa.ArrowException, OSError) as e:
         raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
 
