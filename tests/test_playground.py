@@ -40,6 +40,9 @@ def test_surface_is_oriented_like_the_plane():
     [
         ({"hidden": (100_000, 100_000)}, "at most 8 hidden layers of at most 1024 units"),
         ({"hidden": (2,) * 9}, "at most 8 hidden layers"),
+        ({"points": 10**9}, "points 1000000000 is out of the playground's range"),
+        ({"noise": 1e308}, "noise 1e\\+308 is out"),
+        ({"lr": 0.0}, "lr 0.0 is out"),
         (
             {"hidden": (64, 64, 64), "activation": "relu", "lr": 10.0},
             "training diverged by epoch 1 ",
@@ -48,4 +51,4 @@ def test_surface_is_oriented_like_the_plane():
 )
 def test_oversized_or_diverging_networks_are_config_errors(options, message):
     with pytest.raises(ConfigError, match=message):
-        train_playground("xor", epochs=3, points=200, **options)
+        train_playground("xor", **{"epochs": 3, "points": 200, **options})

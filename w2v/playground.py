@@ -32,6 +32,9 @@ EXTENT = 1.5  # the plane shown: [−EXTENT, EXTENT]²
 GRID = 101  # points per side of the probability grid
 MAX_LAYERS = 8  # a toy network: the TensorFlow Playground allows 6 hidden layers of 8 units
 MAX_UNITS = 1024  # per hidden layer; a 1024 × 1024 layer is 4 MB, 10⁵ × 10⁵ would be 40 GB
+MAX_POINTS = 100_000  # points of a data set (their decision surface is drawn too)
+MAX_NOISE = 5.0  # std of the noise on coordinates in [-1, 1]
+MAX_LR = 10.0  # a larger step diverges for every activation
 
 
 @dataclass
@@ -94,9 +97,17 @@ def train_playground(
     """Generate `points` points of `data` (half train, half test) and train on them.
 
     frame_every: keep the decision surface every that many epochs (0: only the last).
-    ConfigError for more than MAX_LAYERS hidden layers or MAX_UNITS units in one, and when
+    ConfigError for more than MAX_LAYERS hidden layers or MAX_UNITS units in one, for
+    points, noise or lr outside [4, MAX_POINTS], [0, MAX_NOISE], (0, MAX_LR], and when
     training diverges (a weight or loss overflows: lr too large for the activation).
     """
+    for name, value, ok in (
+        ("points", points, 4 <= points <= MAX_POINTS),
+        ("noise", noise, 0 <= noise <= MAX_NOISE),
+        ("lr", lr, 0 < lr <= MAX_LR),
+    ):
+        if not ok:
+            raise ConfigError(f"{name} {value} is out of the playground's range")
     hidden = tuple(hidden)
     if len(hidden) > MAX_LAYERS or any(h > MAX_UNITS for h in hidden):
         raise ConfigError(

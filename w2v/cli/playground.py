@@ -12,7 +12,7 @@ from w2v.cli.options import echo_json, json_option
 from w2v.datasets2d import DATASETS
 from w2v.errors import ConfigError
 from w2v.mlp import HIDDEN_ACTIVATIONS, SOLVERS
-from w2v.playground import MAX_LAYERS, MAX_UNITS
+from w2v.playground import MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_POINTS, MAX_UNITS
 
 FORMATS = (".png", ".gif", ".svg", ".pdf", ".jpg", ".jpeg")
 
@@ -28,18 +28,20 @@ FORMATS = (".png", ".gif", ".svg", ".pdf", ".jpg", ".jpeg")
 @click.option(
     "--activation", type=click.Choice(HIDDEN_ACTIVATIONS), default="tanh", show_default=True
 )
-@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(0, 10, min_open=True))
+@click.option(
+    "--lr", default=0.1, show_default=True, type=click.FloatRange(0, MAX_LR, min_open=True)
+)
 @click.option("--batch", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--noise",
     default=0.1,
     show_default=True,
-    type=click.FloatRange(0, 5),
+    type=click.FloatRange(0, MAX_NOISE),
     help="Std of the Gaussian noise on each coordinate (the points lie in [-1, 1]²).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--points", default=500, show_default=True, type=click.IntRange(4, 100_000))
+@click.option("--points", default=500, show_default=True, type=click.IntRange(4, MAX_POINTS))
 @click.option("--solver", type=click.Choice(SOLVERS), default="sgd", show_default=True)
 @click.option(
     "--every", type=click.IntRange(min=1), help="GIF: a frame every N epochs [~25 frames]"
