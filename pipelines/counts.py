@@ -12,6 +12,7 @@ included, whatever the tree's shape.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -58,7 +59,7 @@ def count_file(
     return from_word_table(table), info
 
 
-def merge(tables: list[pa.Table]) -> pa.Table:
+def merge(tables: Iterable[pa.Table]) -> pa.Table:
     """Summed counts of several tables (each of distinct words) taken in order; each word
     keeps its first appearance."""
     tables = [t for t in tables if t.num_rows]

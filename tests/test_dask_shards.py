@@ -8,7 +8,6 @@ import pytest
 import w2v
 from pipelines import counts
 from pipelines.dask import shards
-from pipelines.steps.tokenize import count_shard
 from w2v.corpus import EncodedCorpus, concatenate, encode_files
 from w2v.vocab import Vocab
 
@@ -57,7 +56,7 @@ def test_a_line_longer_than_a_range_stays_whole(tmp_path):
 
 @pytest.mark.parametrize("lower, punct", [(True, False), (False, True)])
 def test_ranges_count_like_the_whole_file(text_file, lower, punct):
-    whole, info = count_shard(text_file, lower, punct)
+    whole, info = counts.count_file(text_file, lower, punct)
     plan = shards.plan([text_file], split_bytes=text_file.stat().st_size // 7)
     parts = [shards.count(s, lower, punct) for s in plan]
     merged = counts.merge([t for t, _ in parts])
@@ -67,7 +66,7 @@ def test_ranges_count_like_the_whole_file(text_file, lower, punct):
 
 
 def test_ranges_encode_like_the_whole_file(text_file, tmp_path):
-    table, _ = count_shard(text_file, True, False)
+    table, _ = counts.count_file(text_file, True, False)
     words, n = table.column("word").to_pylist(), table.column("count").to_pylist()
     vocab = Vocab.from_counter(dict(zip(words, n, strict=True)), min_count=3)
     whole = encode_files([text_file], vocab, tmp_path / "whole")  # the local encode step

@@ -158,7 +158,7 @@ def atomic_dir(
     target = Path(target)
     refuse_existing(target, force, owned, directory=True)
     tmp = _made(
-        target, lambda: Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        target, lambda: Path(tempfile.mkdtemp(prefix=_temp_prefix(target), dir=target.parent))
     )
     os.chmod(tmp, 0o777 & ~UMASK)  # mkdtemp makes it 0700; the result is a normal directory
     try:
@@ -185,6 +185,18 @@ def _made(target: Path, make):
         raise UserError(f"cannot write {str(target)!r}: {e.strerror or e}") from e
 
 
+def _temp_prefix(target: Path) -> str:
+    """The names of the temporary siblings atomic_dir and atomic_file write `target` as."""
+    return f".{target.name}.tmp-"
+
+
+def remove_stale_temps(target: Path) -> None:
+    """Delete the temporary siblings of the file `target` left by writers that were killed
+    (a Dask task's worker, say) before they could rename or remove them."""
+    for p in target.parent.glob(_temp_prefix(target) + "*"):
+        p.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
     """Open a temporary sibling of `target` for writing; rename it into place on success."""
@@ -192,7 +204,7 @@ def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
     if target.is_dir():
         raise UserError(f"{str(target)!r} is a directory; give a file name")
     fd, tmp = _made(
-        target, lambda: tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+        target, lambda: tempfile.mkstemp(prefix=_temp_prefix(target), dir=target.parent)
     )
     os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes it 0600; the result is a normal file
     try:

@@ -41,7 +41,7 @@ from pipelines.steps import tokenize as tokenize_step
 from pipelines.steps import vocab as vocab_step
 from w2v.corpus import EncodedCorpus, concatenate
 from w2v.errors import UserError
-from w2v.io import atomic_dir, read_vocab_parquet, read_vocab_table
+from w2v.io import atomic_dir, read_vocab_parquet, read_vocab_table, remove_stale_temps
 from w2v.vocab import Vocab
 
 
@@ -55,17 +55,6 @@ def count_task(shard: shards_mod.Shard, out: Path, config: dict) -> dict:
 def read_and_merge(paths) -> pa.Table:
     """The merged counts of some count shards (a partition of the tree's leaves)."""
     return counts_mod.merge([read_vocab_table(p) for p in paths])
-
-
-def merge(parts) -> pa.Table:
-    """One node of the tree reduction: merged counts of its children, in order."""
-    return counts_mod.merge(list(parts))
-
-
-def write_vocab(table: pa.Table, outputs: dict[str, Path], config: dict) -> dict:
-    """The root of the tree: select the vocabulary and write vocab.parquet (on a worker, so
-    the merged counts never travel to the client)."""
-    return vocab_step.write(table, outputs, config)
 
 
 def load_vocab(path: str) -> Vocab:
@@ -220,14 +209,13 @@ class DaskExecutor:
             # are read; then pairs of leaves, in order, up to the root, which writes the file.
             leaves = min(len(paths), sum(self.client.nthreads().values()))
             tree = db.from_sequence(paths, npartitions=leaves).reduction(
-                read_and_merge, merge, split_every=2
+                read_and_merge, counts_mod.merge, split_every=2
             )
-            facts = self.client.compute(
-                tree.apply(partial(write_vocab, outputs=outputs, config=config))
-            ).result()
-        # what an attempt killed while writing left next to the file
-        for p in outputs["vocab"].parent.glob(f".{outputs['vocab'].name}.tmp-*"):
-            p.unlink(missing_ok=True)
+            # the root selects the vocabulary and writes vocab.parquet on a worker, so the
+            # merged counts never travel to the client
+            write = partial(vocab_step.write, outputs=outputs, config=config)
+            facts = self.client.compute(tree.apply(write)).result()
+        remove_stale_temps(outputs["vocab"])  # of attempts killed while writing
         return {**facts, **stats}
 
     def encode(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:

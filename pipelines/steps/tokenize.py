@@ -29,11 +29,6 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
     return {"counts": run_dir / "counts"}
 
 
-def count_shard(path: Path, lower: bool, punct: bool) -> tuple[pa.Table, dict]:
-    """Token counts of one corpus file (pipelines.counts table, first-appearance order)."""
-    return counts_mod.count_file(path, lower, punct)
-
-
 def shard_name(i: int) -> str:
     return f"shard-{i:05d}.parquet"
 
@@ -47,7 +42,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict
     tokens = lines = invalid = 0
     with atomic_dir(outputs["counts"], force=True) as tmp:
         for i, source in enumerate(inputs.values()):
-            table, info = count_shard(source, config["lower"], config["punct"])
+            table, info = counts_mod.count_file(source, config["lower"], config["punct"])
             write_shard(tmp / shard_name(i), source, table, info, config)
             tokens += info["tokens"]
             lines += info["lines"]
