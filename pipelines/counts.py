@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from w2v.errors import CorpusError
 from w2v.io import arrow_numbers, numbers_of
+from w2v.vocab import kept_order
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
 
@@ -77,9 +78,5 @@ def merge(tables: Iterable[pa.Table]) -> pa.Table:
 def select(table: pa.Table, min_count: int, max_size: int = 0) -> pa.Table:
     """Words with count >= min_count, most frequent first (ties: first appearance), at most
     `max_size` of them (0: no limit)."""
-    counts = numbers_of(table.column("count"), np.int64)
-    keep = np.flatnonzero(counts >= min_count)
-    order = keep[np.argsort(-counts[keep], kind="stable")]
-    if max_size:
-        order = order[:max_size]
+    order = kept_order(numbers_of(table.column("count"), np.int64), min_count, max_size or None)
     return table.take(arrow_numbers(order, np.int64))

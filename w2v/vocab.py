@@ -107,12 +107,18 @@ class Vocab:
         cls, counter: Counter, min_count: int = 1, max_size: int | None = None, stats=None
     ) -> Vocab:
         """Keep words with count >= min_count, most frequent first (stable: ties by insertion)."""
-        items = [(w, c) for w, c in counter.items() if c >= min_count]
-        items.sort(key=lambda wc: -wc[1])
-        if max_size is not None:
-            items = items[:max_size]
-        counts = np.array([c for _, c in items], dtype=np.int64)
-        return cls([w for w, _ in items], counts, stats or {})
+        words = list(counter)
+        counts = np.fromiter(counter.values(), dtype=np.int64, count=len(words))
+        order = kept_order(counts, min_count, max_size)
+        return cls([words[i] for i in order], counts[order], stats or {})
+
+
+def kept_order(counts: np.ndarray, min_count: int, max_size: int | None = None) -> np.ndarray:
+    """int64 indices of the words a vocabulary keeps from `counts` (int64 [n]): those with
+    count >= min_count, most frequent first (ties in their given order), at most
+    `max_size` of them (None: no limit)."""
+    keep = np.flatnonzero(counts >= min_count)
+    return keep[np.argsort(-counts[keep], kind="stable")][:max_size]
 
 
 def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
