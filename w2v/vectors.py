@@ -25,7 +25,7 @@ import numpy as np
 
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io import ModelFiles, load_model, repeats, save_model
-from w2v.vocab import suggest
+from w2v.vocab import Suggestions
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
 BATCH_BYTES = 32 << 20
@@ -77,7 +77,12 @@ class Vectors:
         try:
             return self._index[word]
         except KeyError:
-            raise UnknownWordError(word, suggest(word, self.words)) from None
+            raise UnknownWordError(word, self.suggest(word)) from None
+
+    @cached_property
+    def suggest(self) -> Suggestions:
+        """Close words for an unknown word (see w2v.vocab.Suggestions), indexed on first use."""
+        return Suggestions(self.words)
 
     def __getitem__(self, word: str) -> np.ndarray:
         # Once queries have read a memory-mapped U into memory (_U), rows come from that

@@ -7,15 +7,16 @@ ties broken by first appearance in the corpus.
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from w2v.errors import CorpusError, UnknownWordError
+from w2v.io import repeats
 from w2v.tokenize import ReadStats, iter_sentences
 
 # Distinct words held while counting before rare ones are pruned (gensim's max_vocab_size;
@@ -37,7 +38,7 @@ class Vocab:
             raise ValueError("words and counts differ in length")
         self._index = {w: i for i, w in enumerate(self.words)}
         if len(self._index) != len(self.words):
-            raise ValueError("duplicate words in vocabulary")
+            raise ValueError(repeats(self.words, len(self.words) - len(self._index)))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -61,7 +62,12 @@ class Vocab:
         try:
             return self._index[word]
         except KeyError:
-            raise UnknownWordError(word, suggest(word, self.words)) from None
+            raise UnknownWordError(word, self.suggest(word)) from None
+
+    @cached_property
+    def suggest(self) -> Suggestions:
+        """Close words for an unknown word (see Suggestions), indexed on first use."""
+        return Suggestions(self.words)
 
     def count(self, word: str) -> int:
         return int(self.counts[self.index(word)])
@@ -144,51 +150,43 @@ SUGGEST_FROM = 50_000  # the most frequent words suggestions are taken from
 _LETTERS = 27  # a-z, and one bucket for every other character
 
 
-def suggest(word: str, words: list[str], n: int = 3, cutoff: float = 0.75) -> list[str]:
-    """Close vocabulary words for an unknown `word`: difflib.get_close_matches over the
-    most frequent 50,000, run only on the words that can reach `cutoff`.
+class Suggestions:
+    """Close vocabulary words for an unknown word: difflib.get_close_matches over the
+    first (most frequent) SUGGEST_FROM words, run only on the words that can reach `cutoff`.
 
     difflib's ratio 2 M / (|a| + |b|) is at most 2 sum_c min(a_c, b_c) / (|a| + |b|) over
     the characters c (its quick_ratio), and that sum only grows when characters are
     pooled into buckets (a-z and "other"); words whose bucketed bound is below `cutoff`
     cannot match, so the answer is difflib's, at a few milliseconds instead of 30-130 ms
     for a 50,000-word vocabulary (get_close_matches breaks ties by the word, not by the
-    order of the candidates)."""
-    import difflib
+    order of the candidates). The letter counts of the pool are built once, here."""
 
-    pool, lengths, counts = _suggestion_index(words)
-    if not pool:
-        return []
-    L, q = len(word), _letter_counts([word])[0]
-    common = np.minimum(counts, q.clip(0, np.iinfo(counts.dtype).max).astype(counts.dtype))
-    common = common.sum(axis=1, dtype=np.int64)
-    bound = 2.0 * common / np.maximum(lengths + L, 1)
-    candidates = [pool[i] for i in np.flatnonzero(bound >= cutoff - 1e-12)]
-    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+    def __init__(self, words: list[str]):
+        self.pool = list(words[:SUGGEST_FROM])
+        self.lengths = np.array([len(w) for w in self.pool], dtype=np.int64)  # int64 [P]
+        counts = _letter_counts(self.pool)  # [P, 27]
+        if len(self.pool) and counts.max() <= 255:  # exact in uint8, and 4x less to scan
+            counts = counts.astype(np.uint8)
+        self.counts = counts
+
+    def __call__(self, word: str, n: int = 3, cutoff: float = 0.75) -> list[str]:
+        import difflib
+
+        if not self.pool:
+            return []
+        L, q = len(word), _letter_counts([word])[0]
+        counts = self.counts
+        common = np.minimum(counts, q.clip(0, np.iinfo(counts.dtype).max).astype(counts.dtype))
+        common = common.sum(axis=1, dtype=np.int64)
+        bound = 2.0 * common / np.maximum(self.lengths + L, 1)
+        candidates = [self.pool[i] for i in np.flatnonzero(bound >= cutoff - 1e-12)]
+        return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
 
 
-_SUGGESTION_INDEX: dict[int, tuple] = {}  # id(words) -> (words, pool, lengths, counts)
-_SUGGESTION_LOCK = threading.Lock()
-
-
-def _suggestion_index(words: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(pool, lengths int64 [P], counts uint8 or int32 [P, 27]) of the first SUGGEST_FROM words,
-    built once per vocabulary list (a few are kept)."""
-    key = id(words)
-    hit = _SUGGESTION_INDEX.get(key)
-    if hit is not None and hit[0] is words and len(hit[1]) == min(len(words), SUGGEST_FROM):
-        return hit[1:]
-    pool = list(words[:SUGGEST_FROM])
-    lengths = np.array([len(w) for w in pool], dtype=np.int64)
-    counts = _letter_counts(pool)
-    if len(pool) and counts.max() <= 255:  # exact in uint8, and 4x less to scan
-        counts = counts.astype(np.uint8)
-    index = (pool, lengths, counts)
-    with _SUGGESTION_LOCK:  # the server's query threads share it
-        if len(_SUGGESTION_INDEX) >= 8:
-            _SUGGESTION_INDEX.pop(next(iter(_SUGGESTION_INDEX)), None)
-        _SUGGESTION_INDEX[key] = (words, *index)
-    return index
+def suggest(word: str, words: list[str], n: int = 3, cutoff: float = 0.75) -> list[str]:
+    """Close vocabulary words for an unknown `word` (Suggestions, built for this call; a
+    vocabulary asked often keeps one)."""
+    return Suggestions(words)(word, n, cutoff)
 
 
 def _letter_counts(words: list[str]) -> np.ndarray:
