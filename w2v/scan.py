@@ -18,7 +18,7 @@ import numpy as np
 from w2v.compressed import READ_ERRORS
 from w2v.errors import CorpusError
 from w2v.kernels import wordtable as K
-from w2v.tokenize import _WORD, MAX_SENTENCE_LEN, ReadStats, open_binary
+from w2v.tokenize import _WORD, MAX_SENTENCE_LEN, ReadStats, decode, open_binary
 
 BLOCK_BYTES = 4 << 20
 _WS = b" \t\r\n\f\v"
@@ -34,11 +34,7 @@ def normalise(body: bytes, lower: bool, punct: bool, stats: ReadStats) -> bytes:
         plain = body.lower() if lower else body
         if (_PLAIN_LOWER if lower else _PLAIN_ANY).fullmatch(plain):
             return plain
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = body.decode("utf-8", errors="replace")
-        stats.invalid_utf8 += text.count("\ufffd") - body.count("\ufffd".encode())
+    text = decode(body, stats)
     if lower:
         text = text.lower()
     pattern = _WORDS_PUNCT_AND_NEWLINES if punct else _WORDS_AND_NEWLINES

@@ -92,7 +92,8 @@ def open_binary(path: str | os.PathLike):
     return f
 
 
-def _decode(raw: bytes, stats: ReadStats) -> str:
+def decode(raw: bytes, stats: ReadStats) -> str:
+    """UTF-8 `raw` as text, invalid sequences replaced by U+FFFD and counted in `stats`."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -117,14 +118,14 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
         if not raw:
             if carry or line_open:
                 stats.lines += 1
-                yield _decode(carry, stats), True
+                yield decode(carry, stats), True
             return
         raw = carry + raw
         carry = b""
         if raw.endswith(b"\n"):
             stats.lines += 1
             line_open = False
-            yield _decode(raw, stats), True
+            yield decode(raw, stats), True
             continue
         cut = max(raw.rfind(c) for c in _WS)
         if cut < 0:  # one token longer than a block: keep reading it
@@ -132,7 +133,7 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
             continue
         carry = raw[cut + 1 :]
         line_open = True
-        yield _decode(raw[: cut + 1], stats), False
+        yield decode(raw[: cut + 1], stats), False
 
 
 def tokenize(text: str, lower: bool = True, punct: bool = False) -> list[str]:

@@ -190,9 +190,7 @@ class DaskExecutor:
         return {
             "files": len({s.path for s in shards}),
             "shards": len(shards),
-            "tokens": sum(i["tokens"] for i in infos),
-            "lines": sum(i["lines"] for i in infos),
-            "invalid_utf8": sum(i["invalid_utf8"] for i in infos),
+            **tokenize_step.totals(infos),
             **stats,
         }
 

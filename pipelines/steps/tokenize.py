@@ -39,15 +39,18 @@ def write_shard(path: Path, source: Path, table: pa.Table, info, config) -> None
 
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
-    tokens = lines = invalid = 0
+    infos = []
     with atomic_dir(outputs["counts"], force=True) as tmp:
         for i, source in enumerate(inputs.values()):
             table, info = counts_mod.count_file(source, config["lower"], config["punct"])
             write_shard(tmp / shard_name(i), source, table, info, config)
-            tokens += info["tokens"]
-            lines += info["lines"]
-            invalid += info["invalid_utf8"]
-    return {"files": len(inputs), "tokens": tokens, "lines": lines, "invalid_utf8": invalid}
+            infos.append(info)
+    return {"files": len(inputs), **totals(infos)}
+
+
+def totals(infos: list[dict]) -> dict:
+    """The step's report from its shards' counting facts: tokens, lines, invalid_utf8."""
+    return {k: sum(i[k] for i in infos) for k in ("tokens", "lines", "invalid_utf8")}
 
 
 def read_shard_stats(path: Path) -> dict:
