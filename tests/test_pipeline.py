@@ -245,6 +245,14 @@ def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
     path.write_text(path.read_text().replace("seed = 7", "seed = 8"))
     report = runner.run(config_mod.load(path), tmp_path / "run", echo=lambda s: None)
     assert states(report)["cooccur"] == "skipped" and states(report)["train"] == "ran"
+    # a damaged manifest costs a rerun of every step, said once, and is written anew
+    (tmp_path / "run" / "manifest.json").write_text('{"steps":5,"config":3}')
+    said = []
+    report = runner.run(config_mod.load(path), tmp_path / "run", echo=said.append)
+    assert set(states(report).values()) == {"ran"}
+    assert sum("is damaged (version None" in x and "every step reruns" in x for x in said) == 1
+    report = runner.run(config_mod.load(path), tmp_path / "run", echo=said.append)
+    assert set(states(report).values()) == {"skipped"}  # the new manifest records them all
 
 
 class _Elsewhere:
