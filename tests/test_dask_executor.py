@@ -153,3 +153,24 @@ def test_workers_that_cannot_see_the_files_or_run_another_w2v_are_user_errors(
     monkeypatch.setattr(w2v, "__version__", "0.0.0-client")  # the workers keep theirs
     with pytest.raises(UserError, match=r"runs w2v .*, this process w2v 0\.0\.0-client"):
         check_workers(client)
+
+
+class _TwoWorkers:
+    """As much of a distributed.Client as DaskExecutor.identity needs."""
+
+    def run(self, fn, on_error=None):
+        return {}
+
+    def nthreads(self):
+        return {"tcp://a": 1, "tcp://b": 1}
+
+
+def test_the_identity_follows_every_setting_a_model_depends_on():
+    base = {"rounds_per_epoch": 4, "shards": 0, "scale_alpha": True}
+    identity = DaskExecutor(_TwoWorkers(), base, echo=print).identity
+    assert identity == "dask shards=2 rounds_per_epoch=4 scale_alpha=true"
+    for change in ({"rounds_per_epoch": 8}, {"shards": 3}, {"scale_alpha": False}):
+        other = DaskExecutor(_TwoWorkers(), {**base, **change}, echo=print).identity
+        assert other != identity, change
+    explicit = DaskExecutor(_TwoWorkers(), {**base, "shards": 2}, echo=print).identity
+    assert explicit == identity  # 0 shards means one per worker: the same training
