@@ -15,8 +15,8 @@ from numba import njit
 
 from w2v.kernels.sampling import (
     clamp,
-    exp,
     log_sum,
+    step_sizes,
 )
 
 
@@ -43,13 +43,7 @@ def cbow_centre(U, V, ctx, m, outs, n_out, alpha, h, e_h, S, G, F):
         for d in range(dim):
             f += h[d] * V[o, d]
         S[k] = clamp(f)
-    e = exp(-S[0])  # the centre: g = (1 − σ(f))·α, −log σ(f) = log(1 + e^−f)
-    G[0] = alpha * e / (one + e)
-    F[0] = one + e
-    for k in range(1, n_out):  # negatives: g = −σ(f)·α, −log σ(−f) = log(1 + e^f)
-        e = exp(-S[k])
-        G[k] = -alpha / (one + e)
-        F[k] = one + one / e
+    step_sizes(S, 1, n_out, alpha, G, F)
     for k in range(n_out):
         g = G[k]
         o = outs[k]

@@ -126,6 +126,22 @@ def clamp(x):
 
 
 @njit(inline="always", cache=True)
+def step_sizes(S, m, n_out, alpha, G, F):
+    """From the scores S[:n_out·m], the first m of them the true centre's (label 1), the
+    rest negatives (label 0): G = α·(label − σ(S)), the step's scale, and F = 1 / σ(±S),
+    whose logs are the loss terms (one vector loop, no libm calls). SGNS and CBOW (m = 1)."""
+    one = np.float32(1.0)
+    for t in range(m):  # positives: g = (1 − σ(f))·α, −log σ(f) = log(1 + e^−f)
+        e = exp(-S[t])
+        G[t] = alpha * e / (one + e)
+        F[t] = one + e
+    for t in range(m, n_out * m):  # negatives: g = −σ(f)·α, −log σ(−f) = log(1 + e^f)
+        e = exp(-S[t])
+        G[t] = -alpha / (one + e)
+        F[t] = one + one / e
+
+
+@njit(inline="always", cache=True)
 def subsample(ids, a, b, keep, state, out):
     """Copy the kept tokens of ids[a:b] into out[:n] (word2vec.c's per-epoch subsampling).
 

@@ -29,8 +29,8 @@ from numba import njit
 
 from w2v.kernels.sampling import (
     clamp,
-    exp,
     log_sum,
+    step_sizes,
 )
 
 
@@ -59,21 +59,6 @@ def sgns_scores(U, V, ctx, m, outs, n_out, S):
             for d in range(dim):
                 f += U[x, d] * V[o, d]
             S[k * m + m - 1] = clamp(f)
-
-
-@njit(inline="always", cache=True)
-def sgns_gradients(S, m, n_out, alpha, G, F):
-    """From the scores: G = α·(label − σ(S)), the step's scale, and F = 1 / σ(±S), whose
-    logs are the loss terms (one vector loop, no libm calls)."""
-    one = np.float32(1.0)
-    for t in range(m):  # positives: g = (1 − σ(f))·α, −log σ(f) = log(1 + e^−f)
-        e = exp(-S[t])
-        G[t] = alpha * e / (one + e)
-        F[t] = one + e
-    for t in range(m, n_out * m):  # negatives: g = −σ(f)·α, −log σ(−f) = log(1 + e^f)
-        e = exp(-S[t])
-        G[t] = -alpha / (one + e)
-        F[t] = one + one / e
 
 
 @njit(inline="always", cache=True)
@@ -124,6 +109,6 @@ def sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, Ex, Ey):
     (float32 [dim]). All scores come first, from the rows as they are on entry; then the steps.
     """
     sgns_scores(U, V, ctx, m, outs, n_out, S)
-    sgns_gradients(S, m, n_out, alpha, G, F)
+    step_sizes(S, m, n_out, alpha, G, F)
     sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey)
     return log_sum(F, n_out * m)
