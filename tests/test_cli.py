@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests.cli_helpers import one_error_line
 from tests.conftest import REPO
 from tests.test_tokenize import CLEAN_HEAD
 from w2v.cli import main
@@ -81,12 +82,6 @@ def test_invalid_utf8_is_reported_once(tmp_path):
 def test_bad_option_is_a_usage_error():
     r = run("vocab", "--min-count", "zero")
     assert r.returncode == 2 and "Traceback" not in r.stderr
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("w2v: error:"), err
-    return err[0]
 
 
 def test_outputs_are_checked_before_any_work(tmp_path, capsys, monkeypatch):

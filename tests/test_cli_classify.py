@@ -5,6 +5,7 @@ import json
 import pytest
 from test_classify import toy_rows, toy_vectors, write_tsv
 
+from tests.cli_helpers import one_error_line
 from w2v.cli import main
 
 
@@ -81,12 +82,6 @@ def test_existing_output_needs_force(tmp_path, model, data, capsys):
     assert train(model, data, out, "--quiet") == 2
     assert "--force" in capsys.readouterr().err
     assert train(model, data, out, "--quiet", "--force") == 0
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "Traceback" not in err[0]
-    return err[0]
 
 
 @pytest.mark.parametrize(

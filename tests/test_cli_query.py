@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from gensim_vectors import analogy_shaped
 
-from w2v.cli import main
+from tests.cli_helpers import run_cli
 from w2v.evaluate import data_path, evaluate_analogies, evaluate_pairs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,15 +23,9 @@ def model(tmp_path_factory):
     return vec, path
 
 
-def _run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_similar_prints_word_tab_cosine(model, capsys):
     vec, path = model
-    code, out, _ = _run(capsys, "similar", "france", "-n", "4", "-m", str(path))
+    code, out, _ = run_cli(capsys, "similar", "france", "-n", "4", "-m", str(path))
     assert code == 0
     expected = [f"{w}\t{s:.6f}" for w, s in vec.most_similar("france", topn=4)]
     assert out.splitlines() == expected
@@ -39,7 +33,7 @@ def test_similar_prints_word_tab_cosine(model, capsys):
 
 def test_similar_several_words_is_one_query_and_json(model, capsys):
     vec, path = model
-    code, out, _ = _run(capsys, "similar", "france", "paris", "--json", "-m", str(path))
+    code, out, _ = run_cli(capsys, "similar", "france", "paris", "--json", "-m", str(path))
     assert code == 0
     got = json.loads(out)
     assert got["positive"] == ["france", "paris"]
@@ -50,7 +44,7 @@ def test_similar_several_words_is_one_query_and_json(model, capsys):
 def test_analogy_add_and_mul(model, capsys):
     vec, path = model
     for method in ("add", "mul"):
-        code, out, _ = _run(
+        code, out, _ = run_cli(
             capsys, "analogy", "athens", "greece", "iraq", "--method", method, "-m", str(path)
         )
         assert code == 0
@@ -60,7 +54,7 @@ def test_analogy_add_and_mul(model, capsys):
 
 def test_unknown_word_one_line_with_suggestions_exit_2(model, capsys):
     _, path = model
-    code, out, err = _run(capsys, "similar", "frnace", "-m", str(path))
+    code, out, err = run_cli(capsys, "similar", "frnace", "-m", str(path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert "'frnace'" in err and "france" in err
@@ -81,18 +75,18 @@ def test_unknown_word_from_a_fresh_process(model):
 
 
 def test_missing_model_is_a_one_line_error(tmp_path, capsys):
-    code, _, err = _run(capsys, "similar", "frog", "-m", str(tmp_path / "nope"))
+    code, _, err = run_cli(capsys, "similar", "frog", "-m", str(tmp_path / "nope"))
     assert code == 2 and "does not exist" in err
 
 
 def test_eval_defaults_to_the_shipped_sets(model, capsys):
     vec, path = model
-    code, out, _ = _run(capsys, "eval", "--json", "--restrict", "1000", "-m", str(path))
+    code, out, _ = run_cli(capsys, "eval", "--json", "--restrict", "1000", "-m", str(path))
     assert code == 0
     got = json.loads(out)
     assert got["analogies"] == json.loads(json.dumps(evaluate_analogies(vec, restrict=1000)))
     assert set(got["pairs"]) == {str(data_path("wordsim353.tsv")), str(data_path("simlex999.txt"))}
-    code, out, _ = _run(capsys, "eval", "-m", str(path))
+    code, out, _ = run_cli(capsys, "eval", "-m", str(path))
     assert code == 0 and "total" in out and "spearman" in out
 
 
@@ -103,14 +97,16 @@ def test_eval_with_given_files(model, capsys, tmp_path):
     pairs = tmp_path / "p.tsv"
     pairs.write_text("tiger\tcat\t7.35\nking\tqueen\t8.58\nfrance\tparis\t5\n")
     args = ["eval", "--analogies", str(questions), "--pairs", str(pairs), "--json"]
-    code, out, _ = _run(capsys, *args, "-m", str(path))
+    code, out, _ = run_cli(capsys, *args, "-m", str(path))
     assert code == 0
     got = json.loads(out)
     assert got["analogies"]["total"] == 2
     assert got["pairs"][str(pairs)]["spearman"] == pytest.approx(
         evaluate_pairs(vec, pairs)["spearman"]
     )
-    code, _, err = _run(capsys, "eval", "--analogies", str(tmp_path / "none.txt"), "-m", str(path))
+    code, _, err = run_cli(
+        capsys, "eval", "--analogies", str(tmp_path / "none.txt"), "-m", str(path)
+    )
     assert code == 2 and "does not exist" in err
 
 
@@ -125,5 +121,5 @@ def test_eval_with_no_askable_question_is_a_user_error_like_pairs(model, capsys,
         ("--analogies", empty, "no analogy questions"),
         ("--analogies", oov, "none of the 1 analogy questions"),
     ]:
-        code, out, err = _run(capsys, "eval", option, str(file), "-m", str(path))
+        code, out, err = run_cli(capsys, "eval", option, str(file), "-m", str(path))
         assert code == 2 and out == "" and message in err and len(err.splitlines()) == 1
