@@ -15,6 +15,7 @@ from pathlib import Path
 from w2v.io import write_json
 
 VERSION = 1
+MANIFEST = "manifest.json"  # in the run directory
 
 
 def _hash_file(path: Path, h) -> None:
@@ -29,7 +30,7 @@ class Manifest:
     what is wrong with it, so that `status` can report it instead of guessing."""
 
     def __init__(self, run_dir: Path):
-        self.path = run_dir / "manifest.json"
+        self.path = run_dir / MANIFEST
         self.run_dir = run_dir
         self.steps: dict[str, dict] = {}
         self.hash_cache: dict[str, list] = {}

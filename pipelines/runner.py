@@ -1,18 +1,24 @@
-"""Run the steps of a pipeline in order, skipping those already done (see manifest.py)."""
+"""Run the steps of a pipeline in order, skipping those already done (see manifest.py).
+
+The run directory is w2v's: it holds only what the steps write (see `claimed`), and one run
+at a time works in it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import config as config_mod
-from pipelines.manifest import Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
+from pipelines.manifest import MANIFEST, Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
 from pipelines.steps import NAMES, STEPS
 from w2v.errors import ConfigError, UserError
-from w2v.io import make_dir
+from w2v.io import MARK, Owned, fsync_path, make_dir
 
 LOCAL = "local"  # the executor name recorded for steps run in this process
 
@@ -59,6 +65,45 @@ def check_inputs(cfg, run_dir: Path) -> None:
             section, key = ("corpus", "paths") if key == "corpus" else (step.NAME, key)
             what = "is a directory" if path.is_dir() else "does not exist"
             raise ConfigError(f"{cfg.path}: [{section}] {key}: {str(path)!r} {what}")
+
+
+def run_dir_kind(cfg, run_dir: Path) -> Owned:
+    """What a run directory may hold: the steps' outputs (every step's, enabled or not: an
+    earlier config may have run it), the manifest and the MARK, which is also the lock."""
+    outputs = (p for s in STEPS for p in s.outputs(cfg, run_dir).values() if p.parent == run_dir)
+    return Owned("pipeline run", MARK, frozenset({*(p.name for p in outputs), MANIFEST, MARK}))
+
+
+@contextlib.contextmanager
+def claimed(cfg, run_dir: Path) -> Iterator[Path]:
+    """`run_dir`, made if need be, checked to be one w2v wrote (or empty), marked, and
+    locked for the duration (flock on its MARK, released by the kernel when the process
+    dies, even by SIGKILL). UserError if it holds anything w2v did not write, or another
+    run holds the lock."""
+    if run_dir.is_dir() and (why := run_dir_kind(cfg, run_dir).foreign(run_dir)):
+        raise UserError(
+            f"run directory {str(run_dir)!r} holds files w2v did not write ({why}); a run "
+            "replaces what is there: give --run-dir a new or empty directory"
+        )
+    make_dir(run_dir)
+    mark = run_dir / MARK
+    fd = os.open(mark, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            raise UserError(
+                f"run directory {str(run_dir)!r} is in use by another `w2v pipeline run` "
+                f"({holder or 'a process'} holds the lock {str(mark)!r}); wait for it to end"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"w2v pipeline run, pid {os.getpid()}\n".encode())
+        os.fsync(fd)
+        fsync_path(run_dir)
+        yield run_dir
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def status(cfg, run_dir: Path) -> list[StepStatus]:
@@ -113,7 +158,11 @@ def run(
     if from_step is not None and from_step not in NAMES:
         raise ConfigError(f"unknown step {from_step!r} (steps: {', '.join(NAMES)})")
     check_inputs(cfg, run_dir)
-    make_dir(run_dir)
+    with claimed(cfg, run_dir):
+        return _run(cfg, run_dir, from_step, force, echo, executor)
+
+
+def _run(cfg, run_dir: Path, from_step, force: bool, echo, executor) -> list[StepStatus]:
     manifest = Manifest(run_dir)
     if manifest.damage:
         echo(f"{manifest.path} is damaged ({manifest.damage}): every step reruns")

@@ -94,7 +94,7 @@ def test_outputs_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
     (precious / "thesis.tex").write_text("x")
     (tmp_path / "voc.parquet").write_text("x")
     cases = [
-        (["train", "nowhere.txt", "-o", "precious", "--force"], "not a directory w2v wrote"),
+        (["train", "nowhere.txt", "-o", "precious", "--force"], "not a model directory w2v wrote"),
         (["train", "nowhere.txt", "-o", ".", "--force"], "holds the current directory"),
         (["train", "nowhere.txt", "-o", "plain/m"], "'plain' is not a directory"),
         (["svd", "nowhere.txt", "-o", "plain", "--force"], "is a file, not a directory"),

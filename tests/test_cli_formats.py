@@ -109,3 +109,15 @@ def test_import_refuses_to_overwrite_and_reports_bad_files(model, tmp_path, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "truncated" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_import_force_never_deletes_a_directory_of_hidden_entries(tmp_path, capsys):
+    """`mkdir -p d/.git; w2v import vectors.bin -o d --force` deleted .git."""
+    good = tmp_path / "v.txt"
+    good.write_text("2 2\na 1 2\nb 3 4\n")
+    (tmp_path / "d" / ".git").mkdir(parents=True)
+    (tmp_path / "d" / ".git" / "config").write_text("[core]\n")
+    assert main(["import", str(good), "-o", str(tmp_path / "d"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a model directory w2v wrote (it holds '.git')" in err
+    assert (tmp_path / "d" / ".git" / "config").read_text() == "[core]\n"

@@ -1,10 +1,24 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from w2v.errors import ModelError, UserError
-from w2v.io import ModelFiles, atomic_dir, atomic_file, load_model, refuse_existing, save_model
+from w2v.io import (
+    MARK,
+    MODEL_DIR,
+    ModelFiles,
+    Owned,
+    atomic_dir,
+    atomic_file,
+    load_model,
+    refuse_existing,
+    save_model,
+)
 
 
 def small_model(V=5, dim=3, contexts=True):
@@ -56,11 +70,11 @@ def test_force_replaces_only_a_directory_w2v_wrote(tmp_path, monkeypatch):
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.tex").write_text("x")
-    with pytest.raises(UserError, match="not a directory w2v wrote .it holds 'thesis.tex'"):
+    with pytest.raises(UserError, match="not a model directory w2v wrote .it holds 'thesis.tex'"):
         save_model(precious, small_model(), force=True)
     assert (precious / "thesis.tex").read_text() == "x"
     (precious / "meta.json").write_text("{}")  # another tool's meta.json: still not ours
-    with pytest.raises(UserError, match="not a directory w2v wrote"):
+    with pytest.raises(UserError, match="not a model directory w2v wrote"):
         save_model(precious, small_model(), force=True)
     (tmp_path / "link").symlink_to(precious)
     with pytest.raises(UserError, match="is a symbolic link"):
@@ -112,7 +126,7 @@ def test_a_path_that_cannot_be_searched_is_one_user_error(tmp_path, monkeypatch)
 
 def test_crash_while_writing_leaves_old_model_intact(tmp_path):
     save_model(tmp_path / "m", small_model(V=5))
-    with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "m", force=True) as tmp:
+    with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "m", MODEL_DIR, force=True) as tmp:
         (tmp / "vectors.npy").write_bytes(b"half")
         raise KeyboardInterrupt
     assert len(load_model(tmp_path / "m").words) == 5
@@ -201,3 +215,145 @@ def test_vocabulary_round_trips_any_unicode_without_pandas(tmp_path):
     root = str(Path(__file__).resolve().parents[1])
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stderr
+
+
+def test_force_never_replaces_a_directory_of_hidden_entries(tmp_path):
+    """A directory holding only `.git` is not empty: --force used to delete it."""
+    d = tmp_path / "d"
+    (d / ".git").mkdir(parents=True)
+    (d / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    with pytest.raises(UserError, match=r"not a model directory w2v wrote .it holds '\.git'"):
+        save_model(d, small_model(), force=True)
+    assert (d / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+
+
+def test_a_directory_is_ours_only_with_its_mark(tmp_path):
+    """Model file names without meta.json (the mark) are not a model w2v wrote; an empty
+    directory holds nothing to lose."""
+    d = tmp_path / "d"
+    d.mkdir()
+    np.save(d / "vectors.npy", np.ones((2, 2), np.float32))
+    with pytest.raises(UserError, match="it has no 'meta.json'"):
+        save_model(d, small_model(), force=True)
+    (d / "vectors.npy").unlink()
+    save_model(d, small_model(), force=True)
+    assert len(load_model(d).words) == 5
+
+
+def test_a_marked_kind_gets_its_mark_and_only_it_is_replaced(tmp_path):
+    kind = Owned("test output", MARK)
+    with atomic_dir(tmp_path / "out", kind) as tmp:
+        (tmp / "a.bin").write_bytes(b"1")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [MARK, "a.bin"]
+    with atomic_dir(tmp_path / "out", kind, force=True) as tmp:
+        (tmp / "b.bin").write_bytes(b"2")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [MARK, "b.bin"]
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.txt").write_text("user's")
+    with pytest.raises(UserError, match="not a test output directory w2v wrote .it has no '.w2v'"):
+        with atomic_dir(tmp_path / "mine", kind, force=True):
+            pass
+    assert (tmp_path / "mine" / "a.txt").read_text() == "user's"
+
+
+def test_replacing_a_directory_never_leaves_its_name_empty(tmp_path, monkeypatch):
+    """The old model is exchanged with the new one in one step: the two renames of before
+    left a moment with no model (a server answered 404; a crash stranded the old one)."""
+    import w2v.io as io
+
+    target = tmp_path / "m"
+    save_model(target, small_model(V=5))
+    real_rename = os.rename
+
+    def rename_and_check(a, b):
+        real_rename(a, b)
+        assert (target / "meta.json").is_file(), "the model's name was empty"
+
+    monkeypatch.setattr(io.os, "rename", rename_and_check)
+    save_model(target, small_model(V=7), force=True)
+    assert len(load_model(target).words) == 7
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_exchange_swaps_two_directories(tmp_path):
+    from w2v.io import exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    assert exchange(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b" / "x").read_text() == "a" and not any((tmp_path / "a").iterdir())
+
+
+def test_every_file_and_the_directory_are_fsynced_before_they_are_published(tmp_path, monkeypatch):
+    import w2v.io as io
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(io.os, "fsync", recording_fsync)
+    save_model(tmp_path / "m", small_model())
+    names = {Path(p).name for p in synced}
+    assert {"meta.json", "vocab.parquet", "vectors.npy", "contexts.npy"} <= names
+    assert str(tmp_path) in synced  # the rename that published the directory
+    synced.clear()
+    with atomic_file(tmp_path / "f.txt", "w") as f:
+        f.write("x")
+    assert synced[-2:] == [str(tmp_path / "f.txt"), str(tmp_path)] or (
+        Path(synced[0]).name.startswith(".f.txt.tmp-") and synced[-1] == str(tmp_path)
+    )
+
+
+def dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", ""])
+    p.wait()
+    return p.pid
+
+
+def test_temporaries_of_killed_writers_are_removed_on_the_next_write(tmp_path):
+    from w2v.io import own_temp_prefix
+
+    target = tmp_path / "m"
+    live = own_temp_prefix(target) + "live"  # this process's: a writer still at work
+    dead = own_temp_prefix(target).replace(f"-{os.getpid()}-", f"-{dead_pid()}-")
+    (tmp_path / (dead + "dir")).mkdir()
+    (tmp_path / (dead + "dir") / "vectors.npy").write_bytes(b"half")
+    (tmp_path / (dead + "file")).write_bytes(b"half")
+    (tmp_path / live).mkdir()
+    (tmp_path / ".m.tmp-notours").write_bytes(b"?")  # a name w2v does not make: kept
+    save_model(target, small_model())
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([".m.tmp-notours", live, "m"])
+
+
+def test_a_kill_between_the_fallback_renames_is_repaired(tmp_path):
+    """Where renameat2 cannot exchange, the old model is moved aside first; a writer killed
+    right then leaves it in its temporary directory, and the next write puts it back."""
+    from w2v.io import own_temp_prefix
+
+    save_model(tmp_path / "m", small_model(V=5))
+    aside = tmp_path / (
+        own_temp_prefix(tmp_path / "m").replace(f"-{os.getpid()}-", f"-{dead_pid()}-") + "old"
+    )
+    aside.mkdir()
+    os.rename(tmp_path / "m", aside / "old")
+    save_model(tmp_path / "other", small_model(V=3))  # a write elsewhere changes nothing
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(UserError, match="already exists"):  # repaired, then refused
+        save_model(tmp_path / "m", small_model(V=7))
+    assert len(load_model(tmp_path / "m").words) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "other"]
+
+
+def test_the_fallback_of_two_renames_still_replaces(tmp_path, monkeypatch):
+    import w2v.io as io
+
+    monkeypatch.setattr(io, "exchange", lambda a, b: False)
+    save_model(tmp_path / "m", small_model(V=5))
+    save_model(tmp_path / "m", small_model(V=7), force=True)
+    assert len(load_model(tmp_path / "m").words) == 7
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]

@@ -14,7 +14,7 @@ import w2v
 from pipelines import config as config_mod
 from pipelines import runner
 from tests.conftest import REPO
-from w2v.errors import ConfigError
+from w2v.errors import ConfigError, UserError
 
 CONFIG = """
 [corpus]
@@ -370,3 +370,75 @@ def test_a_file_the_config_names_is_checked_before_any_step_runs(tmp_path):
 def test_a_directory_given_as_the_config_is_named_as_such(tmp_path):
     with pytest.raises(ConfigError, match="is a directory"):
         config_mod.load(tmp_path)
+
+
+def tree_hashes(root) -> dict[str, str]:
+    """Every file under `root` (hidden ones too) and the blake2b of its bytes."""
+    import hashlib
+
+    return {
+        str(p.relative_to(root)): hashlib.blake2b(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_run_never_replaces_a_users_folder(shards, tmp_path):
+    """`w2v pipeline init corpus && w2v pipeline run w2v.toml --run-dir .` deleted the
+    user's corpus/ (its text files replaced by ids.npy and offsets.npy)."""
+    (tmp_path / "corpus").mkdir()
+    for i in range(2):
+        text = (shards / "shards" / f"part{i}.txt").read_text()
+        (tmp_path / "corpus" / f"{'ab'[i]}.txt").write_text(text)
+    (tmp_path / "w2v.toml").write_text(CONFIG.format(trainer="sgns", dim=8, formats="[]"))
+    text = (tmp_path / "w2v.toml").read_text().replace('"shards/*.txt"', '"corpus"')
+    (tmp_path / "w2v.toml").write_text(text)
+    cfg = config_mod.load(tmp_path / "w2v.toml")
+    before = tree_hashes(tmp_path)
+    with pytest.raises(UserError, match="holds files w2v did not write .it holds 'w2v.toml'"):
+        runner.run(cfg, tmp_path, echo=lambda s: None)
+    assert tree_hashes(tmp_path) == before
+    # the same with only the user's folder in the run directory: the folder is not marked
+    outside = tmp_path.parent / f"{tmp_path.name}.toml"
+    outside.write_text(text.replace('"corpus"', f'"{tmp_path.name}/corpus"'))
+    (tmp_path / "w2v.toml").unlink()
+    cfg = config_mod.load(outside)
+    before = tree_hashes(tmp_path)
+    with pytest.raises(UserError, match="holds files w2v did not write .it has no '.w2v'"):
+        runner.run(cfg, tmp_path, echo=lambda s: None)
+    assert tree_hashes(tmp_path) == before
+
+
+def test_each_folder_a_run_writes_is_marked_and_a_marked_run_dir_is_reused(shards, tmp_path):
+    cfg = write_config(shards, formats='["word2vec"]')
+    run_dir = tmp_path / "run"
+    runner.run(cfg, run_dir, echo=lambda s: None)
+    for folder in ("counts", "corpus", "exports"):
+        assert (run_dir / folder / ".w2v").is_file(), folder
+    assert (run_dir / ".w2v").is_file()
+    report = runner.run(cfg, run_dir, force=True, echo=lambda s: None)
+    assert {r.state for r in report} == {"ran"}
+
+
+def test_a_second_run_on_the_same_directory_refuses_naming_the_lock(shards, tmp_path):
+    cfg = write_config(shards)
+    run_dir = tmp_path / "run"
+    with runner.claimed(cfg, run_dir):
+        with pytest.raises(UserError, match=r"in use by another `w2v pipeline run` .*\.w2v'"):
+            runner.run(cfg, run_dir, echo=lambda s: None)
+        holder = subprocess.run(  # another process, as a second `w2v pipeline run` is
+            [sys.executable, "-c", LOCK_PROBE, str(run_dir / ".w2v")], capture_output=True
+        )
+        assert holder.returncode == 1, holder.stderr
+    assert not (run_dir / "manifest.json").exists()  # the refused run did nothing
+    runner.run(cfg, run_dir, echo=lambda s: None)  # released on leaving
+
+
+LOCK_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except BlockingIOError:
+    sys.exit(1)
+"""

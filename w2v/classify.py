@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError, UserError
-from w2v.io import atomic_dir, write_json
+from w2v.io import Owned, atomic_dir, write_json
 from w2v.metrics import accuracy, confusion_matrix, macro_f1, most_confused
 from w2v.mlp import MLPClassifier
 from w2v.split import stratified_split
@@ -40,7 +40,7 @@ from w2v.vectors import Vectors
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "mlp.npz"
 META_FILE = "classifier.json"
-CLASSIFIER_FILES = frozenset({WEIGHTS_FILE, META_FILE})  # what its directory holds
+CLASSIFIER_DIR = Owned("classifier", META_FILE, frozenset({WEIGHTS_FILE, META_FILE}))
 
 
 def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
@@ -214,7 +214,7 @@ def save_classifier(
         "validation_scores": [float(v) for v in clf.validation_scores_],
     }
     directory = Path(directory)
-    with atomic_dir(directory, force=force, owned=CLASSIFIER_FILES) as tmp:
+    with atomic_dir(directory, CLASSIFIER_DIR, force=force) as tmp:
         np.savez(tmp / WEIGHTS_FILE, **arrays)
         write_json(tmp / META_FILE, meta)
     return directory

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import CorpusError
-from w2v.io import atomic_dir, check_npy
+from w2v.io import MARK, Owned, atomic_dir, check_npy
 from w2v.scan import WordTable, iter_blocks, prefetch
 from w2v.tokenize import ReadStats, iter_sentences
 from w2v.vocab import Vocab
 
+ENCODED_DIR = Owned("encoded corpus", MARK)  # see w2v.io.Owned
 _HEADER_LEN = 128  # fixed, so the shape can be rewritten in place when the pass ends
 
 
@@ -127,7 +128,7 @@ def _write(out_dir, fill) -> EncodedCorpus:
     """Create `out_dir` atomically with the ids and offsets that `fill(ids_out, ends_out,
     stats)` appends; the corpus, memory-mapped, with the reading facts as its stats."""
     stats = ReadStats()
-    with atomic_dir(out_dir, force=True) as tmp:
+    with atomic_dir(out_dir, ENCODED_DIR, force=True) as tmp:
         ids_out = _NpyAppender(tmp / "ids.npy", np.uint32)
         ends_out = _NpyAppender(tmp / "offsets.npy", np.int64)
         ends_out.append(np.zeros(1, np.int64))

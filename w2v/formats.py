@@ -17,6 +17,7 @@ import numpy as np
 
 from w2v.errors import ModelError, UserError
 from w2v.io import (
+    Owned,
     arrow_numbers,
     arrow_strings,
     atomic_dir,
@@ -29,7 +30,11 @@ from w2v.vectors import Vectors
 from w2v.word2vec_format import check_words, read_word2vec, write_word2vec
 
 PROJECTOR_CONFIG = "projector_config.json"
-PROJECTOR_FILES = frozenset({"vectors.tsv", "metadata.tsv", PROJECTOR_CONFIG})  # its directory
+PROJECTOR_DIR = Owned(
+    "projector export",
+    PROJECTOR_CONFIG,
+    frozenset({"vectors.tsv", "metadata.tsv", PROJECTOR_CONFIG}),
+)
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -130,7 +135,7 @@ def write_projector(
     counts = vec.counts[:V]
     fmt = "\t".join(["%.9g"] * vec.dim)
     directory = Path(directory)
-    with atomic_dir(directory, force=force, owned=PROJECTOR_FILES) as tmp:
+    with atomic_dir(directory, PROJECTOR_DIR, force=force) as tmp:
         with open(tmp / "vectors.tsv", "w", encoding="utf-8") as f:
             for u in U:
                 f.write(fmt % tuple(u.tolist()) + "\n")

@@ -39,9 +39,17 @@ from pipelines.manifest import peak_rss_mb, peak_rss_reset
 from pipelines.steps import cooccur as cooccur_step
 from pipelines.steps import tokenize as tokenize_step
 from pipelines.steps import vocab as vocab_step
-from w2v.corpus import EncodedCorpus, concatenate
+from w2v.corpus import ENCODED_DIR, EncodedCorpus, concatenate
 from w2v.errors import UserError
-from w2v.io import atomic_dir, read_vocab_parquet, read_vocab_table, remove_stale_temps
+from w2v.io import (
+    MARK,
+    STEP_DIR,
+    atomic_dir,
+    own_temp_prefix,
+    read_vocab_parquet,
+    read_vocab_table,
+    remove_stale_temps,
+)
 from w2v.vocab import Vocab
 
 
@@ -179,14 +187,14 @@ class DaskExecutor:
         self._check_shared(inputs, outputs)
         shards = self._shards(inputs)
         stats: dict = {}
-        with self._workers_peak(stats), atomic_dir(outputs["counts"], force=True) as tmp:
+        with self._workers_peak(stats), atomic_dir(outputs["counts"], STEP_DIR, force=True) as tmp:
             names = [tokenize_step.shard_name(i) for i in range(len(shards))]
             futures = [
                 self.client.submit(count_task, s, tmp / name, config, pure=False)
                 for s, name in zip(shards, names, strict=True)
             ]
             infos = gather_all(self.client, futures)
-            _keep_only(tmp, set(names))
+            _keep_only(tmp, {*names, MARK})
         return {
             "files": len({s.path for s in shards}),
             "shards": len(shards),
@@ -213,7 +221,7 @@ class DaskExecutor:
             # merged counts never travel to the client
             write = partial(vocab_step.write, outputs=outputs, config=config)
             facts = self.client.compute(tree.apply(write)).result()
-        remove_stale_temps(outputs["vocab"])  # of attempts killed while writing
+        remove_stale_temps(outputs["vocab"], every_writer=True)  # of attempts killed writing
         return {**facts, **stats}
 
     def encode(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
@@ -227,7 +235,9 @@ class DaskExecutor:
         outputs["corpus"].parent.mkdir(parents=True, exist_ok=True)
         with (
             self._workers_peak(stats),
-            tempfile.TemporaryDirectory(prefix=".encode-", dir=outputs["corpus"].parent) as d,
+            tempfile.TemporaryDirectory(  # removed by the next write of corpus/ if killed
+                prefix=own_temp_prefix(outputs["corpus"]), dir=outputs["corpus"].parent
+            ) as d,
         ):
             dirs = [Path(d) / f"part-{i:05d}" for i in range(len(shards))]
             futures = [
@@ -236,7 +246,7 @@ class DaskExecutor:
             ]
             gather_all(self.client, futures)
             del futures, vocab
-            with atomic_dir(outputs["corpus"], force=True) as tmp:
+            with atomic_dir(outputs["corpus"], ENCODED_DIR, force=True) as tmp:
                 corpus = concatenate([EncodedCorpus.load(p) for p in dirs], tmp)
             n_tokens, n_sentences = corpus.n_tokens, corpus.n_sentences
             del corpus  # release the memory maps before the directory goes

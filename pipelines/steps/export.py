@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from w2v.io import atomic_dir
+from w2v.io import STEP_DIR, atomic_dir
 
 NAME = "export"
 FILENAMES = {
@@ -36,7 +36,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict
     from w2v.vectors import load
 
     vec = load(inputs["model"])
-    with atomic_dir(outputs["exports"], force=True) as tmp:
+    with atomic_dir(outputs["exports"], STEP_DIR, force=True) as tmp:
         for fmt in config["formats"]:
             export(vec, fmt, tmp / FILENAMES[fmt])
     return {"vectors": len(vec), "formats": len(config["formats"])}

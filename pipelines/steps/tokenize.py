@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines import counts as counts_mod
-from w2v.io import atomic_dir, write_vocab_table
+from w2v.io import STEP_DIR, atomic_dir, write_vocab_table
 
 NAME = "tokenize"
 
@@ -40,7 +40,7 @@ def write_shard(path: Path, source: Path, table: pa.Table, info, config) -> None
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     infos = []
-    with atomic_dir(outputs["counts"], force=True) as tmp:
+    with atomic_dir(outputs["counts"], STEP_DIR, force=True) as tmp:
         for i, source in enumerate(inputs.values()):
             table, info = counts_mod.count_file(source, config["lower"], config["punct"])
             write_shard(tmp / shard_name(i), source, table, info, config)

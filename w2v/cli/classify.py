@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from w2v.classify import (
-    CLASSIFIER_FILES,
+    CLASSIFIER_DIR,
     load_classifier,
     read_labelled_tsv,
     save_classifier,
@@ -93,7 +93,7 @@ def train(
     """
     sizes = parse_hidden(hidden)
     texts, labels = read_labelled_tsv(data)
-    refuse_existing(output, force, owned=CLASSIFIER_FILES)
+    refuse_existing(output, force, owned=CLASSIFIER_DIR)
     vec = load(model_dir)
 
     def progress(clf, epoch, loss, val):

@@ -37,10 +37,10 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
         click.echo("  (delete that directory to train a fresh one)")
         return vec
     import w2v
-    from w2v.io import MODEL_FILES, refuse_existing
+    from w2v.io import MODEL_DIR, refuse_existing
     from w2v.vocab import default_corpus
 
-    refuse_existing(model_dir, force=False, owned=MODEL_FILES)  # checked before training
+    refuse_existing(model_dir, force=False, owned=MODEL_DIR)  # checked before training
 
     click.echo(
         f"training skip-gram on the embedded corpus (WordNet 3.0 glosses, 1.46 M tokens): "

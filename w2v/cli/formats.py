@@ -7,7 +7,7 @@ import click
 from w2v.cli import cli
 from w2v.cli.options import model_option
 from w2v.formats import EXPORT_FORMATS as FORMATS
-from w2v.io import MODEL_FILES, refuse_existing
+from w2v.io import MODEL_DIR, refuse_existing
 
 
 @cli.command()
@@ -23,7 +23,7 @@ def export(fmt, out, limit, force, model_dir):
     from w2v import formats
     from w2v.vectors import load
 
-    owned = formats.PROJECTOR_FILES if fmt == "projector" else None  # else a file
+    owned = formats.PROJECTOR_DIR if fmt == "projector" else None  # else a file
     refuse_existing(out, force, owned)
     vec = load(model_dir)
     formats.export(vec, fmt, out, limit=limit, force=force)
@@ -49,7 +49,7 @@ def import_(file, output, limit, force):
     .xz) or Parquet (word, vector[, count]). Counts a file lacks are stored as zeros."""
     from w2v.formats import read_vectors
 
-    refuse_existing(output, force, owned=MODEL_FILES)
+    refuse_existing(output, force, owned=MODEL_DIR)
     vec = read_vectors(file, limit=limit)
     source_meta = {k: v for k, v in vec.meta.items() if k not in ("source", "source_format")}
     vec.meta = {

@@ -10,7 +10,7 @@ from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, echo_json, json_option
 from w2v.cooccur import WEIGHTINGS, cooccurrence, write_parquet
-from w2v.io import MODEL_FILES, refuse_existing
+from w2v.io import MODEL_DIR, refuse_existing
 
 TABLE_MAX_WORDS = 30
 
@@ -220,7 +220,7 @@ def svd(
     write a model directory that `similar`, `analogy` and `eval` read like any other."""
     from w2v.lsa import lsa
 
-    refuse_existing(output, force, owned=MODEL_FILES)
+    refuse_existing(output, force, owned=MODEL_DIR)
     source = corpus_or_default(corpus)
     vectors = lsa(
         source,

@@ -11,7 +11,7 @@ import click
 from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, echo_json, json_option, model_option
-from w2v.io import MODEL_FILES, refuse_existing
+from w2v.io import MODEL_DIR, refuse_existing
 
 LOG_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
@@ -102,7 +102,7 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
     from w2v.train import train as train_model
 
     out = output if output is not None else model_dir
-    refuse_existing(out, force, owned=MODEL_FILES)
+    refuse_existing(out, force, owned=MODEL_DIR)
     source = corpus_or_default(corpus)
     reporter = ProgressReporter()
     try:
