@@ -357,3 +357,19 @@ def test_the_fallback_of_two_renames_still_replaces(tmp_path, monkeypatch):
     save_model(tmp_path / "m", small_model(V=7), force=True)
     assert len(load_model(tmp_path / "m").words) == 7
     assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_scratch_of_killed_processes_is_removed_from_tmpdir(tmp_path, monkeypatch):
+    """`w2v train` encodes into $TMPDIR; a SIGKILLed run left its encoded corpus there."""
+    import tempfile
+
+    from w2v.io import own_temp_prefix, scratch_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    place = own_temp_prefix(tmp_path / "w2v-encoded")
+    stale = tmp_path / (place.replace(f"-{os.getpid()}-", f"-{dead_pid()}-") + "x")
+    (stale / "corpus").mkdir(parents=True)
+    with scratch_dir("encoded") as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(place)
+        assert not stale.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable
 
 import numba
@@ -25,6 +24,7 @@ import scipy.sparse as sp
 
 from w2v.corpus import EncodedCorpus, encode, encode_in_memory
 from w2v.errors import ConfigError
+from w2v.io import scratch_dir
 from w2v.kernels import cooccur as K
 from w2v.tokenize import iter_sentences
 from w2v.vocab import Vocab, build_vocab
@@ -180,7 +180,7 @@ def cooccurrence(
     check_options(window, weighting)
     if isinstance(source, str | os.PathLike):
         vocab = build_vocab(source, min_count=min_count, lower=lower, punct=punct)
-        with tempfile.TemporaryDirectory(prefix="w2v-cooc-") as tmp:
+        with scratch_dir("cooc") as tmp:
             corpus = encode(source, vocab, os.path.join(tmp, "corpus"), lower=lower, punct=punct)
             X = count_pairs(corpus, len(vocab), window, weighting, dynamic, seed)
             del corpus

@@ -355,6 +355,21 @@ def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
         raise
 
 
+@contextlib.contextmanager
+def scratch_dir(name: str) -> Iterator[Path]:
+    """A new directory in $TMPDIR for this process's scratch files about `name` (an
+    encoded corpus, say), removed on leaving; those that killed w2v processes of this host
+    left there are removed first (they may hold gigabytes)."""
+    root = Path(tempfile.gettempdir())
+    place = root / f"w2v-{name}"  # never made itself: the scratch directories are its temporaries
+    remove_stale_temps(place)
+    tmp = _made(place, lambda: Path(tempfile.mkdtemp(prefix=own_temp_prefix(place), dir=root)))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write_json(path: str | os.PathLike, obj) -> None:
     with atomic_file(path, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=False)

@@ -22,7 +22,6 @@ Note: `w2v.train` is this module, made callable (`w2v.train(source, **config)` c
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from w2v.callable_module import make_callable
 from w2v.config import MIN_ALPHA_RATIO, TrainConfig
 from w2v.corpus import EncodedCorpus, encode
 from w2v.errors import CorpusError
+from w2v.io import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.vectors import Vectors
 from w2v.vocab import Vocab, build_vocab
@@ -298,7 +298,7 @@ def train(
     t0 = time.perf_counter()
     vocab = build_vocab(source, cfg.min_count, cfg.max_vocab_size, lower=cfg.lower, punct=cfg.punct)
     t1 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="w2v-encoded-") as tmp:
+    with scratch_dir("encoded") as tmp:
         corpus = encode(
             source, vocab, os.path.join(tmp, "corpus"), lower=cfg.lower, punct=cfg.punct
         )
