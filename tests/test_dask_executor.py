@@ -97,7 +97,8 @@ def test_vocabulary_and_corpus_identical_to_the_single_machine_run(cfg, dask_run
     steps = json.loads((dask_run / "manifest.json").read_text())["steps"]
     assert steps["tokenize"]["stats"]["shards"] == 5  # part3 is split in two byte ranges
     assert steps["tokenize"]["stats"]["tokens"] == sum(
-        tokenize.read_shard_stats(p)["tokens"] for p in (tmp_path / "counts").iterdir()
+        tokenize.read_shard_stats(p)["tokens"]
+        for p in (tmp_path / "counts").glob("shard-*.parquet")
     )
     assert len(steps["train"]["stats"]["worker_peak_mb"]) == 2
     vec = w2v.load(dask_run / "model")

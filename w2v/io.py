@@ -114,23 +114,22 @@ MODEL_DIR = Owned(
 STEP_DIR = Owned("pipeline output", MARK)  # the folders of a pipeline's run directory
 
 
-def refuse_existing(
-    target: str | os.PathLike, force: bool, owned: Owned | None = None, directory: bool = False
-) -> None:
-    """UserError unless `target` may be written: a file, or a `directory` (implied by
-    `owned`) that, if it exists, w2v wrote as the kind `owned` (see Owned).
+def refuse_existing(target: str | os.PathLike, force: bool, owned: Owned | None = None) -> None:
+    """UserError unless `target` may be written: a file, or with `owned` a directory that,
+    if it exists, w2v wrote as the kind `owned` (see Owned).
 
     An existing target is replaced only with `force`. Commands call this before their work
     too, so an hour of training is not spent on an output they may not write."""
     target = Path(target)
     try:
-        _check_target(target, force, owned, directory or owned is not None)
+        _check_target(target, force, owned)
     except OSError as e:  # a directory on the way that cannot be searched, say
         raise UserError(f"cannot write {str(target)!r}: {e.strerror or e}") from e
 
 
-def _check_target(target: Path, force: bool, owned: Owned | None, directory: bool):
+def _check_target(target: Path, force: bool, owned: Owned | None):
     _check_parent(target)
+    directory = owned is not None
     if target.is_dir() and not directory:
         raise UserError(f"{str(target)!r} is a directory; give a file name")
     if directory and target.is_symlink():
@@ -295,7 +294,7 @@ def atomic_dir(target: str | os.PathLike, owned: Owned, force: bool = False) -> 
     """
     target = Path(target)
     remove_stale_temps(target)  # first: it may put back a model a killed writer moved aside
-    refuse_existing(target, force, owned, directory=True)
+    refuse_existing(target, force, owned)
     tmp = _made(
         target, lambda: Path(tempfile.mkdtemp(prefix=own_temp_prefix(target), dir=target.parent))
     )
