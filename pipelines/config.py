@@ -9,9 +9,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2v.compressed import COMPRESSED
 from w2v.errors import ConfigError
-from w2v.formats import EXPORT_FORMATS
+from w2v.io.compressed import COMPRESSED
+from w2v.io.formats import EXPORT_FORMATS
 
 TRAINERS = ("sgns", "cbow", "svd")
 CORPUS_SUFFIXES = (".txt", *COMPRESSED)

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from w2v.errors import CorpusError
-from w2v.io import arrow_numbers, numbers_of
+from w2v.io.arrow import arrow_numbers, numbers_of
 from w2v.vocab import kept_order
 
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])

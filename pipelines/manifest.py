@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from w2v.io import write_json
+from w2v.io.atomic import write_json
 
 VERSION = 1
 MANIFEST = "manifest.json"  # in the run directory

@@ -18,7 +18,7 @@ from pipelines import config as config_mod
 from pipelines.manifest import MANIFEST, Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
 from pipelines.steps import NAMES, STEPS
 from w2v.errors import ConfigError, UserError
-from w2v.io import MARK, Owned, fsync_path, make_dir
+from w2v.io.atomic import MARK, Owned, fsync_path, make_dir
 
 LOCAL = "local"  # the executor name recorded for steps run in this process
 

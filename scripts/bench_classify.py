@@ -8,7 +8,7 @@ w2v.train on the unpacked gcide_wn.txt (dim 100, 5 epochs, 2 workers, seed 1), o
 ../shared/data/README.md, imported into a Vectors. Trained models are cached (--cache).
 
 Task: ../shared/data/wordnet_noun_supersenses.tsv (26 classes); features are the mean
-vector of each text's in-vocabulary tokens (w2v.classify.featurize), the same array for
+vector of each text's in-vocabulary tokens (w2v.nn.classify.featurize), the same array for
 every classifier; stratified 80/20 split with random_state=0 (scikit-learn's
 train_test_split, as in the README's reference figures). Both MLPs: one hidden layer of
 256 ReLU units, Adam, early stopping on a 10 % validation split, seed = repeat index.
@@ -36,9 +36,9 @@ from _bench import REPO, shared_data, unpacked_corpus
 sys.path.insert(0, str(REPO))
 
 import w2v
-from w2v.classify import featurize, read_labelled_tsv
-from w2v.metrics import macro_f1
-from w2v.mlp import MLPClassifier
+from w2v.nn.classify import featurize, read_labelled_tsv
+from w2v.nn.metrics import macro_f1
+from w2v.nn.mlp import MLPClassifier
 
 
 def gensim_vectors(cache: Path, retrain: bool) -> tuple[w2v.Vectors, str]:
@@ -77,7 +77,7 @@ def our_vectors(cache: Path, retrain: bool) -> tuple[w2v.Vectors, str]:
         print(f"trained w2v in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         shutil.rmtree(out, ignore_errors=True)
         model.save(out)
-    return w2v.load(out), f"w2v.train, cached in {out}"
+    return w2v.load(out), f"w2v.training, cached in {out}"
 
 
 def blas_limit(threads: int | None):

@@ -36,9 +36,9 @@ def main(shard_dir, trainer, epochs):
     from w2v.config import TrainConfig
     from w2v.corpus import encode_files
     from w2v.evaluate import evaluate_analogies, evaluate_pairs, data_path, PAIRS
-    from w2v.formats import export
+    from w2v.io.formats import export
     from w2v.vocab import Vocab, count_words
-    from w2v.train import train_encoded
+    from w2v.training import train_encoded
     files = sorted(Path(shard_dir).glob('*.txt'))
     t0 = time.perf_counter()
     total = {}

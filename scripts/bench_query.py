@@ -38,7 +38,7 @@ def shared_data() -> Path:
 
 def prepare() -> tuple[Path, Path, Path]:
     """(word2vec text file, gensim native file, w2v model directory), made once."""
-    from w2v.formats import read_word2vec
+    from w2v.io.formats import read_word2vec
 
     CACHE.mkdir(parents=True, exist_ok=True)
     text, native, model = CACHE / "gcide_wn.vec.txt", CACHE / "gcide_wn.kv", CACHE / "model"

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 import w2v
 from w2v.cooccur import count_pairs
 from w2v.corpus import encode
-from w2v.lsa import embed, ppmi, truncated_svd
+from w2v.ppmi_svd import embed, ppmi, truncated_svd
 from w2v.vocab import build_vocab
 
 GENSIM = dict(sg=1, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5)

@@ -28,7 +28,7 @@ from _bench import REPO, unpacked_corpus
 sys.path.insert(0, str(REPO))
 
 import w2v
-from w2v import plot as P
+from w2v.plot import figures as P
 
 WORDS = ["frog", "violin", "bread", "river"]
 ANALOGY = ("king", "man", "woman")

@@ -18,9 +18,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from w2v.datasets2d import DATASETS
-from w2v.playground import train_playground
-from w2v.playground_plot import draw
+from w2v.lecture.datasets2d import DATASETS
+from w2v.lecture.playground import train_playground
+from w2v.plot.playground import draw
 
 # One hidden layer of 8 tanh units is enough for xor, circles and gauss; moons' S-bend
 # is drawn sooner by two. The spiral needs more capacity and a faster optimiser, and at

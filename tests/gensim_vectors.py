@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from w2v.evaluate import ANALOGIES, PAIRS, data_path
-from w2v.tokenize import iter_sentences
+from w2v.tokens import iter_sentences
 from w2v.vectors import Vectors
 from w2v.vocab import default_corpus
 

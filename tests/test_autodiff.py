@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from w2v import autodiff as ad
-from w2v.autodiff import Dual, Var, forward_grad, reverse_grad
+from w2v.lecture import autodiff as ad
+from w2v.lecture.autodiff import Dual, Var, forward_grad, reverse_grad
 
 
 def lecture_f(x1, x2):

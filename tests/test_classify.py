@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from w2v.classify import (
+from w2v.errors import ModelError, UserError
+from w2v.nn.classify import (
     featurize,
     fingerprint,
     load_classifier,
@@ -11,7 +12,6 @@ from w2v.classify import (
     save_classifier,
     train_classifier,
 )
-from w2v.errors import ModelError, UserError
 from w2v.vectors import Vectors
 
 GROUPS = {

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from tests.test_plot import check_png, toy_vectors
-from w2v import plot as P
 from w2v.cli import main
+from w2v.plot import figures as P
 
 
 @pytest.fixture()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.test_plot import check_png, toy_vectors
-from w2v import plot as P
 from w2v.cli import main
+from w2v.plot import figures as P
 
 HISTORY = [3.2, 2.6, 2.4, 2.3]
 

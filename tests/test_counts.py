@@ -9,7 +9,12 @@ import pytest
 import w2v
 from pipelines import counts
 from w2v.errors import ModelError
-from w2v.io import read_vocab_parquet, read_vocab_table, write_vocab_parquet, write_vocab_table
+from w2v.io.arrow import (
+    read_vocab_parquet,
+    read_vocab_table,
+    write_vocab_parquet,
+    write_vocab_table,
+)
 from w2v.vocab import count_words
 
 

@@ -9,7 +9,7 @@ from tests.dask_faults import local_cluster
 from w2v.config import TrainConfig
 from w2v.corpus import encode
 from w2v.evaluate import data_path, evaluate_pairs
-from w2v.train import train_encoded
+from w2v.training import train_encoded
 from w2v.vocab import build_vocab
 
 

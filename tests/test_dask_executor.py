@@ -17,7 +17,7 @@ from pipelines.steps import encode, tokenize, vocab
 from tests.dask_faults import KillOnce, local_cluster
 from w2v.corpus import EncodedCorpus
 from w2v.errors import UserError
-from w2v.io import read_vocab_parquet
+from w2v.io.arrow import read_vocab_parquet
 
 CONFIG = """
 [corpus]

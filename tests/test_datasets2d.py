@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from w2v.datasets2d import DATASETS, make, make_split
+from w2v.lecture.datasets2d import DATASETS, make, make_split
 
 
 @pytest.mark.parametrize("name", DATASETS)

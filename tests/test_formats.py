@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from w2v.errors import ModelError, UserError
-from w2v.formats import (
+from w2v.io.formats import (
     read_parquet,
     read_vectors,
     read_word2vec,

@@ -8,17 +8,8 @@ import numpy as np
 import pytest
 
 from w2v.errors import ModelError, UserError
-from w2v.io import (
-    MARK,
-    MODEL_DIR,
-    ModelFiles,
-    Owned,
-    atomic_dir,
-    atomic_file,
-    load_model,
-    refuse_existing,
-    save_model,
-)
+from w2v.io.atomic import MARK, Owned, atomic_dir, atomic_file, refuse_existing
+from w2v.io.model_dir import MODEL_DIR, ModelFiles, load_model, save_model
 
 
 def small_model(V=5, dim=3, contexts=True):
@@ -119,7 +110,7 @@ def test_a_path_that_cannot_be_searched_is_one_user_error(tmp_path, monkeypatch)
     def unsearchable(target):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("w2v.io._check_parent", unsearchable)
+    monkeypatch.setattr("w2v.io.atomic._check_parent", unsearchable)
     with pytest.raises(UserError, match="cannot write .*m': Permission denied"):
         save_model(tmp_path / "m", small_model())
 
@@ -197,7 +188,7 @@ def test_vocabulary_round_trips_any_unicode_without_pandas(tmp_path):
     import sys
     from pathlib import Path
 
-    from w2v.io import read_vocab_parquet, write_vocab_parquet
+    from w2v.io.arrow import read_vocab_parquet, write_vocab_parquet
 
     words = ["frog", "", "naïve", "日本語", "a\u00a0b", "🐸", "x" * 1000]
     counts = np.array([9, 8, 7, 6, 5, 4, 3], np.int64)
@@ -208,7 +199,7 @@ def test_vocabulary_round_trips_any_unicode_without_pandas(tmp_path):
 
     code = (
         "import sys, numpy as np\n"
-        "from w2v.io import write_vocab_parquet\n"
+        "from w2v.io.arrow import write_vocab_parquet\n"
         f"write_vocab_parquet({str(tmp_path / 'w.parquet')!r}, ['a', 'b'], np.array([2, 1]))\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
     )
@@ -259,7 +250,7 @@ def test_a_marked_kind_gets_its_mark_and_only_it_is_replaced(tmp_path):
 def test_replacing_a_directory_never_leaves_its_name_empty(tmp_path, monkeypatch):
     """The old model is exchanged with the new one in one step: the two renames of before
     left a moment with no model (a server answered 404; a crash stranded the old one)."""
-    import w2v.io as io
+    import w2v.io.atomic as io
 
     target = tmp_path / "m"
     save_model(target, small_model(V=5))
@@ -276,7 +267,7 @@ def test_replacing_a_directory_never_leaves_its_name_empty(tmp_path, monkeypatch
 
 
 def test_exchange_swaps_two_directories(tmp_path):
-    from w2v.io import exchange
+    from w2v.io.atomic import exchange
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x").write_text("a")
@@ -286,7 +277,7 @@ def test_exchange_swaps_two_directories(tmp_path):
 
 
 def test_every_file_and_the_directory_are_fsynced_before_they_are_published(tmp_path, monkeypatch):
-    import w2v.io as io
+    import w2v.io.atomic as io
 
     synced: list[str] = []
     real_fsync = os.fsync
@@ -315,7 +306,7 @@ def dead_pid() -> int:
 
 
 def test_temporaries_of_killed_writers_are_removed_on_the_next_write(tmp_path):
-    from w2v.io import own_temp_prefix
+    from w2v.io.atomic import own_temp_prefix
 
     target = tmp_path / "m"
     live = own_temp_prefix(target) + "live"  # this process's: a writer still at work
@@ -333,7 +324,7 @@ def test_temporaries_of_killed_writers_are_removed_on_the_next_write(tmp_path):
 def test_a_kill_between_the_fallback_renames_is_repaired(tmp_path):
     """Where renameat2 cannot exchange, the old model is moved aside first; a writer killed
     right then leaves it in its temporary directory, and the next write puts it back."""
-    from w2v.io import own_temp_prefix
+    from w2v.io.atomic import own_temp_prefix
 
     save_model(tmp_path / "m", small_model(V=5))
     aside = tmp_path / (
@@ -350,7 +341,7 @@ def test_a_kill_between_the_fallback_renames_is_repaired(tmp_path):
 
 
 def test_the_fallback_of_two_renames_still_replaces(tmp_path, monkeypatch):
-    import w2v.io as io
+    import w2v.io.atomic as io
 
     monkeypatch.setattr(io, "exchange", lambda a, b: False)
     save_model(tmp_path / "m", small_model(V=5))
@@ -363,7 +354,7 @@ def test_scratch_of_killed_processes_is_removed_from_tmpdir(tmp_path, monkeypatc
     """`w2v train` encodes into $TMPDIR; a SIGKILLed run left its encoded corpus there."""
     import tempfile
 
-    from w2v.io import own_temp_prefix, scratch_dir
+    from w2v.io.atomic import own_temp_prefix, scratch_dir
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     place = own_temp_prefix(tmp_path / "w2v-encoded")

@@ -1,5 +1,5 @@
 """The Numba kernels: sampling helpers against their formulas, one step against the
-float64 gradient of w2v.softmax, and sparsity (untouched rows stay bit-identical)."""
+float64 gradient of w2v.lecture.softmax, and sparsity (untouched rows stay bit-identical)."""
 
 import numpy as np
 import pytest
@@ -16,7 +16,7 @@ from w2v.kernels.sampling import (
     stream_seed,
     subsample,
 )
-from w2v.softmax import sgns_grad, sgns_loss
+from w2v.lecture.softmax import sgns_grad, sgns_loss
 from w2v.vocab import Vocab
 
 

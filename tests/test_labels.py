@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from w2v.labels import overlap, place_labels
+from w2v.plot.labels import overlap, place_labels
 
 
 def boxes_of(centres, sizes):

@@ -1,4 +1,4 @@
-"""w2v.lsa: PPMI against a dense formula, the SVD against numpy's, and the whole pipeline."""
+"""w2v.ppmi_svd: PPMI against a dense formula, the SVD against numpy's, and the whole pipeline."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from small_corpora import TOPICS, topic_corpus
 
 import w2v
 from w2v.errors import ConfigError
-from w2v.lsa import LSA, LsaConfig, embed, lsa, ppmi, randomized_svd, truncated_svd
+from w2v.ppmi_svd import LSA, LsaConfig, embed, lsa, ppmi, randomized_svd, truncated_svd
 
 
 def dense_ppmi(X, cds, neg):

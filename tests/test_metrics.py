@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from w2v.metrics import accuracy, confusion_matrix, macro_f1, most_confused
+from w2v.nn.metrics import accuracy, confusion_matrix, macro_f1, most_confused
 
 TRUE = ["a", "a", "a", "b", "b", "c"]
 PRED = ["a", "b", "a", "b", "c", "c"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from w2v.mlp import MLPClassifier
+from w2v.nn.mlp import MLPClassifier
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_y = np.array([0, 1, 1, 0])

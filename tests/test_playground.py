@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from w2v.errors import ConfigError
-from w2v.playground import GRID, surface, train_playground
+from w2v.lecture.playground import GRID, surface, train_playground
 
 
 @pytest.mark.parametrize("data", ["xor", "circles"])

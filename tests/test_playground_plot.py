@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from w2v.errors import UserError
-from w2v.playground import train_playground
-from w2v.playground_plot import animate, draw, require_matplotlib
+from w2v.lecture.playground import train_playground
+from w2v.plot.playground import animate, draw, require_matplotlib
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from w2v import Vectors
-from w2v import plot as P
-from w2v.labels import overlap
+from w2v.plot import figures as P
+from w2v.plot.labels import overlap
 
 GROUPS = {
     "animal": ["frog", "toad", "newt", "lizard", "salamander", "snake", "turtle"],

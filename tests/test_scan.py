@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.test_tokenize import CLEAN_HEAD
 from w2v.corpus import encode, encode_in_memory
 from w2v.scan import WordTable, iter_blocks
-from w2v.tokenize import ReadStats, iter_sentences
+from w2v.tokens import ReadStats, iter_sentences
 from w2v.vocab import Vocab, count_words
 
 TRICKY = (

@@ -410,7 +410,7 @@ def _edges(spec: dict) -> list[float]:
 @pytest.mark.parametrize("trainer", ["sgns", "cbow", "svd"])
 def test_every_option_the_schema_accepts_the_library_accepts(trainer):
     from w2v.config import TrainConfig
-    from w2v.lsa import LsaConfig
+    from w2v.ppmi_svd import LsaConfig
     from w2v.serve.schemas import SGNS_ONLY, SVD_ONLY, TrainOptions
 
     props = TrainOptions.model_json_schema()["properties"]

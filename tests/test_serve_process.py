@@ -179,7 +179,7 @@ def test_server_killed_mid_job_then_restarted(server, root):
         assert job["state"] in ("queued", "running") and time.monotonic() < deadline, job
         time.sleep(0.1)
     scratch = root / "models" / SCRATCH / str(job_id)
-    assert list((scratch / "tmp").glob("w2v-encoded-*"))  # the trainer's encoded corpus
+    assert list((scratch / "tmp").glob(".w2v-encoded.tmp-*"))  # the trainer's encoded corpus
     worker = next(
         int(p) for p in os.listdir("/proc") if p.isdigit() and _is_worker_of(int(p), job_id)
     )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from gradcheck import numerical_grad
 
-from w2v.softmax import (
+from w2v.lecture.softmax import (
     SoftmaxSkipGram,
     sgns_grad,
     sgns_loss,

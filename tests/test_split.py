@@ -1,6 +1,6 @@
 import numpy as np
 
-from w2v.split import stratified_split
+from w2v.nn.split import stratified_split
 
 
 def test_each_class_keeps_its_share():

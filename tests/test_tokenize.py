@@ -6,7 +6,7 @@ import os
 import pytest
 
 from w2v.errors import CorpusError
-from w2v.tokenize import _SNIFF_BYTES, ReadStats, iter_sentences, tokenize
+from w2v.tokens import _SNIFF_BYTES, ReadStats, iter_sentences, tokenize
 
 
 def write(tmp_path, name, data: bytes):
@@ -68,7 +68,7 @@ def test_long_line_without_newline_is_split_like_linesentence(tmp_path):
 
 def test_long_line_read_in_pieces_keeps_tokens_whole(tmp_path):
     # A line far longer than a read block: pieces are cut at whitespace, never inside a token.
-    from w2v.tokenize import iter_line_pieces
+    from w2v.tokens import iter_line_pieces
 
     words = [f"wörd{i}" for i in range(5000)]
     data = (" ".join(words) + "\nlast line\n").encode()
@@ -159,16 +159,17 @@ def test_iterable_source_passes_through_and_splits():
     assert [len(s) for s in out] == [10_000, 10_000, 5_000, 2]
 
 
-def test_w2v_tokenize_is_the_function_and_the_module():
-    """`import w2v.vocab` imports w2v.tokenize, which makes the package attribute the module;
-    the module is callable, so w2v.tokenize(text) still tokenizes (as w2v.train trains)."""
+def test_w2v_tokenize_train_and_lsa_are_functions_whatever_is_imported_first():
+    """No module shares a name with a function (w2v.tokens, w2v.training, w2v.ppmi_svd), so
+    importing the modules first does not turn the package's attributes into modules."""
     import subprocess
     import sys
 
     code = (
-        "import w2v, w2v.vocab\n"
+        "import w2v, w2v.vocab, w2v.tokens, w2v.training, w2v.ppmi_svd\n"
         "assert w2v.tokenize('Frogs, toads!') == ['frogs', 'toads'], w2v.tokenize\n"
-        "assert w2v.tokenize.iter_sentences is not None and 'tokenize' in w2v.__all__\n"
+        "assert w2v.tokenize is w2v.tokens.tokenize and 'tokenize' in w2v.__all__\n"
+        "assert w2v.train is w2v.training.train and w2v.lsa is w2v.ppmi_svd.lsa\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -12,7 +12,7 @@ from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.corpus import encode_in_memory
 from w2v.errors import ConfigError
-from w2v.train import Progress, train_encoded
+from w2v.training import Progress, train_encoded
 from w2v.vocab import build_vocab
 
 
@@ -65,14 +65,14 @@ def test_unknown_option_is_a_config_error(small_sentences):
 # -- the loop -----------------------------------------------------------------------------
 
 
-def test_w2v_train_is_callable_and_keeps_its_module_attributes():
-    assert callable(w2v.train)
-    assert w2v.train.train_encoded is train_encoded and w2v.train.Progress is Progress
+def test_w2v_train_is_the_function_of_the_training_module():
+    assert w2v.train is w2v.training.train
+    assert w2v.training.train_encoded is train_encoded and w2v.training.Progress is Progress
 
 
 def test_ids_beyond_the_vocabulary_are_refused_before_any_update(small, monkeypatch):
     corpus, vocab = small
-    monkeypatch.setattr(w2v.train, "_CHUNK_WORK", 1)  # a chunk per sentence: the rare ids come late
+    monkeypatch.setattr(w2v.training, "_CHUNK_WORK", 1)  # a chunk per sentence: rare ids late
     fewer = w2v.Vocab(vocab.words[:-5], vocab.counts[:-5])  # the corpus still has ids of all
     cfg = TrainConfig(dim=8, epochs=1, workers=1, min_count=3)
     U = np.ones((len(fewer), 8), np.float32)

@@ -8,7 +8,7 @@ from gensim_vectors import trained
 
 import w2v.vectors
 from w2v.errors import ModelError, UnknownWordError
-from w2v.io import write_vocab_parquet
+from w2v.io.arrow import write_vocab_parquet
 from w2v.vectors import Vectors, _topk_rows
 
 pytest.importorskip("gensim")

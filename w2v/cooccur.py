@@ -24,9 +24,9 @@ import scipy.sparse as sp
 
 from w2v.corpus import EncodedCorpus, encode, encode_in_memory
 from w2v.errors import ConfigError
-from w2v.io import scratch_dir
+from w2v.io.atomic import scratch_dir
 from w2v.kernels import cooccur as K
-from w2v.tokenize import iter_sentences
+from w2v.tokens import iter_sentences
 from w2v.vocab import Vocab, build_vocab
 
 WEIGHTINGS = ("uniform", "harmonic")
@@ -200,7 +200,8 @@ def write_parquet(path: str | os.PathLike, words: list[str], X: sp.spmatrix, **m
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from w2v.io import arrow_numbers, arrow_strings, atomic_file
+    from w2v.io.arrow import arrow_numbers, arrow_strings
+    from w2v.io.atomic import atomic_file
 
     X = sp.csr_matrix(X)
     vocab = arrow_strings(list(words))
@@ -225,7 +226,7 @@ def read_parquet(path: str | os.PathLike, words: list[str]) -> sp.csr_matrix:
     import pyarrow as pa
 
     from w2v.errors import ModelError, UserError
-    from w2v.io import numbers_of, read_parquet_table
+    from w2v.io.arrow import numbers_of, read_parquet_table
 
     try:
         table = read_parquet_table(path, ["word", "context", "count"])

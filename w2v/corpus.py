@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import CorpusError
-from w2v.io import MARK, Owned, atomic_dir, check_npy
+from w2v.io.atomic import MARK, Owned, atomic_dir
+from w2v.io.model_dir import check_npy
 from w2v.scan import WordTable, iter_blocks, prefetch
-from w2v.tokenize import ReadStats, iter_sentences
+from w2v.tokens import ReadStats, iter_sentences
 from w2v.vocab import Vocab
 
 ENCODED_DIR = Owned("encoded corpus", MARK)  # see w2v.io.Owned

@@ -1,7 +1,7 @@
 """One pass over a corpus file in normalised byte blocks, counted or encoded by a hash table.
 
 A *normalised block* is UTF-8 bytes in which tokens are separated by ASCII whitespace and
-lines end in b"\\n": exactly the tokens `w2v.tokenize` would give, line by line. Plain
+lines end in b"\\n": exactly the tokens `w2v.tokens.tokenize` would give, line by line. Plain
 lowercase ASCII text (the common case, e.g. text8-style corpora) is already normalised
 after `bytes.lower()`; other text goes through the tokenizer's regex once per block. The
 Numba kernels in `w2v.kernels.wordtable` then count or encode the block at memory speed.
@@ -15,10 +15,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from w2v.compressed import READ_ERRORS
 from w2v.errors import CorpusError
+from w2v.io.compressed import READ_ERRORS
 from w2v.kernels import wordtable as K
-from w2v.tokenize import _WORD, MAX_SENTENCE_LEN, ReadStats, decode, open_binary
+from w2v.tokens import _WORD, MAX_SENTENCE_LEN, ReadStats, decode, open_binary
 
 BLOCK_BYTES = 4 << 20
 _WS = b" \t\r\n\f\v"

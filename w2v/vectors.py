@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 
 from w2v.errors import ModelError, UnknownWordError
-from w2v.io import ModelFiles, load_model, repeats, save_model
+from w2v.io.model_dir import ModelFiles, load_model, repeats, save_model
 from w2v.vocab import Suggestions
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.

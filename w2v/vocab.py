@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import CorpusError, UnknownWordError
-from w2v.io import repeats
-from w2v.tokenize import ReadStats, iter_sentences
+from w2v.io.model_dir import repeats
+from w2v.tokens import ReadStats, iter_sentences
 
 # Distinct words held while counting before rare ones are pruned (gensim's max_vocab_size;
 # word2vec.c prunes at 0.7 × 30 M). About 1 GB of Python strings and ints at the limit.
@@ -97,13 +97,13 @@ class Vocab:
         return alias_table(self.noise_probs(power))
 
     def save(self, path: str | os.PathLike) -> None:
-        from w2v.io import write_vocab_parquet
+        from w2v.io.arrow import write_vocab_parquet
 
         write_vocab_parquet(path, self.words, self.counts)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Vocab:
-        from w2v.io import read_vocab_parquet
+        from w2v.io.arrow import read_vocab_parquet
 
         words, counts = read_vocab_parquet(path)
         return cls(words, counts)

@@ -13,7 +13,7 @@ words, and each shard into R parts, R = rounds per epoch. Round g = e·R + r of 
 
    and likewise V (MLlib averages the new rows, which is the same thing).
 
-The learning rate follows the single-machine schedule (w2v.train.learning_rate) by global
+The learning rate follows the single-machine schedule (w2v.training.learning_rate) by global
 progress: a round that starts when D of the E·N words are done and covers W words in all
 its parts runs every part from alpha(D) down to alpha(D + W), linearly by position, times
 P when `scale_alpha`. Why: while steps are small, ΔU_p[i] ≈ −α Σ (gradients of row i in
@@ -56,7 +56,7 @@ from w2v.config import TrainConfig
 from w2v.corpus import EncodedCorpus
 from w2v.errors import CorpusError
 from w2v.kernels.chunk import ARCHS, train_chunk
-from w2v.train import (
+from w2v.training import (
     MIN_SPANS,
     SPANS_PER_WORKER,
     Model,

@@ -41,15 +41,8 @@ from pipelines.steps import tokenize as tokenize_step
 from pipelines.steps import vocab as vocab_step
 from w2v.corpus import ENCODED_DIR, EncodedCorpus, concatenate
 from w2v.errors import UserError
-from w2v.io import (
-    MARK,
-    STEP_DIR,
-    atomic_dir,
-    own_temp_prefix,
-    read_vocab_parquet,
-    read_vocab_table,
-    remove_stale_temps,
-)
+from w2v.io.arrow import read_vocab_parquet, read_vocab_table
+from w2v.io.atomic import MARK, STEP_DIR, atomic_dir, own_temp_prefix, remove_stale_temps
 from w2v.vocab import Vocab
 
 
@@ -257,7 +250,7 @@ class DaskExecutor:
         import dask.bag as db
 
         from w2v.cooccur import pair_weights
-        from w2v.train import split_spans
+        from w2v.training import split_spans
 
         n_words = len(read_vocab_parquet(inputs["vocab"])[0])
         corpus = EncodedCorpus.load(inputs["corpus"])

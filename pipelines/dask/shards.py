@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2v.compressed import COMPRESSED
+from w2v.io.compressed import COMPRESSED
 
 _SCAN = 1 << 16  # bytes read at a time while looking for the next newline
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from w2v.io import arrow_numbers, atomic_file, numbers_of, read_parquet_table
+from w2v.io.arrow import arrow_numbers, numbers_of, read_parquet_table
+from w2v.io.atomic import atomic_file
 
 NAME = "cooccur"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from w2v.io import write_json
+from w2v.io.atomic import write_json
 
 NAME = "evaluate"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from w2v.io import STEP_DIR, atomic_dir
+from w2v.io.atomic import STEP_DIR, atomic_dir
 
 NAME = "export"
 FILENAMES = {
@@ -32,7 +32,7 @@ def outputs(cfg, run_dir: Path) -> dict[str, Path]:
 
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
-    from w2v.formats import export
+    from w2v.io.formats import export
     from w2v.vectors import load
 
     vec = load(inputs["model"])

@@ -8,7 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines import counts as counts_mod
-from w2v.io import STEP_DIR, atomic_dir, write_vocab_table
+from w2v.io.arrow import write_vocab_table
+from w2v.io.atomic import STEP_DIR, atomic_dir
 
 NAME = "tokenize"
 

@@ -59,7 +59,7 @@ def train_config(config: dict):
 
 def lsa_config(config: dict):
     """The library's LsaConfig for these (svd) settings."""
-    from w2v.lsa import LsaConfig
+    from w2v.ppmi_svd import LsaConfig
 
     return LsaConfig(
         dim=config["dim"],
@@ -84,13 +84,13 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progres
     vocab = Vocab.load(inputs["vocab"])
     if config["trainer"] == "svd":
         from pipelines.steps.cooccur import read_matrix
-        from w2v.lsa import LSA
+        from w2v.ppmi_svd import LSA
 
         X = read_matrix(inputs["cooccur"], len(vocab))
         vectors = LSA(lsa_config(config)).fit_counts(vocab, X).vectors_
         vectors.save(outputs["model"], force=True)
         return {"words": len(vocab), "dim": config["dim"]}
-    from w2v.train import train_encoded
+    from w2v.training import train_encoded
 
     corpus = EncodedCorpus.load(inputs["corpus"])
     model = train_encoded(corpus, vocab, train_config(config), progress=progress)

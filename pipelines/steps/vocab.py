@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from pipelines import counts
 from w2v.errors import CorpusError
-from w2v.io import numbers_of, read_vocab_table, write_vocab_table
+from w2v.io.arrow import numbers_of, read_vocab_table, write_vocab_table
 
 NAME = "vocab"
 

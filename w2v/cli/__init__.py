@@ -1,7 +1,7 @@
-"""The `w2v` command: a click group whose commands live in the sibling modules.
+"""The `w2v` command: a click group of the commands defined in the sibling modules.
 
-Each module registers its commands on `cli`; `main` runs the group and turns every
-`UserError` into one line on stderr and exit status 2 (a traceback only with --debug).
+`COMMANDS` lists them; `main` runs the group and turns every `UserError` into one line on
+stderr and exit status 2 (a traceback only with --debug).
 """
 
 import os
@@ -10,6 +10,19 @@ import sys
 import click
 
 from w2v import __version__
+from w2v.cli import (
+    classify,
+    corpus,
+    demo,
+    formats,
+    lsa,
+    pipeline,
+    playground,
+    plot,
+    query,
+    serve,
+    train,
+)
 from w2v.errors import UserError
 
 
@@ -54,17 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# Command modules register themselves on `cli` when imported.
-from w2v.cli import (
-    classify,
-    corpus,
-    demo,
-    formats,
-    lsa,
-    pipeline,
-    playground,
-    plot,
-    query,
-    serve,
-    train,
+COMMANDS = (
+    train.train,
+    query.similar,
+    query.analogy,
+    query.eval_,
+    corpus.vocab,
+    lsa.cooc,
+    lsa.svd,
+    formats.export,
+    formats.import_,
+    classify.classify,
+    plot.plot,
+    playground.playground,
+    demo.demo,
+    pipeline.pipeline,
+    serve.serve,
 )
+for command in COMMANDS:
+    cli.add_command(command)

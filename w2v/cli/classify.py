@@ -6,18 +6,17 @@ from pathlib import Path
 
 import click
 
-from w2v.classify import (
+from w2v.cli.options import echo_json, json_option, model_option
+from w2v.errors import ConfigError
+from w2v.io.atomic import refuse_existing
+from w2v.nn.classify import (
     CLASSIFIER_DIR,
     load_classifier,
     read_labelled_tsv,
     save_classifier,
     train_classifier,
 )
-from w2v.cli import cli
-from w2v.cli.options import echo_json, json_option, model_option
-from w2v.errors import ConfigError
-from w2v.io import refuse_existing
-from w2v.mlp import HIDDEN_ACTIVATIONS
+from w2v.nn.mlp import HIDDEN_ACTIVATIONS
 from w2v.vectors import load
 
 
@@ -32,7 +31,7 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
-@cli.group()
+@click.group()
 def classify() -> None:
     """Train and apply a text classifier on top of word vectors."""
 

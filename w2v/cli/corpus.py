@@ -4,9 +4,8 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.options import corpus_argument, echo_json, json_option
-from w2v.io import refuse_existing
+from w2v.io.atomic import refuse_existing
 from w2v.vocab import build_vocab, default_corpus
 
 
@@ -21,7 +20,7 @@ def report_invalid_utf8(stats: dict) -> None:
         click.echo(f"w2v: warning: {n} invalid UTF-8 sequences were replaced by U+FFFD", err=True)
 
 
-@cli.command()
+@click.command()
 @corpus_argument
 @click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option("--max-size", type=click.IntRange(min=1), help="Keep at most this many words.")

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.options import model_option
 from w2v.errors import ModelError
 
@@ -37,7 +36,8 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
         click.echo("  (delete that directory to train a fresh one)")
         return vec
     import w2v
-    from w2v.io import MODEL_DIR, refuse_existing
+    from w2v.io.atomic import refuse_existing
+    from w2v.io.model_dir import MODEL_DIR
     from w2v.vocab import default_corpus
 
     refuse_existing(model_dir, force=False, owned=MODEL_DIR)  # checked before training
@@ -60,7 +60,7 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
     return model.vectors
 
 
-@cli.command()
+@click.command()
 @model_option
 @click.option(
     "-o",
@@ -77,7 +77,7 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
 def demo(model_dir, output, epochs, dim, workers, seed):
     """Train on the embedded corpus (or open the model in -m DIR), print neighbours and an
     analogy, and draw the neighbours (the picture needs: pip install 'w2v[plot]')."""
-    from w2v import plot as P
+    from w2v.plot import figures as P
 
     P.check_picture_path(output)  # before an hour of training, not after
     vec = _open_or_train(model_dir, epochs, dim, workers, seed)

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.options import model_option
-from w2v.formats import EXPORT_FORMATS as FORMATS
-from w2v.io import MODEL_DIR, refuse_existing
+from w2v.io.atomic import refuse_existing
+from w2v.io.formats import EXPORT_FORMATS as FORMATS
+from w2v.io.model_dir import MODEL_DIR
 
 
-@cli.command()
+@click.command()
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--limit", type=click.IntRange(min=1), help="Only the N most frequent words.")
@@ -20,7 +20,7 @@ def export(fmt, out, limit, force, model_dir):
     """Write the model's vectors to OUT as FORMAT: word2vec (text), word2vec-binary,
     parquet, or projector (a directory for projector.tensorflow.org: Load vectors.tsv,
     then metadata.tsv). word2vec files named *.gz, *.bz2 or *.xz are compressed."""
-    from w2v import formats
+    from w2v.io import formats
     from w2v.vectors import load
 
     owned = formats.PROJECTOR_DIR if fmt == "projector" else None  # else a file
@@ -31,7 +31,7 @@ def export(fmt, out, limit, force, model_dir):
     click.echo(f"wrote {n} vectors of dimension {vec.dim} to {out} ({fmt})", err=True)
 
 
-@cli.command(name="import")
+@click.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "-o",
@@ -47,7 +47,7 @@ def export(fmt, out, limit, force, model_dir):
 def import_(file, output, limit, force):
     """Make a model directory from FILE: word2vec text or binary (sniffed; also .gz, .bz2,
     .xz) or Parquet (word, vector[, count]). Counts a file lacks are stored as zeros."""
-    from w2v.formats import read_vectors
+    from w2v.io.formats import read_vectors
 
     refuse_existing(output, force, owned=MODEL_DIR)
     vec = read_vectors(file, limit=limit)

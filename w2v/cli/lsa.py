@@ -6,11 +6,11 @@ import click
 import numpy as np
 import scipy.sparse as sp
 
-from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, echo_json, json_option
 from w2v.cooccur import WEIGHTINGS, cooccurrence, write_parquet
-from w2v.io import MODEL_DIR, refuse_existing
+from w2v.io.atomic import refuse_existing
+from w2v.io.model_dir import MODEL_DIR
 
 TABLE_MAX_WORDS = 30
 
@@ -71,7 +71,7 @@ def format_table(words: list[str], X: np.ndarray, corner: str = "counts") -> str
     return "\n".join(lines)
 
 
-@cli.command()
+@click.command()
 @corpus_argument
 @window_options
 @click.option("--min-count", default=1, show_default=True, type=click.IntRange(min=1))
@@ -153,7 +153,7 @@ def top_pairs(vocab, X, n: int) -> list[tuple[str, str, float]]:
     return [(words[upper.row[i]], words[upper.col[i]], float(upper.data[i])) for i in order]
 
 
-@cli.command()
+@click.command()
 @corpus_argument
 @click.option(
     "-o",
@@ -218,7 +218,7 @@ def svd(
 ):
     """Train PPMI + SVD word vectors on CORPUS (default: the embedded WordNet glosses) and
     write a model directory that `similar`, `analogy` and `eval` read like any other."""
-    from w2v.lsa import lsa
+    from w2v.ppmi_svd import lsa
 
     refuse_existing(output, force, owned=MODEL_DIR)
     source = corpus_or_default(corpus)

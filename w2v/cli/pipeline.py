@@ -4,13 +4,12 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.options import echo_json, json_option
 from w2v.errors import UserError
-from w2v.io import atomic_file, refuse_existing
+from w2v.io.atomic import atomic_file, refuse_existing
 
 
-@cli.group()
+@click.group()
 def pipeline():
     """Run the batch pipeline described by a TOML file."""
 

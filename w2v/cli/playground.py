@@ -6,18 +6,17 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.classify import parse_hidden
 from w2v.cli.options import echo_json, json_option
-from w2v.datasets2d import DATASETS
 from w2v.errors import ConfigError
-from w2v.mlp import HIDDEN_ACTIVATIONS, SOLVERS
-from w2v.playground import MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_POINTS, MAX_UNITS
+from w2v.lecture.datasets2d import DATASETS
+from w2v.lecture.playground import MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_POINTS, MAX_UNITS
+from w2v.nn.mlp import HIDDEN_ACTIVATIONS, SOLVERS
 
 FORMATS = (".png", ".gif", ".svg", ".pdf", ".jpg", ".jpeg")
 
 
-@cli.command()
+@click.command()
 @click.option("--data", type=click.Choice(DATASETS), default="xor", show_default=True)
 @click.option(
     "--hidden",
@@ -78,8 +77,8 @@ def playground(
     neuron, whose boundary is a straight line, fails on xor and circles; one hidden layer
     of a few tanh units succeeds.
     """
-    from w2v.playground import train_playground
-    from w2v.playground_plot import animate, draw, require_matplotlib
+    from w2v.lecture.playground import train_playground
+    from w2v.plot.playground import animate, draw, require_matplotlib
 
     sizes = parse_hidden(hidden)
     suffix = output.suffix.lower()

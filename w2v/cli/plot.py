@@ -5,12 +5,11 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from w2v.cli import cli
 from w2v.cli.options import model_option
 from w2v.errors import ConfigError
 
 
-@cli.command()
+@click.command()
 @click.argument("words", nargs=-1)
 @model_option
 @click.option(
@@ -48,7 +47,7 @@ def plot(words, model_dir, output, neighbours, method, analogy, loss):
 
     Needs matplotlib: pip install 'w2v[plot]'.
     """
-    from w2v import plot as P
+    from w2v.plot import figures as P
     from w2v.vectors import Vectors
 
     P.require_matplotlib()

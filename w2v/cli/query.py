@@ -6,7 +6,6 @@ no scipy (except `eval`), no gensim, no Numba, and the model is memory-mapped.
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.options import echo_json, json_option, model_option
 
 topn_option = click.option(
@@ -27,7 +26,7 @@ def _print_ranked(results, as_json: bool, key: str, query: dict) -> None:
     click.echo("\n".join(f"{w}\t{s:.6f}" for w, s in results))
 
 
-@cli.command()
+@click.command()
 @click.argument("words", nargs=-1, required=True)
 @topn_option
 @restrict_option
@@ -43,7 +42,7 @@ def similar(words, topn, restrict, model_dir, as_json):
     _print_ranked(results, as_json, "cosine", {"positive": list(words)})
 
 
-@cli.command()
+@click.command()
 @click.argument("a")
 @click.argument("b")
 @click.argument("c")
@@ -68,7 +67,7 @@ def analogy(a, b, c, topn, method, restrict, model_dir, as_json):
     _print_ranked(results, as_json, key, {"a": a, "b": b, "c": c, "method": method})
 
 
-@cli.command(name="eval")
+@click.command(name="eval")
 @click.option(
     "--analogies",
     type=click.Path(dir_okay=False),

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.errors import UserError
 
 
@@ -24,7 +23,7 @@ def parse_model(spec: str) -> tuple[str, Path]:
     return check_name(name), Path(directory)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "-m",
     "--model",

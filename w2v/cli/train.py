@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, echo_json, json_option, model_option
-from w2v.io import MODEL_DIR, refuse_existing
+from w2v.io.atomic import refuse_existing
+from w2v.io.model_dir import MODEL_DIR
 
 LOG_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
@@ -65,7 +65,7 @@ class ProgressReporter:
             self.bar = None
 
 
-@cli.command()
+@click.command()
 @corpus_argument
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path),
@@ -99,7 +99,7 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
     Runs skip-gram (or CBOW) with negative sampling as word2vec.c does, in parallel, and
     writes a model directory that `w2v similar`, `w2v eval` and the rest read.
     """
-    from w2v.train import train as train_model
+    from w2v.training import train as train_model
 
     out = output if output is not None else model_dir
     refuse_existing(out, force, owned=MODEL_DIR)

@@ -9,7 +9,7 @@
 Every module stores what its backward pass needs during the forward pass, and
 `backward(G)` takes the upstream gradient G = ∂J/∂(output) and returns ∂J/∂(input),
 multiplying by the module's local Jacobian without ever forming it as a matrix.
-The estimator built on these is `w2v.mlp.MLPClassifier`.
+The estimator built on these is `w2v.nn.mlp.MLPClassifier`.
 """
 
 from w2v.nn.activations import ACTIVATIONS, Linear, ReLU, Sigmoid, Softmax, Tanh

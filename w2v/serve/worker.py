@@ -54,11 +54,11 @@ def train(job: dict, source: Path, out: Path, report) -> None:
     name."""
     config = dict(job["config"])
     if job["trainer"] == "svd":
-        from w2v.lsa import lsa
+        from w2v.ppmi_svd import lsa
 
         model = vectors = lsa(str(source), **config)
     else:
-        from w2v.train import train as train_sgns
+        from w2v.training import train as train_sgns
 
         model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
         vectors = model.vectors

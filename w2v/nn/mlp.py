@@ -25,7 +25,7 @@ import numpy as np
 
 from w2v.nn import LOSSES, SGD, Adam, Dense, Network, build_network
 from w2v.nn.activations import ACTIVATIONS
-from w2v.split import stratified_split
+from w2v.nn.split import stratified_split
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 SOLVERS = ("adam", "sgd", "momentum")

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 
 from w2v.errors import UserError
-from w2v.io import atomic_file
-from w2v.playground import EXTENT, PlaygroundRun
+from w2v.io.atomic import atomic_file
+from w2v.lecture.playground import EXTENT, PlaygroundRun
 
 ORANGE, BLUE, GREY = "#f59322", "#0877bd", "#e8eaeb"
 

@@ -1,7 +1,7 @@
 """Text classification on top of word embeddings.
 
 A text's features are the mean of the vectors of its in-vocabulary tokens (tokenized as
-the corpus is, by w2v.tokenize.tokenize); an MLPClassifier learns labels from them.
+the corpus is, by w2v.tokens.tokenize); an MLPClassifier learns labels from them.
 
     texts, labels = read_labelled_tsv("data.tsv")        # header row: text<TAB>label
     result = train_classifier(texts, labels, vec)         # stratified hold-out evaluation
@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError, UserError
-from w2v.io import Owned, atomic_dir, write_json
-from w2v.metrics import accuracy, confusion_matrix, macro_f1, most_confused
-from w2v.mlp import MLPClassifier
-from w2v.split import stratified_split
-from w2v.tokenize import tokenize
+from w2v.io.atomic import Owned, atomic_dir, write_json
+from w2v.nn.metrics import accuracy, confusion_matrix, macro_f1, most_confused
+from w2v.nn.mlp import MLPClassifier
+from w2v.nn.split import stratified_split
+from w2v.tokens import tokenize
 from w2v.vectors import Vectors
 
 FORMAT_VERSION = 1

@@ -18,9 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2v.callable_module import make_callable
-from w2v.compressed import READ_ERRORS, open_bytes
 from w2v.errors import CorpusError
+from w2v.io.compressed import READ_ERRORS, open_bytes
 
 MAX_SENTENCE_LEN = 10_000
 BLOCK_BYTES = 1 << 20  # longest piece of a line held at once
@@ -178,6 +177,3 @@ def iter_sentences(
                 stats.tokens += len(pending)
                 yield pending
                 pending = []
-
-
-make_callable(__name__, tokenize)

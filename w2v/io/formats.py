@@ -1,4 +1,4 @@
-"""Vector file formats other tools read: word2vec text and binary (w2v.word2vec_format),
+"""Vector file formats other tools read: word2vec text and binary (w2v.io.word2vec),
 Parquet and the Embedding Projector's files, and the choice among them.
 
     Parquet      columns word (string), count (int64), vector (fixed_size_list<float32>[dim]);
@@ -16,18 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError, UserError
-from w2v.io import (
-    Owned,
-    arrow_numbers,
-    arrow_strings,
-    atomic_dir,
-    atomic_file,
-    check_finite,
-    numbers_of,
-    read_parquet_table,
-)
+from w2v.io.arrow import arrow_numbers, arrow_strings, numbers_of, read_parquet_table
+from w2v.io.atomic import Owned, atomic_dir, atomic_file
+from w2v.io.model_dir import check_finite
+from w2v.io.word2vec import check_words, read_word2vec, write_word2vec
 from w2v.vectors import Vectors
-from w2v.word2vec_format import check_words, read_word2vec, write_word2vec
 
 PROJECTOR_CONFIG = "projector_config.json"
 PROJECTOR_DIR = Owned(

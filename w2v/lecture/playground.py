@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2v.datasets2d import make_split
 from w2v.errors import ConfigError
-from w2v.mlp import MLPClassifier
+from w2v.lecture.datasets2d import make_split
 from w2v.nn.losses import BinaryCrossEntropy
+from w2v.nn.mlp import MLPClassifier
 
 EXTENT = 1.5  # the plane shown: [−EXTENT, EXTENT]²
 GRID = 101  # points per side of the probability grid

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from w2v.compressed import COMPRESSED, READ_ERRORS, open_bytes
 from w2v.errors import ModelError, UserError
-from w2v.io import atomic_file, check_finite
+from w2v.io.atomic import atomic_file
+from w2v.io.compressed import COMPRESSED, READ_ERRORS, open_bytes
+from w2v.io.model_dir import check_finite
 from w2v.vectors import Vectors
 
 _CHUNK = 1 << 20  # bytes read at a time from a binary file

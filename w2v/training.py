@@ -14,9 +14,6 @@ alpha·1e-4 (word2vec.c). Chunks and spans are cut from word counts alone and sp
 chunk k of epoch e draws from the random stream (seed, e, k, t): with workers=1 a run is
 reproducible bit for bit. With more workers, rows shared by threads are updated without
 locks (Hogwild), so runs differ in the last bits and then more.
-
-Note: `w2v.train` is this module, made callable (`w2v.train(source, **config)` calls
-`train`), so that `w2v.train.train_encoded` and `w2v.train.Progress` are reachable too.
 """
 
 from __future__ import annotations
@@ -29,11 +26,10 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from w2v.callable_module import make_callable
 from w2v.config import MIN_ALPHA_RATIO, TrainConfig
 from w2v.corpus import EncodedCorpus, encode
 from w2v.errors import CorpusError
-from w2v.io import scratch_dir
+from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.vectors import Vectors
 from w2v.vocab import Vocab, build_vocab
@@ -311,7 +307,5 @@ def train(
     meta["encode_seconds"] = round(t2 - t1, 3)
     return model
 
-
-make_callable(__name__, train)
 
 __all__ = ["Model", "Progress", "TrainConfig", "learning_rate", "train", "train_encoded"]

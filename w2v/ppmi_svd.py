@@ -28,7 +28,6 @@ import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from w2v.callable_module import make_callable
 from w2v.cooccur import WEIGHTINGS, cooccurrence
 from w2v.errors import ConfigError
 from w2v.kernels import lsa as K
@@ -314,6 +313,3 @@ def lsa(
         dim=dim, window=window, min_count=min_count, cds=cds, eig=eig, neg=neg, **options
     )
     return LSA(config).fit(source).vectors_
-
-
-make_callable(__name__, lsa)

@@ -10,7 +10,7 @@ inspection or display in a notebook.
 
 Words are projected from their unit vectors u_i / ||u_i||, the geometry cosine similarity
 sees: by PCA, Y = (X - mean) W with W [dim, 2] the top right-singular vectors of X - mean,
-or by t-SNE. Labels are placed by `w2v.labels.place_labels` so they do not overlap.
+or by t-SNE. Labels are placed by `w2v.plot.labels.place_labels` so they do not overlap.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ConfigError, ModelError, UserError
-from w2v.io import atomic_file, refuse_existing
-from w2v.labels import place_labels
+from w2v.io.atomic import atomic_file, refuse_existing
+from w2v.plot.labels import place_labels
 from w2v.vectors import Vectors
 
 # The meta.json key under which the trainer (w2v.train) stores the mean loss of every epoch:
@@ -137,7 +137,7 @@ def unit_rows(vec: Vectors, words: list[str]) -> np.ndarray:
 
 
 def draw_labels(ax, xy, texts: list[str], styles: list[dict], area=20.0, obstacles=None):
-    """Write texts[i] beside the data point xy[i] without overlaps (w2v.labels); a label that
+    """Write texts[i] beside the data point xy[i] without overlaps (w2v.plot.labels); a label that
     had to move away from its point gets a thin leader line. `area` is the scatter marker
     size of each point (pt^2, as matplotlib's `s`; one for all or one per point);
     `obstacles` [m, 2] are more data points the labels should keep off (e.g. samples along

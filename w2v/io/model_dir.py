@@ -1,0 +1,160 @@
+"""The model directory.
+
+    meta.json       format version, trainer and config, corpus stats, per-epoch loss, version
+    vocab.parquet   word (string), count (int64); row i is vector i; by count, descending
+    vectors.npy     float32 [V, dim]: U, the input vectors (gensim wv.vectors, C syn0)
+    contexts.npy    float32 [V, dim]: V, the output vectors (gensim syn1neg); optional
+
+Nothing is pickled; the directory is written through w2v.io.atomic (whole or not at all, and
+only over a model w2v wrote). Loading validates each file and names the broken one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from w2v.errors import ModelError
+from w2v.io.arrow import read_vocab_parquet, write_vocab_parquet
+from w2v.io.atomic import Owned, atomic_dir, write_json
+
+FORMAT_VERSION = 1
+MODEL_META = "meta.json"
+MODEL_DIR = Owned(
+    "model", MODEL_META, frozenset({MODEL_META, "vectors.npy", "contexts.npy", "vocab.parquet"})
+)
+# Keys save_model itself writes: a loaded model saved again gets them anew, not its old ones.
+_WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
+
+
+def finite_rows(U: np.ndarray) -> np.ndarray:
+    """bool [V]: the rows of U (float [V, dim]) whose values are all finite. Row sums in
+    float64 cannot overflow, so a row sums to a finite number exactly when it is finite."""
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN: not finite, as wanted
+        return np.isfinite(U.sum(axis=1, dtype=np.float64))
+
+
+def check_finite(path, words: list[str], U: np.ndarray, where) -> None:
+    """ModelError naming the first row of U (float32 [V, dim]) holding NaN or infinity (a
+    text value beyond float32's range, like 1e39, reads as infinity): such a vector has no
+    direction, and every cosine against it is NaN. Row sums in float64 cannot overflow,
+    so a row sums to a finite number exactly when all its values are finite."""
+    finite = finite_rows(U)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise ModelError(
+            f"{str(path)!r}: {where(i)} (word {words[i]!r}) has a value that is NaN, infinite "
+            f"or too large for float32 ({int((~finite).sum())} such vectors)"
+        )
+
+
+def repeats(words: list[str], n: int) -> str:
+    """What is wrong with `words`, in which `n` repeat an earlier word."""
+    seen = set()
+    first = next(w for w in words if w in seen or seen.add(w))
+    return f"the words repeat ({n} duplicates, first: {first!r}); each word needs one vector"
+
+
+def check_npy(path: Path, dtype, ndim: int, mmap_mode: str | None = "r") -> np.ndarray:
+    """np.load without pickles, checking dtype and rank; ModelError naming the file otherwise."""
+    if not path.is_file():
+        raise ModelError(f"{str(path)!r} is missing")
+    try:
+        a = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable .npy array: {e}") from e
+    if a.dtype != np.dtype(dtype):
+        raise ModelError(f"{str(path)!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
+    if a.ndim != ndim:
+        raise ModelError(f"{str(path)!r} has {a.ndim} dimensions, expected {ndim}")
+    return a
+
+
+@dataclass
+class ModelFiles:
+    """The contents of a model directory, arrays memory-mapped."""
+
+    words: list[str]
+    counts: np.ndarray  # int64 [V]
+    vectors: np.ndarray  # float32 [V, dim]
+    contexts: np.ndarray | None = None  # float32 [V, dim]
+    meta: dict = field(default_factory=dict)
+
+
+def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = False) -> Path:
+    """Write a model directory atomically; returns its path."""
+    from w2v import __version__
+
+    V, _ = model.vectors.shape
+    if len(model.words) != V or len(model.counts) != V:
+        raise ValueError("words, counts and vectors differ in length")
+    if len(distinct := set(model.words)) != V:
+        raise ValueError(repeats(model.words, V - len(distinct)))
+    finite = finite_rows(model.vectors)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise ModelError(
+            f"refusing to write {str(directory)!r}: {len(bad)} vectors hold NaN or infinity "
+            f"(first: {model.words[bad[0]]!r}); did the training diverge (learning rate too large)?"
+        )
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "w2v_version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "vocab_size": V,
+        "dim": int(model.vectors.shape[1]),
+        **{k: v for k, v in model.meta.items() if k not in _WRITTEN_BY_SAVE},
+    }
+    directory = Path(directory)
+    with atomic_dir(directory, MODEL_DIR, force=force) as tmp:
+        write_vocab_parquet(tmp / "vocab.parquet", model.words, model.counts)
+        np.save(tmp / "vectors.npy", np.ascontiguousarray(model.vectors, dtype=np.float32))
+        if model.contexts is not None:
+            np.save(tmp / "contexts.npy", np.ascontiguousarray(model.contexts, dtype=np.float32))
+        write_json(tmp / MODEL_META, meta)
+    return directory
+
+
+def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
+    """Read and validate a model directory; ModelError naming the broken file otherwise."""
+    d = Path(directory)
+    if not d.exists():
+        raise ModelError(f"model directory {str(d)!r} does not exist; train one with `w2v train`")
+    if not d.is_dir():
+        raise ModelError(f"{str(d)!r} is not a model directory")
+    meta_path = d / MODEL_META
+    if not meta_path.is_file():
+        raise ModelError(f"{str(meta_path)!r} is missing; is {str(d)!r} a w2v model?")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{str(meta_path)!r} is not valid JSON: {e}") from e
+    if not isinstance(meta, dict):
+        raise ModelError(f"{str(meta_path)!r} does not hold a JSON object")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(
+            f"{str(meta_path)!r} has format version {version!r}; this w2v reads {FORMAT_VERSION}"
+        )
+    words, counts = read_vocab_parquet(d / "vocab.parquet")
+    mode = "r" if mmap else None
+    vectors = check_npy(d / "vectors.npy", np.float32, ndim=2, mmap_mode=mode)
+    if vectors.shape[0] != len(words):
+        raise ModelError(
+            f"{str(d / 'vectors.npy')!r} has {vectors.shape[0]} rows but vocab.parquet has "
+            f"{len(words)} words"
+        )
+    contexts = None
+    if (d / "contexts.npy").exists():
+        contexts = check_npy(d / "contexts.npy", np.float32, ndim=2, mmap_mode=mode)
+        if contexts.shape != vectors.shape:
+            raise ModelError(
+                f"{str(d / 'contexts.npy')!r} has shape {contexts.shape}, "
+                f"vectors.npy has {vectors.shape}"
+            )
+    return ModelFiles(words, counts, vectors, contexts, meta)
