@@ -212,3 +212,50 @@ def test_recovery_fails_jobs_left_running(tmp_path):
         assert not (models / SCRATCH).exists() and not (models / "half").exists()
     finally:
         runner.close()
+
+
+def test_a_database_error_after_the_rename_is_recorded_once_the_database_answers(
+    tmp_path, monkeypatch
+):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.test_serve import toy_vectors
+    from w2v.serve.worker import MODEL
+
+    models = tmp_path / "models"
+    runner = JobRunner(models, None, on_model=lambda name, path: None).open()
+
+    def spawn(job, scratch):  # a worker that has left its model and exited
+        toy_vectors(50, 4).save(scratch / MODEL)
+        return subprocess.Popen([sys.executable, "-c", ""])
+
+    monkeypatch.setattr(runner, "_spawn", spawn)
+    job = runner.submit("sgns", None, {}, "kept")
+    runner._launch()
+    runner._running[job["id"]][0].wait()
+    finish, failures = runner.store.finish, []
+
+    def finish_once_locked(job_id, state, error=None):
+        if not failures:
+            failures.append(state)
+            raise sqlite3.OperationalError("database is locked")
+        return finish(job_id, state, error)
+
+    monkeypatch.setattr(runner.store, "finish", finish_once_locked)
+
+    def dispatcher_round():  # as the dispatcher's loop: an error is logged, it goes on
+        try:
+            return runner._reap()
+        except Exception:
+            return []
+
+    try:
+        assert dispatcher_round() == []  # the model is in place, its record not yet
+        assert failures == ["done"] and (models / "kept" / "meta.json").is_file()
+        assert dispatcher_round() == [("kept", models / "kept")]
+        assert runner.store.get(job["id"])["state"] == "done"
+        assert dispatcher_round() == []  # reported once
+    finally:
+        runner.close()

@@ -22,10 +22,12 @@ import os
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import w2v
@@ -40,10 +42,23 @@ DB_NAME = "jobs.sqlite3"
 SCRATCH = ".jobs"
 LOCK = ".lock"
 INTERRUPTED = "the server stopped while this job was running; its partial output was removed"
+SHUT_DOWN = "the server was shut down during this job"
 
 
 class JobConflict(UserError):
     """The request conflicts with the state of the server (a name in use, a finished job)."""
+
+
+@dataclass
+class Outcome:
+    """How a job ended, to be recorded: `state` done or failed (with `error`); `model` the
+    (name, path) of the model a done job left in the models directory. `told`: a failure to
+    record it has been logged (once per job, not once per retry)."""
+
+    state: str
+    error: str | None = None
+    model: tuple[str, Path] | None = None
+    told: bool = False
 
 
 class JobRunner:
@@ -71,6 +86,7 @@ class JobRunner:
         self.scratch_root = self.models_dir / SCRATCH
         self.store: JobStore | None = None
         self._running: dict[int, tuple[subprocess.Popen, Path]] = {}
+        self._unrecorded: dict[int, Outcome] = {}  # outcomes the database has not taken yet
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -112,9 +128,10 @@ class JobRunner:
         with self._lock:
             for job_id, (proc, scratch) in list(self._running.items()):
                 _kill(proc)
-                self.store.finish(job_id, "failed", "the server was shut down during this job")
                 shutil.rmtree(scratch, ignore_errors=True)
+                self._unrecorded[job_id] = Outcome("failed", SHUT_DOWN)
             self._running.clear()
+            self._record()  # what the database still refuses, the next start's recovery settles
         if self.store is not None:
             self.store.close()
         if self._lockfile is not None:
@@ -199,12 +216,14 @@ class JobRunner:
                 try:
                     proc = self._spawn(job, scratch)
                 except OSError as e:
-                    self.store.finish(job["id"], "failed", f"cannot start the worker: {e}")
                     shutil.rmtree(scratch, ignore_errors=True)
+                    error = f"cannot start the worker: {e}"
+                    self._unrecorded[job["id"]] = Outcome("failed", error)
+                    self._record()
                     continue
-                self.store.set_pid(job["id"], proc.pid)
-                self._running[job["id"]] = (proc, scratch)
+                self._running[job["id"]] = (proc, scratch)  # before the database can fail
                 log.info("job %d (%s) started, worker pid %d", job["id"], job["name"], proc.pid)
+                self.store.set_pid(job["id"], proc.pid)
 
     def _spawn(self, job: dict, scratch: Path) -> subprocess.Popen:
         (scratch / "tmp").mkdir(parents=True, exist_ok=True)
@@ -244,46 +263,65 @@ class JobRunner:
             )
 
     def _reap(self) -> list[tuple[str, Path]]:
-        """Finish the jobs whose worker exited; returns the (name, path) of new models."""
-        models = []
+        """Settle the jobs whose worker exited and record how they ended; returns the (name,
+        path) of the models of jobs now recorded done. The database may refuse a record
+        (locked, disk full): the outcome is kept and recorded on a later round, so a job
+        whose worker exited never stays 'running'."""
         with self._lock:
             for job_id, (proc, scratch) in list(self._running.items()):
                 rc = proc.poll()
                 if rc is None:
                     continue
-                del self._running[job_id]
-                job = self.store.get(job_id)
                 try:
-                    if job["state"] == "running":
-                        path = self._settle(job, rc, scratch)
-                        if path is not None:
-                            models.append((job["name"], path))
-                except OSError as e:  # e.g. the rename into the models directory
-                    self.store.finish(job_id, "failed", f"cannot keep the model: {e}")
-                    log.exception("job %d: cannot keep the model", job_id)
-                finally:
-                    shutil.rmtree(scratch, ignore_errors=True)
-        return models
+                    job = self.store.get(job_id)
+                except sqlite3.Error as e:  # the worker stays listed: reaped on a later round
+                    log.warning("job %d: cannot read its record (%s); trying again", job_id, e)
+                    continue
+                del self._running[job_id]
+                if job["state"] == "running":
+                    try:
+                        self._unrecorded[job_id] = self._settle(job, rc, scratch)
+                    except Exception as e:  # e.g. the rename into the models directory
+                        log.exception("job %d: cannot keep the model", job_id)
+                        self._unrecorded[job_id] = Outcome("failed", f"cannot keep the model: {e}")
+                shutil.rmtree(scratch, ignore_errors=True)
+            return self._record()
 
-    def _settle(self, job: dict, rc: int, scratch: Path) -> Path | None:
-        """Record the outcome of a worker that exited with status `rc`."""
+    def _settle(self, job: dict, rc: int, scratch: Path) -> Outcome:
+        """How the job of a worker that exited with status `rc` ended; a model it built is
+        renamed into the models directory here."""
         built = scratch / MODEL
         target = self.models_dir / job["name"]
         if rc == 0 and (built / "meta.json").is_file():
             if target.exists():
-                self.store.finish(job["id"], "failed", f"{str(target)!r} appeared meanwhile")
-                return None
+                return Outcome("failed", f"{str(target)!r} appeared meanwhile")
             os.rename(built, target)
-            self.store.finish(job["id"], "done")
-            log.info("job %d done: model %r", job["id"], job["name"])
-            return target
+            return Outcome("done", model=(job["name"], target))
         error = job["error"]
         if not error:
             how = f"was killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
             error = f"the worker {how}" + _last_line(scratch / "worker.log")
-        self.store.finish(job["id"], "failed", error)
-        log.info("job %d failed: %s", job["id"], error)
-        return None
+        return Outcome("failed", error)
+
+    def _record(self) -> list[tuple[str, Path]]:
+        """Write the outcomes not recorded yet; returns the (name, path) of the new models
+        among those recorded."""
+        models = []
+        for job_id, outcome in list(self._unrecorded.items()):
+            try:
+                self.store.finish(job_id, outcome.state, outcome.error)
+            except sqlite3.Error as e:
+                if not outcome.told:
+                    outcome.told = True
+                    log.warning("job %d: cannot record it %s yet (%s)", job_id, outcome.state, e)
+                continue
+            del self._unrecorded[job_id]
+            if outcome.model is not None:
+                models.append(outcome.model)
+                log.info("job %d done: model %r", job_id, outcome.model[0])
+            else:
+                log.info("job %d failed: %s", job_id, outcome.error)
+        return models
 
 
 def _kill(proc: subprocess.Popen) -> None:
