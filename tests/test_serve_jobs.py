@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient
 
 import w2v
+from tests.test_serve import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
 from w2v.serve.store import JobStore
@@ -60,7 +60,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(site):
     app = create_app({}, site / "models", site / "data")
-    with TestClient(app) as c:
+    with local_client(app) as c:
         yield c
 
 
@@ -221,7 +221,6 @@ def test_a_database_error_after_the_rename_is_recorded_once_the_database_answers
     import subprocess
     import sys
 
-    from tests.test_serve import toy_vectors
     from w2v.serve.worker import MODEL
 
     models = tmp_path / "models"

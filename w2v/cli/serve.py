@@ -46,6 +46,14 @@ def parse_model(spec: str) -> tuple[str, Path]:
     help="Job corpora are paths under this directory (without it: only the embedded corpus).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host header is NAME (repeatable); answered without it: "
+    "localhost, 127.0.0.1, [::1] and --host unless it is 0.0.0.0 or ::.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--token",
@@ -67,7 +75,16 @@ def parse_model(spec: str) -> tuple[str, Path]:
     help="Processes that compute queries [default: one per core]; 0: threads of the server.",
 )
 def serve(
-    models, models_dir, data_root, host, port, token, max_running, job_workers, query_workers
+    models,
+    models_dir,
+    data_root,
+    host,
+    allowed_host,
+    port,
+    token,
+    max_running,
+    job_workers,
+    query_workers,
 ):
     """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
     try:
@@ -80,9 +97,11 @@ def serve(
         ) from None
     from w2v.serve.app import create_app
     from w2v.serve.compute import one_blas_thread
+    from w2v.serve.guards import WILDCARDS, allowed_hosts
 
     one_blas_thread()
     pinned = dict(parse_model(spec) for spec in models)
+    hosts = allowed_hosts(host, allowed_host)
     logging.basicConfig(level=logging.INFO, format="w2v serve: %(message)s")
     app = create_app(
         pinned,
@@ -92,9 +111,16 @@ def serve(
         max_running=max_running,
         job_workers=job_workers,
         query_processes=(os.cpu_count() or 2) if query_workers is None else query_workers,
+        allowed_hosts=hosts,
     )
     if not token and not _is_loopback(host):
         click.echo(f"w2v serve: warning: listening on {host} without --token", err=True)
+    if not allowed_host and host in WILDCARDS:
+        click.echo(
+            f"w2v serve: note: listening on {host or 'every interface'}, but answering only "
+            "requests to localhost; give --allowed-host NAME for each name clients use",
+            err=True,
+        )
     n = len(app.state.registry.names())
     click.echo(
         f"w2v serve: {n} model(s), jobs in {models_dir}; http://{host}:{port}/docs", err=True

@@ -1,7 +1,7 @@
 """The HTTP API: queries on the served models, training jobs, health and metrics.
 
     app = create_app(pinned={"gcide": Path("gcide-model")}, models_dir="w2v-models",
-                     data_root="corpora", token=None)
+                     data_root="corpora", token=None, allowed_hosts=LOOPBACK_HOSTS)
 
 Query routes call the same `Vectors` methods as the library and the command line, so the
 answers are the same; they run in query processes or threads (see compute.py). Their JSON
@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -34,7 +35,7 @@ from w2v import __version__
 from w2v.serve import schemas as S
 from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer
 from w2v.serve.compute import ProcessQueries, ThreadQueries, json_bytes
-from w2v.serve.guards import MAX_BODY, Front
+from w2v.serve.guards import LOOPBACK_HOSTS, MAX_BODY, Front
 from w2v.serve.jobs import JobConflict, JobRunner
 from w2v.serve.metrics import Metrics
 from w2v.serve.models import ModelRegistry
@@ -64,12 +65,14 @@ def create_app(
     nice: int = 10,
     query_processes: int = 0,
     shortcut: bool = True,
+    allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
 ) -> FastAPI:
     """Load the models, open the job database (recovering from a previous server's
     death) and return the ASGI app. Its lifespan runs the job dispatcher and, with
     `query_processes` > 0, that many query processes (else queries run in one thread per
     core of this process). `shortcut`: answer well-formed GET queries without FastAPI's
-    per-request machinery (same answers; see shortcut.py)."""
+    per-request machinery (same answers; see shortcut.py). `allowed_hosts`: the Host
+    names answered (guards.allowed_hosts), any other is refused with 421."""
     # with query processes, this process only describes the models: no copy, no norms
     registry = ModelRegistry(pinned, Path(models_dir), warm=query_processes == 0)
     runner = JobRunner(
@@ -113,6 +116,7 @@ def create_app(
         token=token or None,
         max_body=max_body,
         shortcut=Shortcut(queries) if shortcut else None,
+        hosts=allowed_hosts,
     )
     if token:
         _document_token(app)
