@@ -55,6 +55,7 @@ def site(tmp_path_factory):
     (root / "secret.txt").write_text("outside the data root\n")
     os.symlink(root / "secret.txt", data / "link.txt")
     os.symlink(data / "small.txt", data / "inside-link.txt")
+    os.mkfifo(data / "pipe")
     return root
 
 
@@ -347,6 +348,7 @@ def test_resolve_corpus_confines_paths(site):
         ("link.txt", 403),
         ("missing.txt", 422),
         ("sub", 422),
+        ("pipe", 422),  # refused at once, never opened
     ],
 )
 def test_job_corpus_outside_the_root_is_refused(client, corpus, status):

@@ -21,37 +21,47 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from w2v.errors import UserError
-from w2v.serve.paths import resolve_corpus
+from w2v.serve.paths import open_corpus
 from w2v.serve.store import JobStore
 
 MODEL = "model"  # SCRATCH/model is what the worker leaves for the server
 PROGRESS_EVERY = 0.5  # seconds between progress writes at most
 
 
-def corpus_path(corpus: str | None, data_root: str | None) -> tuple[Path, Path]:
-    """(directory, path relative to it) of a job's corpus file: the data root and the
-    file's real path under it, or the embedded default corpus when none was given. The
-    worker works in that directory and hands the library the relative path, so the errors
-    a client reads name its corpus as it gave it, not the server's paths."""
+def corpus_link(
+    corpus: str | None, data_root: str | None, scratch: Path
+) -> tuple[Path, Path, Path]:
+    """(directory, path relative to it, real path) of a job's corpus. The worker works in
+    that directory and hands the library the relative path, so the errors a client reads
+    name its corpus as it gave it, not the server's paths.
+
+    A corpus under the data root is opened here, once (paths.open_corpus), and the path
+    handed on is a symlink in `scratch` to that open file, /proc/self/fd/N: both passes of
+    the trainer (counting, then encoding) read the file opened here, whatever is renamed
+    under the root meanwhile. The descriptor stays open for the life of the worker. With
+    no corpus, the embedded default corpus."""
     if corpus is None:
         from w2v import default_corpus
 
         path = Path(default_corpus())
-        return path.parent, Path(path.name)
+        return path.parent, Path(path.name), path
     if data_root is None:
         raise UserError("this server has no --data-root, so it cannot read corpus files")
-    root = Path(data_root).resolve()
-    return root, resolve_corpus(root, corpus).relative_to(root)
+    fd, real = open_corpus(data_root, corpus)
+    directory = scratch / "corpus"
+    name = Path(*PurePosixPath(corpus).parts)  # as given, without './' or '//'
+    (directory / name).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(f"/proc/self/fd/{fd}", directory / name)
+    return directory, name, real
 
 
-def train(job: dict, source: Path, out: Path, report) -> None:
+def train(job: dict, source: Path, out: Path, report, origin: Path) -> None:
     """Run the job's trainer on `source` (relative to the working directory) and save the
-    model to `out`, its meta["source"] the corpus's absolute path: the trainers record the
-    path they were given, which here would be relative to a directory the model does not
-    name."""
+    model to `out`, its meta["source"] the corpus's real path `origin`: the trainers record
+    the path they were given, which here names a link in the scratch directory."""
     config = dict(job["config"])
     if job["trainer"] == "svd":
         from w2v.lsa import lsa
@@ -62,7 +72,7 @@ def train(job: dict, source: Path, out: Path, report) -> None:
 
         model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
         vectors = model.vectors
-    vectors.meta["source"] = str(Path(source).resolve())
+    vectors.meta["source"] = str(origin)
     model.save(out)
 
 
@@ -108,10 +118,10 @@ def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
             print(f"w2v worker: progress not recorded: {e}", file=sys.stderr)
 
     try:
-        target = out.resolve() / MODEL  # before leaving the working directory
-        directory, source = corpus_path(job["corpus"], data_root)
+        scratch = out.resolve()  # before leaving the working directory
+        directory, source, origin = corpus_link(job["corpus"], data_root, scratch)
         os.chdir(directory)
-        train(job, source, target, report)
+        train(job, source, scratch / MODEL, report, origin)
     except UserError as e:
         store.note_error(job_id, str(e))
         return 3
