@@ -233,7 +233,7 @@ def test_a_database_error_after_the_rename_is_recorded_once_the_database_answers
     monkeypatch.setattr(runner, "_spawn", spawn)
     job = runner.submit("sgns", None, {}, "kept")
     runner._launch()
-    runner._running[job["id"]][0].wait()
+    runner._running[job["id"]].proc.wait()
     finish, failures = runner.store.finish, []
 
     def finish_once_locked(job_id, state, error=None):

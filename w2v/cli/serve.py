@@ -10,6 +10,7 @@ import click
 
 from w2v.cli import cli
 from w2v.errors import UserError
+from w2v.serve import limits as L
 
 
 def parse_model(spec: str) -> tuple[str, Path]:
@@ -66,8 +67,43 @@ def parse_model(spec: str) -> tuple[str, Path]:
 )  # fmt: skip
 @click.option(
     "--job-workers",
-    type=click.IntRange(1, 256),
+    type=click.IntRange(1, L.WORKERS_CEILING),
     help="Training threads of a job that does not set `workers` [default: cores - 1].",
+)
+@click.option(
+    "--max-queued",
+    default=L.MAX_QUEUED,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Jobs that may wait to run; one more is refused (429).",
+)
+@click.option(
+    "--max-job-seconds",
+    default=L.MAX_JOB_SECONDS,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="A job still running after this many seconds is stopped and fails.",
+)
+@click.option(
+    "--max-dim",
+    default=L.MAX_DIM,
+    show_default=True,
+    type=click.IntRange(1, L.DIM_CEILING),
+    help="The largest dim a job may ask for.",
+)
+@click.option(
+    "--max-epochs",
+    default=L.MAX_EPOCHS,
+    show_default=True,
+    type=click.IntRange(1, L.EPOCHS_CEILING),
+    help="The most epochs a job may ask for.",
+)
+@click.option(
+    "--job-memory",
+    type=click.IntRange(1),
+    metavar="MB",
+    help="Address space of each job's worker (RLIMIT_AS) [default: no limit]; "
+    "a job that needs more fails, saying so.",
 )
 @click.option(
     "--query-workers",
@@ -84,6 +120,11 @@ def serve(
     token,
     max_running,
     job_workers,
+    max_queued,
+    max_job_seconds,
+    max_dim,
+    max_epochs,
+    job_memory,
     query_workers,
 ):
     """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
@@ -112,6 +153,13 @@ def serve(
         job_workers=job_workers,
         query_processes=(os.cpu_count() or 2) if query_workers is None else query_workers,
         allowed_hosts=hosts,
+        limits=L.JobLimits(
+            max_dim=max_dim,
+            max_epochs=max_epochs,
+            max_queued=max_queued,
+            max_seconds=max_job_seconds,
+            memory_mb=job_memory,
+        ),
     )
     if not token and not _is_loopback(host):
         click.echo(f"w2v serve: warning: listening on {host} without --token", err=True)

@@ -1,6 +1,7 @@
 """The training worker: one job in its own process, so training never runs on the request path.
 
     python -m w2v.serve.worker --db JOBS.sqlite3 --job ID --out SCRATCH [--data-root DIR]
+                               [--memory-mb MB]
 
 It reads the job from the database, trains (sgns or cbow with `w2v.train`, svd with
 `w2v.lsa`), writes progress about every second, and saves the model to SCRATCH/model.
@@ -8,7 +9,8 @@ The server moves that directory into place when the worker exits with status 0; 
 other exit, or when the job is cancelled, the server deletes SCRATCH, so a half-written
 model is never visible. A user error (bad corpus, bad option) is recorded in the job's
 `error` and the exit status is 3. The worker lowers its own priority so queries keep
-being answered, and exits when the server that started it disappears.
+being answered, limits its address space when told to (--memory-mb), and exits when the
+server that started it disappears.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import traceback
 from pathlib import Path, PurePosixPath
 
 from w2v.errors import UserError
+from w2v.serve.limits import limit_memory, memory_hint, out_of_memory
 from w2v.serve.paths import open_corpus
 from w2v.serve.store import JobStore
 
@@ -89,7 +92,12 @@ def watch_parent(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="w2v-parent-watch", daemon=True).start()
 
 
-def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
+def run(
+    db: Path, job_id: int, out: Path, data_root: str | None, memory_mb: int | None = None
+) -> int:
+    """Train job `job_id` of database `db` into `out`; the exit status (0: the model is in
+    `out`; 3: the client's error, recorded; 1: another, recorded). `memory_mb`: the limit
+    this process runs under, named when it is the likely reason for a failure."""
     store = JobStore(db)
     job = store.get(job_id)
     if job is None or job["state"] != "running":
@@ -125,9 +133,15 @@ def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
     except UserError as e:
         store.note_error(job_id, str(e))
         return 3
+    except MemoryError as e:
+        traceback.print_exc()
+        why = out_of_memory(memory_mb) if memory_mb else f"internal error: MemoryError: {e}"
+        store.note_error(job_id, why)
+        return 1
     except Exception as e:
         traceback.print_exc()
-        store.note_error(job_id, f"internal error: {type(e).__name__}: {e}")
+        why = f"internal error: {type(e).__name__}: {e}"
+        store.note_error(job_id, why + (memory_hint(memory_mb) if memory_mb else ""))
         return 1
     finally:
         store.close()
@@ -147,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-root")
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--parent", type=int, default=os.getppid(), help="exit when it is gone")
+    ap.add_argument("--memory-mb", type=int, help="limit the address space (RLIMIT_AS)")
     args = ap.parse_args(argv)
     watch_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
-    return run(args.db, args.job, args.out, args.data_root)
+    if args.memory_mb:
+        limit_memory(args.memory_mb)
+    return run(args.db, args.job, args.out, args.data_root, args.memory_mb)
 
 
 if __name__ == "__main__":
