@@ -169,3 +169,13 @@ def test_the_open_file_is_read_whatever_its_name_becomes(tmp_path):
         with open(f"/proc/self/fd/{fd}", "rb") as f:
             assert f.read() == b"first\n"
     os.close(fd)
+
+
+def test_a_compressed_corpus_is_read_through_its_link_by_its_suffix(site):
+    import gzip
+
+    with gzip.open(site / "data" / "sub" / "corpus.txt.gz", "wt") as f:
+        f.write(INSIDE)
+    rc, record = run_job(site, "sub/corpus.txt.gz")
+    assert rc == 0, record["error"]
+    assert trained_words(record) == set(INSIDE.split())
