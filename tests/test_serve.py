@@ -26,6 +26,12 @@ from w2v.serve.paths import PathRefused, resolve_corpus
 WORDS = ["frog", "toad", "newt", "king", "queen", "man", "woman", "prince", "paris", "france"]
 
 
+def local_client(app, **kwargs) -> TestClient:
+    """A test client that names the server as a browser on this machine does (Host:
+    localhost): TestClient's own name, 'testserver', is not one the server answers to."""
+    return TestClient(app, base_url="http://localhost", **kwargs)
+
+
 def toy_vectors(V: int = 3000, dim: int = 24, seed: int = 0) -> w2v.Vectors:
     """Real words first, then filler; random but fixed vectors."""
     rng = np.random.default_rng(seed)
@@ -49,6 +55,7 @@ def site(tmp_path_factory):
     (root / "secret.txt").write_text("outside the data root\n")
     os.symlink(root / "secret.txt", data / "link.txt")
     os.symlink(data / "small.txt", data / "inside-link.txt")
+    os.mkfifo(data / "pipe")
     return root
 
 
@@ -59,7 +66,7 @@ def client(site, request):
     app = create_app(
         {"toy": site / "toy"}, site / "models", site / "data", query_processes=processes
     )
-    with TestClient(app) as c:
+    with local_client(app) as c:
         yield c
 
 
@@ -196,7 +203,7 @@ def test_queries_fail_fast_while_no_query_process_can_start(site, toy, tmp_path,
     import w2v.serve.compute as compute
 
     app = create_app({"toy": site / "toy"}, tmp_path / "models", query_processes=1)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         queries = c.app.state.queries
         (pid,) = queries.pids()
 
@@ -287,7 +294,7 @@ def test_only_fastapis_body_parsing_400_becomes_a_422(tmp_path):
         except ValueError as e:
             raise HTTPException(400, "a 400 of its own") from e
 
-    r = TestClient(app).get("/raises")
+    r = local_client(app).get("/raises")
     assert r.status_code == 400 and r.json() == {"error": "a 400 of its own"}
     app.state.runner.close()
 
@@ -341,6 +348,7 @@ def test_resolve_corpus_confines_paths(site):
         ("link.txt", 403),
         ("missing.txt", 422),
         ("sub", 422),
+        ("pipe", 422),  # refused at once, never opened
     ],
 )
 def test_job_corpus_outside_the_root_is_refused(client, corpus, status):
@@ -383,7 +391,7 @@ def test_bad_job_is_422(client, body):
 
 def test_float_options_take_json_integers(site, tmp_path):
     app = create_app({}, tmp_path / "models", site / "data")
-    c = TestClient(app)  # no lifespan: the job is queued, not run
+    c = local_client(app)  # no lifespan: the job is queued, not run
     config = {"alpha": 1, "sample": 0}
     r = c.post("/v1/jobs", json={"corpus": "small.txt", "config": config})
     assert r.status_code == 202, r.text
@@ -473,7 +481,7 @@ def test_metrics_count_requests_and_jobs(client):
 
 def test_token_is_enforced(site, tmp_path):
     app = create_app({"toy": site / "toy"}, tmp_path / "models", token="s3cret")
-    with TestClient(app) as c:
+    with local_client(app) as c:
         assert c.get("/health").status_code == 200
         for path in ("/v1/models", "/v1/models/toy/similar?word=frog", "/metrics", "/docs"):
             r = c.get(path)
@@ -538,7 +546,7 @@ def test_a_model_broken_under_a_query_process_is_a_503_not_a_500(tmp_path):
     models = tmp_path / "models"
     models.mkdir()
     app = create_app({}, models, query_processes=1)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         toy_vectors(100, 4).save(tmp_path / "built")
         U = np.load(tmp_path / "built" / "vectors.npy")
         U[5] = np.inf  # found only when U is scanned: by the query process, not the server
@@ -557,7 +565,7 @@ def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp
     import w2v.serve.compute as compute
 
     app = create_app({"toy": site / "toy"}, tmp_path / "models", query_processes=1)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         queries = c.app.state.queries
         (pid,) = queries.pids()
         real, spawned = compute.subprocess.Popen, []

@@ -9,7 +9,8 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 from fastapi.testclient import TestClient
 
-from tests.test_serve import toy_vectors
+import w2v
+from tests.test_serve import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.guards import Front
 from w2v.serve.metrics import Metrics
@@ -20,7 +21,7 @@ def client(tmp_path_factory):
     root = tmp_path_factory.mktemp("guards")
     toy_vectors(300, 8).save(root / "toy")
     app = create_app({"toy": root / "toy"}, root / "models", token="s3cret")
-    with TestClient(app, headers={"Authorization": "Bearer s3cret"}) as c:
+    with local_client(app, headers={"Authorization": "Bearer s3cret"}) as c:
         yield c
 
 
@@ -86,7 +87,11 @@ async def _call(front, scope, messages, sent):
 
 
 def _post(path="/v1/models/toy/similar", length=100):
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(length).encode())]
+    headers = [
+        (b"host", b"localhost"),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(length).encode()),
+    ]
     return {"type": "http", "method": "POST", "path": path, "headers": headers}
 
 
@@ -121,3 +126,100 @@ def test_a_stalled_body_is_408_after_the_timeout():
     assert sent[0]["status"] == 408 and (b"connection", b"close") in sent[0]["headers"]
     assert b"not received within 0.2 s" in sent[1]["body"]
     assert 'status="408"' in metrics.render({})
+
+
+@pytest.fixture(scope="module")
+def tokenless(tmp_path_factory):
+    """The app as `w2v serve` starts it on 127.0.0.1 by default: no token."""
+    root = tmp_path_factory.mktemp("hosts")
+    toy_vectors(300, 8).save(root / "toy")
+    app = create_app({"toy": root / "toy"}, root / "models")
+    yield TestClient(app)  # no lifespan: a job it accepts stays queued
+    app.state.runner.close()
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost",
+        "localhost:8000",
+        "LocalHost",
+        "127.0.0.1",
+        "127.0.0.1:80",
+        "[::1]",
+        "[::1]:8000",
+    ],
+)
+def test_loopback_host_names_are_answered(tokenless, host):
+    assert tokenless.get("/v1/models/toy", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",  # a page's own name, rebound to 127.0.0.1 by its DNS
+        "evil.example:8000",
+        "localhost.evil.example",
+        "127.0.0.1.nip.io",
+        "testserver",
+        "::1",  # an IPv6 address without its brackets is not a Host
+        "[::1]x",
+        "localhost:80x",
+        "",
+    ],
+)
+def test_other_host_names_are_refused_before_anything_is_done(tokenless, host):
+    runner = tokenless.app.state.runner
+    for method, path in [
+        ("GET", "/v1/models/toy/similar?word=frog"),  # the shortcut's
+        ("GET", "/health"),
+        ("POST", "/v1/jobs"),
+        ("DELETE", "/v1/jobs/1"),
+    ]:
+        r = tokenless.request(
+            method, path, json={} if method == "POST" else None, headers={"host": host}
+        )
+        assert r.status_code == 421, (method, path, r.text)
+        assert r.headers["content-type"] == "application/json"
+        assert "Host" in r.json()["error"] and "\n" not in r.json()["error"]
+    assert runner.store.list() == []  # no job was queued
+
+
+def test_a_request_without_a_host_header_is_refused():
+    metrics = Metrics()
+
+    async def app(scope, receive, send):
+        raise AssertionError("never reached")
+
+    sent = []
+    scope = {"type": "http", "method": "GET", "path": "/health", "headers": []}
+    asyncio.run(_call(Front(app, metrics), scope, [], sent))
+    assert sent[0]["status"] == 421
+
+
+def test_allowed_host_names_are_loopback_the_bound_address_and_those_given():
+    from w2v.serve.guards import LOOPBACK_HOSTS, allowed_hosts
+
+    loopback = set(LOOPBACK_HOSTS)
+    assert loopback == {"localhost", "127.0.0.1", "[::1]"}
+    assert allowed_hosts("127.0.0.1") == loopback
+    assert allowed_hosts("0.0.0.0") == allowed_hosts("::") == loopback  # wildcards name nothing
+    assert allowed_hosts("192.168.1.5") == loopback | {"192.168.1.5"}
+    assert allowed_hosts("fe80::2") == loopback | {"[fe80::2]"}
+    assert allowed_hosts("0.0.0.0", ["W2V.example", "[fd00::7]", "::2"]) == loopback | {
+        "w2v.example",
+        "[fd00::7]",
+        "[::2]",
+    }
+    with pytest.raises(w2v.UserError, match="--allowed-host"):
+        allowed_hosts("0.0.0.0", ["w2v.example:8000"])
+
+
+def test_given_host_names_are_answered_and_others_still_refused(tmp_path):
+    toy_vectors(300, 8).save(tmp_path / "toy")
+    app = create_app({"toy": tmp_path / "toy"}, tmp_path / "models", allowed_hosts={"w2v.example"})
+    c = TestClient(app)
+    assert c.get("/v1/models/toy", headers={"host": "w2v.example:8000"}).status_code == 200
+    assert c.get("/v1/models/toy", headers={"host": "W2V.EXAMPLE"}).status_code == 200
+    assert c.get("/v1/models/toy", headers={"host": "localhost"}).status_code == 421
+    app.state.runner.close()

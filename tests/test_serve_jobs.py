@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient
 
 import w2v
+from tests.test_serve import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
 from w2v.serve.store import JobStore
@@ -60,7 +60,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(site):
     app = create_app({}, site / "models", site / "data")
-    with TestClient(app) as c:
+    with local_client(app) as c:
         yield c
 
 
@@ -210,5 +210,51 @@ def test_recovery_fails_jobs_left_running(tmp_path):
         assert job["state"] == "failed" and job["error"] == INTERRUPTED and job["finished"]
         assert runner.store.get(queued["id"])["state"] == "queued"  # still to run
         assert not (models / SCRATCH).exists() and not (models / "half").exists()
+    finally:
+        runner.close()
+
+
+def test_a_database_error_after_the_rename_is_recorded_once_the_database_answers(
+    tmp_path, monkeypatch
+):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from w2v.serve.worker import MODEL
+
+    models = tmp_path / "models"
+    runner = JobRunner(models, None, on_model=lambda name, path: None).open()
+
+    def spawn(job, scratch):  # a worker that has left its model and exited
+        toy_vectors(50, 4).save(scratch / MODEL)
+        return subprocess.Popen([sys.executable, "-c", ""])
+
+    monkeypatch.setattr(runner, "_spawn", spawn)
+    job = runner.submit("sgns", None, {}, "kept")
+    runner._launch()
+    runner._running[job["id"]].proc.wait()
+    finish, failures = runner.store.finish, []
+
+    def finish_once_locked(job_id, state, error=None):
+        if not failures:
+            failures.append(state)
+            raise sqlite3.OperationalError("database is locked")
+        return finish(job_id, state, error)
+
+    monkeypatch.setattr(runner.store, "finish", finish_once_locked)
+
+    def dispatcher_round():  # as the dispatcher's loop: an error is logged, it goes on
+        try:
+            return runner._reap()
+        except Exception:
+            return []
+
+    try:
+        assert dispatcher_round() == []  # the model is in place, its record not yet
+        assert failures == ["done"] and (models / "kept" / "meta.json").is_file()
+        assert dispatcher_round() == [("kept", models / "kept")]
+        assert runner.store.get(job["id"])["state"] == "done"
+        assert dispatcher_round() == []  # reported once
     finally:
         runner.close()

@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient
 
 import w2v
 from tests.conftest import REPO
-from tests.test_serve import toy_vectors
+from tests.test_serve import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.models import ModelRegistry, VectorsBroken, identity
 
@@ -52,7 +51,7 @@ vec = w2v.load(os.path.join(models, "corr"))
 vec.most_similar("frog")
 row = vec["w2989"].copy()
 app = create_app({}, models, query_processes=0)
-with TestClient(app) as c:
+with TestClient(app, base_url="http://localhost") as c:
     assert c.get("/v1/models/corr/vector?word=toad").status_code == 200
     os.truncate(npy, 200)
     print((vec["w2989"] == row).all())
@@ -94,7 +93,7 @@ def served(tmp_path, request):
     toy_vectors().save(models / "long1")
     toy_vectors(500, 8, seed=1).save(models / "cbow1")
     app = create_app({}, models, query_processes=request.param)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         yield c, models
 
 
@@ -131,7 +130,7 @@ def test_a_deleted_model_is_unknown_and_its_name_free(tmp_path):
     data.mkdir()
     (data / "small.txt").write_text("the frog and the toad\n" * 50)
     app = create_app({}, models, data)
-    c = TestClient(app)  # no lifespan: the job queue is not dispatched
+    c = local_client(app)  # no lifespan: the job queue is not dispatched
     assert c.get("/v1/models/long2/similar?word=king").status_code == 200
     shutil.rmtree(models / "long2")
     for path in ("/v1/models/long2", "/v1/models/long2/similar?word=king"):
@@ -246,7 +245,7 @@ def test_a_broken_pinned_model_keeps_its_name_from_jobs(tmp_path):
     data.mkdir()
     (data / "small.txt").write_text("the frog and the toad\n" * 50)
     app = create_app({"kept": tmp_path / "pinned"}, tmp_path / "models", data)
-    c = TestClient(app)  # no lifespan: the job queue is not dispatched
+    c = local_client(app)  # no lifespan: the job queue is not dispatched
     os.truncate(tmp_path / "pinned" / "vectors.npy", 100)
     assert c.get("/v1/models/kept").status_code == 503
     r = c.post("/v1/jobs", json={"corpus": "small.txt", "name": "kept"})
@@ -291,7 +290,7 @@ def test_a_model_with_nonfinite_vectors_is_a_503_in_both_modes_and_never_stops_a
     save_nonfinite(models / "nan")
     toy_vectors(200, 4, seed=1).save(models / "ok")
     app = create_app({}, models, query_processes=processes)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         for _ in range(2):
             r = c.get("/v1/models/nan/similar?word=frog")
             assert r.status_code == 503, r.text
@@ -377,7 +376,7 @@ def test_health_counts_models_without_loading_and_queries_load_off_the_loop(tmp_
         return real(name)
 
     monkeypatch.setattr(registry, "lookup", lookup)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         toy_vectors(50, 4, seed=2).save(models / "b")
         assert c.get("/health").json()["models"] == 1  # b is not loaded by /health
         assert "b" not in registry._served
@@ -399,7 +398,7 @@ def test_query_processes_let_go_of_deleted_models_though_asked_only_for_others(
     toy_vectors(300, 4).save(models / "a")
     toy_vectors(300, 4, seed=1).save(models / "b")
     app = create_app({}, models, query_processes=1)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         (pid,) = app.state.queries.pids()
 
         def mapped() -> bool:
@@ -428,7 +427,7 @@ def test_a_model_a_query_process_found_broken_stays_broken_until_its_files_chang
     monkeypatch.setattr(M, "RECHECK_SECONDS", 0.0)  # a timer would retry at once
     models = tmp_path / "models"
     toy_vectors(200, 4, seed=1).save(models / "ok")
-    with TestClient(create_app({}, models, query_processes=1)) as c:
+    with local_client(create_app({}, models, query_processes=1)) as c:
         save_nonfinite(models / "nan")  # after the start: only a query finds it broken
         for _ in range(3):
             assert c.get("/v1/models/nan/similar?word=frog").status_code == 503

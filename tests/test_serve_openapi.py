@@ -23,7 +23,9 @@ def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("openapi")
     toy_vectors(400, 8).save(root / "toy")
     (root / "data").mkdir()  # empty: generated corpus paths name nothing, no job runs
-    app = create_app({"toy": root / "toy"}, root / "models", root / "data")
+    # Schemathesis's ASGI client calls the server 'testserver'
+    hosts = {"testserver"}
+    app = create_app({"toy": root / "toy"}, root / "models", root / "data", allowed_hosts=hosts)
     yield app
     # Schemathesis's ASGI client does not run the lifespan, so the job dispatcher never
     # started: the jobs it submitted (on the embedded corpus) stayed queued.

@@ -16,6 +16,7 @@ httpx = pytest.importorskip("httpx", reason="the serve extra is not installed")
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
+from tests.cli_helpers import one_error_line
 from tests.conftest import REPO
 from tests.test_serve import toy_vectors
 from tests.test_serve_jobs import TINY, alive, write_small_corpus
@@ -40,7 +41,8 @@ class Server:
         self.port = free_port()
         cmd = [sys.executable, "-m", "w2v", "serve", "-m", f"toy={root / 'toy'}",
                "--models-dir", str(root / "models"), "--data-root", str(root / "data"),
-               "--port", str(self.port), "--token", TOKEN, "--query-workers", "1"]  # fmt: skip
+               "--port", str(self.port), "--token", TOKEN, "--query-workers", "1",
+               "--allowed-host", "w2v.example"]  # fmt: skip
         env = dict(os.environ, PYTHONPATH=str(REPO))
         self.log = open(root / f"server-{self.port}.log", "wb")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -132,7 +134,7 @@ def test_head_and_a_client_leaving_mid_body_over_http(server):
     assert h.get("/health").json()["status"] == "ok"  # the connection is still in step
     with socket.create_connection(("127.0.0.1", server.port)) as s:
         s.sendall(
-            b"POST /v1/models/toy/similar HTTP/1.1\r\nHost: x\r\n"
+            b"POST /v1/models/toy/similar HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Authorization: bearer " + TOKEN.encode() + b"\r\n"
             b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"pos'
         )
@@ -153,6 +155,14 @@ def test_token_is_enforced_over_http(server):
     assert bare.post("/v1/jobs", json={"corpus": "small.txt"}).status_code == 401
     assert bare.delete("/v1/jobs/1").status_code == 401
     bare.close()
+
+
+def test_only_allowed_host_names_are_answered_over_http(server):
+    h = server.http  # 127.0.0.1:PORT, the address it is bound to
+    assert h.get("/v1/models", headers={"host": "w2v.example:8000"}).status_code == 200
+    r = h.get("/v1/models", headers={"host": "evil.example"})
+    assert r.status_code == 421 and "'evil.example'" in r.json()["error"]
+    assert h.post("/v1/jobs", json={}, headers={"host": "evil.example"}).status_code == 421
 
 
 def test_job_from_submission_to_query(server, root):
@@ -218,6 +228,12 @@ def test_serve_without_the_extra_exits_2(monkeypatch, capsys):
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert "w2v[serve]" in err and "Traceback" not in err
+
+
+def test_serve_refuses_an_allowed_host_with_a_port(tmp_path, capsys):
+    args = ["serve", "--models-dir", str(tmp_path), "--allowed-host", "w2v.example:8000"]
+    assert main(args) == 2
+    assert "--allowed-host 'w2v.example:8000'" in one_error_line(capsys)
 
 
 def test_serve_refuses_a_bad_model_directory(tmp_path, capsys):

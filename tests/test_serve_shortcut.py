@@ -4,9 +4,8 @@ is byte for byte what the FastAPI routes answer (status, content type, body)."""
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient
 
-from tests.test_serve import toy_vectors
+from tests.test_serve import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.shortcut import parse
 
@@ -105,7 +104,7 @@ def test_the_shortcut_answers_as_the_routes(tmp_path, processes):
             query_processes=processes,
             shortcut=shortcut,
         )
-        with TestClient(app) as client:
+        with local_client(app) as client:
             answers[shortcut] = [
                 (r.status_code, r.headers["content-type"], r.content)
                 for r in map(client.get, TARGETS)

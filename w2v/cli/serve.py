@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from w2v.errors import UserError
+from w2v.serve import limits as L
 
 
 def parse_model(spec: str) -> tuple[str, Path]:
@@ -45,6 +46,14 @@ def parse_model(spec: str) -> tuple[str, Path]:
     help="Job corpora are paths under this directory (without it: only the embedded corpus).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host header is NAME (repeatable); answered without it: "
+    "localhost, 127.0.0.1, [::1] and --host unless it is 0.0.0.0 or ::.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--token",
@@ -57,8 +66,43 @@ def parse_model(spec: str) -> tuple[str, Path]:
 )  # fmt: skip
 @click.option(
     "--job-workers",
-    type=click.IntRange(1, 256),
+    type=click.IntRange(1, L.WORKERS_CEILING),
     help="Training threads of a job that does not set `workers` [default: cores - 1].",
+)
+@click.option(
+    "--max-queued",
+    default=L.MAX_QUEUED,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Jobs that may wait to run; one more is refused (429).",
+)
+@click.option(
+    "--max-job-seconds",
+    default=L.MAX_JOB_SECONDS,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="A job still running after this many seconds is stopped and fails.",
+)
+@click.option(
+    "--max-dim",
+    default=L.MAX_DIM,
+    show_default=True,
+    type=click.IntRange(1, L.DIM_CEILING),
+    help="The largest dim a job may ask for.",
+)
+@click.option(
+    "--max-epochs",
+    default=L.MAX_EPOCHS,
+    show_default=True,
+    type=click.IntRange(1, L.EPOCHS_CEILING),
+    help="The most epochs a job may ask for.",
+)
+@click.option(
+    "--job-memory",
+    type=click.IntRange(1),
+    metavar="MB",
+    help="Address space of each job's worker (RLIMIT_AS) [default: no limit]; "
+    "a job that needs more fails, saying so.",
 )
 @click.option(
     "--query-workers",
@@ -66,7 +110,21 @@ def parse_model(spec: str) -> tuple[str, Path]:
     help="Processes that compute queries [default: one per core]; 0: threads of the server.",
 )
 def serve(
-    models, models_dir, data_root, host, port, token, max_running, job_workers, query_workers
+    models,
+    models_dir,
+    data_root,
+    host,
+    allowed_host,
+    port,
+    token,
+    max_running,
+    job_workers,
+    max_queued,
+    max_job_seconds,
+    max_dim,
+    max_epochs,
+    job_memory,
+    query_workers,
 ):
     """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
     try:
@@ -79,9 +137,11 @@ def serve(
         ) from None
     from w2v.serve.app import create_app
     from w2v.serve.compute import one_blas_thread
+    from w2v.serve.guards import WILDCARDS, allowed_hosts
 
     one_blas_thread()
     pinned = dict(parse_model(spec) for spec in models)
+    hosts = allowed_hosts(host, allowed_host)
     logging.basicConfig(level=logging.INFO, format="w2v serve: %(message)s")
     app = create_app(
         pinned,
@@ -91,9 +151,23 @@ def serve(
         max_running=max_running,
         job_workers=job_workers,
         query_processes=(os.cpu_count() or 2) if query_workers is None else query_workers,
+        allowed_hosts=hosts,
+        limits=L.JobLimits(
+            max_dim=max_dim,
+            max_epochs=max_epochs,
+            max_queued=max_queued,
+            max_seconds=max_job_seconds,
+            memory_mb=job_memory,
+        ),
     )
     if not token and not _is_loopback(host):
         click.echo(f"w2v serve: warning: listening on {host} without --token", err=True)
+    if not allowed_host and host in WILDCARDS:
+        click.echo(
+            f"w2v serve: note: listening on {host or 'every interface'}, but answering only "
+            "requests to localhost; give --allowed-host NAME for each name clients use",
+            err=True,
+        )
     n = len(app.state.registry.names())
     click.echo(
         f"w2v serve: {n} model(s), jobs in {models_dir}; http://{host}:{port}/docs", err=True

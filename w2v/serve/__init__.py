@@ -5,6 +5,7 @@
     models.py   the registry of served models
     compute.py  where queries are computed: query processes (default) or threads
     jobs.py     the job queue and its dispatcher; worker.py the training process
+    limits.py   what jobs may take: caps on their options, the queue, time and memory
     store.py    job records in SQLite
     paths.py    corpus paths confined to the data root; model names
     guards.py   the one middleware: metrics timing, bearer token, request-body bound

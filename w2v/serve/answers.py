@@ -3,6 +3,7 @@
 unknown model or word      404  {"error", "suggestions"}
 corpus outside data root   403  {"error", "suggestions": []}
 name in use, job finished  409
+the job queue is full      429  (the request may be retried later)
 bad input                  422
 a query process died       503  (the request may be retried)
 a model's files unreadable 503  (truncated, half-copied: the server's trouble, not the input)
@@ -13,6 +14,7 @@ from __future__ import annotations
 from w2v.errors import UnknownWordError, UserError
 from w2v.serve.compute import QueryWorkerDied
 from w2v.serve.jobs import JobConflict
+from w2v.serve.limits import QueueFull
 from w2v.serve.models import ModelUnreadable, UnknownModelError
 from w2v.serve.paths import PathRefused
 
@@ -22,6 +24,7 @@ ERROR_TYPES = (
     UnknownModelError,
     PathRefused,
     JobConflict,
+    QueueFull,
     QueryWorkerDied,
     ModelUnreadable,
     UserError,
@@ -38,6 +41,8 @@ def error_answer(e: Exception) -> tuple[int, dict]:
         status = 403
     elif isinstance(e, JobConflict):
         status = 409
+    elif isinstance(e, QueueFull):
+        status = 429
     elif isinstance(e, QueryWorkerDied | ModelUnreadable):
         status = 503
     return status, {"error": str(e), "suggestions": []}

@@ -1,7 +1,7 @@
 """The HTTP API: queries on the served models, training jobs, health and metrics.
 
     app = create_app(pinned={"gcide": Path("gcide-model")}, models_dir="w2v-models",
-                     data_root="corpora", token=None)
+                     data_root="corpora", token=None, allowed_hosts=LOOPBACK_HOSTS)
 
 Query routes call the same `Vectors` methods as the library and the command line, so the
 answers are the same; they run in query processes or threads (see compute.py). Their JSON
@@ -13,7 +13,7 @@ the rest, validate it, and describe every route in OpenAPI.
 
 Errors are JSON: unknown models and words are 404 {"error", "suggestions"}, bad input 422
 {"error", "detail"}, a corpus outside the data root 403, a name or state conflict 409, a
-model whose files cannot be read (or a query process that died) 503.
+full job queue 429, a model whose files cannot be read (or a query process that died) 503.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -34,8 +35,9 @@ from w2v import __version__
 from w2v.serve import schemas as S
 from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer
 from w2v.serve.compute import ProcessQueries, ThreadQueries, json_bytes
-from w2v.serve.guards import MAX_BODY, Front
+from w2v.serve.guards import LOOPBACK_HOSTS, MAX_BODY, Front
 from w2v.serve.jobs import JobConflict, JobRunner
+from w2v.serve.limits import JobLimits
 from w2v.serve.metrics import Metrics
 from w2v.serve.models import ModelRegistry
 from w2v.serve.shortcut import Shortcut
@@ -64,12 +66,16 @@ def create_app(
     nice: int = 10,
     query_processes: int = 0,
     shortcut: bool = True,
+    allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
+    limits: JobLimits | None = None,
 ) -> FastAPI:
     """Load the models, open the job database (recovering from a previous server's
     death) and return the ASGI app. Its lifespan runs the job dispatcher and, with
     `query_processes` > 0, that many query processes (else queries run in one thread per
     core of this process). `shortcut`: answer well-formed GET queries without FastAPI's
-    per-request machinery (same answers; see shortcut.py)."""
+    per-request machinery (same answers; see shortcut.py). `allowed_hosts`: the Host
+    names answered (guards.allowed_hosts), any other is refused with 421. `limits`: what
+    the jobs may take (limits.py; its defaults if None)."""
     # with query processes, this process only describes the models: no copy, no norms
     registry = ModelRegistry(pinned, Path(models_dir), warm=query_processes == 0)
     runner = JobRunner(
@@ -80,6 +86,7 @@ def create_app(
         max_running=max_running,
         workers=job_workers,
         nice=nice,
+        limits=limits,
     ).open()
     metrics = Metrics()
     if query_processes > 0:
@@ -113,6 +120,7 @@ def create_app(
         token=token or None,
         max_body=max_body,
         shortcut=Shortcut(queries) if shortcut else None,
+        hosts=allowed_hosts,
     )
     if token:
         _document_token(app)
@@ -226,7 +234,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         """The embedding of `word` (a row of U)."""
         return await run(name, "vector", word=word)
 
-    job_errors = {403: {"model": S.Error}, 409: {"model": S.Error}, 422: {"model": S.Error}}
+    job_errors = {code: {"model": S.Error} for code in (403, 409, 422, 429)}
 
     @app.post(
         "/v1/jobs", status_code=202, response_model=S.Job, responses=job_errors, tags=["jobs"]
@@ -234,7 +242,8 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     def submit(request: S.JobRequest):
         """Queue a training job; the corpus is a path under the server's --data-root (none:
         the embedded corpus). Poll GET /v1/jobs/{id}; when done, the model is served under
-        the job's name."""
+        the job's name. 422 past the server's caps on dim, epochs and workers; 429 when its
+        queue is full."""
         config = request.config.model_dump(exclude_none=True)
         job = runner.submit(request.trainer, request.corpus, config, request.name)
         return _json(_public(job), 202, {"location": f"/v1/jobs/{job['id']}"})

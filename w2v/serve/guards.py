@@ -1,7 +1,11 @@
 """What stands before the routes: one pure-ASGI middleware that times every request for
-the metrics, checks the bearer token, answers HEAD as GET without the body, answers
-well-formed GET queries through the shortcut, and bounds request bodies (in size and in
-time) before handing the rest to the FastAPI app.
+the metrics, answers only the Host names it was given, checks the bearer token, answers
+HEAD as GET without the body, answers well-formed GET queries through the shortcut, and
+bounds request bodies (in size and in time) before handing the rest to the FastAPI app.
+
+The Host check is what keeps a web page out: without a token (the default on loopback),
+a page in the user's browser whose own name its DNS points at 127.0.0.1 (DNS rebinding)
+could otherwise submit and cancel jobs here; its requests carry its own name as Host.
 
 One layer instead of three: each ASGI layer costs a coroutine call and a wrapped `send`
 per request. Errors have the routes' JSON shape: {"error": "..."}.
@@ -11,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import time
+from collections.abc import Iterable
 
+from w2v.errors import UserError
 from w2v.serve.compute import json_bytes
 
 MAX_BODY = 64 * 1024  # bytes
@@ -21,6 +28,46 @@ CLIENT_GONE = 499  # the metrics' status of a request whose client left mid-body
 OPEN_PATHS = frozenset({"/health"})
 NO_BODY = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 TOKEN_REQUIRED = "a valid 'Authorization: Bearer TOKEN' header is required"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")  # answered by default, on any port
+WILDCARDS = ("", "0.0.0.0", "::")  # bound to these, a server has no name of its own
+MISDIRECTED = 421  # a Host this server does not answer to (RFC 9110, 15.5.20)
+
+
+def host_name(host: str) -> str | None:
+    """The name in a Host header value: lower case, without its port, an IPv6 address in
+    its brackets; None if the value is not a host and an optional port."""
+    host = host.lower()
+    if host.startswith("["):
+        end = host.find("]") + 1  # 0: no closing bracket
+        name, port = (host[:end], host[end:]) if end else ("", "")
+    else:
+        colon = host.find(":")
+        name, port = (host, "") if colon < 0 else (host[:colon], host[colon:])
+    if port and not (port[0] == ":" and port[1:].isascii() and port[1:].isdigit()):
+        return None
+    return name or None
+
+
+def allowed_hosts(bind: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The Host names a server bound to `bind` answers: the loopback names, `bind` itself
+    unless it is a wildcard, and `extra` (`w2v serve --allowed-host`)."""
+    names = set(LOOPBACK_HOSTS)
+    if bind not in WILDCARDS:
+        names.add(_as_host(bind, "--host"))
+    names.update(_as_host(name, "--allowed-host") for name in extra)
+    return frozenset(names)
+
+
+def _as_host(name: str, option: str) -> str:
+    """A host name or IP address as a Host header names it (an IPv6 address in brackets);
+    UserError if it is neither (one with a port, say)."""
+    try:
+        return f"[{ipaddress.IPv6Address(name)}]"
+    except ValueError:
+        pass
+    if host_name(name) != name.lower():
+        raise UserError(f"{option} {name!r}: give a host name or IP address, without a port")
+    return name.lower()
 
 
 async def send_error(send, status: int, error: str, headers: list | None = None) -> None:
@@ -47,7 +94,9 @@ class Front:
     """Around the FastAPI `app`:
 
     - metrics: every HTTP request is observed (method, route template, status, seconds
-      until its last body chunk was sent), including 401 and 413;
+      until its last body chunk was sent), including 401, 413 and 421;
+    - Host: a request whose Host header does not name one of `hosts` (any port), or that
+      has none, is refused with 421 before anything else is done;
     - token: with `token`, every request but /health must carry `Authorization: Bearer
       TOKEN` (the scheme in any case, RFC 7235; the token compared in constant time),
       otherwise 401;
@@ -70,9 +119,11 @@ class Front:
         max_body=MAX_BODY,
         shortcut=None,
         body_seconds: float = BODY_SECONDS,
+        hosts: Iterable[str] = LOOPBACK_HOSTS,
     ):
         self.app = app
         self.metrics = metrics
+        self.hosts = frozenset(h.lower() for h in hosts)
         self.token = None if token is None else token.encode()
         self.max_body = max_body
         self.shortcut = shortcut
@@ -97,6 +148,10 @@ class Front:
             scope = dict(scope, method="GET")
             answer = _without_body(sending)
         try:
+            host = self._host(scope)
+            if host_name(host) not in self.hosts:
+                error = f"this server does not answer to the Host {host[:100]!r} (--allowed-host)"
+                return await send_error(answer, MISDIRECTED, error)
             if self.token is not None and not self._authorized(scope):
                 headers = [(b"www-authenticate", b"Bearer")]
                 return await send_error(answer, 401, TOKEN_REQUIRED, headers)
@@ -125,6 +180,13 @@ class Front:
             if route is None:
                 route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe(method, route, status, time.perf_counter() - t0)
+
+    @staticmethod
+    def _host(scope) -> str:
+        for key, value in scope["headers"]:
+            if key == b"host":
+                return value.decode("latin-1")
+        return ""
 
     def _authorized(self, scope) -> bool:
         if scope["path"] in OPEN_PATHS:

@@ -8,8 +8,9 @@ writes only under `<models-dir>/.jobs/<id>/` (its TMPDIR too, so the trainer's e
 corpus lands there), which is deleted whatever the outcome, so a cancelled, failed or
 interrupted job leaves nothing half-written.
 
-On start-up, jobs a dead server left 'running' are marked failed with a reason, their
-workers (if still alive) are killed and their scratch directories removed. A lock file
+The queue, the jobs' options, their running time and their workers' memory are bounded
+(limits.py). On start-up, jobs a dead server left 'running' are marked failed with a reason,
+their workers (if still alive) are killed and their scratch directories removed. A lock file
 keeps a second server off the same models directory.
 """
 
@@ -22,16 +23,20 @@ import os
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import w2v
 from w2v.errors import UserError
+from w2v.serve.limits import JobLimits, QueueFull, memory_hint, timed_out
 from w2v.serve.paths import PathRefused, check_name, resolve_corpus
-from w2v.serve.store import JobStore, NameTaken
+from w2v.serve.store import JobStore, NameTaken, TooManyQueued
 from w2v.serve.worker import MODEL
 
 log = logging.getLogger("w2v.serve")
@@ -40,14 +45,39 @@ DB_NAME = "jobs.sqlite3"
 SCRATCH = ".jobs"
 LOCK = ".lock"
 INTERRUPTED = "the server stopped while this job was running; its partial output was removed"
+SHUT_DOWN = "the server was shut down during this job"
 
 
 class JobConflict(UserError):
     """The request conflicts with the state of the server (a name in use, a finished job)."""
 
 
+@dataclass
+class Worker:
+    """A running job's worker process, its scratch directory, and when (time.monotonic)
+    it is stopped if it is still running; `timed_out` once it has been."""
+
+    proc: subprocess.Popen
+    scratch: Path
+    deadline: float
+    timed_out: bool = False
+
+
+@dataclass
+class Outcome:
+    """How a job ended, to be recorded: `state` done or failed (with `error`); `model` the
+    (name, path) of the model a done job left in the models directory. `told`: a failure to
+    record it has been logged (once per job, not once per retry)."""
+
+    state: str
+    error: str | None = None
+    model: tuple[str, Path] | None = None
+    told: bool = False
+
+
 class JobRunner:
-    """Queue and run training jobs. `on_model(name, path)` is called for each finished model."""
+    """Queue and run training jobs within `limits`. `on_model(name, path)` is called for
+    each finished model."""
 
     def __init__(
         self,
@@ -59,6 +89,7 @@ class JobRunner:
         nice: int = 10,
         workers: int | None = None,
         poll: float = 0.2,
+        limits: JobLimits | None = None,
     ):
         self.models_dir = Path(models_dir)
         self.data_root = None if data_root is None else Path(data_root).resolve()
@@ -68,9 +99,11 @@ class JobRunner:
         self.nice = nice
         self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self.poll = poll
+        self.limits = limits or JobLimits()
         self.scratch_root = self.models_dir / SCRATCH
         self.store: JobStore | None = None
-        self._running: dict[int, tuple[subprocess.Popen, Path]] = {}
+        self._running: dict[int, Worker] = {}
+        self._unrecorded: dict[int, Outcome] = {}  # outcomes the database has not taken yet
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -110,11 +143,12 @@ class JobRunner:
         if self._thread is not None:
             self._thread.join()
         with self._lock:
-            for job_id, (proc, scratch) in list(self._running.items()):
-                _kill(proc)
-                self.store.finish(job_id, "failed", "the server was shut down during this job")
-                shutil.rmtree(scratch, ignore_errors=True)
+            for job_id, worker in list(self._running.items()):
+                _kill(worker.proc)
+                shutil.rmtree(worker.scratch, ignore_errors=True)
+                self._unrecorded[job_id] = Outcome("failed", SHUT_DOWN)
             self._running.clear()
+            self._record()  # what the database still refuses, the next start's recovery settles
         if self.store is not None:
             self.store.close()
         if self._lockfile is not None:
@@ -140,8 +174,10 @@ class JobRunner:
     # ---- requests ------------------------------------------------------------------------
 
     def submit(self, trainer: str, corpus: str | None, config: dict, name: str | None) -> dict:
-        """Queue a job; PathRefused/CorpusError for a bad corpus, JobConflict for a name in
-        use. The corpus is checked now and again by the worker."""
+        """Queue a job; PathRefused/CorpusError for a bad corpus, OverLimit for options over
+        the limits, JobConflict for a name in use, QueueFull when the queue is. The corpus
+        is checked now and again by the worker."""
+        self.limits.check(config)
         if corpus is not None:
             if self.data_root is None:
                 raise PathRefused("this server has no --data-root, so it accepts no corpus paths")
@@ -154,9 +190,16 @@ class JobRunner:
             name = f"{trainer}-{secrets.token_hex(4)}"
         check_name(name)
         try:
-            job = self.store.add(name, trainer, corpus, config, taken=taken)
+            job = self.store.add(
+                name, trainer, corpus, config, taken=taken, max_queued=self.limits.max_queued
+            )
         except NameTaken:
             raise JobConflict(f"the model name {name!r} is already in use") from None
+        except TooManyQueued:
+            raise QueueFull(
+                f"{self.limits.max_queued} jobs are already waiting, as many as this server "
+                "keeps (w2v serve --max-queued); try again later"
+            ) from None
         self._wake.set()
         return job
 
@@ -166,9 +209,9 @@ class JobRunner:
         with self._lock:
             before = self.store.cancel(job_id)
             if before == "running" and job_id in self._running:
-                proc, scratch = self._running.pop(job_id)
-                _kill(proc)
-                shutil.rmtree(scratch, ignore_errors=True)
+                worker = self._running.pop(job_id)
+                _kill(worker.proc)
+                shutil.rmtree(worker.scratch, ignore_errors=True)
         self._wake.set()
         return before
 
@@ -199,12 +242,15 @@ class JobRunner:
                 try:
                     proc = self._spawn(job, scratch)
                 except OSError as e:
-                    self.store.finish(job["id"], "failed", f"cannot start the worker: {e}")
                     shutil.rmtree(scratch, ignore_errors=True)
+                    error = f"cannot start the worker: {e}"
+                    self._unrecorded[job["id"]] = Outcome("failed", error)
+                    self._record()
                     continue
-                self.store.set_pid(job["id"], proc.pid)
-                self._running[job["id"]] = (proc, scratch)
+                deadline = time.monotonic() + self.limits.max_seconds
+                self._running[job["id"]] = Worker(proc, scratch, deadline)  # before any failure
                 log.info("job %d (%s) started, worker pid %d", job["id"], job["name"], proc.pid)
+                self.store.set_pid(job["id"], proc.pid)
 
     def _spawn(self, job: dict, scratch: Path) -> subprocess.Popen:
         (scratch / "tmp").mkdir(parents=True, exist_ok=True)
@@ -216,6 +262,8 @@ class JobRunner:
         ]  # fmt: skip
         if self.data_root is not None:
             cmd += ["--data-root", str(self.data_root)]
+        if self.limits.memory_mb is not None:
+            cmd += ["--memory-mb", str(self.limits.memory_mb)]
         threads = str(job["config"].get("workers", self.workers))
         package_root = str(Path(w2v.__file__).resolve().parents[1])
         env = dict(
@@ -244,46 +292,71 @@ class JobRunner:
             )
 
     def _reap(self) -> list[tuple[str, Path]]:
-        """Finish the jobs whose worker exited; returns the (name, path) of new models."""
-        models = []
+        """Stop the jobs past the time limit, settle those whose worker exited and record
+        how they ended; returns the (name, path) of the models of jobs now recorded done.
+        The database may refuse a record (locked, disk full): the outcome is kept and
+        recorded on a later round, so a job whose worker exited never stays 'running'."""
         with self._lock:
-            for job_id, (proc, scratch) in list(self._running.items()):
-                rc = proc.poll()
-                if rc is None:
+            for job_id, worker in list(self._running.items()):
+                if worker.proc.poll() is None:
+                    if time.monotonic() < worker.deadline:
+                        continue
+                    _kill(worker.proc)
+                    worker.timed_out = True
+                try:
+                    job = self.store.get(job_id)
+                except sqlite3.Error as e:  # the worker stays listed: reaped on a later round
+                    log.warning("job %d: cannot read its record (%s); trying again", job_id, e)
                     continue
                 del self._running[job_id]
-                job = self.store.get(job_id)
-                try:
-                    if job["state"] == "running":
-                        path = self._settle(job, rc, scratch)
-                        if path is not None:
-                            models.append((job["name"], path))
-                except OSError as e:  # e.g. the rename into the models directory
-                    self.store.finish(job_id, "failed", f"cannot keep the model: {e}")
-                    log.exception("job %d: cannot keep the model", job_id)
-                finally:
-                    shutil.rmtree(scratch, ignore_errors=True)
-        return models
+                if job["state"] == "running":
+                    try:
+                        self._unrecorded[job_id] = self._settle(job, worker)
+                    except Exception as e:  # e.g. the rename into the models directory
+                        log.exception("job %d: cannot keep the model", job_id)
+                        self._unrecorded[job_id] = Outcome("failed", f"cannot keep the model: {e}")
+                shutil.rmtree(worker.scratch, ignore_errors=True)
+            return self._record()
 
-    def _settle(self, job: dict, rc: int, scratch: Path) -> Path | None:
-        """Record the outcome of a worker that exited with status `rc`."""
-        built = scratch / MODEL
+    def _settle(self, job: dict, worker: Worker) -> Outcome:
+        """How the job of a worker that exited ended; a model it built is renamed into the
+        models directory here."""
+        if worker.timed_out:
+            return Outcome("failed", timed_out(self.limits.max_seconds))
+        rc, built = worker.proc.returncode, worker.scratch / MODEL
         target = self.models_dir / job["name"]
         if rc == 0 and (built / "meta.json").is_file():
             if target.exists():
-                self.store.finish(job["id"], "failed", f"{str(target)!r} appeared meanwhile")
-                return None
+                return Outcome("failed", f"{str(target)!r} appeared meanwhile")
             os.rename(built, target)
-            self.store.finish(job["id"], "done")
-            log.info("job %d done: model %r", job["id"], job["name"])
-            return target
+            return Outcome("done", model=(job["name"], target))
         error = job["error"]
         if not error:
             how = f"was killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
-            error = f"the worker {how}" + _last_line(scratch / "worker.log")
-        self.store.finish(job["id"], "failed", error)
-        log.info("job %d failed: %s", job["id"], error)
-        return None
+            error = f"the worker {how}" + _last_line(worker.scratch / "worker.log")
+            if self.limits.memory_mb is not None:  # an abort in C when an allocation fails
+                error += memory_hint(self.limits.memory_mb)
+        return Outcome("failed", error)
+
+    def _record(self) -> list[tuple[str, Path]]:
+        """Write the outcomes not recorded yet; returns the (name, path) of the new models
+        among those recorded."""
+        models = []
+        for job_id, outcome in list(self._unrecorded.items()):
+            try:
+                self.store.finish(job_id, outcome.state, outcome.error)
+            except sqlite3.Error as e:
+                if not outcome.told:
+                    outcome.told = True
+                    log.warning("job %d: cannot record it %s yet (%s)", job_id, outcome.state, e)
+                continue
+            del self._unrecorded[job_id]
+            if outcome.model is not None:
+                models.append(outcome.model)
+                log.info("job %d done: model %r", job_id, outcome.model[0])
+            else:
+                log.info("job %d failed: %s", job_id, outcome.error)
+        return models
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -2,9 +2,11 @@
 `--models-dir` (including those that appear while it runs, e.g. from finished jobs).
 
 Each model is opened once with `w2v.load` (memory-mapped). Where this process answers the
-queries itself (`warm`), its query caches (U read into memory, norms) are computed at load
-time, so no request pays for them; where query processes answer them, this process only
-describes the models.
+queries itself (`warm`), U is read into memory with read(2) (`read_model`), never through
+the map, and its norms are computed at load time, so no request pays for them; where query
+processes answer them, this process only describes the models. Either way this process
+never reads a map of vectors.npy: a file truncated under its map (overwritten in place)
+would turn that read into SIGBUS and kill the server.
 
 A model is what is on disk now, not what was there when it was opened: each is known by
 its directory and the identity of its vectors.npy (inode, size, mtime, ctime; stat'ed at
@@ -16,7 +18,7 @@ repeated words) answers 503 ModelUnreadable, remembered for those files and trie
 when they change or after RECHECK_SECONDS; it never stops the server from starting. A
 change that leaves vectors.npy untouched (another file rewritten in place) is not noticed.
 
-Loading is slow (U up to 1 GiB is copied where `warm`): `fresh` (no scan, no load, at
+Loading is slow (U is read where `warm`): `fresh` (no scan, no load, at
 most a stat) and `count` may run on the event loop; `lookup`, `names`, `describe` belong
 in a thread.
 """
@@ -31,6 +33,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 import w2v
 from w2v.errors import ModelError, UserError
@@ -67,6 +71,34 @@ def identity(path: str | os.PathLike) -> Identity | None:
     except OSError:
         return None
     return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def read_model(path: str | os.PathLike) -> Vectors:
+    """`w2v.load(path)` with U read into memory by read(2) instead of through its file map,
+    for a process that answers queries itself: reading a map of a file truncated since is
+    SIGBUS, which kills the process, where a short read is a ModelError (503). U is read
+    whatever its size (w2v.load would scan one over COPY_BYTES through the map)."""
+    vec = w2v.load(path)  # U mapped: only its header has been read
+    if isinstance(vec.vectors, np.memmap):
+        vec.vectors = _read_mapped(vec.vectors)
+    return vec
+
+
+def _read_mapped(mapped: np.memmap) -> np.ndarray:
+    """The array `mapped` maps, read from its file instead (ModelError if it is short)."""
+    data = np.empty(mapped.nbytes, np.uint8)
+    view, got = memoryview(data), 0
+    try:
+        with open(mapped.filename, "rb", buffering=0) as f:
+            f.seek(mapped.offset)
+            while got < len(data) and (n := f.readinto(view[got:])):
+                got += n
+    except OSError as e:
+        raise ModelError(f"{mapped.filename!r} cannot be read: {e}") from e
+    if got < len(data):
+        raise ModelError(f"{mapped.filename!r} is shorter than its header says (truncated)")
+    fortran = mapped.flags.f_contiguous and not mapped.flags.c_contiguous
+    return data.view(mapped.dtype).reshape(mapped.shape, order="F" if fortran else "C")
 
 
 class VectorsBroken(ModelError):
@@ -126,6 +158,7 @@ class ModelRegistry:
     ):
         self.models_dir = None if models_dir is None else Path(models_dir)
         self.warm = warm
+        self.load = read_model if warm else w2v.load
         self.clock = clock
         self._scanned: int | None = None  # the models directory's mtime at the last scan
         self._recheck_at = 0.0  # and when to scan anyway (a model dir was incomplete)
@@ -142,7 +175,7 @@ class ModelRegistry:
 
     def add(self, name: str, path: Path, pinned: bool = False) -> Vectors:
         """Load and serve the model at `path` as `name` (ModelError if it is broken)."""
-        vec, ident = open_model(path, self.warm)
+        vec, ident = open_model(path, self.warm, self.load)
         with self._lock:
             if not pinned and self._served.get(name, Served(path, None, None)).pinned:
                 return self._served[name].vec
@@ -285,7 +318,7 @@ class ModelRegistry:
                 if self.clock() < current.retry_at:
                     raise ModelUnreadable(name, current.error)
             try:
-                vec, now_id = open_model(current.path, self.warm)
+                vec, now_id = open_model(current.path, self.warm, self.load)
             except UserError as e:
                 final = isinstance(e, VectorsBroken)
                 self._set_broken(name, current.path, now_id, str(e), current.pinned, final)

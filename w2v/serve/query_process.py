@@ -27,11 +27,14 @@ def load_shared(path: str) -> w2v.Vectors:
 
 
 def model_for(models: dict, path: str, ident: list) -> w2v.Vectors:
-    """The model at `path` whose files have identity `ident`, from `models` (path ->
+    """The model at `path` whose files have identity `ident` now, from `models` (path ->
     (identity, Vectors)) or opened now. A ModelError is not remembered: the server, told
     of it, stops asking until the files change or its retry time comes."""
     cached = models.get(path)
-    if cached is not None and cached[0] == ident:
+    # The files as they are now, not only as the server last saw them (it looks at most
+    # every IDENTITY_SECONDS): U is scanned through its file map, and reading a map of a
+    # file truncated since is SIGBUS, which kills this process.
+    if cached is not None and cached[0] == ident and list(identity(path) or ()) == ident:
         return cached[1]
     models.pop(path, None)
     try:

@@ -3,7 +3,8 @@
 Request bodies are validated strictly (BODY): a JSON value of the wrong type is refused
 (422), never coerced ("5" or true is not an int, "yes" not a bool); a float field takes a
 JSON integer. Their bounds are the library's (TrainConfig, LsaConfig), so a job the schema
-accepts does not fail on its options later.
+accepts does not fail on its options later; dim, epochs and workers are bounded further by
+each server (limits.py: 422 past its caps).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from w2v.serve.limits import DIM_CEILING, EPOCHS_CEILING, MAX_DIM, MAX_EPOCHS, WORKERS_CEILING
 
 MAX_N = 1000  # results per query
 MAX_WORDS = 100  # words per list in a query
@@ -89,14 +92,26 @@ class TrainOptions(BaseModel):
     library's defaults."""
 
     model_config = BODY
-    dim: int | None = Field(default=None, ge=1, le=1000)
+    dim: int | None = Field(
+        default=None,
+        ge=1,
+        le=DIM_CEILING,
+        description=f"at most the server's --max-dim ({MAX_DIM})",
+    )
     window: int | None = Field(default=None, ge=1, le=50)
     min_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
     negative: int | None = Field(default=None, ge=1, le=50, description="sgns, cbow")
     sample: float | None = Field(default=None, ge=0, lt=1, description="sgns, cbow")
-    epochs: int | None = Field(default=None, ge=1, le=100, description="sgns, cbow")
+    epochs: int | None = Field(
+        default=None,
+        ge=1,
+        le=EPOCHS_CEILING,
+        description=f"sgns, cbow; at most the server's --max-epochs ({MAX_EPOCHS})",
+    )
     alpha: float | None = Field(default=None, gt=0, le=1, description="sgns, cbow")
-    workers: int | None = Field(default=None, ge=1, le=64, description="sgns, cbow")
+    workers: int | None = Field(
+        default=None, ge=1, le=WORKERS_CEILING, description="sgns, cbow; at most the server's cores"
+    )
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     cds: float | None = Field(default=None, gt=0, le=1, description="svd")
     eig: float | None = Field(default=None, ge=0, le=1, description="svd")

@@ -114,9 +114,18 @@ class JobStore:
 
     # ---- transitions ---------------------------------------------------------------------
 
-    def add(self, name: str, trainer: str, corpus: str | None, config: dict, taken=()) -> dict:
+    def add(
+        self,
+        name: str,
+        trainer: str,
+        corpus: str | None,
+        config: dict,
+        taken=(),
+        max_queued: int | None = None,
+    ) -> dict:
         """Insert a queued job. NameTaken when `name` is in `taken` or held by another
-        queued or running job (checked in the same transaction as the insert)."""
+        queued or running job, TooManyQueued when `max_queued` jobs are queued already
+        (both checked in the same transaction as the insert)."""
         with self._lock:
             self._con.execute("BEGIN IMMEDIATE")
             try:
@@ -126,6 +135,12 @@ class JobStore:
                 ).fetchone()
                 if busy or name in taken:
                     raise NameTaken(name)
+                if max_queued is not None:
+                    (queued,) = self._con.execute(
+                        "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
+                    ).fetchone()
+                    if queued >= max_queued:
+                        raise TooManyQueued(queued)
                 cur = self._con.execute(
                     "INSERT INTO jobs (name, state, trainer, corpus, config, created) "
                     "VALUES (?, 'queued', ?, ?, ?, ?)",
@@ -194,6 +209,10 @@ class JobStore:
 
 class NameTaken(Exception):
     """Another queued or running job will write a model of this name."""
+
+
+class TooManyQueued(Exception):
+    """As many jobs as allowed are queued already."""
 
 
 def _decode(row: sqlite3.Row) -> dict:

@@ -1,6 +1,7 @@
 """The training worker: one job in its own process, so training never runs on the request path.
 
     python -m w2v.serve.worker --db JOBS.sqlite3 --job ID --out SCRATCH [--data-root DIR]
+                               [--memory-mb MB]
 
 It reads the job from the database, trains (sgns or cbow with `w2v.train`, svd with
 `w2v.lsa`), writes progress about every second, and saves the model to SCRATCH/model.
@@ -8,7 +9,8 @@ The server moves that directory into place when the worker exits with status 0; 
 other exit, or when the job is cancelled, the server deletes SCRATCH, so a half-written
 model is never visible. A user error (bad corpus, bad option) is recorded in the job's
 `error` and the exit status is 3. The worker lowers its own priority so queries keep
-being answered, and exits when the server that started it disappears.
+being answered, limits its address space when told to (--memory-mb), and exits when the
+server that started it disappears.
 """
 
 from __future__ import annotations
@@ -21,37 +23,48 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from w2v.errors import UserError
-from w2v.serve.paths import resolve_corpus
+from w2v.serve.limits import limit_memory, memory_hint, out_of_memory
+from w2v.serve.paths import open_corpus
 from w2v.serve.store import JobStore
 
 MODEL = "model"  # SCRATCH/model is what the worker leaves for the server
 PROGRESS_EVERY = 0.5  # seconds between progress writes at most
 
 
-def corpus_path(corpus: str | None, data_root: str | None) -> tuple[Path, Path]:
-    """(directory, path relative to it) of a job's corpus file: the data root and the
-    file's real path under it, or the embedded default corpus when none was given. The
-    worker works in that directory and hands the library the relative path, so the errors
-    a client reads name its corpus as it gave it, not the server's paths."""
+def corpus_link(
+    corpus: str | None, data_root: str | None, scratch: Path
+) -> tuple[Path, Path, Path]:
+    """(directory, path relative to it, real path) of a job's corpus. The worker works in
+    that directory and hands the library the relative path, so the errors a client reads
+    name its corpus as it gave it, not the server's paths.
+
+    A corpus under the data root is opened here, once (paths.open_corpus), and the path
+    handed on is a symlink in `scratch` to that open file, /proc/self/fd/N: both passes of
+    the trainer (counting, then encoding) read the file opened here, whatever is renamed
+    under the root meanwhile. The descriptor stays open for the life of the worker. With
+    no corpus, the embedded default corpus."""
     if corpus is None:
         from w2v import default_corpus
 
         path = Path(default_corpus())
-        return path.parent, Path(path.name)
+        return path.parent, Path(path.name), path
     if data_root is None:
         raise UserError("this server has no --data-root, so it cannot read corpus files")
-    root = Path(data_root).resolve()
-    return root, resolve_corpus(root, corpus).relative_to(root)
+    fd, real = open_corpus(data_root, corpus)
+    directory = scratch / "corpus"
+    name = Path(*PurePosixPath(corpus).parts)  # as given, without './' or '//'
+    (directory / name).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(f"/proc/self/fd/{fd}", directory / name)
+    return directory, name, real
 
 
-def train(job: dict, source: Path, out: Path, report) -> None:
+def train(job: dict, source: Path, out: Path, report, origin: Path) -> None:
     """Run the job's trainer on `source` (relative to the working directory) and save the
-    model to `out`, its meta["source"] the corpus's absolute path: the trainers record the
-    path they were given, which here would be relative to a directory the model does not
-    name."""
+    model to `out`, its meta["source"] the corpus's real path `origin`: the trainers record
+    the path they were given, which here names a link in the scratch directory."""
     config = dict(job["config"])
     if job["trainer"] == "svd":
         from w2v.ppmi_svd import lsa
@@ -62,7 +75,7 @@ def train(job: dict, source: Path, out: Path, report) -> None:
 
         model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
         vectors = model.vectors
-    vectors.meta["source"] = str(Path(source).resolve())
+    vectors.meta["source"] = str(origin)
     model.save(out)
 
 
@@ -79,7 +92,12 @@ def watch_parent(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="w2v-parent-watch", daemon=True).start()
 
 
-def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
+def run(
+    db: Path, job_id: int, out: Path, data_root: str | None, memory_mb: int | None = None
+) -> int:
+    """Train job `job_id` of database `db` into `out`; the exit status (0: the model is in
+    `out`; 3: the client's error, recorded; 1: another, recorded). `memory_mb`: the limit
+    this process runs under, named when it is the likely reason for a failure."""
     store = JobStore(db)
     job = store.get(job_id)
     if job is None or job["state"] != "running":
@@ -108,16 +126,22 @@ def run(db: Path, job_id: int, out: Path, data_root: str | None) -> int:
             print(f"w2v worker: progress not recorded: {e}", file=sys.stderr)
 
     try:
-        target = out.resolve() / MODEL  # before leaving the working directory
-        directory, source = corpus_path(job["corpus"], data_root)
+        scratch = out.resolve()  # before leaving the working directory
+        directory, source, origin = corpus_link(job["corpus"], data_root, scratch)
         os.chdir(directory)
-        train(job, source, target, report)
+        train(job, source, scratch / MODEL, report, origin)
     except UserError as e:
         store.note_error(job_id, str(e))
         return 3
+    except MemoryError as e:
+        traceback.print_exc()
+        why = out_of_memory(memory_mb) if memory_mb else f"internal error: MemoryError: {e}"
+        store.note_error(job_id, why)
+        return 1
     except Exception as e:
         traceback.print_exc()
-        store.note_error(job_id, f"internal error: {type(e).__name__}: {e}")
+        why = f"internal error: {type(e).__name__}: {e}"
+        store.note_error(job_id, why + (memory_hint(memory_mb) if memory_mb else ""))
         return 1
     finally:
         store.close()
@@ -137,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-root")
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--parent", type=int, default=os.getppid(), help="exit when it is gone")
+    ap.add_argument("--memory-mb", type=int, help="limit the address space (RLIMIT_AS)")
     args = ap.parse_args(argv)
     watch_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
-    return run(args.db, args.job, args.out, args.data_root)
+    if args.memory_mb:
+        limit_memory(args.memory_mb)
+    return run(args.db, args.job, args.out, args.data_root, args.memory_mb)
 
 
 if __name__ == "__main__":
