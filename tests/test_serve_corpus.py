@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import w2v
-import w2v.tokenize
+import w2v.tokens
 from w2v.serve import worker
 from w2v.serve.store import JobStore
 
@@ -44,7 +44,7 @@ def run_job(site, corpus: str) -> tuple[int, dict]:
 def swap_at_open(monkeypatch, k: int, swap) -> None:
     """`swap()` just before the library opens the corpus for the k-th time (1: counting the
     vocabulary, 2: encoding), after every check it makes by name."""
-    real, opened = w2v.tokenize.open_bytes, []
+    real, opened = w2v.tokens.open_bytes, []
 
     def opening(path, *args, **kwargs):
         opened.append(path)
@@ -52,7 +52,7 @@ def swap_at_open(monkeypatch, k: int, swap) -> None:
             swap()
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(w2v.tokenize, "open_bytes", opening)
+    monkeypatch.setattr(w2v.tokens, "open_bytes", opening)
 
 
 def trained_words(record) -> set[str]:

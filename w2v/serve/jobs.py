@@ -34,6 +34,7 @@ from pathlib import Path
 
 import w2v
 from w2v.errors import UserError
+from w2v.io.atomic import fsync_path
 from w2v.serve.limits import JobLimits, QueueFull, memory_hint, timed_out
 from w2v.serve.paths import PathRefused, check_name, resolve_corpus
 from w2v.serve.store import JobStore, NameTaken, TooManyQueued
@@ -329,6 +330,7 @@ class JobRunner:
             if target.exists():
                 return Outcome("failed", f"{str(target)!r} appeared meanwhile")
             os.rename(built, target)
+            fsync_path(self.models_dir)  # the rename itself survives a power loss
             return Outcome("done", model=(job["name"], target))
         error = job["error"]
         if not error:
