@@ -337,7 +337,7 @@ def main() -> None:
             status = f"{r['rc']}" + (f" ({r['killed']})" if r["killed"] else "")
             print(
                 f"{'ok  ' if ok else 'FAIL'} {name:32} exit {status:>4}  {r['wall']:6.2f} s  "
-                f"{r['rss']:7.0f} MB  {stderr_line(r['err'])[:200]}",
+                f"{r['rss']:7.0f} MB  {stderr_line(r['err'])}",
                 flush=True,
             )
             for p in sorted(work.rglob("*"), reverse=True):  # free the disk as we go
