@@ -443,3 +443,22 @@ def test_vectors_of_the_widest_dimension_read_back(tmp_path, binary):
     path.write_bytes(path.read_bytes().replace(b"2 65536", b"2 65537", 1))
     with pytest.raises(ModelError, match="dimension 65,537; w2v reads at most 65,536"):
         read_word2vec(path)
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_a_parquet_row_wider_than_max_dim_is_refused_from_the_footer(tmp_path, monkeypatch, fixed):
+    """One row of 10^6 zeros is a Parquet file of a few KB (dictionary and run-length
+    encoding); `w2v import` of 10^8 decoded 1.3 GB and made a model of it. The footer's
+    value count (or the fixed list size) is checked before anything is decoded."""
+    n = 10**6
+    zeros = pa.array(np.zeros(n, np.float32))
+    if fixed:
+        vector = pa.FixedSizeListArray.from_arrays(zeros, n)
+    else:
+        vector = pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), zeros)
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({"word": ["frog"], "vector": vector}), path)
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr("w2v.formats.read_parquet_table", lambda *a: pytest.fail("decoded"))
+    with pytest.raises(ModelError, match="1,000,000 values in 1 row; w2v reads at most 65,536"):
+        read_vectors(path)
