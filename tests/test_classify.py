@@ -1,3 +1,4 @@
+import io
 import json
 import zipfile
 
@@ -300,3 +301,31 @@ def test_arrays_saved_in_fortran_order_read_back_equal(saved_dir):
         np.savez(f, **{k: np.asfortranarray(a) for k, a in arrays.items()})
     clf = load_classifier(d).clf
     np.testing.assert_array_equal(clf.weights_[0], arrays["W0"])
+
+
+class _CountingFile(io.FileIO):
+    """A file that counts the bytes read from it."""
+
+    bytes_read = 0
+
+    def readinto(self, b):
+        n = super().readinto(b)
+        self.bytes_read += n
+        return n
+
+
+def test_a_tsv_row_of_megabytes_is_refused_after_a_bounded_read(tmp_path, monkeypatch):
+    """A 500 MB row was read whole (1.1 GB) before csv found its field too large; rows are
+    read up to 1 MB."""
+    p = tmp_path / "long.tsv"
+    p.write_text("text\tlabel\n" + "a " * (4 << 20) + "\tx\n", encoding="utf-8")
+    opened = []
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(_CountingFile(path))
+        return io.TextIOWrapper(io.BufferedReader(opened[-1]), encoding="utf-8", newline="")
+
+    monkeypatch.setattr("w2v.classify.open", counting_open, raising=False)
+    with pytest.raises(UserError, match=r"long.tsv' line 2 is longer than 1,048,576 characters"):
+        read_labelled_tsv(p)
+    assert opened[0].bytes_read < 2 << 20

@@ -42,13 +42,15 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "mlp.npz"
 META_FILE = "classifier.json"
 CLASSIFIER_FILES = frozenset({WEIGHTS_FILE, META_FILE})  # what its directory holds
+MAX_ROW = 1 << 20  # characters of a TSV row; csv refuses a field past 131,072 anyway
 
 
 def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     """(texts, labels) from a UTF-8 TSV whose header names the columns `text` and `label`.
 
     Blank lines are skipped. A missing or empty file, a header without those columns, a
-    row with too few fields or an empty label raise UserError naming the line.
+    row with too few fields or an empty label, or a row longer than MAX_ROW characters
+    raise UserError naming the line.
     """
     p = Path(path)
     if not p.is_file():
@@ -56,7 +58,7 @@ def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
         raise UserError(f"data file {str(p)!r} {what}")
     try:
         with open(p, encoding="utf-8", newline="") as f:
-            rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            rows = csv.reader(_rows_of(f, p), delimiter="\t", quoting=csv.QUOTE_NONE)
             header = next((r for r in rows if any(c.strip() for c in r)), None)
             if header is None:
                 raise UserError(f"{str(p)!r} is empty; expected a header row text<TAB>label")
@@ -86,6 +88,14 @@ def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     if not texts:
         raise UserError(f"{str(p)!r} has a header but no rows")
     return texts, labels
+
+
+def _rows_of(f, path: Path):
+    """The lines of the text file `f`, each read up to MAX_ROW characters and no further."""
+    for n, line in enumerate(iter(lambda: f.readline(MAX_ROW + 1), ""), start=1):
+        if len(line) > MAX_ROW:
+            raise UserError(f"{str(path)!r} line {n} is longer than {MAX_ROW:,} characters")
+        yield line
 
 
 def featurize(texts: list[str], vec: Vectors) -> tuple[np.ndarray, np.ndarray]:
