@@ -39,16 +39,17 @@ BUDGET_SECONDS, BUDGET_MB = 5.0, 300.0
 
 
 def launcher(timeout: float, kill_mb: float) -> None:
-    """The launcher's loop: one JSON command (argv, env additions) per stdin line; runs it,
-    answers one JSON line with its exit status, wall time, peak RSS and stderr. Imports
-    nothing heavy, so stays ~10 MB."""
+    """The launcher's loop: one JSON command (argv, env additions, working directory) per
+    stdin line; runs it, answers one JSON line with its exit status, wall time, peak RSS and
+    stderr. Imports nothing heavy, so stays ~10 MB."""
     for line in sys.stdin:
-        argv, env_extra = json.loads(line)
+        argv, env_extra, cwd = json.loads(line)
         with tempfile.TemporaryFile() as err:
             t = time.perf_counter()
             p = subprocess.Popen(
-                argv, env={**os.environ, **env_extra}, stdout=subprocess.DEVNULL, stderr=err
-            )
+                argv, env={**os.environ, **env_extra}, cwd=cwd, stdout=subprocess.DEVNULL,
+                stderr=err,
+            )  # fmt: skip
             killed = ""
             while True:
                 pid, status, usage = os.wait4(p.pid, os.WNOHANG)
@@ -89,7 +90,8 @@ def _rss_mb(pid: int) -> float:
 
 class Launcher:
     def __init__(self, checkout: Path, timeout: float, kill_mb: float):
-        self.env = {"PYTHONPATH": str(checkout)}
+        # `python -m` puts its working directory first on sys.path: run in the checkout too
+        self.env, self.cwd = {"PYTHONPATH": str(checkout)}, str(checkout)
         self.p = subprocess.Popen(
             [sys.executable, __file__, "--launcher", str(timeout), str(kill_mb)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -98,7 +100,7 @@ class Launcher:
     def w2v(self, *args) -> dict:
         """Run `python -m w2v ARGS` in a child of the launcher; its answer."""
         argv = [sys.executable, "-m", "w2v", *map(str, args)]
-        self.p.stdin.write(json.dumps([argv, self.env]) + "\n")
+        self.p.stdin.write(json.dumps([argv, self.env, self.cwd]) + "\n")
         self.p.stdin.flush()
         return json.loads(self.p.stdout.readline())
 
@@ -188,6 +190,17 @@ def classify_tsv_line_500mb(tmp: Path, small_model: Path) -> list:
             f.write(b"a " * (8 * MB))
         f.write(b"\tx\n")
     return ["classify", "train", path, "-m", small_model, "-o", tmp / "out-clf"]
+
+
+def eval_analogies_line_500mb(tmp: Path, small_model: Path) -> list:
+    """`w2v eval` on an analogies file whose one question line is 500 MB of two-letter words."""
+    path = tmp / "questions.txt"
+    with open(path, "wb") as f:
+        f.write(b": capitals\n")
+        for _ in range(500 // 24):
+            f.write(b"ab " * (8 * MB))
+        f.write(b"\n")
+    return ["eval", "--analogies", path, "-m", small_model]
 
 
 def _npy_header(shape: tuple, descr: str = "<f4") -> bytes:
@@ -287,6 +300,7 @@ INPUTS = {
     "corpus-token128MB-train": corpus_token_128mb("train"),
     "corpus-token1GB.gz-vocab": corpus_token_bomb,
     "classify-tsv-line500MB": classify_tsv_line_500mb,
+    "eval-analogies-line500MB": eval_analogies_line_500mb,
     "classifier-npz-1e12": classifier_npz_1e12,
     "classifier-npz-consistent-huge": classifier_npz_consistent_huge,
     "model-vectors.npy-3x1e11": model_vectors_npy_huge,
