@@ -443,6 +443,10 @@ def test_vectors_of_the_widest_dimension_read_back(tmp_path, binary):
     path.write_bytes(path.read_bytes().replace(b"2 65536", b"2 65537", 1))
     with pytest.raises(ModelError, match="dimension 65,537; w2v reads at most 65,536"):
         read_word2vec(path)
+    if not binary:  # headerless text: the first line says the dimension
+        path.write_bytes(b"a" + b" 0" * (dim + 1) + b"\n")
+        with pytest.raises(ModelError, match="line 1 holds a vector of dimension 65,537"):
+            read_word2vec(path)
 
 
 @pytest.mark.parametrize("fixed", [False, True])

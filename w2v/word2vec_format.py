@@ -134,6 +134,11 @@ def read_word2vec(
                     raise ModelError(_too_long(path, 1, _MAX_LINE))
                 binary = False
                 dim = len(first.split()) - 1
+                if dim > MAX_DIM:
+                    raise ModelError(
+                        f"{str(path)!r}: line 1 holds a vector of dimension {dim:,}; w2v reads "
+                        f"at most {MAX_DIM:,}"
+                    )
                 words, U = _read_text(f, path, first, limit, dim, unicode_errors, line_no=1)
             else:
                 V, dim = head
