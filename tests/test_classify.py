@@ -1,4 +1,6 @@
+import io
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -204,7 +206,7 @@ def _drop(a, key):
         (lambda a: {**a, "W0": a["W0"].astype(np.float64)}, "dtype float64"),
         (lambda a: {**a, "W0": a["W0"].astype(np.int32)}, "dtype int32"),
         (lambda a: {**a, "W0": np.full_like(a["W0"], np.nan)}, "NaN"),
-        (lambda a: {**a, "b0": np.array([None] * 4, object)}, "b0: Object arrays"),
+        (lambda a: {**a, "b0": np.array([None] * 4, object)}, "b0 has dtype object"),
         ({"classes": ["animal"]}, "at least two labels"),
         ({"classes": ["animal", "food"]}, r"W1 has shape \(3, 4\), expected \(1, 4\)"),
         ({"classes": ["a", "b", "c", "d"]}, "expected \\(4, 4\\)"),
@@ -249,3 +251,81 @@ def test_a_retrained_model_is_named_as_such(saved_dir):
 def test_labels_in_messages_are_plain_strings():
     with pytest.raises(UserError, match=r"found \['a'\]$"):
         train_classifier(["cat", "dog"], ["a", "a"], toy_vectors())
+
+
+def _npy_header(shape, descr="<f4") -> bytes:
+    """A .npy (version 1.0) header declaring `shape`, as np.save writes it before the data."""
+    d = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape!r}, }}"
+    body = d.ljust(64 * ((len(d) + 11) // 64 + 1) - 11) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin1")
+
+
+def _lying_npz(d, W0_header: bytes, others: dict, compression=zipfile.ZIP_STORED) -> None:
+    """mlp.npz with W0 a header declaring its own shape over 1 KB of zeros, then `others`."""
+    with zipfile.ZipFile(d / "mlp.npz", "w", compression) as z:
+        z.writestr("W0.npy", W0_header + bytes(1024))
+        for name, a in others.items():
+            with z.open(f"{name}.npy", "w") as f:
+                np.lib.format.write_array(f, a)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_an_npz_header_declaring_a_huge_array_is_refused_before_any_allocation(
+    saved_dir, compression
+):
+    """W0's header claims 10^12 float32 (4 TB): numpy allocated that from the header before
+    any check (a MemoryError and a traceback); the shape is now checked first."""
+    d, _ = saved_dir
+    others = {k: a for k, a in _arrays(d).items() if k != "W0"}
+    _lying_npz(d, _npy_header((10**6, 10**6)), others, compression)
+    with pytest.raises(ModelError, match=r"W0 has shape \(1000000, 1000000\), expected \(4, 8\)"):
+        load_classifier(d)
+
+
+def test_an_npz_array_of_the_declared_huge_shape_is_read_only_as_far_as_it_goes(saved_dir):
+    """classifier.json and the header agree on a layer of 8 x 10^9 values (32 GB) over 1 KB
+    of data: the data is read in pieces, and its end comes long before the claim."""
+    d, meta = saved_dir
+    meta["params"]["hidden"] = [10**9]
+    (d / "classifier.json").write_text(json.dumps(meta))
+    never_reached = np.zeros(4, np.float32)
+    _lying_npz(d, _npy_header((10**9, 8)), dict.fromkeys(["b0", "W1", "b1"], never_reached))
+    with pytest.raises(ModelError, match="W0 holds 1,024 of its 32,000,000,000 bytes"):
+        load_classifier(d)
+
+
+def test_arrays_saved_in_fortran_order_read_back_equal(saved_dir):
+    d, _ = saved_dir
+    arrays = _arrays(d)
+    with open(d / "mlp.npz", "wb") as f:
+        np.savez(f, **{k: np.asfortranarray(a) for k, a in arrays.items()})
+    clf = load_classifier(d).clf
+    np.testing.assert_array_equal(clf.weights_[0], arrays["W0"])
+
+
+class _CountingFile(io.FileIO):
+    """A file that counts the bytes read from it."""
+
+    bytes_read = 0
+
+    def readinto(self, b):
+        n = super().readinto(b)
+        self.bytes_read += n
+        return n
+
+
+def test_a_tsv_row_of_megabytes_is_refused_after_a_bounded_read(tmp_path, monkeypatch):
+    """A 500 MB row was read whole (1.1 GB) before csv found its field too large; rows are
+    read up to 1 MB."""
+    p = tmp_path / "long.tsv"
+    p.write_text("text\tlabel\n" + "a " * (4 << 20) + "\tx\n", encoding="utf-8")
+    opened = []
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(_CountingFile(path))
+        return io.TextIOWrapper(io.BufferedReader(opened[-1]), encoding="utf-8", newline="")
+
+    monkeypatch.setattr("w2v.nn.classify.open", counting_open, raising=False)
+    with pytest.raises(UserError, match=r"long.tsv' line 2 is longer than 1,048,576 characters"):
+        read_labelled_tsv(p)
+    assert opened[0].bytes_read < 2 << 20

@@ -61,6 +61,7 @@ def put(path, data: bytes):
         (lambda d: d, "is a directory"),
         (lambda d: put(d / "empty.txt", b""), "is empty"),
         (lambda d: put(d / "b.bin", b"\x7fELF\x00\x00"), "binary"),
+        (lambda d: put(d / "token.txt", b"a" * (9 << 20)), "more than 8 MB without a space"),
     ],
 )
 def test_vocab_user_errors_exit_2_with_one_line(tmp_path, make, message):

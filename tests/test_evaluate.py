@@ -175,3 +175,16 @@ def test_analogies_on_a_zero_model_match_gensim_without_warnings(tmp_path):
         warnings.simplefilter("ignore")  # gensim's own 0/0 in get_vector(norm=True)
         accuracy, _ = vec.to_gensim().evaluate_word_analogies(str(path))
     assert result["accuracy"] == accuracy == 0.75
+
+
+def test_a_line_of_megabytes_is_refused_before_it_is_split(tmp_path):
+    """A 500 MB line of two-letter words split into 170 M strings (some 9 GB) before the
+    line was found not to be an analogy or a pair; lines are read up to 1 MB."""
+    vec, _ = analogy_shaped()
+    long_line = "ab " * (2 << 20) + "\n"
+    (tmp_path / "q.txt").write_text(": capitals\n" + long_line)
+    with pytest.raises(UserError, match=r"q.txt': line 2 is longer than 1,048,576 bytes"):
+        evaluate_analogies(vec, tmp_path / "q.txt")
+    (tmp_path / "p.tsv").write_text(long_line)
+    with pytest.raises(UserError, match=r"p.tsv': line 1 is longer than 1,048,576 characters"):
+        evaluate_pairs(vec, tmp_path / "p.tsv")

@@ -1,6 +1,7 @@
 """File formats: word2vec text/binary both ways with gensim and word2vec.c, Parquet, projector."""
 
 import gzip
+import io
 import json
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from w2v import word2vec_format
 from w2v.errors import ModelError, UserError
 from w2v.io.formats import (
     read_parquet,
@@ -339,3 +341,128 @@ def test_a_binary_file_whose_first_record_reads_as_a_text_row_is_still_binary(tm
     vec = read_word2vec(p)
     assert vec.words == ["a", "b", "c"] and vec.meta["source_format"] == "word2vec-binary"
     np.testing.assert_array_equal(vec.vectors, U)
+
+
+# ---- hostile files: refused from what they hold, in bounded reads, never from a header ----
+
+
+class _CountingRaw(io.RawIOBase):
+    """A raw file that counts the bytes read through it."""
+
+    def __init__(self, path):
+        self.f, self.bytes_read = open(path, "rb"), 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=0):
+        return self.f.seek(offset, whence)
+
+    def tell(self):
+        return self.f.tell()
+
+    def readinto(self, b):
+        n = self.f.readinto(b)
+        self.bytes_read += n
+        return n
+
+    def close(self):
+        self.f.close()
+        super().close()
+
+
+@pytest.fixture()
+def bytes_read(monkeypatch):
+    """Files opened by the word2vec reader count the bytes it reads from them (of a .gz
+    file, the compressed bytes): bytes_read()."""
+    opened = []
+
+    def open_counted(path, buffer_bytes=0):
+        raw = _CountingRaw(path)
+        opened.append(raw)
+        f = io.BufferedReader(raw)
+        return gzip.GzipFile(fileobj=f, mode="rb") if path.suffix == ".gz" else f
+
+    monkeypatch.setattr(word2vec_format, "open_bytes", open_counted)
+    return lambda: sum(raw.bytes_read for raw in opened)
+
+
+def test_a_header_declaring_a_huge_dimension_is_refused_before_the_body(tmp_path, bytes_read):
+    """The reported case in small: a gzip binary whose header declares dimension 10^9 (a
+    row of 4 GB) over a body of zeros. The header alone is refused; the body is not read."""
+    path = tmp_path / "dim.bin.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"1 1000000000\nfrog ")
+        for _ in range(16):
+            f.write(bytes(4 << 20))
+    with pytest.raises(ModelError, match=r"dimension 1,000,000,000; w2v reads at most 65,536"):
+        read_word2vec(path)
+    assert bytes_read() < path.stat().st_size / 2
+
+
+@pytest.mark.parametrize(
+    ("head", "line"),
+    [(b"2 4\nfrog 1 2 3 4\n", 3), (b"frog 1 2 3 4\n", 2), (b"", 1), (b"3 4\n", 2)],
+    ids=["text", "headerless", "headerless-first-line", "first-data-line"],
+)
+def test_a_text_line_without_end_is_refused_after_a_bounded_read(tmp_path, bytes_read, head, line):
+    """A vector line is at most 64 KB for the word plus 64 bytes a value; the reader stops
+    there instead of reading a line of any length."""
+    path = tmp_path / "long.txt"
+    path.write_bytes(head + b"toad " + b"1 " * (4 << 20) + b"\n")
+    with pytest.raises(ModelError, match=f"line {line} is longer than"):
+        read_word2vec(path)
+    assert bytes_read() < 2 << 20
+
+
+def test_a_binary_word_without_end_and_a_huge_count_are_refused(tmp_path, bytes_read):
+    """Regression guards (already bounded): a word is at most 64 KB, and the vector count
+    of a header allocates nothing."""
+    path = tmp_path / "noword.bin"
+    path.write_bytes(b"1 100\n" + b"a" * (4 << 20))
+    with pytest.raises(ModelError, match="record 1 has no word"):
+        read_word2vec(path)
+    assert bytes_read() < 2 << 20
+    path = tmp_path / "count.bin.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"1000000000000 4\nfrog " + bytes(16) + b"\n")
+    with pytest.raises(ModelError, match="ends in vector 2 of the 1000000000000 announced"):
+        read_word2vec(path)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_vectors_of_the_widest_dimension_read_back(tmp_path, binary):
+    """MAX_DIM values make a text line of about 1 MB, which the reader takes whole."""
+    dim = word2vec_format.MAX_DIM
+    vec = Vectors(["a", "b"], np.random.default_rng(0).standard_normal((2, dim), np.float32))
+    path = write_word2vec(vec, tmp_path / "wide.txt", binary=binary)
+    np.testing.assert_array_equal(read_word2vec(path).vectors, vec.vectors)
+    path.write_bytes(path.read_bytes().replace(b"2 65536", b"2 65537", 1))
+    with pytest.raises(ModelError, match="dimension 65,537; w2v reads at most 65,536"):
+        read_word2vec(path)
+    if not binary:  # headerless text: the first line says the dimension
+        path.write_bytes(b"a" + b" 0" * (dim + 1) + b"\n")
+        with pytest.raises(ModelError, match="line 1 holds a vector of dimension 65,537"):
+            read_word2vec(path)
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_a_parquet_row_wider_than_max_dim_is_refused_from_the_footer(tmp_path, monkeypatch, fixed):
+    """One row of 10^6 zeros is a Parquet file of a few KB (dictionary and run-length
+    encoding); `w2v import` of 10^8 decoded 1.3 GB and made a model of it. The footer's
+    value count (or the fixed list size) is checked before anything is decoded."""
+    n = 10**6
+    zeros = pa.array(np.zeros(n, np.float32))
+    if fixed:
+        vector = pa.FixedSizeListArray.from_arrays(zeros, n)
+    else:
+        vector = pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), zeros)
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({"word": ["frog"], "vector": vector}), path)
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr("w2v.io.formats.read_parquet_table", lambda *a: pytest.fail("decoded"))
+    with pytest.raises(ModelError, match="1,000,000 values in 1 row; w2v reads at most 65,536"):
+        read_vectors(path)

@@ -364,3 +364,43 @@ def test_scratch_of_killed_processes_is_removed_from_tmpdir(tmp_path, monkeypatc
         assert tmp.parent == tmp_path and tmp.name.startswith(place)
         assert not stale.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def _npy_header(shape, descr="<f4") -> bytes:
+    """A .npy (version 1.0) header declaring `shape`, as np.save writes it before the data."""
+    d = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape!r}, }}"
+    body = d.ljust(64 * ((len(d) + 11) // 64 + 1) - 11) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin1")
+
+
+@pytest.mark.parametrize("mmap", [True, False])
+@pytest.mark.parametrize("shape", [(5, 10**11), (5, 2**62)])
+def test_a_vectors_header_claiming_more_than_the_file_holds_is_refused(tmp_path, mmap, shape):
+    """5 x 10^11 float32 over 60 bytes of data: without a memory map numpy allocated the
+    2 TB from the header (a MemoryError); the claim is now checked against the file size,
+    in Python integers (5 x 2^62 x 4 bytes overflows int64)."""
+    d = corrupt(tmp_path, lambda d: (d / "vectors.npy").write_bytes(_npy_header(shape) + bytes(60)))
+    with pytest.raises(ModelError, match=rf"shape \({shape[0]}, {shape[1]}\) needs .* holds 60"):
+        load_model(d, mmap=mmap)
+
+
+def test_a_vocabulary_of_more_rows_than_vectors_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """A vocab.parquet of 10^6 rows of one dictionary-encoded word (a file of a few KB,
+    tens of MB decoded; 3 x 10^7 rows took 15 s and 3.2 GB) beside 5 vectors: the row
+    counts are compared from the Parquet footer, and the words are never decoded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def vocab_bomb(d):
+        n = 10**6
+        words = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), ["frog"])
+        pq.write_table(
+            pa.table({"word": words, "count": np.ones(n, np.int64)}), d / "vocab.parquet"
+        )
+
+    d = corrupt(tmp_path, vocab_bomb)
+    monkeypatch.setattr(
+        "w2v.io.arrow.read_vocab_table", lambda path: pytest.fail("words were read")
+    )
+    with pytest.raises(ModelError, match="has 5 rows but vocab.parquet has 1000000 words"):
+        load_model(d)

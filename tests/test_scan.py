@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_tokenize import CLEAN_HEAD
+from tests.test_tokenize import CLEAN_HEAD, ONE_TOKEN, count_reads
 from w2v.corpus import encode, encode_in_memory
+from w2v.errors import CorpusError
 from w2v.scan import WordTable, iter_blocks
 from w2v.tokens import ReadStats, iter_sentences
 from w2v.vocab import Vocab, count_words
@@ -129,3 +130,17 @@ def test_prefetch_stops_when_the_consumer_leaves_near_the_end():
         closer.start()
         closer.join(timeout=5)
         assert not closer.is_alive(), "closing the consumer hung"
+
+
+def test_a_token_of_many_megabytes_is_refused_after_a_bounded_read(tmp_path, monkeypatch):
+    """A file of one letter was carried as one ever-growing token, copied at every block
+    (200 MB: 8 s and 700 MB before `w2v vocab` answered); counting refuses it."""
+    p = tmp_path / "one-token.txt"
+    p.write_bytes(ONE_TOKEN)
+    opened = count_reads(monkeypatch, "w2v.scan")
+    with pytest.raises(CorpusError, match=r"more than 8 MB without a space .*\(from byte 17\)"):
+        count_words(p)
+    assert opened[0].bytes_read < 16 << 20
+    opened.clear()
+    with pytest.raises(CorpusError, match=r"\(from byte 8,388,608\)"):  # where the shard starts
+        list(iter_blocks(p, start=1 << 23))

@@ -181,3 +181,56 @@ def test_a_corrupt_compressed_corpus_is_a_corpus_error(tmp_path):
     p = write(tmp_path, "bad.txt.gz", bytes(data))
     with pytest.raises(CorpusError, match="cannot read corpus"):
         list(iter_sentences(p))
+
+
+class CountingReads:
+    """A corpus file opened by open_binary, counting the bytes read from it."""
+
+    def __init__(self, f):
+        self.f, self.bytes_read = f, 0
+
+    def read(self, size=-1):
+        data = self.f.read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def readline(self, size=-1):
+        line = self.f.readline(size)
+        self.bytes_read += len(line)
+        return line
+
+    def seek(self, offset):
+        return self.f.seek(offset)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
+def count_reads(monkeypatch, module: str) -> list[CountingReads]:
+    """Make `module`'s open_binary count reads; the files it opens, as they open."""
+    from w2v.tokens import open_binary
+
+    opened = []
+
+    def open_counted(path):
+        opened.append(CountingReads(open_binary(path)))
+        return opened[-1]
+
+    monkeypatch.setattr(f"{module}.open_binary", open_counted)
+    return opened
+
+
+# 24 MB: three times the longest run without whitespace a corpus may hold (MAX_TOKEN_BYTES)
+ONE_TOKEN = b"some words first\n" + b"a" * (24 << 20)
+
+
+def test_a_token_of_many_megabytes_is_refused_after_a_bounded_read(tmp_path, monkeypatch):
+    """A file of one letter was carried as one ever-growing token, copied at every block."""
+    p = write(tmp_path, "one-token.txt", ONE_TOKEN)
+    opened = count_reads(monkeypatch, "w2v.tokens")
+    with pytest.raises(CorpusError, match=r"more than 8 MB without a space .*\(from byte 17\)"):
+        list(iter_sentences(p))
+    assert opened[0].bytes_read < 12 << 20

@@ -47,20 +47,36 @@ def _ok_vocab(vec, restrict: int | None, case_insensitive: bool) -> dict[str, in
     return {w: i for i, w in reversed(list(enumerate(words)))}
 
 
+_MAX_LINE = 1 << 20  # an analogy or a word pair is a few words; a longer line is neither
+
+
 def _open_lines(path: str | os.PathLike, universal_newlines: bool) -> list[str]:
     """The file's lines with their ends: split at "\n" only (gensim reads analogies in
-    binary mode) or at any of "\n", "\r", "\r\n" (it reads pairs in text mode)."""
+    binary mode) or at any of "\n", "\r", "\r\n" (it reads pairs in text mode). A line
+    is read up to _MAX_LINE characters (bytes in binary mode), and refused if longer."""
     p = Path(path)
     if not p.is_file():
         raise UserError(f"evaluation file {str(p)!r} does not exist")
     try:
         if universal_newlines:
             with open(p, encoding="utf-8") as f:
-                return list(f)
+                return _bounded_lines(f, p, "characters")
         with open(p, "rb") as f:
-            return [line.decode("utf-8") for line in f]
+            return [line.decode("utf-8") for line in _bounded_lines(f, p, "bytes")]
     except UnicodeDecodeError as e:
         raise UserError(f"evaluation file {str(p)!r} is not UTF-8 text: {e}") from e
+
+
+def _bounded_lines(f, path: Path, unit: str) -> list:
+    lines = []
+    for line in iter(lambda: f.readline(_MAX_LINE + 1), f.read(0)):
+        if len(line) > _MAX_LINE:
+            raise UserError(
+                f"evaluation file {str(path)!r}: line {len(lines) + 1} is longer than "
+                f"{_MAX_LINE:,} {unit}"
+            )
+        lines.append(line)
+    return lines
 
 
 def _parse_analogies(lines, path, ok, case_insensitive):

@@ -18,7 +18,15 @@ import numpy as np
 from w2v.errors import CorpusError
 from w2v.io.compressed import READ_ERRORS
 from w2v.kernels import wordtable as K
-from w2v.tokens import _WORD, MAX_SENTENCE_LEN, ReadStats, decode, open_binary
+from w2v.tokens import (
+    _WORD,
+    MAX_SENTENCE_LEN,
+    MAX_TOKEN_BYTES,
+    ReadStats,
+    decode,
+    open_binary,
+    token_too_long,
+)
 
 BLOCK_BYTES = 4 << 20
 _WS = b" \t\r\n\f\v"
@@ -52,7 +60,8 @@ def iter_blocks(
 ) -> Iterator[bytes]:
     """Yield the normalised blocks of a corpus file, each cut at whitespace
     (blocks of `block` bytes read, default BLOCK_BYTES). `start`/`end` restrict the pass
-    to a byte range of an uncompressed file (a shard of a large file)."""
+    to a byte range of an uncompressed file (a shard of a large file). A token longer than
+    MAX_TOKEN_BYTES raises CorpusError."""
     stats = stats if stats is not None else ReadStats()
     block = block or BLOCK_BYTES
     with open_binary(path) as f:
@@ -60,6 +69,7 @@ def iter_blocks(
             f.seek(start)
         left = None if end is None else end - start
         carry = b""
+        consumed = start  # bytes of the (decompressed) file read so far
         while True:
             try:
                 size = block if left is None else min(block, left)
@@ -68,6 +78,7 @@ def iter_blocks(
                 raise CorpusError(f"cannot read corpus {str(path)!r}: {e}") from e
             if left is not None:
                 left -= len(raw)
+            consumed += len(raw)
             if not raw:
                 if carry.strip():
                     stats.lines += 1
@@ -75,7 +86,9 @@ def iter_blocks(
                 return
             raw = carry + raw
             cut = max(raw.rfind(c) for c in _WS)
-            if cut < 0:  # a single token longer than a block: keep reading it
+            if cut < 0:  # a single token longer than a block: keep reading it, up to a limit
+                if len(raw) > MAX_TOKEN_BYTES:
+                    raise token_too_long(path, consumed - len(raw))
                 carry = raw
                 continue
             body, carry = raw[: cut + 1], raw[cut + 1 :]

@@ -3,7 +3,8 @@
 A *sentence* is one line of the file, cut into pieces of at most `max_sentence_len`
 tokens (10,000, as gensim's LineSentence and word2vec.c's MAX_SENTENCE_LENGTH). Lines
 longer than a block are read in pieces cut at whitespace, so a file with no newline at
-all streams in constant memory.
+all streams in constant memory. A run of more than MAX_TOKEN_BYTES without whitespace (a
+file of one letter, a blob) is not text: it is refused with a CorpusError.
 
 Tokens are Unicode words (letters, digits, underscore, with inner apostrophes kept:
 "don't", "o'clock"), lowercased unless `lower=False`; with `punct=True` every other
@@ -23,6 +24,7 @@ from w2v.io.compressed import READ_ERRORS, open_bytes
 
 MAX_SENTENCE_LEN = 10_000
 BLOCK_BYTES = 1 << 20  # longest piece of a line held at once
+MAX_TOKEN_BYTES = 8 << 20  # the longest run without whitespace a corpus may hold
 _SNIFF_BYTES = 8192
 _READ_TWICE = "it is read twice (counted, then encoded); write it to a file first"
 
@@ -91,6 +93,15 @@ def open_binary(path: str | os.PathLike):
     return f
 
 
+def token_too_long(path, offset: int) -> CorpusError:
+    """The error for a run of more than MAX_TOKEN_BYTES without whitespace from `offset`
+    (of the decompressed text)."""
+    return CorpusError(
+        f"corpus {str(path)!r} has more than {MAX_TOKEN_BYTES >> 20} MB without a space or "
+        f"line break (from byte {offset:,}); a corpus is text of words separated by whitespace"
+    )
+
+
 def decode(raw: bytes, stats: ReadStats) -> str:
     """UTF-8 `raw` as text, invalid sequences replaced by U+FFFD and counted in `stats`."""
     try:
@@ -101,19 +112,24 @@ def decode(raw: bytes, stats: ReadStats) -> str:
         return text
 
 
-def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[tuple[str, bool]]:
+def iter_line_pieces(
+    f, stats: ReadStats, block: int = BLOCK_BYTES, path="the corpus"
+) -> Iterator[tuple[str, bool]]:
     """Yield (text, ends_line) pieces of a binary stream, each at most about `block` bytes.
 
     A line longer than `block` comes in several pieces cut at whitespace (never inside a
-    token or a UTF-8 sequence); `ends_line` is True on a line's last piece.
+    token or a UTF-8 sequence); `ends_line` is True on a line's last piece. A token longer
+    than MAX_TOKEN_BYTES raises CorpusError (naming `path`).
     """
     carry = b""
     line_open = False  # a piece of the current line was yielded without its end
+    consumed = 0  # bytes read so far
     while True:
         try:
             raw = f.readline(block)
         except READ_ERRORS as e:
             raise CorpusError(f"cannot read corpus: {e}") from e
+        consumed += len(raw)
         if not raw:
             if carry or line_open:
                 stats.lines += 1
@@ -127,7 +143,9 @@ def iter_line_pieces(f, stats: ReadStats, block: int = BLOCK_BYTES) -> Iterator[
             yield decode(raw, stats), True
             continue
         cut = max(raw.rfind(c) for c in _WS)
-        if cut < 0:  # one token longer than a block: keep reading it
+        if cut < 0:  # one token longer than a block: keep reading it, up to a limit
+            if len(raw) > MAX_TOKEN_BYTES:
+                raise token_too_long(path, consumed - len(raw))
             carry = raw
             continue
         carry = raw[cut + 1 :]
@@ -165,7 +183,7 @@ def iter_sentences(
         return
     with open_binary(source) as f:
         pending: list[str] = []
-        for text, ends_line in iter_line_pieces(f, stats):
+        for text, ends_line in iter_line_pieces(f, stats, path=source):
             pending.extend(tokenize(text, lower, punct))
             while len(pending) >= max_sentence_len and (
                 len(pending) > max_sentence_len or ends_line

@@ -83,6 +83,22 @@ def read_parquet_table(path: Path, columns: list[str] | None = None):
         raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
 
 
+def parquet_rows(path: Path) -> int:
+    """The number of rows the footer of the Parquet file at `path` declares (no data is
+    read): the sum over its row groups, which are what a reader decodes. ModelError naming
+    the file if it is missing or not readable Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise ModelError(f"{str(path)!r} is missing")
+    try:
+        footer = pq.ParquetFile(path).metadata
+        return sum(footer.row_group(i).num_rows for i in range(footer.num_row_groups))
+    except (pa.ArrowException, OSError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+
+
 def read_vocab_table(path: str | os.PathLike):
     """The (word string, count int64) Arrow table of a vocabulary file; ModelError naming
     the file if it is not one."""

@@ -19,7 +19,7 @@ from w2v.errors import ModelError, UserError
 from w2v.io.arrow import arrow_numbers, arrow_strings, numbers_of, read_parquet_table
 from w2v.io.atomic import Owned, atomic_dir, atomic_file
 from w2v.io.model_dir import check_finite
-from w2v.io.word2vec import check_words, read_word2vec, write_word2vec
+from w2v.io.word2vec import MAX_DIM, check_words, read_word2vec, write_word2vec
 from w2v.vectors import Vectors
 
 PROJECTOR_CONFIG = "projector_config.json"
@@ -66,6 +66,7 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{str(path)!r} does not exist or is not a file")
+    _check_widths(path)
     table = read_parquet_table(path)
     if limit is not None:
         table = table.slice(0, limit)
@@ -113,6 +114,42 @@ def read_parquet(path: str | os.PathLike, limit: int | None = None) -> Vectors:
         return Vectors(words, U, counts=counts, meta={**meta, "source_format": "parquet"})
     except ValueError as e:  # the shapes were checked above: the words repeat
         raise ModelError(f"{str(path)!r}: {e}") from None
+
+
+def _check_widths(path: Path) -> None:
+    """ModelError, from the Parquet footer alone, if column vector holds more than MAX_DIM
+    values a row: one row of 10^8 zeros is a file of a few KB (dictionary and run-length
+    encoding) that reading would decode whole. A row group of n rows may hold at most
+    n * MAX_DIM values, so no row is wider, and reading costs what so many rows would."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        schema, footer = parquet.schema_arrow, parquet.metadata
+    except (pa.ArrowException, OSError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable Parquet file: {e}") from e
+    if "vector" not in schema.names:
+        return  # read_parquet names what is missing
+    vector_type = schema.field("vector").type
+    if pa.types.is_fixed_size_list(vector_type):
+        rows_and_values = [(1, vector_type.list_size)]
+    else:
+        leaves = [
+            i
+            for i in range(footer.num_columns)
+            if footer.schema.column(i).path.split(".")[0] == "vector"
+        ]
+        rows_and_values = [
+            (group.num_rows, sum(group.column(i).num_values for i in leaves))
+            for group in map(footer.row_group, range(footer.num_row_groups))
+        ]
+    for rows, values in rows_and_values:
+        if values > rows * MAX_DIM:
+            raise ModelError(
+                f"{str(path)!r}: column vector holds {values:,} values in {rows:,} "
+                f"row{'s' * (rows != 1)}; w2v reads at most {MAX_DIM:,} a vector"
+            )
 
 
 def write_projector(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import ModelError
-from w2v.io.arrow import read_vocab_parquet, write_vocab_parquet
+from w2v.io.arrow import parquet_rows, read_vocab_parquet, write_vocab_parquet
 from w2v.io.atomic import Owned, atomic_dir, write_json
 
 FORMAT_VERSION = 1
@@ -61,18 +62,47 @@ def repeats(words: list[str], n: int) -> str:
 
 
 def check_npy(path: Path, dtype, ndim: int, mmap_mode: str | None = "r") -> np.ndarray:
-    """np.load without pickles, checking dtype and rank; ModelError naming the file otherwise."""
+    """np.load without pickles, checking dtype and rank; ModelError naming the file otherwise.
+
+    The header is checked first, against the file's size too: np.load allocates (or maps)
+    what the header declares before it reads, so a header that lies about the shape would
+    cost its claim in memory, not the file's size."""
     if not path.is_file():
         raise ModelError(f"{str(path)!r} is missing")
     try:
-        a = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+        with open(path, "rb") as f:
+            shape, file_dtype = _npy_header(f)
+            data_bytes = path.stat().st_size - f.tell()
     except (ValueError, OSError, EOFError) as e:
         raise ModelError(f"{str(path)!r} is not a readable .npy array: {e}") from e
-    if a.dtype != np.dtype(dtype):
-        raise ModelError(f"{str(path)!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
-    if a.ndim != ndim:
-        raise ModelError(f"{str(path)!r} has {a.ndim} dimensions, expected {ndim}")
-    return a
+    if file_dtype.hasobject:
+        raise ModelError(f"{str(path)!r} is not a readable .npy array: it holds Python objects")
+    if file_dtype != np.dtype(dtype):
+        raise ModelError(f"{str(path)!r} has dtype {file_dtype}, expected {np.dtype(dtype)}")
+    if len(shape) != ndim:
+        raise ModelError(f"{str(path)!r} has {len(shape)} dimensions, expected {ndim}")
+    need = math.prod(shape) * file_dtype.itemsize  # a Python int: no overflow
+    if need > data_bytes:
+        raise ModelError(
+            f"{str(path)!r} is truncated or its header is wrong: shape {shape} needs "
+            f"{need:,} bytes of data, the file holds {data_bytes:,}"
+        )
+    try:
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ModelError(f"{str(path)!r} is not a readable .npy array: {e}") from e
+
+
+def _npy_header(f) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from the header of the .npy file `f`, leaving `f` at its data;
+    ValueError if it is not one numpy writes for arrays of numbers (versions 1.0 and 2.0)."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f".npy format version {version} is not one w2v reads")
+    read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, _, dtype = read_header(f)
+    return shape, dtype
 
 
 @dataclass
@@ -120,6 +150,14 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
     return directory
 
 
+def _check_rows(d: Path, vectors: np.ndarray, n_words: int) -> None:
+    if vectors.shape[0] != n_words:
+        raise ModelError(
+            f"{str(d / 'vectors.npy')!r} has {vectors.shape[0]} rows but vocab.parquet has "
+            f"{n_words} words"
+        )
+
+
 def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
     """Read and validate a model directory; ModelError naming the broken file otherwise."""
     d = Path(directory)
@@ -141,14 +179,13 @@ def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
         raise ModelError(
             f"{str(meta_path)!r} has format version {version!r}; this w2v reads {FORMAT_VERSION}"
         )
-    words, counts = read_vocab_parquet(d / "vocab.parquet")
     mode = "r" if mmap else None
     vectors = check_npy(d / "vectors.npy", np.float32, ndim=2, mmap_mode=mode)
-    if vectors.shape[0] != len(words):
-        raise ModelError(
-            f"{str(d / 'vectors.npy')!r} has {vectors.shape[0]} rows but vocab.parquet has "
-            f"{len(words)} words"
-        )
+    # compared from the Parquet footer before the words are decoded: a small file of one
+    # dictionary-encoded word repeated could decode to gigabytes
+    _check_rows(d, vectors, parquet_rows(d / "vocab.parquet"))
+    words, counts = read_vocab_parquet(d / "vocab.parquet")
+    _check_rows(d, vectors, len(words))  # as decoded, should the footer have lied
     contexts = None
     if (d / "contexts.npy").exists():
         contexts = check_npy(d / "contexts.npy", np.float32, ndim=2, mmap_mode=mode)

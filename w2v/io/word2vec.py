@@ -7,7 +7,10 @@ plain or compressed by suffix (.gz, .bz2, .xz); headerless text (GloVe) is read 
 
 Readers validate as they go and raise ModelError naming the file and the record at fault:
 they never trust the header's counts for an allocation, and every loop consumes input, so a
-truncated or garbage file fails fast instead of hanging or exhausting memory.
+truncated or garbage file fails fast instead of hanging or exhausting memory. Every read is
+bounded: a header may declare at most MAX_DIM dimensions, a word is at most 64 KB, and a
+text line at most 64 KB plus 64 bytes a value, so a small compressed file that expands to
+gigabytes of one line or one record is refused after reading a few MB of it.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from w2v.io.compressed import COMPRESSED, READ_ERRORS, open_bytes
 from w2v.io.model_dir import check_finite
 from w2v.vectors import Vectors
 
+MAX_DIM = 1 << 16  # 256 KB a binary row, 4 MB a text line; 4x the widest real embeddings
 _CHUNK = 1 << 20  # bytes read at a time from a binary file
 _MAX_WORD = 1 << 16  # a longer "word" means this is not a word2vec file
+_MAX_VALUE = 64  # bytes a text value and its separator may take ("-1.2345678e-05 " is 15)
 _MAX_LINE = 1 << 20  # a header or headerless first line longer than this is not one
 _BLOCK_BYTES = 64 << 20  # rows are collected in blocks of at most this size
 
@@ -83,12 +88,29 @@ def _parse_header(line: bytes, path) -> tuple[int, int] | None:
         V, dim = int(parts[0]), int(parts[1])
         if V < 1 or dim < 1:
             raise ModelError(f"{str(path)!r}: the header announces {V} vectors of dimension {dim}")
+        if dim > MAX_DIM:
+            raise ModelError(
+                f"{str(path)!r}: the header announces vectors of dimension {dim:,}; w2v reads "
+                f"at most {MAX_DIM:,}"
+            )
         return V, dim
     if len(parts) >= 3 and _looks_like_text(line, len(parts) - 1):
         return None
     raise ModelError(
         f"{str(path)!r} is not a word2vec file: the first line should be '<words> <dim>', "
         f"found {line[:60]!r}"
+    )
+
+
+def _line_limit(dim: int) -> int:
+    """The longest a text line of a word and `dim` values may be."""
+    return _MAX_WORD + _MAX_VALUE * dim
+
+
+def _too_long(path, line_no: int, limit: int) -> str:
+    return (
+        f"{str(path)!r}: line {line_no} is longer than {limit:,} bytes without a line end; "
+        "is it a word2vec file?"
     )
 
 
@@ -109,14 +131,21 @@ def read_word2vec(
             first = f.readline(_MAX_LINE)
             head = _parse_header(first, path)
             if head is None:  # the first line is the first vector
+                if len(first) == _MAX_LINE and not first.endswith(b"\n"):
+                    raise ModelError(_too_long(path, 1, _MAX_LINE))
                 binary = False
                 dim = len(first.split()) - 1
+                if dim > MAX_DIM:
+                    raise ModelError(
+                        f"{str(path)!r}: line 1 holds a vector of dimension {dim:,}; w2v reads "
+                        f"at most {MAX_DIM:,}"
+                    )
                 words, U = _read_text(f, path, first, limit, dim, unicode_errors, line_no=1)
             else:
                 V, dim = head
                 V = V if limit is None else min(V, limit)
                 body = f.tell()
-                first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
+                first = f.readline(_line_limit(dim))
                 ambiguous = False
                 if binary is None:
                     fits = _fits(path, V, dim, binary=True)
@@ -136,7 +165,7 @@ def read_word2vec(
                     # reader's error, which names the line at fault, is the one raised
                     try:
                         f.seek(body)
-                        first = f.readline(min(_MAX_WORD + 64 * dim, _MAX_LINE))
+                        first = f.readline(_line_limit(dim))
                         words, U = _read_binary(f, path, first, V, dim, unicode_errors)
                     except (ModelError, *READ_ERRORS):
                         raise text_error from None
@@ -249,12 +278,15 @@ def _read_binary(f, path, first: bytes, V: int, dim: int, unicode_errors: str):
     def fill(need: int) -> bool:
         """Make buf[pos : pos + need] available; False at the end of the file."""
         nonlocal buf, pos
-        while len(buf) - pos < need:
-            more = f.read(_CHUNK)
-            if not more:
-                return False
-            buf, pos = buf[pos:] + more, 0
-        return True
+        have = len(buf) - pos
+        if have >= need:
+            return True
+        pieces = [buf[pos:]]  # joined once: growing buf piece by piece would be quadratic
+        while have < need and (more := f.read(max(_CHUNK, need - have))):
+            pieces.append(more)
+            have += len(more)
+        buf, pos = b"".join(pieces), 0
+        return have >= need
 
     for n in range(V):
         while (space := buf.find(b" ", pos)) < 0:
@@ -274,24 +306,28 @@ def _read_binary(f, path, first: bytes, V: int, dim: int, unicode_errors: str):
 
 def _read_text(f, path, first: bytes, V: int | None, dim: int, unicode_errors: str, line_no=2):
     """Lines "word v1 ... vdim" (trailing spaces allowed), `first` already read; V None
-    reads to the end of the file."""
+    reads to the end of the file. A line is read up to _line_limit(dim) bytes, no further."""
     rows, words = _Rows(dim), []
-    lines = itertools.chain([first] if first else [], f)
+    limit = _line_limit(dim)
+    lines = itertools.chain([first] if first else [], iter(lambda: f.readline(limit), b""))
     for n, line in enumerate(lines):
         if n == V:
             break
         if not line.endswith(b"\n"):
+            if len(line) >= limit:
+                raise ModelError(_too_long(path, n + line_no, limit))
             raise ModelError(f"{str(path)!r} is truncated: line {n + line_no} has no line end")
-        parts = line.rstrip().split(b" ")
-        if len(parts) != dim + 1:
+        line = line.rstrip()
+        if line.count(b" ") != dim:  # counted before splitting a line of a million fields
             if b"\t" in line:
                 raise ModelError(
                     f"{str(path)!r}: line {n + line_no} is separated by tabs; word2vec text "
                     f"separates the word and its {dim} values by single spaces"
                 )
             raise ModelError(
-                f"{str(path)!r}: line {n + line_no} has {len(parts) - 1} values, expected {dim}"
+                f"{str(path)!r}: line {n + line_no} has {line.count(b' ')} values, expected {dim}"
             )
+        parts = line.split(b" ")
         words.append(_decode(parts[0], n, path, unicode_errors))
         try:
             with np.errstate(over="ignore"):  # 1e39 reads as inf, refused by _check_finite

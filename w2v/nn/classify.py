@@ -20,6 +20,7 @@ import csv
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -41,13 +42,15 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "mlp.npz"
 META_FILE = "classifier.json"
 CLASSIFIER_DIR = Owned("classifier", META_FILE, frozenset({WEIGHTS_FILE, META_FILE}))
+MAX_ROW = 1 << 20  # characters of a TSV row; csv refuses a field past 131,072 anyway
 
 
 def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     """(texts, labels) from a UTF-8 TSV whose header names the columns `text` and `label`.
 
     Blank lines are skipped. A missing or empty file, a header without those columns, a
-    row with too few fields or an empty label raise UserError naming the line.
+    row with too few fields or an empty label, or a row longer than MAX_ROW characters
+    raise UserError naming the line.
     """
     p = Path(path)
     if not p.is_file():
@@ -55,7 +58,7 @@ def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
         raise UserError(f"data file {str(p)!r} {what}")
     try:
         with open(p, encoding="utf-8", newline="") as f:
-            rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            rows = csv.reader(_rows_of(f, p), delimiter="\t", quoting=csv.QUOTE_NONE)
             header = next((r for r in rows if any(c.strip() for c in r)), None)
             if header is None:
                 raise UserError(f"{str(p)!r} is empty; expected a header row text<TAB>label")
@@ -85,6 +88,14 @@ def read_labelled_tsv(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     if not texts:
         raise UserError(f"{str(p)!r} has a header but no rows")
     return texts, labels
+
+
+def _rows_of(f, path: Path):
+    """The lines of the text file `f`, each read up to MAX_ROW characters and no further."""
+    for n, line in enumerate(iter(lambda: f.readline(MAX_ROW + 1), ""), start=1):
+        if len(line) > MAX_ROW:
+            raise UserError(f"{str(path)!r} line {n} is longer than {MAX_ROW:,} characters")
+        yield line
 
 
 def featurize(texts: list[str], vec: Vectors) -> tuple[np.ndarray, np.ndarray]:
@@ -298,8 +309,8 @@ def load_classifier(directory: str | os.PathLike) -> SavedClassifier:
         raise ModelError(f"{str(meta_path)!r} does not record its embedding model")
     try:
         classes, params = _check_meta(meta)
-        weights, biases = _read_layers(weights_path, len(params["hidden"]) + 1)
-        _check_layers(weights, biases, params["hidden"], classes, model.get("dim"))
+        shapes = _layer_shapes(params["hidden"], classes, model.get("dim"))
+        weights, biases = _read_layers(weights_path, shapes)
         clf = MLPClassifier.from_weights(weights, biases, np.asarray(classes), **params)
     except _Broken as e:
         raise _broken(d, str(e)) from None
@@ -341,59 +352,73 @@ def _check_meta(meta: dict) -> tuple[list[str], dict]:
     return classes, {**params, "hidden": tuple(hidden)}
 
 
-def _read_layers(path: Path, L: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """W0..W{L-1}, b0..b{L-1} from the .npz (no pickles), each a finite float32 array."""
-    expected = [f"{p}{k}" for k in range(L) for p in "Wb"]
-    try:
-        z = np.load(path, allow_pickle=False)
-        if not isinstance(z, np.lib.npyio.NpzFile):
+def _layer_shapes(hidden: tuple[int, ...], classes: list[str], dim) -> dict[str, tuple]:
+    """name -> (shape, what the layer is) of every array mlp.npz must hold: W⁽ᵏ⁾ [n_k, n_(k-1)]
+    and b⁽ᵏ⁾ [n_k], chaining dim through `hidden` to the outputs (1 for two classes, one per
+    class otherwise)."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise _Broken(f"{META_FILE} model 'dim' is not an integer: {dim!r}")
+    sizes = [*hidden, 1 if len(classes) == 2 else len(classes)]
+    shapes, n_in = {}, dim
+    for k, n_k in enumerate(sizes):
+        what = "output layer" if k == len(sizes) - 1 else f"hidden layer {k + 1}"
+        context = f"{what}; {len(classes)} classes, hidden {list(hidden)}, model dim {dim}"
+        shapes[f"W{k}"] = ((n_k, n_in), context)
+        shapes[f"b{k}"] = ((n_k,), None)
+        n_in = n_k
+    return shapes
+
+
+def _read_layers(path: Path, shapes: dict[str, tuple]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """W0..W{L-1}, b0..b{L-1} from the .npz (no pickles), each a finite float32 array of the
+    shape `shapes` gives. Each header is checked before its data is read, and the data is
+    read in pieces, so memory follows what the archive holds, never what a header claims."""
+    with open(path, "rb") as f:
+        if f.read(6) == b"\x93NUMPY":
             raise _Broken(f"{WEIGHTS_FILE} is a single array, not an .npz archive")
-        with z:
-            missing = [n for n in expected if n not in z.files]
-            extra = sorted(set(z.files) - set(expected))
-            if missing or extra:
+    arrays = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = {m.removesuffix(".npy"): m for m in z.namelist()}
+            if sorted(members) != sorted(shapes):
                 raise _Broken(
-                    f"{WEIGHTS_FILE} holds {sorted(z.files)}, expected {sorted(expected)} "
-                    f"for {L} layers"
+                    f"{WEIGHTS_FILE} holds {sorted(members)}, expected {sorted(shapes)} "
+                    f"for {len(shapes) // 2} layers"
                 )
-            arrays = {}
-            for name in expected:
-                try:
-                    arrays[name] = z[name]
-                except ValueError as e:  # an object array: would need unpickling
-                    raise _Broken(f"{WEIGHTS_FILE} array {name}: {e}") from None
+            for name, (shape, context) in shapes.items():
+                with z.open(members[name]) as member:
+                    arrays[name] = _read_array(member, name, shape, context)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise _Broken(f"{WEIGHTS_FILE} is not a readable .npz archive: {e}") from None
-    for name, a in arrays.items():
-        if a.dtype != np.float32:
-            raise _Broken(f"{WEIGHTS_FILE} array {name} has dtype {a.dtype}, expected float32")
-        if not np.isfinite(a).all():
-            raise _Broken(f"{WEIGHTS_FILE} array {name} holds NaN or infinite values")
+    L = len(shapes) // 2
     return [arrays[f"W{k}"] for k in range(L)], [arrays[f"b{k}"] for k in range(L)]
 
 
-def _check_layers(
-    weights: list[np.ndarray],
-    biases: list[np.ndarray],
-    hidden: tuple[int, ...],
-    classes: list[str],
-    dim,
-) -> None:
-    """W⁽ᵏ⁾ [n_k, n_(k-1)] and b⁽ᵏ⁾ [n_k] must chain from dim through `hidden` to the outputs
-    (1 for two classes, one per class otherwise)."""
-    n_out = 1 if len(classes) == 2 else len(classes)
-    sizes = [*hidden, n_out]
-    n_in = dim if isinstance(dim, int) and not isinstance(dim, bool) else None
-    if n_in is None:
-        raise _Broken(f"{META_FILE} model 'dim' is not an integer: {dim!r}")
-    for k, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        want = (sizes[k], n_in)
-        if W.shape != want:
-            what = "output layer" if k == len(sizes) - 1 else f"hidden layer {k + 1}"
-            raise _Broken(
-                f"W{k} has shape {W.shape}, expected {want} ({what}; {len(classes)} classes, "
-                f"hidden {list(hidden)}, model dim {dim})"
-            )
-        if b.shape != (sizes[k],):
-            raise _Broken(f"b{k} has shape {b.shape}, expected ({sizes[k]},)")
-        n_in = sizes[k]
+_PIECE = 1 << 20  # bytes of an array read at a time
+
+
+def _read_array(f, name: str, shape: tuple[int, ...], context: str | None) -> np.ndarray:
+    """The float32 array of `shape` in the .npy stream `f`, refused from its header if it
+    has another dtype or shape; ValueError if the header is not one."""
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    if version not in ((1, 0), (2, 0)):
+        raise _Broken(f"{WEIGHTS_FILE} array {name} is in .npy format version {version}")
+    read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    declared, fortran_order, dtype = read_header(f)
+    if dtype != np.float32:
+        raise _Broken(f"{WEIGHTS_FILE} array {name} has dtype {dtype}, expected float32")
+    if declared != shape:
+        raise _Broken(
+            f"{name} has shape {declared}, expected {shape}" + (f" ({context})" if context else "")
+        )
+    nbytes = 4 * math.prod(shape)
+    data = bytearray()
+    while len(data) < nbytes and (piece := f.read(min(_PIECE, nbytes - len(data)))):
+        data += piece
+    if len(data) < nbytes:
+        raise _Broken(f"{WEIGHTS_FILE} array {name} holds {len(data):,} of its {nbytes:,} bytes")
+    a = np.frombuffer(data, np.float32).reshape(shape, order="F" if fortran_order else "C")
+    if not np.isfinite(a).all():
+        raise _Broken(f"{WEIGHTS_FILE} array {name} holds NaN or infinite values")
+    return a
