@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from w2v import word2vec_format
 from w2v.errors import ModelError, UserError
+from w2v.io import word2vec as word2vec_format
 from w2v.io.formats import (
     read_parquet,
     read_vectors,
