@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from w2v.config import TrainConfig, settings
 from w2v.errors import ConfigError
 from w2v.io.compressed import COMPRESSED
 from w2v.io.formats import EXPORT_FORMATS
@@ -16,21 +17,20 @@ from w2v.io.formats import EXPORT_FORMATS
 TRAINERS = ("sgns", "cbow", "svd")
 CORPUS_SUFFIXES = (".txt", *COMPRESSED)
 
-# section → key → default. A key not listed here is an error.
+_TRAIN = {name: default for name, (_, default, _) in settings(TrainConfig).items()}
+
+# section → key → default. A key not listed here is an error. The sgns/cbow keys take their
+# defaults from TrainConfig (alpha and workers 0: the library's default).
 DEFAULTS: dict[str, dict] = {
-    "corpus": {"paths": [], "lower": True, "punct": False},
-    "vocab": {"min_count": 5, "max_size": 0},
+    "corpus": {"paths": [], "lower": _TRAIN["lower"], "punct": _TRAIN["punct"]},
+    "vocab": {"min_count": _TRAIN["min_count"], "max_size": 0},
     "cooccur": {"window": 5, "weighting": "uniform", "dynamic": False},
     "train": {
-        "trainer": "sgns",
-        "dim": 100,
-        "window": 5,
-        "negative": 5,
-        "sample": 1e-3,
-        "epochs": 5,
+        "trainer": _TRAIN["arch"],
+        **{k: _TRAIN[k] for k in ("dim", "window", "negative", "sample", "epochs")},
         "alpha": 0.0,
         "workers": 0,
-        "seed": 1,
+        "seed": _TRAIN["seed"],
         "cds": 0.75,
         "eig": 0.5,
         "neg": 1,

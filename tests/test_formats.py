@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from w2v.errors import ModelError, UserError
-from w2v.io import word2vec as word2vec_format
+from w2v.io import word2vec
 from w2v.io.formats import (
     read_parquet,
     read_vectors,
@@ -386,7 +386,7 @@ def bytes_read(monkeypatch):
         f = io.BufferedReader(raw)
         return gzip.GzipFile(fileobj=f, mode="rb") if path.suffix == ".gz" else f
 
-    monkeypatch.setattr(word2vec_format, "open_bytes", open_counted)
+    monkeypatch.setattr(word2vec, "open_bytes", open_counted)
     return lambda: sum(raw.bytes_read for raw in opened)
 
 
@@ -436,7 +436,7 @@ def test_a_binary_word_without_end_and_a_huge_count_are_refused(tmp_path, bytes_
 @pytest.mark.parametrize("binary", [False, True])
 def test_vectors_of_the_widest_dimension_read_back(tmp_path, binary):
     """MAX_DIM values make a text line of about 1 MB, which the reader takes whole."""
-    dim = word2vec_format.MAX_DIM
+    dim = word2vec.MAX_DIM
     vec = Vectors(["a", "b"], np.random.default_rng(0).standard_normal((2, dim), np.float32))
     path = write_word2vec(vec, tmp_path / "wide.txt", binary=binary)
     np.testing.assert_array_equal(read_word2vec(path).vectors, vec.vectors)

@@ -6,6 +6,10 @@
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
 `workers=None` means every core Numba may use. An unknown key or a value out of range raises
 ConfigError naming it.
+
+TrainConfig is the one source of every training setting: each field carries a `Setting` (help
+text, range or choices, what None means) from which `w2v train`'s options, the pipeline's
+[train] defaults and the service's job schema are derived (`settings()`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import typing
 from dataclasses import dataclass
 
 from w2v.errors import ConfigError
@@ -20,6 +25,8 @@ from w2v.errors import ConfigError
 ARCHS = ("sgns", "cbow")
 DEFAULT_ALPHA = {"sgns": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4  # word2vec.c's floor: the rate never falls below alpha · 1e-4
+MAX_DIM = 65_536  # as w2v.io.word2vec reads: a model w2v trains, it can import back
+MAX_EPOCHS = 100_000  # far past any real run; 10^8 epochs is a typo, not a plan
 
 
 def available_workers() -> int:
@@ -33,57 +40,106 @@ def available_workers() -> int:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """What the command line, the pipeline and the service need to know of a config field:
+    its help text, its range [low, high] (an end is open with low_open / high_open) or its
+    choices, and, for a field that may be None, what None means."""
+
+    help: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] | None = None
+    none: str | None = None
+
+    def allows(self, value) -> bool:
+        if value is None:
+            return self.none is not None
+        if self.choices is not None:
+            return value in self.choices
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        high = self.high
+        return high is None or (value < high if self.high_open else value <= high)
+
+    def describe(self, kind: type) -> str:
+        """The allowed values in words: 'an int in [1, 65536]', 'a number in (0, 1]', ..."""
+        if self.choices is not None:
+            text = " or ".join(self.choices)
+        elif kind is bool:
+            text = "True or False"
+        else:
+            noun, show = ("an int", int) if kind is int else ("a number", "{:g}".format)
+            if self.high is None:
+                text = f"{noun} {'>' if self.low_open else '≥'} {show(self.low)}"
+            else:
+                left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+                text = f"{noun} in {left}{show(self.low)}, {show(self.high)}{right}"
+        return text + (" or None" if self.none is not None else "")
+
+
+def setting(default, help: str, **bounds):
+    """A dataclass field whose metadata is Setting(help, **bounds)."""
+    return dataclasses.field(default=default, metadata={"setting": Setting(help, **bounds)})
+
+
+def _of_kind(value, kind: type) -> bool:
+    if kind in (bool, str):
+        return isinstance(value, kind)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def settings(cls) -> dict[str, tuple[type, object, Setting]]:
+    """name → (kind: bool, int, float or str; default; Setting) for each field of the config
+    dataclass `cls`, in declaration order."""
+    hints = typing.get_type_hints(cls)
+    out = {}
+    for f in dataclasses.fields(cls):
+        kinds = [
+            k for k in typing.get_args(hints[f.name]) or (hints[f.name],) if k is not type(None)
+        ]
+        out[f.name] = (kinds[0], f.default, f.metadata["setting"])
+    return out
+
+
+def check_settings(config) -> None:
+    """ConfigError naming the first field of the dataclass `config` whose value its
+    Setting does not allow."""
+    for name, (kind, _, s) in settings(type(config)).items():
+        value = getattr(config, name)
+        if not ((value is None or _of_kind(value, kind)) and s.allows(value)):
+            raise ConfigError(f"{name} must be {s.describe(kind)}, got {value!r}")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """What `w2v.train` does. Every field is stored in the model's meta.json."""
 
-    arch: str = "sgns"  # "sgns" (skip-gram) or "cbow"
-    dim: int = 100  # embedding dimension
-    window: int = 5  # maximum context radius; each centre draws b uniform in 1..window
-    negative: int = 5  # K, negatives per centre word
-    min_count: int = 5  # drop words seen fewer times
-    sample: float = 1e-3  # subsampling threshold (0 disables)
-    epochs: int = 5
-    alpha: float | None = None  # starting learning rate; None: 0.025 sgns, 0.05 cbow
-    workers: int | None = None  # threads; None: all available
-    seed: int = 1
-    lower: bool = True  # lowercase tokens
-    punct: bool = False  # keep punctuation tokens
-    max_vocab_size: int | None = None  # keep at most this many words (most frequent)
+    arch: str = setting("sgns", "the model: sgns (skip-gram) or cbow", choices=ARCHS)
+    dim: int = setting(100, "embedding dimension", low=1, high=MAX_DIM)
+    window: int = setting(
+        5, "maximum context radius; each centre draws b uniform in 1..window", low=1, high=1000
+    )
+    negative: int = setting(5, "K, negative samples per centre word", low=1, high=1000)
+    min_count: int = setting(5, "drop words seen fewer times", low=1)
+    sample: float = setting(1e-3, "subsampling threshold, 0 = off", low=0, high=1, high_open=True)
+    epochs: int = setting(5, "passes over the corpus", low=1, high=MAX_EPOCHS)
+    alpha: float | None = setting(
+        None, "starting learning rate", low=0, low_open=True, high=1, none="0.025 sgns, 0.05 cbow"
+    )
+    workers: int | None = setting(None, "threads", low=1, none="all cores")
+    seed: int = setting(1, "random seed", low=0, high=2**64 - 1)
+    lower: bool = setting(True, "lowercase tokens")
+    punct: bool = setting(False, "keep punctuation as tokens")
+    max_vocab_size: int | None = setting(
+        None, "keep at most this many words (the most frequent)", low=1, none="no limit"
+    )
 
     def __post_init__(self):
-        def need(ok: bool, name: str, what: str):
-            if not ok:
-                raise ConfigError(f"{name} must be {what}, got {getattr(self, name)!r}")
-
-        def is_int(v) -> bool:
-            return isinstance(v, int) and not isinstance(v, bool)
-
-        def is_real(v) -> bool:
-            return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-        need(self.arch in ARCHS, "arch", " or ".join(ARCHS))
-        for name, low in (("dim", 1), ("window", 1), ("negative", 1), ("min_count", 1)):
-            need(
-                is_int(getattr(self, name)) and getattr(self, name) >= low, name, f"an int ≥ {low}"
-            )
-        need(is_int(self.epochs) and self.epochs >= 1, "epochs", "an int ≥ 1")
-        need(is_real(self.sample) and 0 <= self.sample < 1, "sample", "a number in [0, 1)")
-        need(
-            self.alpha is None or (is_real(self.alpha) and 0 < self.alpha <= 1),
-            "alpha",
-            "a number in (0, 1] or None",
-        )
-        need(self.workers is None or (is_int(self.workers) and self.workers >= 1), "workers",
-             "an int ≥ 1 or None")  # fmt: skip
-        need(is_int(self.seed) and 0 <= self.seed < 2**64, "seed", "an int in [0, 2^64)")
-        need(isinstance(self.lower, bool), "lower", "True or False")
-        need(isinstance(self.punct, bool), "punct", "True or False")
-        need(
-            self.max_vocab_size is None
-            or (is_int(self.max_vocab_size) and self.max_vocab_size >= 1),
-            "max_vocab_size",
-            "an int ≥ 1 or None",
-        )
+        check_settings(self)
 
     @classmethod
     def from_kwargs(cls, **config) -> TrainConfig:

@@ -39,3 +39,31 @@ def _json_safe(x):
 corpus_argument = click.argument(
     "corpus", required=False, type=click.Path(path_type=Path, dir_okay=True)
 )
+
+
+def setting_options(config_class, exclude: tuple[str, ...] = ()):
+    """Decorate a command with one option per field of `config_class` (w2v.config), but
+    those in `exclude`: --min-count for min_count, typed and bounded by the field's Setting
+    (click.Choice, IntRange, FloatRange), its help and default from there too."""
+    from w2v.config import settings
+
+    def option(name: str, kind: type, default, s):
+        if s.choices is not None:
+            kind = click.Choice(s.choices)
+        elif kind in (int, float):
+            bounded = click.IntRange if kind is int else click.FloatRange
+            kind = bounded(min=s.low, max=s.high, min_open=s.low_open, max_open=s.high_open)
+        text = s.help[0].upper() + s.help[1:]
+        text += f" [default: {s.none}]." if default is None else "."
+        flag = "--" + name.replace("_", "-")
+        return click.option(
+            flag, type=kind, default=default, show_default=default is not None, help=text
+        )
+
+    def decorate(command):
+        fields = [(n, *spec) for n, spec in settings(config_class).items() if n not in exclude]
+        for name, kind, default, s in reversed(fields):  # the first field's option on top
+            command = option(name, kind, default, s)(command)
+        return command
+
+    return decorate

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
-from w2v.cli.options import corpus_argument, echo_json, json_option, model_option
+from w2v.cli.options import (
+    corpus_argument,
+    echo_json,
+    json_option,
+    model_option,
+    setting_options,
+)
+from w2v.config import TrainConfig
 from w2v.io.atomic import refuse_existing
 from w2v.io.model_dir import MODEL_DIR
 
@@ -72,23 +79,7 @@ class ProgressReporter:
     help="Model directory to write (default: the -m/--model directory).",
 )  # fmt: skip
 @model_option
-@click.option("--arch", type=click.Choice(["sgns", "cbow"]), default="sgns", show_default=True)
-@click.option("--dim", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--window", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--negative", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--sample", default=1e-3, show_default=True,
-    type=click.FloatRange(min=0, max=1, max_open=True), help="Subsampling threshold, 0 = off.",
-)  # fmt: skip
-@click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--alpha", type=click.FloatRange(min=0, max=1, min_open=True),
-    help="Starting learning rate [default: 0.025 sgns, 0.05 cbow].",
-)  # fmt: skip
-@click.option("--workers", type=click.IntRange(min=1), help="Threads [default: all cores].")
-@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0, max=2**64 - 1))
-@click.option("--max-vocab-size", type=click.IntRange(min=1), help="Keep at most this many words.")
+@setting_options(TrainConfig, exclude=("lower", "punct"))
 @click.option("--no-lower", is_flag=True, help="Keep case.")
 @click.option("--punct", is_flag=True, help="Keep punctuation as tokens.")
 @click.option("--force", is_flag=True, help="Replace an existing model directory.")

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from w2v.config import TrainConfig, settings
 from w2v.serve.limits import DIM_CEILING, EPOCHS_CEILING, MAX_DIM, MAX_EPOCHS, WORKERS_CEILING
 
 MAX_N = 1000  # results per query
@@ -87,32 +88,39 @@ SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "workers")
 SVD_ONLY = ("cds", "eig", "neg", "weighting", "dynamic", "add_contexts", "solver")
 
 
+def train_field(name: str, note: str = "", **caps):
+    """An optional field for the TrainConfig setting `name`: its bounds and help are the
+    library's (w2v.config), tightened by `caps` (le=...) where the service bounds more."""
+    _, _, s = settings(TrainConfig)[name]
+    bounds = {}
+    if s.low is not None:
+        bounds["gt" if s.low_open else "ge"] = s.low
+    if s.high is not None:
+        bounds["lt" if s.high_open else "le"] = s.high
+    description = "; ".join(filter(None, (s.help, note)))
+    return Field(default=None, description=description, **{**bounds, **caps})
+
+
 class TrainOptions(BaseModel):
     """The options of `w2v train` (sgns, cbow) and `w2v svd`; unset ones take the
     library's defaults."""
 
     model_config = BODY
-    dim: int | None = Field(
-        default=None,
-        ge=1,
-        le=DIM_CEILING,
-        description=f"at most the server's --max-dim ({MAX_DIM})",
+    dim: int | None = train_field(
+        "dim", f"at most the server's --max-dim ({MAX_DIM})", le=DIM_CEILING
     )
-    window: int | None = Field(default=None, ge=1, le=50)
-    min_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    negative: int | None = Field(default=None, ge=1, le=50, description="sgns, cbow")
-    sample: float | None = Field(default=None, ge=0, lt=1, description="sgns, cbow")
-    epochs: int | None = Field(
-        default=None,
-        ge=1,
-        le=EPOCHS_CEILING,
-        description=f"sgns, cbow; at most the server's --max-epochs ({MAX_EPOCHS})",
+    window: int | None = train_field("window")
+    min_count: int | None = train_field("min_count")
+    negative: int | None = train_field("negative", "sgns, cbow")
+    sample: float | None = train_field("sample", "sgns, cbow")
+    epochs: int | None = train_field(
+        "epochs", f"sgns, cbow; at most the server's --max-epochs ({MAX_EPOCHS})", le=EPOCHS_CEILING
     )
-    alpha: float | None = Field(default=None, gt=0, le=1, description="sgns, cbow")
-    workers: int | None = Field(
-        default=None, ge=1, le=WORKERS_CEILING, description="sgns, cbow; at most the server's cores"
+    alpha: float | None = train_field("alpha", "sgns, cbow")
+    workers: int | None = train_field(
+        "workers", "sgns, cbow; at most the server's cores", le=WORKERS_CEILING
     )
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    seed: int | None = train_field("seed")
     cds: float | None = Field(default=None, gt=0, le=1, description="svd")
     eig: float | None = Field(default=None, ge=0, le=1, description="svd")
     neg: float | None = Field(default=None, ge=1, le=100, description="svd: shift log neg")
