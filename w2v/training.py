@@ -18,10 +18,12 @@ locks (Hogwild), so runs differ in the last bits and then more.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -121,11 +123,65 @@ def split_spans(offsets: np.ndarray, s0: int, s1: int, n_spans: int) -> np.ndarr
     return np.concatenate([[s0], cuts, [s1]]).astype(np.int64)
 
 
-def sampling_tables(vocab: Vocab, config: TrainConfig):
-    """The kernels' tables: keep probabilities float32 [V], noise alias (float32, int32 [V])."""
+class Tables(NamedTuple):
+    """The kernels' sampling tables: keep float32 [V], the probability of keeping an
+    occurrence (subsampling), and the alias table of the noise distribution P_n: prob
+    float32 [V], alias int32 [V]."""
+
+    keep: np.ndarray
+    prob: np.ndarray
+    alias: np.ndarray
+
+
+def sampling_tables(vocab: Vocab, config: TrainConfig) -> Tables:
     keep = vocab.keep_probs(config.sample).astype(np.float32)
     prob, alias = vocab.noise_alias()
-    return keep, np.ascontiguousarray(prob, np.float32), np.ascontiguousarray(alias, np.int32)
+    return Tables(
+        keep, np.ascontiguousarray(prob, np.float32), np.ascontiguousarray(alias, np.int32)
+    )
+
+
+@contextlib.contextmanager
+def kernel_threads(n: int) -> Iterator[None]:
+    """Numba runs parallel kernels on `n` threads inside the block, handing out a prange's
+    iterations (the spans) one at a time."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        with numba.parallel_chunksize(1):
+            yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def run_chunk(
+    U: np.ndarray,
+    V: np.ndarray,
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    s0: int,
+    s1: int,
+    tables: Tables,
+    config: TrainConfig,
+    alpha0: float,
+    alpha1: float,
+    stream: int,
+    threads: int,
+) -> tuple[float, float]:
+    """Train sentences s0..s1−1 of (ids uint32 [N], offsets int64 [S + 1]) into U and V
+    (float32 [V, dim], in place) with one call of the kernel (w2v.kernels.chunk), the
+    rate falling linearly from alpha0 to alpha1 across them, random stream `stream`, cut
+    into spans for `threads` threads (inside kernel_threads(threads)). Returns the loss
+    terms: (Σ −log σ(±score), their number)."""
+    n_spans = max(MIN_SPANS, SPANS_PER_WORKER * threads)
+    spans = split_spans(offsets, s0, s1, n_spans)
+    loss = np.zeros((n_spans, 2))
+    train_chunk(
+        ARCHS[config.arch], U, V, ids, offsets, spans, tables.keep, tables.prob, tables.alias,
+        config.window, config.negative, alpha0, alpha1, np.uint64(config.seed),
+        np.uint64(stream), loss,
+    )  # fmt: skip
+    return float(loss[:, 0].sum()), float(loss[:, 1].sum())
 
 
 def _readonly(a: np.ndarray, dtype) -> np.ndarray:
@@ -222,40 +278,33 @@ def train_encoded(
     N = int(offsets[-1] - offsets[0])
     if N == 0:
         raise CorpusError("the encoded corpus has no tokens in the vocabulary")
-    keep, prob, alias = sampling_tables(vocab, config)
-    arch = ARCHS[config.arch]
+    tables = sampling_tables(vocab, config)
     workers = config.n_workers
-    n_spans = max(MIN_SPANS, SPANS_PER_WORKER * workers)
     work_per_word = config.dim * (config.window + 1) * (config.negative + 1)
     bounds = chunk_bounds(offsets, int(_CHUNK_WORK / work_per_word))
     reader = ChunkReader(corpus, n_words)
     words_total = config.epochs * N
-    seed = np.uint64(config.seed)
     loss_history: list[float] = []
     words_done = 0
     start = time.perf_counter()
-    threads_before = numba.get_num_threads()
-    numba.set_num_threads(workers)
     try:
         reader.check_ids(bounds)
-        with numba.parallel_chunksize(1):
+        with kernel_threads(workers):
             for epoch in range(config.epochs):
                 nll, terms = 0.0, 0.0
                 for k in range(len(bounds) - 1):
                     s0, s1 = int(bounds[k]), int(bounds[k + 1])
                     ids, chunk_offsets = reader.read(s0, s1)
-                    spans = split_spans(chunk_offsets, 0, s1 - s0, n_spans)
                     chunk = int(offsets[s1] - offsets[s0])
                     a0 = learning_rate(config, words_done, words_total)
                     a1 = learning_rate(config, words_done + chunk, words_total)
-                    loss = np.zeros((n_spans, 2))
-                    stream = np.uint64((epoch << 32) | k)
-                    train_chunk(arch, U, V, ids, chunk_offsets, spans, keep, prob, alias,
-                                config.window, config.negative, a0, a1, seed, stream,
-                                loss)  # fmt: skip
+                    chunk_nll, chunk_terms = run_chunk(
+                        U, V, ids, chunk_offsets, 0, s1 - s0, tables, config, a0, a1,
+                        stream=(epoch << 32) | k, threads=workers,
+                    )  # fmt: skip
                     words_done += chunk
-                    nll += loss[:, 0].sum()
-                    terms += loss[:, 1].sum()
+                    nll += chunk_nll
+                    terms += chunk_terms
                     if progress is not None:
                         elapsed = time.perf_counter() - start
                         rate = words_done / max(elapsed, 1e-9)
@@ -274,7 +323,6 @@ def train_encoded(
                         )
                 loss_history.append(float(nll / max(terms, 1.0)))
     finally:
-        numba.set_num_threads(threads_before)
         reader.close()
     seconds = time.perf_counter() - start
     return Model.trained(U, V, vocab, corpus, config, loss_history, seconds)

@@ -55,14 +55,14 @@ import numpy as np
 from w2v.config import TrainConfig
 from w2v.corpus import EncodedCorpus
 from w2v.errors import CorpusError
-from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.training import (
-    MIN_SPANS,
-    SPANS_PER_WORKER,
     Model,
+    Tables,
     _readonly,
     initial_weights,
+    kernel_threads,
     learning_rate,
+    run_chunk,
     sampling_tables,
     split_spans,
 )
@@ -71,16 +71,6 @@ from w2v.vocab import Vocab
 _KERNEL_LOCK = threading.Lock()  # a worker process runs one parallel kernel call at a time
 _SHARD_BITS = 24  # stream = round << 24 | shard
 ROUND_ATTEMPTS = 3  # scatters of one round's weights before giving up
-
-
-@dataclass(frozen=True)
-class Tables:
-    """The kernels' sampling tables, scattered once per training: keep float32 [V],
-    noise alias table prob float32 [V] and alias int32 [V]."""
-
-    keep: np.ndarray
-    prob: np.ndarray
-    alias: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -114,8 +104,9 @@ class Update:
 
 
 def make_tables(vocab_path: str, config: TrainConfig) -> Tables:
-    """The sampling tables of the vocabulary in `vocab_path` (runs on a worker)."""
-    return Tables(*sampling_tables(Vocab.load(vocab_path), config))
+    """The sampling tables of the vocabulary in `vocab_path` (runs on a worker; computed
+    once per training and kept by Dask, which can recompute them)."""
+    return sampling_tables(Vocab.load(vocab_path), config)
 
 
 def _task_threads() -> int:
@@ -137,40 +128,24 @@ def _changed(W: np.ndarray, W0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train_part(
-    U0: np.ndarray,
-    V0: np.ndarray,
-    tables: Tables,
-    part: Part,
-    arch: str,
-    window: int,
-    negative: int,
-    seed: int,
+    U0: np.ndarray, V0: np.ndarray, tables: Tables, part: Part, config: TrainConfig
 ) -> Update:
     """Train `part` from the weights U0, V0 (float32 [n_words, dim], left unchanged) with
-    the kernel of `arch`; returns the rows it changed. Runs on a worker."""
-    import numba
-
+    the trainer's own driver (w2v.training.run_chunk); returns the rows it changed. Runs
+    on a worker."""
     corpus = EncodedCorpus.load(part.corpus)
     ids = _readonly(corpus.ids, np.uint32)
     offsets = _readonly(corpus.offsets, np.int64)
     U, V = U0.copy(), V0.copy()
     threads = _task_threads()
-    n_spans = max(MIN_SPANS, SPANS_PER_WORKER * threads)
-    spans = split_spans(offsets, part.s0, part.s1, n_spans)
-    loss = np.zeros((n_spans, 2))
-    with _KERNEL_LOCK:
-        before = numba.get_num_threads()
-        numba.set_num_threads(threads)
-        try:
-            with numba.parallel_chunksize(1):
-                train_chunk(ARCHS[arch], U, V, ids, offsets, spans, tables.keep, tables.prob,
-                            tables.alias, window, negative, part.alpha0, part.alpha1,
-                            np.uint64(seed), np.uint64(part.stream), loss)  # fmt: skip
-        finally:
-            numba.set_num_threads(before)
+    with _KERNEL_LOCK, kernel_threads(threads):
+        nll, terms = run_chunk(
+            U, V, ids, offsets, part.s0, part.s1, tables, config, part.alpha0, part.alpha1,
+            stream=part.stream, threads=threads,
+        )  # fmt: skip
     rows_U, dU = _changed(U, U0)
     rows_V, dV = _changed(V, V0)
-    return Update(rows_U, dU, rows_V, dV, float(loss[:, 0].sum()), float(loss[:, 1].sum()))
+    return Update(rows_U, dU, rows_V, dV, nll, terms)
 
 
 def apply_average(W: np.ndarray, rows: list[np.ndarray], deltas: list[np.ndarray]) -> int:
@@ -205,14 +180,13 @@ def run_round(client, U: np.ndarray, V: np.ndarray, tables, parts: list[Part], c
     """Scatter U and V, train `parts` from them, and return the tasks' Updates in the order
     of `parts`, scattering again if the weights are lost; also the bytes scattered."""
     scattered = 0
-    args = (config.arch, config.window, config.negative, config.seed)
     for attempt in range(ROUND_ATTEMPTS):
         weights = futures = None
         try:
             weights = client.scatter([U, V], broadcast=True, hash=False)
             scattered += (U.nbytes + V.nbytes) * len(client.nthreads())
             futures = [
-                client.submit(train_part, *weights, tables, part, *args, pure=False)
+                client.submit(train_part, *weights, tables, part, config, pure=False)
                 for part in parts
             ]
             return client.gather(futures), scattered

@@ -21,10 +21,11 @@ from w2v.kernels.sampling import (
 
 
 @njit(inline="always", cache=True)
-def cbow_centre(U, V, ctx, m, outs, n_out, alpha, h, e_h, S, G, F):
+def cbow_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, h, e_h):
     """One CBOW step: h = mean of U[ctx[:m]] against V[outs[:n_out]], outs[0] the centre.
-    Returns Σ −log σ(±h·V[o]). Writes U[ctx], V[outs] and the scratch h, e_h (float32
-    [dim]), S, G, F (float32 [≥ n_out]). The scores all come from V as it is on entry."""
+    Returns Σ −log σ(±h·V[o]). Writes U[ctx], V[outs] and the scratch S, G, F (float32
+    [≥ n_out]), h, e_h (float32 [dim]), in sgns_centre's order. The scores all come from
+    V as it is on entry."""
     dim = U.shape[1]
     one = np.float32(1.0)
     for d in range(dim):

@@ -72,7 +72,7 @@ def train_span(
                     nll += sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, A, B)
                     terms += m * n_out
                 else:
-                    nll += cbow_centre(U, V, ctx, m, outs, n_out, alpha, A, B, S, G, F)
+                    nll += cbow_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, A, B)
                     terms += n_out
             outs, outs_next = outs_next, outs
             n_out = n_next

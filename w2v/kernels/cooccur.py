@@ -12,32 +12,23 @@ so the upper triangle T of the symmetric matrix is X = T + Tᵀ. Keys of a span 
 and run-length reduced to (pair, weight sum); runs are merged, summing equal pairs. Memory
 is bounded by the distinct pairs and one batch of keys, never by V².
 
-The radius of position p is 1 + splitmix64(seed ⊕ p) mod window: reproducible whatever the
-number of threads or the split into spans, so a brute force can draw the same radii.
+The radius of position p is 1 + SplitMix64(seed·γ ⊕ p) mod window (the generator of
+w2v.kernels.sampling: one output of the stream whose state is seed·γ ⊕ p): reproducible
+whatever the number of threads or the split into spans, so a brute force can draw the same
+radii.
 """
 
 import numpy as np
 from numba import njit, prange
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def splitmix64(x):
-    """The splitmix64 finaliser of x + golden (uint64 → uint64), Steele et al. (2014)."""
-    z = np.uint64(x) + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
+from w2v.kernels.sampling import GOLDEN, step
 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def radius(seed, position, window):
     """Dynamic window radius of the token at `position`: uniform in 1..window (word2vec's
     `window - rand() % window`), a pure function of (seed, position)."""
-    h = splitmix64(np.uint64(seed) * _GOLDEN ^ np.uint64(position))
+    _, h = step(np.uint64(seed) * GOLDEN ^ np.uint64(position))
     return 1 + np.int64(h % np.uint64(window))
 
 
