@@ -71,7 +71,7 @@ def check_npy(path: Path, dtype, ndim: int, mmap_mode: str | None = "r") -> np.n
         raise ModelError(f"{str(path)!r} is missing")
     try:
         with open(path, "rb") as f:
-            shape, file_dtype = _npy_header(f)
+            shape, _, file_dtype = read_npy_header(f)
             data_bytes = path.stat().st_size - f.tell()
     except (ValueError, OSError, EOFError) as e:
         raise ModelError(f"{str(path)!r} is not a readable .npy array: {e}") from e
@@ -93,16 +93,16 @@ def check_npy(path: Path, dtype, ndim: int, mmap_mode: str | None = "r") -> np.n
         raise ModelError(f"{str(path)!r} is not a readable .npy array: {e}") from e
 
 
-def _npy_header(f) -> tuple[tuple[int, ...], np.dtype]:
-    """(shape, dtype) from the header of the .npy file `f`, leaving `f` at its data;
-    ValueError if it is not one numpy writes for arrays of numbers (versions 1.0 and 2.0)."""
+def read_npy_header(f) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from the header of the .npy stream `f`, leaving `f` at
+    its data, so that a reader can check the claim before allocating it; ValueError if it
+    is not a header numpy writes for arrays of numbers (versions 1.0 and 2.0)."""
     fmt = np.lib.format
     version = fmt.read_magic(f)
     if version not in ((1, 0), (2, 0)):
         raise ValueError(f".npy format version {version} is not one w2v reads")
     read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-    shape, _, dtype = read_header(f)
-    return shape, dtype
+    return read_header(f)
 
 
 @dataclass

@@ -32,6 +32,7 @@ import numpy as np
 
 from w2v.errors import ModelError, UserError
 from w2v.io.atomic import Owned, atomic_dir, write_json
+from w2v.io.model_dir import read_npy_header
 from w2v.nn.metrics import accuracy, confusion_matrix, macro_f1, most_confused
 from w2v.nn.mlp import MLPClassifier
 from w2v.nn.split import stratified_split
@@ -400,12 +401,7 @@ _PIECE = 1 << 20  # bytes of an array read at a time
 def _read_array(f, name: str, shape: tuple[int, ...], context: str | None) -> np.ndarray:
     """The float32 array of `shape` in the .npy stream `f`, refused from its header if it
     has another dtype or shape; ValueError if the header is not one."""
-    fmt = np.lib.format
-    version = fmt.read_magic(f)
-    if version not in ((1, 0), (2, 0)):
-        raise _Broken(f"{WEIGHTS_FILE} array {name} is in .npy format version {version}")
-    read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-    declared, fortran_order, dtype = read_header(f)
+    declared, fortran_order, dtype = read_npy_header(f)  # ValueError: not an .npy header
     if dtype != np.float32:
         raise _Broken(f"{WEIGHTS_FILE} array {name} has dtype {dtype}, expected float32")
     if declared != shape:
