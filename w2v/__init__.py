@@ -8,6 +8,7 @@ The modules, by role (the flow is text → tokens → Vocab → encoded corpus �
 
     tokens, scan          text → tokens (scan: the fast path for files, Numba word table)
     vocab, corpus         Vocab (counts, min_count) and the encoded corpus (ids.npy, offsets.npy)
+    collocations          phrases: frequent bigrams joined into tokens, as gensim (w2v.phrases)
     training              SGNS / CBOW: the epochs of Numba kernel calls (w2v.train)
     cooccur, ppmi_svd     co-occurrence counts and PPMI + SVD vectors (w2v.lsa)
     vectors, evaluate     Vectors: lookup, most_similar, analogy; benchmark evaluation
@@ -32,6 +33,8 @@ _EXPORTS = {
     "EncodedCorpus": "w2v.corpus",
     "ModelError": "w2v.errors",
     "ModelFiles": "w2v.io.model_dir",
+    "PhraseModel": "w2v.collocations",
+    "PhrasesConfig": "w2v.collocations",
     "UnknownWordError": "w2v.errors",
     "UserError": "w2v.errors",
     "Vectors": "w2v.vectors",
@@ -44,6 +47,7 @@ _EXPORTS = {
     "evaluate_pairs": "w2v.evaluate",
     "iter_sentences": "w2v.tokens",
     "lsa": "w2v.ppmi_svd",
+    "phrases": "w2v.collocations",
     "tokenize": "w2v.tokens",
     "train": "w2v.training",
     "load": "w2v.vectors",

@@ -6,4 +6,5 @@ arrow.py        Arrow/Parquet columns without pandas; vocabulary tables
 word2vec.py     word2vec text and binary vectors (read and write)
 formats.py      Parquet vectors, the Embedding Projector, and the choice among formats
 compressed.py   .gz / .bz2 / .xz by suffix
+phrase_file.py  a saved PhraseModel (Parquet rows phrase, score, count, pass)
 """

@@ -2,6 +2,7 @@
 
     sampling   random streams, the noise alias table, subsampling, σ and the loss helpers
     wordtable  counting and encoding tokens with an open-addressing hash table
+    bigrams    unigram and bigram counts keyed by bytes, phrase scores, joining phrases
     prefetch   a software prefetch of matrix rows (an LLVM intrinsic)
     chunk      the training walk: train_chunk (spans in parallel) / train_span (one span)
     sgns       the skip-gram negative-sampling step: sgns_centre
