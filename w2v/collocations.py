@@ -45,9 +45,9 @@ class PhrasesConfig:
         10.0, "join a bigram scoring above this (default scoring: > 0; npmi: in [-1, 1])", low=-1
     )
     scoring: str = setting(
-        "default", "default (word2phrase.c's, gensim's original_scorer) or npmi", choices=SCORINGS
+        "default", "how bigrams score: default (word2phrase.c's) or npmi", choices=SCORINGS
     )
-    passes: int = setting(1, "passes; 2 also joins phrases of phrases (trigrams)", low=1, high=2)
+    passes: int = setting(1, "passes: 2 also joins phrases of phrases (trigrams)", low=1, high=2)
     delimiter: str = setting("_", "what joins the words of a phrase")
     max_vocab_size: int = setting(
         40_000_000,

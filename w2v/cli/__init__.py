@@ -12,6 +12,7 @@ import click
 from w2v import __version__
 from w2v.cli import (
     classify,
+    collocations,
     corpus,
     demo,
     formats,
@@ -73,6 +74,7 @@ COMMANDS = (
     query.analogy,
     query.eval_,
     corpus.vocab,
+    collocations.phrases,
     lsa.cooc,
     lsa.svd,
     formats.export,
