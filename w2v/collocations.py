@@ -440,6 +440,11 @@ def phrase_model(spec, corpus, lower: bool, punct: bool) -> PhraseModel | None:
     (`w2v phrases --save`), which must have read its text as `lower` and `punct` say."""
     if spec is None or spec is False:
         return None
+    if not isinstance(spec, bool | dict | PhraseModel | str | os.PathLike):
+        raise ConfigError(
+            f"phrases must be True, a dict of phrase settings, a PhraseModel or the path of "
+            f"saved phrases, not {spec!r}"
+        )
     if spec is True:
         return phrases(corpus, lower=lower, punct=punct)
     if isinstance(spec, dict):

@@ -170,22 +170,25 @@ def cooccurrence(
     lower: bool = True,
     punct: bool = False,
     seed: int = 1,
+    phrases=None,
 ) -> tuple[Vocab, sp.csr_matrix]:
     """Count a corpus (a text file, or an iterable of token lists) and its co-occurrences.
 
     Returns (vocab, X): X is float64 CSR [V, V], symmetric, row and column i are vocab.words[i].
     A file is encoded to a temporary directory (memory-mapped ids); `lower` and `punct` apply
-    to files only (token lists are taken as they are).
+    to files only (token lists are taken as they are). With `phrases` (a
+    w2v.collocations.PhraseModel), the words are those of the text with its phrases joined.
     """
     check_options(window, weighting)
     if isinstance(source, str | os.PathLike):
-        vocab = build_vocab(source, min_count=min_count, lower=lower, punct=punct)
+        vocab = build_vocab(source, min_count, lower=lower, punct=punct, phrases=phrases)
         with scratch_dir("cooc") as tmp:
-            corpus = encode(source, vocab, os.path.join(tmp, "corpus"), lower=lower, punct=punct)
+            path = os.path.join(tmp, "corpus")
+            corpus = encode(source, vocab, path, lower=lower, punct=punct, phrases=phrases)
             X = count_pairs(corpus, len(vocab), window, weighting, dynamic, seed)
             del corpus
         return vocab, X
-    sentences = list(iter_sentences(source))
+    sentences = list(iter_sentences(source if phrases is None else phrases.transform(source)))
     vocab = build_vocab(sentences, min_count=min_count)
     corpus = encode_in_memory(sentences, vocab)
     return vocab, count_pairs(corpus, len(vocab), window, weighting, dynamic, seed)

@@ -93,10 +93,12 @@ def encode(
     chunk_tokens: int = 1 << 20,
     start: int = 0,
     end: int | None = None,
+    phrases=None,
 ) -> EncodedCorpus:
     """Encode `source` with `vocab` into `out_dir` (ids.npy, offsets.npy); returns it mmapped.
     For a plain-text file, `start`/`end` encode only its lines starting in that byte range
-    (w2v.scan.iter_blocks), so ranges of one file encode to the pieces of the whole.
+    (w2v.scan.iter_blocks), so ranges of one file encode to the pieces of the whole. With
+    `phrases` (a w2v.collocations.PhraseModel), the text is encoded with its phrases joined.
 
     `out_dir` is written atomically: it appears complete or not at all.
     """
@@ -104,9 +106,11 @@ def encode(
         return _write(
             out_dir,
             lambda ids, ends, stats: _encode_files(
-                [source], vocab, ids, ends, stats, lower, punct, start, end
+                [source], vocab, ids, ends, stats, lower, punct, start, end, phrases
             ),
         )
+    if phrases is not None:
+        source = phrases.transform(source)
     return _write(
         out_dir,
         lambda ids, ends, stats: _encode_sentences(source, vocab, ids, ends, stats, chunk_tokens),
@@ -115,13 +119,16 @@ def encode(
 
 def encode_files(
     paths: list[str | os.PathLike], vocab: Vocab, out_dir: str | os.PathLike,
-    lower: bool = True, punct: bool = False,
+    lower: bool = True, punct: bool = False, phrases=None,
 ) -> EncodedCorpus:  # fmt: skip
     """Encode text files one after another into `out_dir`, in one pass: the concatenation
-    of their encodings (a sentence never runs from one file into the next)."""
+    of their encodings (a sentence never runs from one file into the next); with `phrases`,
+    the text with its phrases joined."""
     return _write(
         out_dir,
-        lambda ids, ends, stats: _encode_files(paths, vocab, ids, ends, stats, lower, punct),
+        lambda ids, ends, stats: _encode_files(
+            paths, vocab, ids, ends, stats, lower, punct, phrases=phrases
+        ),
     )
 
 
@@ -146,13 +153,18 @@ def _write(out_dir, fill) -> EncodedCorpus:
     return corpus
 
 
-def _encode_files(paths, vocab, ids_out, ends_out, stats, lower, punct, start=0, end=None):
-    """The fast path: normalised byte blocks encoded by the Numba word table."""
+def _encode_files(
+    paths, vocab, ids_out, ends_out, stats, lower, punct, start=0, end=None, phrases=None
+):
+    """The fast path: normalised byte blocks (phrases joined in the reading thread, if
+    given) encoded by the Numba word table."""
     table = WordTable.from_words(vocab.words)
     for path in paths:
         n = ids_out.n  # the file's sentence ends count on from the tokens already written
         state = np.array([0, n, n], np.int64)  # see w2v.kernels.wordtable.encode_tokens
         blocks = iter_blocks(path, lower=lower, punct=punct, stats=stats, start=start, end=end)
+        if phrases is not None:
+            blocks = phrases.join_blocks(blocks)
         for block in prefetch(blocks):
             ids, ends, seen = table.encode(block, state)
             stats.tokens += seen

@@ -242,15 +242,22 @@ class LSA:
     def __init__(self, config: LsaConfig | None = None):
         self.config = config if config is not None else LsaConfig()
 
-    def fit(self, source: str | os.PathLike | Iterable[list[str]]) -> LSA:
-        """Count the co-occurrences of `source`, then `fit_counts`."""
+    def fit(self, source: str | os.PathLike | Iterable[list[str]], phrases=None) -> LSA:
+        """Count the co-occurrences of `source`, then `fit_counts`. `phrases` joins
+        collocations first, as w2v.train's does (w2v.collocations.phrase_model)."""
+        from w2v.collocations import phrase_model
+
         c = self.config
         t = time.perf_counter()
+        joiner = phrase_model(phrases, source, c.lower, c.punct)
         vocab, X = cooccurrence(
             source, window=c.window, min_count=c.min_count, weighting=c.weighting,
-            dynamic=c.dynamic, lower=c.lower, punct=c.punct, seed=c.seed,
+            dynamic=c.dynamic, lower=c.lower, punct=c.punct, seed=c.seed, phrases=joiner,
         )  # fmt: skip
-        return self.fit_counts(vocab, X, count_seconds=time.perf_counter() - t)
+        self.fit_counts(vocab, X, count_seconds=time.perf_counter() - t)
+        if joiner is not None:
+            self.vectors_.meta["phrases"] = joiner.summary()
+        return self
 
     def fit_counts(self, vocab, X: sp.spmatrix, count_seconds: float | None = None) -> LSA:
         """PPMI + truncated SVD of co-occurrence counts X (float64 [V, V], symmetric, row i
@@ -301,15 +308,17 @@ def lsa(
     cds: float = 0.75,
     eig: float = 0.5,
     neg: float = 1.0,
+    phrases=None,
     **options,
 ) -> Vectors:
     """Train PPMI + SVD vectors on a corpus (a text file or an iterable of token lists).
 
     `options` are the other fields of LsaConfig (weighting, dynamic, add_contexts, solver,
-    n_iter, oversample, lower, punct, seed). Returns Vectors with contexts C and meta
-    {"trainer": "svd", "config": ..., "corpus": ..., "singular_values": ..., "seconds": ...}.
+    n_iter, oversample, lower, punct, seed); `phrases` joins collocations first, as
+    w2v.train's does. Returns Vectors with contexts C and meta {"trainer": "svd",
+    "config": ..., "corpus": ..., "singular_values": ..., "seconds": ..., ["phrases"]}.
     """
     config = LsaConfig(
         dim=dim, window=window, min_count=min_count, cds=cds, eig=eig, neg=neg, **options
     )
-    return LSA(config).fit(source).vectors_
+    return LSA(config).fit(source, phrases=phrases).vectors_

@@ -151,14 +151,20 @@ def count_file(
     max_table: int,
     start: int = 0,
     end: int | None = None,
+    phrases=None,
 ) -> tuple[WordTable, dict]:
     """Every token of a corpus file (or of its lines starting in bytes start..end−1) counted
     in a WordTable, and what the pass saw (lines, tokens, invalid_utf8, pruned_words).
     Memory stays bounded: past `max_table` distinct words, words rarer than a rising
-    threshold are dropped (as gensim's max_vocab_size), so very rare counts are lower bounds."""
+    threshold are dropped (as gensim's max_vocab_size), so very rare counts are lower bounds.
+    With `phrases` (a w2v.collocations.PhraseModel), the tokens are those of the text with
+    its phrases joined (joined as it is read, in the reading thread)."""
     stats = ReadStats()
     table, min_reduce, pruned = WordTable(), 1, 0
-    for block in prefetch(iter_blocks(path, lower, punct, stats, None, start, end)):
+    blocks = iter_blocks(path, lower, punct, stats, None, start, end)
+    if phrases is not None:
+        blocks = phrases.join_blocks(blocks)
+    for block in prefetch(blocks):
         stats.tokens += table.count(block)
         while len(table) > max_table:
             min_reduce += 1

@@ -332,26 +332,42 @@ def train(
     source: str | os.PathLike | Iterable[list[str]],
     *,
     progress: Callable[[Progress], object] | None = None,
+    phrases=None,
     **config,
 ) -> Model:
     """Train embeddings on `source`, a text file (.gz/.bz2/.xz too) or an iterable of token
-    lists, with the TrainConfig fields as keywords (unknown or bad values: ConfigError)."""
+    lists, with the TrainConfig fields as keywords (unknown or bad values: ConfigError).
+
+    `phrases` joins collocations into tokens before the vocabulary is counted
+    (w2v.collocations.phrase_model): True finds them in `source` at gensim's defaults, a
+    dict with those PhrasesConfig settings; a PhraseModel, or the path of one saved by
+    `w2v phrases --save`, is applied as it is. The text is joined as it is read, never
+    written out; meta["phrases"] records what was joined."""
+    from w2v.collocations import phrase_model
+
     cfg = TrainConfig.from_kwargs(**config)
     if not isinstance(source, str | os.PathLike) and iter(source) is source:
         source = list(source)  # a one-shot iterator: counted, then encoded
     t0 = time.perf_counter()
-    vocab = build_vocab(source, cfg.min_count, cfg.max_vocab_size, lower=cfg.lower, punct=cfg.punct)
+    joiner = phrase_model(phrases, source, cfg.lower, cfg.punct)
+    t_phrases = time.perf_counter()
+    vocab = build_vocab(
+        source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner
+    )
     t1 = time.perf_counter()
     with scratch_dir("encoded") as tmp:
         corpus = encode(
-            source, vocab, os.path.join(tmp, "corpus"), lower=cfg.lower, punct=cfg.punct
+            source, vocab, os.path.join(tmp, "corpus"), cfg.lower, cfg.punct, phrases=joiner
         )
         t2 = time.perf_counter()
         model = train_encoded(corpus, vocab, cfg, progress=progress)
         del corpus  # release the memory map before the directory goes
     meta = model.vectors.meta
     meta["source"] = str(source) if isinstance(source, str | os.PathLike) else "iterable"
-    meta["vocab_seconds"] = round(t1 - t0, 3)
+    if joiner is not None:
+        meta["phrases"] = joiner.summary()
+        meta["phrases_seconds"] = round(t_phrases - t0, 3)
+    meta["vocab_seconds"] = round(t1 - t_phrases, 3)
     meta["encode_seconds"] = round(t2 - t1, 3)
     return model
 

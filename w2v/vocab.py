@@ -213,16 +213,20 @@ def count_words(
     lower: bool = True,
     punct: bool = False,
     max_table: int = MAX_TABLE,
+    phrases=None,
 ) -> tuple[Counter, dict]:
     """Count every token of a corpus. Memory stays bounded: when more than `max_table`
     distinct words are held, words rarer than a rising threshold are dropped (as gensim's
-    `max_vocab_size`), so counts of very rare words become lower bounds."""
+    `max_vocab_size`), so counts of very rare words become lower bounds. With `phrases` (a
+    w2v.collocations.PhraseModel), the tokens are those of the text with its phrases joined."""
     if isinstance(source, str | os.PathLike):
         from w2v.scan import count_file  # Numba: only when counting
 
-        table, info = count_file(source, lower, punct, max_table)
+        table, info = count_file(source, lower, punct, max_table, phrases=phrases)
         words, counts = table.items()
         return Counter(dict(zip(words, counts.tolist(), strict=True))), info
+    if phrases is not None:
+        source = phrases.transform(source)
     stats = ReadStats()
     counter, min_reduce, pruned = Counter(), 1, 0
     for tokens in iter_sentences(source, stats=stats):
@@ -241,14 +245,16 @@ def build_vocab(
     lower: bool = True,
     punct: bool = False,
     max_table: int = MAX_TABLE,
+    phrases=None,
 ) -> Vocab:
-    """Count a corpus (a path or an iterable of token lists) and keep its frequent words.
+    """Count a corpus (a path or an iterable of token lists) and keep its frequent words;
+    with `phrases` (a w2v.collocations.PhraseModel), those of the text with them joined.
 
     Raises CorpusError when the corpus has no tokens, or none survive `min_count`.
     """
     if min_count < 1:
         raise ValueError("min_count must be at least 1")
-    counter, info = count_words(source, lower=lower, punct=punct, max_table=max_table)
+    counter, info = count_words(source, lower, punct, max_table, phrases)
     name = str(source) if isinstance(source, str | os.PathLike) else "corpus"
     if info["tokens"] == 0:
         raise CorpusError(f"corpus {name!r} is empty (no tokens)")

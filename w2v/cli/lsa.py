@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
-from w2v.cli.options import corpus_argument, echo_json, json_option
+from w2v.cli.options import corpus_argument, echo_json, json_option, phrase_options, phrases_of
 from w2v.cooccur import WEIGHTINGS, cooccurrence, write_parquet
 from w2v.io.atomic import refuse_existing
 from w2v.io.model_dir import MODEL_DIR
@@ -195,6 +195,7 @@ def top_pairs(vocab, X, n: int) -> list[tuple[str, str, float]]:
 @click.option(
     "--solver", type=click.Choice(["randomized", "arpack"]), default="randomized", show_default=True
 )
+@phrase_options
 @click.option("--force", is_flag=True, help="Replace an existing model directory.")
 @json_option
 def svd(
@@ -213,6 +214,8 @@ def svd(
     neg,
     add_contexts,
     solver,
+    find_phrases,
+    phrases_from,
     force,
     as_json,
 ):
@@ -221,6 +224,7 @@ def svd(
     from w2v.ppmi_svd import lsa
 
     refuse_existing(output, force, owned=MODEL_DIR)
+    phrases = phrases_of(find_phrases, phrases_from)
     source = corpus_or_default(corpus)
     vectors = lsa(
         source,
@@ -237,6 +241,7 @@ def svd(
         lower=not no_lower,
         punct=punct,
         seed=seed,
+        phrases=phrases,
     )
     report_invalid_utf8(vectors.meta["corpus"])
     vectors.save(output, force=force)

@@ -36,6 +36,28 @@ def _json_safe(x):
     return x
 
 
+def phrase_options(command):
+    """--phrases and --phrases-from: join a corpus's phrases before its vocabulary is
+    counted (see `phrases_of`)."""
+    command = click.option(
+        "--phrases-from", type=click.Path(path_type=Path, dir_okay=False),
+        help="Join the phrases saved by `w2v phrases --save FILE` first.",
+    )(command)  # fmt: skip
+    return click.option(
+        "--phrases", "find_phrases", is_flag=True,
+        help="Find the corpus's phrases first, at `w2v phrases`' defaults, and join them.",
+    )(command)  # fmt: skip
+
+
+def phrases_of(find_phrases: bool, phrases_from: Path | None):
+    """The `phrases` argument of w2v.train and w2v.lsa for --phrases and --phrases-from."""
+    if find_phrases and phrases_from is not None:
+        from w2v.errors import UserError
+
+        raise UserError("give --phrases or --phrases-from, not both")
+    return True if find_phrases else phrases_from
+
+
 corpus_argument = click.argument(
     "corpus", required=False, type=click.Path(path_type=Path, dir_okay=True)
 )

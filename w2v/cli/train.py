@@ -14,6 +14,8 @@ from w2v.cli.options import (
     echo_json,
     json_option,
     model_option,
+    phrase_options,
+    phrases_of,
     setting_options,
 )
 from w2v.config import TrainConfig
@@ -82,9 +84,12 @@ class ProgressReporter:
 @setting_options(TrainConfig, exclude=("lower", "punct"))
 @click.option("--no-lower", is_flag=True, help="Keep case.")
 @click.option("--punct", is_flag=True, help="Keep punctuation as tokens.")
+@phrase_options
 @click.option("--force", is_flag=True, help="Replace an existing model directory.")
 @json_option
-def train(corpus, output, model_dir, force, no_lower, as_json, **options):
+def train(
+    corpus, output, model_dir, force, no_lower, find_phrases, phrases_from, as_json, **options
+):
     """Train word vectors on CORPUS (default: the embedded WordNet glosses).
 
     Runs skip-gram (or CBOW) with negative sampling as word2vec.c does, in parallel, and
@@ -94,10 +99,13 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
 
     out = output if output is not None else model_dir
     refuse_existing(out, force, owned=MODEL_DIR)
+    phrases = phrases_of(find_phrases, phrases_from)
     source = corpus_or_default(corpus)
     reporter = ProgressReporter()
     try:
-        model = train_model(source, progress=reporter, lower=not no_lower, **options)
+        model = train_model(
+            source, progress=reporter, phrases=phrases, lower=not no_lower, **options
+        )
     finally:
         reporter.close()
     report_invalid_utf8(model.vocab.stats)
@@ -112,6 +120,7 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
         "loss": model.loss_history,
         "train_seconds": meta["train_seconds"],
         "words_per_sec": meta["words_per_sec"],
+        "phrases": sum(meta["phrases"]["phrases"]) if "phrases" in meta else None,
     }
     if as_json:
         echo_json(summary)
@@ -122,4 +131,6 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
         f"({summary['words_per_sec'] / 1e3:,.0f} k words/s); loss per epoch "
         + " ".join(f"{x:.4f}" for x in model.loss_history)
     )
+    if summary["phrases"] is not None:
+        click.echo(f"phrases: {summary['phrases']:,} joined before counting the vocabulary")
     click.echo(f"saved {out}")
