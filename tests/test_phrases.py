@@ -13,7 +13,8 @@ from gensim.models.phrases import Phrases
 from gensim.models.word2vec import LineSentence
 
 import w2v
-from w2v.collocations import PhraseModel, PhrasesConfig, phrases
+from w2v.collocations import PhraseModel, phrases
+from w2v.config import PhrasesConfig
 from w2v.errors import ConfigError, CorpusError, ModelError
 
 LONG_LINE = " ".join(f"w{i % 7} x{i % 5}" for i in range(12_501))  # 25,002 tokens: cut twice

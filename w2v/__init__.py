@@ -34,7 +34,7 @@ _EXPORTS = {
     "ModelError": "w2v.errors",
     "ModelFiles": "w2v.io.model_dir",
     "PhraseModel": "w2v.collocations",
-    "PhrasesConfig": "w2v.collocations",
+    "PhrasesConfig": "w2v.config",
     "UnknownWordError": "w2v.errors",
     "UserError": "w2v.errors",
     "Vectors": "w2v.vectors",

@@ -24,61 +24,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from w2v.config import check_settings, setting
+from w2v.config import PhrasesConfig
 from w2v.errors import ConfigError, CorpusError
 from w2v.kernels import bigrams as K
 from w2v.tokens import MAX_SENTENCE_LEN, ReadStats, iter_sentences
 
-SCORINGS = ("default", "npmi")
 _SCORING_CODE = {"default": K.DEFAULT, "npmi": K.NPMI}
-MAX_KEYS = 1 << 30  # the slots are int32
 FORMAT = "w2v-phrases"  # the mark of a saved PhraseModel (w2v.io.phrase_file)
 _SENTENCE_BLOCK = 1 << 20  # bytes of token lists gathered into one block
-
-
-@dataclass(frozen=True)
-class PhrasesConfig:
-    """How phrases are found; the defaults are gensim's Phrases' (connector words off)."""
-
-    min_count: int = setting(5, "ignore words and bigrams seen fewer times", low=1)
-    threshold: float = setting(
-        10.0, "join a bigram scoring above this (default scoring: > 0; npmi: in [-1, 1])", low=-1
-    )
-    scoring: str = setting(
-        "default", "how bigrams score: default (word2phrase.c's) or npmi", choices=SCORINGS
-    )
-    passes: int = setting(1, "passes: 2 also joins phrases of phrases (trigrams)", low=1, high=2)
-    delimiter: str = setting("_", "what joins the words of a phrase")
-    max_vocab_size: int = setting(
-        40_000_000,
-        "prune rare words and bigrams when more are held (gensim's max_vocab_size)",
-        low=1,
-        high=MAX_KEYS,
-    )
-
-    def __post_init__(self):
-        check_settings(self)
-        if self.scoring == "default" and not self.threshold > 0:
-            raise ConfigError(f"threshold must be > 0 with scoring default, got {self.threshold}")
-        if self.scoring == "npmi" and not -1 <= self.threshold <= 1:
-            raise ConfigError(
-                f"threshold must be in [-1, 1] with scoring npmi, got {self.threshold}"
-            )
-        if not self.delimiter or any(c.isspace() for c in self.delimiter):
-            raise ConfigError(
-                f"delimiter must be a non-empty string without spaces, got {self.delimiter!r}"
-            )
-
-    @classmethod
-    def from_kwargs(cls, **settings) -> PhrasesConfig:
-        """PhrasesConfig(**settings), but an unknown key is a ConfigError naming the known."""
-        known = [f.name for f in dataclasses.fields(cls)]
-        unknown = sorted(set(settings) - set(known))
-        if unknown:
-            raise ConfigError(
-                f"unknown phrase option {', '.join(unknown)}; known: {', '.join(known)}"
-            )
-        return cls(**settings)
 
 
 def _pow2(n: int) -> int:

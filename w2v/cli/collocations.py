@@ -6,7 +6,7 @@ import click
 
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, echo_json, json_option, setting_options
-from w2v.collocations import PhrasesConfig
+from w2v.config import PhrasesConfig
 from w2v.errors import UserError
 from w2v.io.atomic import refuse_existing
 
