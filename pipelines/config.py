@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from w2v.config import TrainConfig, settings
+from w2v.config import PhrasesConfig, TrainConfig, settings
 from w2v.errors import ConfigError
 from w2v.io.compressed import COMPRESSED
 from w2v.io.formats import EXPORT_FORMATS
@@ -18,11 +18,14 @@ TRAINERS = ("sgns", "cbow", "svd")
 CORPUS_SUFFIXES = (".txt", *COMPRESSED)
 
 _TRAIN = {name: default for name, (_, default, _) in settings(TrainConfig).items()}
+_PHRASES = {name: default for name, (_, default, _) in settings(PhrasesConfig).items()}
 
 # section → key → default. A key not listed here is an error. The sgns/cbow keys take their
-# defaults from TrainConfig (alpha and workers 0: the library's default).
+# defaults from TrainConfig (alpha and workers 0: the library's default), [phrases] from
+# PhrasesConfig.
 DEFAULTS: dict[str, dict] = {
     "corpus": {"paths": [], "lower": _TRAIN["lower"], "punct": _TRAIN["punct"]},
+    "phrases": {"enabled": False, **_PHRASES},
     "vocab": {"min_count": _TRAIN["min_count"], "max_size": 0},
     "cooccur": {"window": 5, "weighting": "uniform", "dynamic": False},
     "train": {
@@ -107,6 +110,11 @@ def parse(data: dict, path: Path) -> PipelineConfig:
     for key, low in (("min_count", 1), ("max_size", 0)):
         if v[key] < low:
             raise ConfigError(f"[vocab] {key} = {v[key]}: must be at least {low}")
+    found = {k: v for k, v in sections["phrases"].items() if k != "enabled"}
+    try:
+        PhrasesConfig(**found)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: [phrases] {e}") from None
     files = resolve_corpus(sections["corpus"]["paths"], path.parent)
     config = PipelineConfig(path, sections, tuple(files))
     from pipelines.steps import train  # imports the library; the steps import this module

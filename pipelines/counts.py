@@ -50,13 +50,15 @@ def count_file(
     start: int = 0,
     end: int | None = None,
     max_table: int | None = None,
+    phrases=None,
 ) -> tuple[pa.Table, dict]:
     """Counts of the tokens of a corpus file (or of its bytes start..end−1, cut at line ends)
-    and what the pass saw, as w2v.vocab.count_words counts them (w2v.scan.count_file)."""
+    and what the pass saw, as w2v.vocab.count_words counts them (w2v.scan.count_file), with
+    the phrases of `phrases` (a w2v.collocations.PhraseModel) joined if given."""
     from w2v.scan import count_file as count_table
     from w2v.vocab import MAX_TABLE
 
-    table, info = count_table(path, lower, punct, max_table or MAX_TABLE, start, end)
+    table, info = count_table(path, lower, punct, max_table or MAX_TABLE, start, end, phrases)
     return from_word_table(table), info
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 TEMPLATE = """\
 # w2v pipeline: {n} corpus file(s). Run it with
 #   w2v pipeline run {name}
-# Steps: tokenize → vocab → encode → [cooccur, for svd] → train → evaluate → export.
+# Steps: [phrases] → tokenize → vocab → encode → [cooccur, for svd] → train → evaluate →
+# export.
 # A second run skips every step whose config and inputs did not change.
 
 [corpus]
@@ -16,6 +17,16 @@ TEMPLATE = """\
 paths = [{paths}]
 lower = true      # lowercase every token
 punct = false     # keep punctuation characters as tokens
+
+[phrases]         # join collocations into tokens (new york → new_york) before the vocabulary,
+                  # as gensim's Phrases finds them; the corpus is joined as it is read
+enabled = false
+min_count = 5     # ignore words and bigrams seen fewer times
+threshold = 10.0  # join a bigram scoring above this (default: > 0; npmi: in [-1, 1])
+scoring = "default"   # default (word2phrase.c's) | npmi
+passes = 1        # 2: also phrases of phrases (new_york times → new_york_times)
+delimiter = "_"
+max_vocab_size = 40000000  # prune rare words and bigrams when more are held
 
 [vocab]
 min_count = 5     # drop words rarer than this

@@ -105,6 +105,24 @@ def test_vocabulary_and_corpus_identical_to_the_single_machine_run(cfg, dask_run
     assert vec.meta["dask"]["shards"] == 2 and vec.meta["dask"]["rounds"] == 2
 
 
+def test_phrases_joined_by_the_tasks_as_by_the_single_machine_steps(client, cfg, tmp_path):
+    """The tokenize and encode tasks load phrases.parquet and join each shard, byte ranges
+    included, as the local steps join whole files."""
+    from pipelines.steps import phrases
+
+    text = cfg.path.read_text().replace("[vocab]", "[phrases]\nenabled = true\npasses = 2\n[vocab]")
+    (cfg.path.parent / "phrases.toml").write_text(text)
+    with_phrases = config_mod.load(cfg.path.parent / "phrases.toml")
+    run_dask(client, with_phrases, tmp_path / "dask")
+    for step in (phrases, tokenize, vocab, encode):
+        ins, outs = step.inputs(with_phrases, tmp_path), step.outputs(with_phrases, tmp_path)
+        step.run(ins, outs, step.settings(with_phrases))
+    names = ["phrases.parquet", "vocab.parquet", "corpus"]
+    assert hashes(tmp_path / "dask", names) == hashes(tmp_path, names)
+    words = read_vocab_parquet(tmp_path / "vocab.parquet")[0]
+    assert any("_" in w for w in words[:300])
+
+
 KILLED = ("count_task", "encode_task", "train_part")
 
 

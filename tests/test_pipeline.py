@@ -204,6 +204,7 @@ def test_cli_init_run_status_and_errors(shards, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = {row["name"]: row["state"] for row in json.loads(r.stdout)}
     assert rows == {
+        "phrases": "off",
         "tokenize": "done",
         "vocab": "done",
         "encode": "done",

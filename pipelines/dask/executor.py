@@ -1,5 +1,7 @@
 """DaskExecutor: the pipeline's heavy steps as Dask tasks (pipelines.runner's `executor`).
 
+    phrases    in the client (pipelines.steps.phrases): a pass over the corpus per
+               --passes; tokenize and encode tasks then load phrases.parquet and join
     tokenize   one task per shard (a corpus file, or a byte range of a large plain file,
                see shards.py) counts its tokens and writes counts/shard-NNNNN.parquet
     vocab      the shards' counts (Arrow tables) merged by a tree reduction (dask.bag:
@@ -37,6 +39,7 @@ from pipelines.dask import shards as shards_mod
 from pipelines.dask.dataparallel import replicate
 from pipelines.manifest import peak_rss_mb, peak_rss_reset
 from pipelines.steps import cooccur as cooccur_step
+from pipelines.steps import phrases as phrases_step
 from pipelines.steps import tokenize as tokenize_step
 from pipelines.steps import vocab as vocab_step
 from w2v.corpus import ENCODED_DIR, EncodedCorpus, concatenate
@@ -46,9 +49,13 @@ from w2v.io.atomic import MARK, STEP_DIR, atomic_dir, own_temp_prefix, remove_st
 from w2v.vocab import Vocab
 
 
-def count_task(shard: shards_mod.Shard, out: Path, config: dict) -> dict:
-    """Count one shard's tokens into the Parquet file `out`; returns what the pass saw."""
-    table, info = shards_mod.count(shard, config["lower"], config["punct"])
+def count_task(
+    shard: shards_mod.Shard, out: Path, config: dict, phrases: str | None = None
+) -> dict:
+    """Count one shard's tokens (with the phrases saved at `phrases` joined, if given) into
+    the Parquet file `out`; returns what the pass saw."""
+    joiner = phrases_step.model_of({"phrases": Path(phrases)} if phrases else {})
+    table, info = shards_mod.count(shard, config["lower"], config["punct"], joiner)
     tokenize_step.write_shard(out, shard.path, table, info, config)
     return info
 
@@ -62,8 +69,11 @@ def load_vocab(path: str) -> Vocab:
     return Vocab.load(path)
 
 
-def encode_task(shard: shards_mod.Shard, vocab: Vocab, out: Path, config: dict) -> dict:
-    return shards_mod.encode(shard, vocab, out, config).stats
+def encode_task(
+    shard: shards_mod.Shard, vocab: Vocab, out: Path, config: dict, phrases: str | None = None
+) -> dict:
+    joiner = phrases_step.model_of({"phrases": Path(phrases)} if phrases else {})
+    return shards_mod.encode(shard, vocab, out, config, joiner).stats
 
 
 def cooccur_task(sentences: tuple[int, int], corpus_dir: str, n_words: int, config: dict):
@@ -109,6 +119,11 @@ def usage() -> tuple[float, float]:
     peak = peak_rss_mb()
     peak_rss_reset()
     return peak, time.process_time()
+
+
+def _phrases_path(inputs: dict[str, Path]) -> str | None:
+    """The phrases file a step joins (each task loads it: it is small), or None."""
+    return str(inputs["phrases"].resolve()) if "phrases" in inputs else None
 
 
 def _keep_only(directory: Path, names: set[str]) -> None:
@@ -179,11 +194,12 @@ class DaskExecutor:
     def tokenize(self, inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
         self._check_shared(inputs, outputs)
         shards = self._shards(inputs)
+        phrases = _phrases_path(inputs)
         stats: dict = {}
         with self._workers_peak(stats), atomic_dir(outputs["counts"], STEP_DIR, force=True) as tmp:
             names = [tokenize_step.shard_name(i) for i in range(len(shards))]
             futures = [
-                self.client.submit(count_task, s, tmp / name, config, pure=False)
+                self.client.submit(count_task, s, tmp / name, config, phrases, pure=False)
                 for s, name in zip(shards, names, strict=True)
             ]
             infos = gather_all(self.client, futures)
@@ -224,6 +240,7 @@ class DaskExecutor:
         # is recomputed by Dask if the workers holding it die.
         vocab = self.client.submit(load_vocab, str(inputs["vocab"]), pure=False)
         replicate(self.client, vocab)
+        phrases = _phrases_path(inputs)
         stats: dict = {}
         outputs["corpus"].parent.mkdir(parents=True, exist_ok=True)
         with (
@@ -234,7 +251,7 @@ class DaskExecutor:
         ):
             dirs = [Path(d) / f"part-{i:05d}" for i in range(len(shards))]
             futures = [
-                self.client.submit(encode_task, s, vocab, out, config, pure=False)
+                self.client.submit(encode_task, s, vocab, out, config, phrases, pure=False)
                 for s, out in zip(shards, dirs, strict=True)
             ]
             gather_all(self.client, futures)

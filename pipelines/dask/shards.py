@@ -71,18 +71,19 @@ def _next_line_start(f, pos: int, size: int) -> int:
     return size
 
 
-def count(shard: Shard, lower: bool, punct: bool):
+def count(shard: Shard, lower: bool, punct: bool, phrases=None):
     """Token counts of a shard (a pipelines.counts table, first-appearance order) and what
-    the pass saw."""
+    the pass saw; with `phrases` (a w2v.collocations.PhraseModel), of its text with them
+    joined (a shard ends at a line's end, so it joins as the whole file does)."""
     from pipelines.counts import count_file
 
-    return count_file(shard.path, lower, punct, shard.start, shard.end)
+    return count_file(shard.path, lower, punct, shard.start, shard.end, phrases=phrases)
 
 
-def encode(shard: Shard, vocab, out_dir: Path, config: dict):
-    """Encode a shard with `vocab` into `out_dir` (ids.npy, offsets.npy, written atomically);
-    returns the EncodedCorpus."""
+def encode(shard: Shard, vocab, out_dir: Path, config: dict, phrases=None):
+    """Encode a shard with `vocab` into `out_dir` (ids.npy, offsets.npy, written atomically),
+    with the phrases of `phrases` joined if given; returns the EncodedCorpus."""
     from w2v.corpus import encode
 
     return encode(shard.path, vocab, out_dir, lower=config["lower"], punct=config["punct"],
-                  start=shard.start, end=shard.end)  # fmt: skip
+                  start=shard.start, end=shard.end, phrases=phrases)  # fmt: skip

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines import counts as counts_mod
+from pipelines.steps import phrases as phrases_step
 from w2v.io.arrow import write_vocab_table
 from w2v.io.atomic import STEP_DIR, atomic_dir
 
@@ -19,11 +20,13 @@ def enabled(cfg) -> bool:
 
 
 def settings(cfg) -> dict:
-    return {"lower": cfg["corpus"]["lower"], "punct": cfg["corpus"]["punct"]}
+    c = cfg["corpus"]
+    return {"lower": c["lower"], "punct": c["punct"], "phrases": phrases_step.enabled(cfg)}
 
 
 def inputs(cfg, run_dir: Path) -> dict[str, Path]:
-    return {f"corpus:{i}": p for i, p in enumerate(cfg.corpus_files)}
+    files = {f"corpus:{i}": p for i, p in enumerate(cfg.corpus_files)}
+    return {**files, **phrases_step.joining(cfg, run_dir)}
 
 
 def outputs(cfg, run_dir: Path) -> dict[str, Path]:
@@ -41,12 +44,16 @@ def write_shard(path: Path, source: Path, table: pa.Table, info, config) -> None
 
 def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict) -> dict:
     infos = []
+    files = [p for k, p in inputs.items() if k.startswith("corpus:")]
+    phrases = phrases_step.model_of(inputs)
     with atomic_dir(outputs["counts"], STEP_DIR, force=True) as tmp:
-        for i, source in enumerate(inputs.values()):
-            table, info = counts_mod.count_file(source, config["lower"], config["punct"])
+        for i, source in enumerate(files):
+            table, info = counts_mod.count_file(
+                source, config["lower"], config["punct"], phrases=phrases
+            )
             write_shard(tmp / shard_name(i), source, table, info, config)
             infos.append(info)
-    return {"files": len(inputs), **totals(infos)}
+    return {"files": len(files), **totals(infos)}
 
 
 def totals(infos: list[dict]) -> dict:
