@@ -15,6 +15,7 @@ import w2v
 from tests.test_serve import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
+from w2v.serve.schemas import JobRequest
 from w2v.serve.store import JobStore
 
 TINY = {"dim": 16, "epochs": 1, "min_count": 2, "window": 3, "workers": 1, "seed": 1}
@@ -105,6 +106,27 @@ def test_svd_job(client, site):
     r = client.get(f"/v1/models/{job['name']}/analogy?a=water&b=liquid&c=gas&n=3")
     got = [(x["word"], x["score"]) for x in r.json()["results"]]
     assert got == vec.analogy("water", "liquid", "gas", topn=3)
+
+
+def test_a_job_with_phrases(client, site):
+    """The corpus's phrases are joined before its vocabulary, as w2v.train(phrases=...)
+    joins them; their options are checked as the library checks them (422)."""
+    config = {**TINY, "phrases": {"threshold": 5, "passes": 2}}
+    r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "joined", "config": config})
+    assert r.status_code == 202, r.text
+    job = wait_for(client, r.json()["id"], {"done", "failed"})
+    assert job["state"] == "done", job["error"]
+    vec = w2v.load(site / "models" / "joined")
+    assert any("_" in w for w in vec.words[:200])
+    assert vec.meta["phrases"]["config"]["passes"] == 2
+    assert vec.meta["phrases"]["phrases"] == [len(t) for t in w2v.phrases(
+        site / "data" / "small.txt", threshold=5, passes=2).tables]  # fmt: skip
+    for phrases in ({"threshold": 0}, {"scoring": "npmi", "threshold": 5}, {"passes": 3},
+                    {"delimiter": "a b"}, {"connector_words": ["of"]}, "yes", 1):  # fmt: skip
+        r = client.post("/v1/jobs", json={"corpus": "small.txt", "config": {"phrases": phrases}})
+        assert r.status_code == 422, phrases
+    svd = {"trainer": "svd", "config": {"phrases": True}}  # w2v.lsa joins them as train does
+    assert JobRequest.model_validate(svd).config.phrases is True
 
 
 def test_cancel_running_and_queued_jobs(client, site):

@@ -47,3 +47,26 @@ def test_the_service_takes_every_value_the_library_takes():
             TrainOptions(**bad)
         with pytest.raises(ConfigError):
             TrainConfig(**bad)
+
+
+def test_the_phrase_settings_are_the_same_in_the_command_the_pipeline_and_the_service():
+    from w2v.cli.collocations import phrases as phrases_command
+    from w2v.config import PhrasesConfig
+
+    options = {p.name: p for p in phrases_command.params if isinstance(p, click.Option)}
+    for name, (_, default, s) in settings(PhrasesConfig).items():
+        assert options[name].default == default == DEFAULTS["phrases"][name], name
+        assert s.help[1:] in options[name].help, name
+    assert DEFAULTS["phrases"]["enabled"] is False
+    pytest.importorskip("pydantic")
+    from pydantic import ValidationError
+
+    from w2v.serve.schemas import PhrasesOptions
+
+    assert set(PhrasesOptions.model_fields) == set(settings(PhrasesConfig))
+    assert PhrasesOptions(max_vocab_size=2**30).max_vocab_size == 2**30
+    for bad in ({"max_vocab_size": 2**30 + 1}, {"min_count": 0}, {"scoring": "pmi"}):
+        with pytest.raises(ValidationError):
+            PhrasesOptions(**bad)
+        with pytest.raises(ConfigError):
+            PhrasesConfig(**bad)

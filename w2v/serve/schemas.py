@@ -4,7 +4,8 @@ Request bodies are validated strictly (BODY): a JSON value of the wrong type is 
 (422), never coerced ("5" or true is not an int, "yes" not a bool); a float field takes a
 JSON integer. Their bounds are the library's (TrainConfig, LsaConfig), so a job the schema
 accepts does not fail on its options later; dim, epochs and workers are bounded further by
-each server (limits.py: 422 past its caps).
+each server (limits.py: 422 past its caps). A job's `phrases` takes `w2v phrases`' options
+(PhrasesConfig's bounds), and their combination is checked by PhrasesConfig itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from w2v.config import TrainConfig, settings
+from w2v.config import SCORINGS, PhrasesConfig, TrainConfig, settings
+from w2v.errors import ConfigError
 from w2v.serve.limits import DIM_CEILING, EPOCHS_CEILING, MAX_DIM, MAX_EPOCHS, WORKERS_CEILING
 
 MAX_N = 1000  # results per query
@@ -88,10 +90,11 @@ SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "workers")
 SVD_ONLY = ("cds", "eig", "neg", "weighting", "dynamic", "add_contexts", "solver")
 
 
-def train_field(name: str, note: str = "", **caps):
-    """An optional field for the TrainConfig setting `name`: its bounds and help are the
-    library's (w2v.config), tightened by `caps` (le=...) where the service bounds more."""
-    _, _, s = settings(TrainConfig)[name]
+def train_field(name: str, note: str = "", config_class=TrainConfig, **caps):
+    """An optional field for the setting `name` of `config_class` (TrainConfig unless
+    said): its bounds and help are the library's (w2v.config), tightened by `caps`
+    (le=...) where the service bounds more."""
+    _, _, s = settings(config_class)[name]
     bounds = {}
     if s.low is not None:
         bounds["gt" if s.low_open else "ge"] = s.low
@@ -99,6 +102,30 @@ def train_field(name: str, note: str = "", **caps):
         bounds["lt" if s.high_open else "le"] = s.high
     description = "; ".join(filter(None, (s.help, note)))
     return Field(default=None, description=description, **{**bounds, **caps})
+
+
+def phrase_field(name: str, **constraints):
+    return train_field(name, config_class=PhrasesConfig, **constraints)
+
+
+class PhrasesOptions(BaseModel):
+    """The options of `w2v phrases`; unset ones take the library's defaults (gensim's)."""
+
+    model_config = BODY
+    min_count: int | None = phrase_field("min_count")
+    threshold: float | None = phrase_field("threshold")
+    scoring: Literal[SCORINGS] | None = phrase_field("scoring")
+    passes: int | None = phrase_field("passes")
+    delimiter: str | None = phrase_field("delimiter", min_length=1, max_length=16)
+    max_vocab_size: int | None = phrase_field("max_vocab_size")
+
+    @model_validator(mode="after")
+    def _a_config_the_library_takes(self):
+        try:
+            PhrasesConfig(**self.model_dump(exclude_none=True))
+        except ConfigError as e:
+            raise ValueError(str(e)) from None
+        return self
 
 
 class TrainOptions(BaseModel):
@@ -128,6 +155,11 @@ class TrainOptions(BaseModel):
     dynamic: bool | None = Field(default=None, description="svd: sampled window radius")
     add_contexts: bool | None = Field(default=None, description="svd: vectors are W + C")
     solver: Literal["randomized", "arpack"] | None = Field(default=None, description="svd")
+    phrases: bool | PhrasesOptions | None = Field(
+        default=None,
+        description="join the corpus's phrases (new york → new_york) before its vocabulary, "
+        "as `w2v phrases` finds them: true at its defaults, or its options",
+    )
 
 
 class JobRequest(BaseModel):
