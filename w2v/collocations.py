@@ -21,6 +21,7 @@ import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +33,8 @@ from w2v.tokens import MAX_SENTENCE_LEN, ReadStats, iter_sentences
 _SCORING_CODE = {"default": K.DEFAULT, "npmi": K.NPMI}
 FORMAT = "w2v-phrases"  # the mark of a saved PhraseModel (w2v.io.phrase_file)
 _SENTENCE_BLOCK = 1 << 20  # bytes of token lists gathered into one block
+KEY_BYTES = 20  # text bytes per distinct word or bigram, about (gcide_wn: 17)
+MAX_FIRST_KEYS = 1 << 24  # at most this many keys before a table first grows
 
 
 def _pow2(n: int) -> int:
@@ -62,7 +65,10 @@ class GramCounts:
     table of w2v.kernels.bigrams, pruned as gensim's `max_vocab_size` prunes. Feed it
     normalised blocks with `add`, then call `finish`."""
 
-    def __init__(self, delimiter: str, max_keys: int, arena_bytes: int = 1 << 20):
+    def __init__(self, delimiter: str, max_keys: int, text_bytes: int = 0):
+        """`text_bytes`, the size of the text to come if known, sizes the table for about
+        one key per KEY_BYTES bytes (it grows past that), so that it is rarely rebuilt."""
+        keys = min(max(text_bytes // KEY_BYTES, 1 << 15), max_keys + 2, MAX_FIRST_KEYS)
         self.delim = np.frombuffer(delimiter.encode("utf-8"), np.uint8)
         self.max_keys = max_keys
         self.n = 0  # keys held: gensim's len(vocab)
@@ -70,8 +76,8 @@ class GramCounts:
         self.words = 0  # tokens counted: gensim's corpus_word_count
         self.min_reduce = 1  # the next pruning drops the keys counted fewer times
         self.pruned = 0  # keys dropped by pruning
-        self.arena = np.zeros(_round8(arena_bytes), np.uint8)
-        self.slots = np.full(1 << 16, -1, np.int32)
+        self.arena = np.zeros(_round8(32 * keys), np.uint8)  # pages as they are written
+        self.slots = np.full(_pow2(2 * keys), -1, np.int32)
         self._state = np.array([0, -1, -1], np.int64)  # see K.count_grams
         self._carry = b""
 
@@ -150,8 +156,8 @@ class PhraseTable:
         self.delim = np.frombuffer(delimiter.encode("utf-8"), np.uint8)
         self.slots = np.empty(_pow2(2 * len(offsets) + 2), np.int32)
         K.rehash(self.slots, self.arena, len(self.arena))
-        self.prefixes = np.empty(_pow2(16 * len(offsets) + 64) // 64, np.uint64)
-        K.mark_prefixes(self.arena, len(self.arena), self.delim, self.prefixes)
+        self.pairs = np.empty(K.PAIR_BITS // 64, np.uint64)  # a filter of the keys' splits
+        K.mark_pairs(self.arena, len(self.arena), self.delim, self.pairs)
         self.data, self.starts = self.keys()
 
     @classmethod
@@ -204,7 +210,7 @@ class PhraseTable:
             out = np.empty(len(buf) + (len(buf) // 2 + 1) * (len(self.delim) + 1), np.uint8)
             n_out = K.join_phrases(
                 np.frombuffer(buf, np.uint8), pos, state, self.delim, max_sentence_len,
-                self.slots, self.arena, self.prefixes, out,
+                self.slots, self.arena, self.pairs, out,
             )  # fmt: skip
             carry = _suspend(buf, state)
             yield out[:n_out].tobytes()
@@ -356,8 +362,9 @@ def phrases(corpus, *, lower: bool = True, punct: bool = False, **settings) -> P
     model = PhraseModel(config, [], lower=lower, punct=punct)
     if not isinstance(corpus, str | os.PathLike | list | tuple) and iter(corpus) is corpus:
         corpus = list(corpus)  # a one-shot iterator of token lists: read once per pass
+    size = _text_bytes(corpus)
     for _ in range(config.passes):
-        counts = GramCounts(config.delimiter, config.max_vocab_size)
+        counts = GramCounts(config.delimiter, config.max_vocab_size, size)
         read = ReadStats()
         for block in prefetch(model.join_blocks(corpus_blocks(corpus, lower, punct, read))):
             counts.add(block)
@@ -378,6 +385,21 @@ def phrases(corpus, *, lower: bool = True, punct: bool = False, **settings) -> P
         )
         del counts
     return model
+
+
+def _text_bytes(corpus) -> int:
+    """About how many bytes of text the corpus files hold (0 for token lists): compressed
+    files count four times their size."""
+    from w2v.io.compressed import COMPRESSED
+
+    paths = [corpus] if isinstance(corpus, str | os.PathLike) else corpus
+    if not _is_paths(paths):
+        return 0
+    total = 0
+    for p in map(Path, paths):
+        if p.is_file():
+            total += p.stat().st_size * (4 if p.suffix.lower() in COMPRESSED else 1)
+    return total
 
 
 def _name(corpus) -> str:

@@ -345,6 +345,9 @@ def score_bigrams(
         default (word2phrase.c's):  (c_ab − m) / (c_a · c_b) · |V|
         npmi (Bouma 2009):          ln(p_ab / (p_a · p_b)) / −ln p_ab,  p_x = c_x / N,
                                     and −inf when c_ab < m
+
+    so a key counted at most m times (default: the threshold is > 0) or fewer (npmi) is
+    passed over before it is split.
     """
     mask = np.uint64(len(slots) - 1)
     N = float(corpus_words)
@@ -357,6 +360,10 @@ def score_bigrams(
     while o < used:
         m = 0  # split a batch of keys, hash their first and last parts, prefetch the slots
         while m < BATCH and o < used:
+            c_ab = arena64[o // 8]
+            if c_ab < min_count or (scoring == DEFAULT and c_ab == min_count):
+                o += record_size(key_len(arena, o))  # scores at most 0 (default) or −inf
+                continue
             a, end, first, last = _split(arena, o, delim)
             offsets[m] = o
             o += record_size(end - a)
@@ -425,38 +432,50 @@ def pack_keys(data, starts, counts, arena, arena64, offsets):
     return used
 
 
+PAIR_BITS = 1 << 22  # the bitset of mark_pairs: uint64 [PAIR_BITS // 64], 512 KB
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _signature(x, x0, x1):
+    """20 bits of a token: its length (mod 16), first and last bytes. No multiply chain."""
+    return ((x1 - x0) & 15) << 16 | np.int64(x[x0]) << 8 | np.int64(x[x1 - 1])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pair_bit(x, a0, a1, y, b0, b1):
+    """The bit of the token pair (x[a0:a1], y[b0:b1]) in a PAIR_BITS bitset."""
+    mixed = np.uint64(_signature(x, a0, a1)) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64((mixed >> np.uint64(40)) ^ np.uint64(_signature(y, b0, b1))) & (PAIR_BITS - 1)
+
+
 @njit(cache=True, nogil=True)
-def mark_prefixes(arena, used, delim, prefixes):
-    """Set in the bitset `prefixes` (uint64 [W], 64·W a power of two) bit h & (64·W − 1)
-    for the hash h of every part of a key of arena[:used] that a delimiter follows: the
-    tokens a of the keys a + delim + b, whatever b. Writes prefixes."""
+def mark_pairs(arena, used, delim, pairs):
+    """Set in the bitset `pairs` (uint64 [PAIR_BITS // 64]) the `_pair_bit` of (a, b) for
+    every split of a key of arena[:used] as a + delim + b (a and b not empty). Writes
+    pairs."""
     dn = len(delim)
-    mask = np.uint64(64 * len(prefixes) - 1)
-    prefixes[:] = 0
+    pairs[:] = 0
     o = 0
     while o < used:
         a = o + 8
-        h = _FNV_OFFSET
-        k = a
-        while arena[k] != SPACE:
+        end = a + key_len(arena, o)
+        for k in range(a + 1, end - dn):
             match = True
             for j in range(dn):
                 if arena[k + j] != delim[j]:
                     match = False
                     break
             if match:
-                bit = h & mask
-                prefixes[bit >> np.uint64(6)] |= np.uint64(1) << (bit & np.uint64(63))
-            h = (h ^ np.uint64(arena[k])) * _FNV_PRIME
-            k += 1
-        o += record_size(k - a)
+                bit = _pair_bit(arena, a, k, arena, k + dn, end)
+                pairs[bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
+        o += record_size(end - a)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _may_start(prefixes, h):
-    """Whether a token of hash h may be the a of a key a + delim + b (see mark_prefixes)."""
-    bit = h & np.uint64(64 * len(prefixes) - 1)
-    return (prefixes[bit >> np.uint64(6)] >> (bit & np.uint64(63))) & np.uint64(1) != 0
+def _may_join(pairs, x, a0, a1, b0, b1):
+    """Whether x[a0:a1] + delim + x[b0:b1] may be a key (mark_pairs); most pairs are not."""
+    bit = _pair_bit(x, a0, a1, x, b0, b1)
+    return (pairs[bit >> 6] >> np.uint64(bit & 63)) & np.uint64(1) != 0
 
 
 @njit(cache=True, nogil=True)
@@ -479,12 +498,12 @@ def _emit(out, n_out, sep, x, x0, x1, d, dn, y, y0, y1):
 
 
 @njit(cache=True, nogil=True)
-def join_phrases(buf, pos, state, delim, max_sentence_len, slots, arena, prefixes, out):
+def join_phrases(buf, pos, state, delim, max_sentence_len, slots, arena, pairs, out):
     """Write buf[pos:] to `out` with the phrases of the key table joined, as gensim's
     FrozenPhrases[sentence] joins them: left to right, the pending token a and the next
     token b become the one token a + delim + b when that key is a phrase, and the token
-    after them starts afresh; otherwise a is written and b is pending. Only a pending
-    token that `prefixes` (mark_prefixes) holds is looked up with the next one.
+    after them starts afresh; otherwise a is written and b is pending. Only the pairs that
+    the bitset `pairs` (mark_pairs) holds are looked up.
 
     Tokens are written one space apart and lines end in b"\\n" as in buf; a sentence cut
     at max_sentence_len tokens ends its output line there, so every output line is one
@@ -497,7 +516,6 @@ def join_phrases(buf, pos, state, delim, max_sentence_len, slots, arena, prefixe
     n = len(buf)
     dn = len(delim)
     raw, c0, c1, sep = state[0], state[1], state[2], state[3]
-    h_c = fnv1a_extend(_FNV_OFFSET, buf, c0, c1)  # the pending token's hash
     n_out = 0
     while pos < n:
         b = buf[pos]
@@ -514,21 +532,20 @@ def join_phrases(buf, pos, state, delim, max_sentence_len, slots, arena, prefixe
         t0 = pos
         while pos < n and not _is_space(buf[pos]):
             pos += 1
-        h_t = fnv1a_extend(_FNV_OFFSET, buf, t0, pos)
         raw += 1
         if c0 < 0:
-            c0, c1, h_c = t0, pos, h_t
+            c0, c1 = t0, pos
         else:
             joined = False
-            if _may_start(prefixes, h_c):
-                h = fnv1a_extend(fnv1a_extend(h_c, delim, 0, dn), buf, t0, pos)
+            if _may_join(pairs, buf, c0, c1, t0, pos):
+                h = key_hash(buf, c0, c1, delim, dn, buf, t0, pos)
                 joined = slots[find(slots, arena, h, buf, c0, c1, delim, dn, buf, t0, pos)] >= 0
             if joined:
                 n_out = _emit(out, n_out, sep, buf, c0, c1, delim, dn, buf, t0, pos)
                 c0, c1 = -1, -1
             else:
                 n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                c0, c1, h_c = t0, pos, h_t
+                c0, c1 = t0, pos
             sep = SPACE
         if raw == max_sentence_len:
             if c0 >= 0:
