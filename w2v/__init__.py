@@ -8,7 +8,8 @@ The modules, by role (the flow is text → tokens → Vocab → encoded corpus �
 
     tokens, scan          text → tokens (scan: the fast path for files, Numba word table)
     vocab, corpus         Vocab (counts, min_count) and the encoded corpus (ids.npy, offsets.npy)
-    collocations          phrases: frequent bigrams joined into tokens, as gensim (w2v.phrases)
+    collocations          phrases: frequent bigrams joined into tokens, as gensim (w2v.phrases);
+                          bigram_counts: the counts and phrase tables behind them
     training              SGNS / CBOW: the epochs of Numba kernel calls (w2v.train)
     cooccur, ppmi_svd     co-occurrence counts and PPMI + SVD vectors (w2v.lsa)
     vectors, evaluate     Vectors: lookup, most_similar, analogy; benchmark evaluation

@@ -5,14 +5,15 @@
     model.write("corpus.txt", "phrased.txt"); model.save("phrases.parquet")
 
 A pass counts every token and every bigram of the corpus as gensim's `Phrases` does, the
-bigram (a, b) keyed by the string a + delimiter + b, in a Numba key table fed by the same
-streaming scanner as the vocabulary (w2v.scan.iter_blocks). Memory is bounded: when a
-sentence ends with more than `max_vocab_size` keys held, the keys counted fewer than
-min_reduce times are dropped and min_reduce grows by one, as gensim prunes. Each key that
-splits at the delimiter into a, ..., b is scored as `Phrases.export_phrases` scores it
-(w2v.kernels.bigrams.score_bigrams); those scoring above `threshold` are the pass's
-phrases. Applying a pass joins them left to right as gensim's `FrozenPhrases` does. A
-second pass counts the text the first one joined, so it finds phrases of phrases.
+bigram (a, b) counted as the string a + delimiter + b (w2v.bigram_counts.GramCounts, over
+the Numba kernels), fed by the same streaming scanner as the vocabulary
+(w2v.scan.iter_blocks). Memory is bounded: when a sentence ends with more than
+`max_vocab_size` strings held, those counted fewer than min_reduce times are dropped and
+min_reduce grows by one, as gensim prunes. Each string that splits at the delimiter into
+a, ..., b is scored as `Phrases.export_phrases` scores it; those scoring above
+`threshold` are the pass's phrases (a PhraseTable). Applying a pass joins them left to
+right as gensim's `FrozenPhrases` does. A second pass counts the text the first one
+joined, so it finds phrases of phrases.
 """
 
 from __future__ import annotations
@@ -25,197 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from w2v.bigram_counts import GramCounts, PhraseTable
 from w2v.config import PhrasesConfig
 from w2v.errors import ConfigError, CorpusError
-from w2v.kernels import bigrams as K
-from w2v.tokens import MAX_SENTENCE_LEN, ReadStats, iter_sentences
+from w2v.tokens import ReadStats, iter_sentences
 
-_SCORING_CODE = {"default": K.DEFAULT, "npmi": K.NPMI}
 FORMAT = "w2v-phrases"  # the mark of a saved PhraseModel (w2v.io.phrase_file)
 _SENTENCE_BLOCK = 1 << 20  # bytes of token lists gathered into one block
-KEY_BYTES = 20  # text bytes per distinct word or bigram, about (gcide_wn: 17)
-MAX_FIRST_KEYS = 1 << 24  # at most this many keys before a table first grows
-
-
-def _pow2(n: int) -> int:
-    return 1 << max(4, int(n - 1).bit_length())
-
-
-def _resume(carry: bytes, block: bytes, state: np.ndarray) -> tuple[bytes, int]:
-    """The buffer a kernel reads next and where it starts: `block`, after the token the
-    previous block left open (`carry` and a space), which state[1:3] then points at."""
-    if not carry:
-        return block, 0
-    state[1], state[2] = 0, len(carry)
-    return carry + b" " + block, len(carry)
-
-
-def _suspend(buf: bytes, state: np.ndarray) -> bytes:
-    """The token of `buf` that state[1:3] points at (the open sentence's last or pending
-    token), to carry into the next block; b"" when there is none."""
-    if state[1] < 0:
-        return b""
-    carry = buf[state[1] : state[2]]
-    state[1], state[2] = -1, -1
-    return carry
-
-
-class GramCounts:
-    """The unigram and bigram counts of a token stream (gensim's `Phrases.vocab`) in a key
-    table of w2v.kernels.bigrams, pruned as gensim's `max_vocab_size` prunes. Feed it
-    normalised blocks with `add`, then call `finish`."""
-
-    def __init__(self, delimiter: str, max_keys: int, text_bytes: int = 0):
-        """`text_bytes`, the size of the text to come if known, sizes the table for about
-        one key per KEY_BYTES bytes (it grows past that), so that it is rarely rebuilt."""
-        keys = min(max(text_bytes // KEY_BYTES, 1 << 15), max_keys + 2, MAX_FIRST_KEYS)
-        self.delim = np.frombuffer(delimiter.encode("utf-8"), np.uint8)
-        self.max_keys = max_keys
-        self.n = 0  # keys held: gensim's len(vocab)
-        self.used = 0  # arena bytes they take
-        self.words = 0  # tokens counted: gensim's corpus_word_count
-        self.min_reduce = 1  # the next pruning drops the keys counted fewer times
-        self.pruned = 0  # keys dropped by pruning
-        self.arena = np.zeros(_round8(32 * keys), np.uint8)  # pages as they are written
-        self.slots = np.full(_pow2(2 * keys), -1, np.int32)
-        self._state = np.array([0, -1, -1], np.int64)  # see K.count_grams
-        self._carry = b""
-
-    def add(self, block: bytes) -> None:
-        buf, pos = _resume(self._carry, block, self._state)
-        x = np.frombuffer(buf, np.uint8)
-        while True:
-            pos, self.n, self.used, words, stop, need = K.count_grams(
-                x, pos, self._state, self.delim, MAX_SENTENCE_LEN, self.max_keys, self.slots,
-                self.arena, self.arena.view(np.int64), self.n, self.used,
-            )  # fmt: skip
-            self.words += words
-            if stop == K.DONE:
-                break
-            if stop == K.ROOM:
-                self._grow(need)
-            else:
-                self._prune()
-        self._carry = _suspend(buf, self._state)
-
-    def finish(self) -> None:
-        """End the stream's last sentence (a last line without a newline)."""
-        self.add(b"\n")
-
-    def _grow(self, need: int) -> None:
-        """Room for two more keys and `need` more bytes. The arena is resized in place
-        (realloc moves the pages of a large block without copying them, so the table is
-        never held twice; no view of it outlives a kernel call); the slots are rebuilt,
-        twice as many, before half are full."""
-        if 2 * (self.n + 2) > len(self.slots):
-            size = 2 * len(self.slots)
-            self.slots = None  # freed before the new ones are made
-            self.slots = np.empty(size, np.int32)
-            K.rehash(self.slots, self.arena, self.used)
-        if self.used + need > len(self.arena):
-            size = _round8(max(len(self.arena) * 5 // 4, self.used + need))
-            self.arena.resize(size, refcheck=False)
-
-    def _prune(self) -> None:
-        arena64 = self.arena.view(np.int64)
-        kept, self.used = K.prune_grams(self.min_reduce, self.arena, arena64, self.used)
-        self.pruned += self.n - kept
-        self.n = kept
-        K.rehash(self.slots, self.arena, self.used)
-        self.min_reduce += 1
-
-    def phrases(self, config: PhrasesConfig) -> PhraseTable:
-        """The keys scoring above config.threshold (K.score_bigrams), in table order."""
-        offsets = np.empty(self.n, np.int64)  # pages only as far as written: the phrases'
-        scores = np.empty(self.n, np.float64)
-        n_phrases = K.score_bigrams(
-            self.delim, _SCORING_CODE[config.scoring], config.min_count, config.threshold,
-            self.n, self.words, self.slots, self.arena, self.arena.view(np.int64), self.used,
-            offsets, scores,
-        )  # fmt: skip
-        return PhraseTable.from_records(
-            self.arena, offsets[:n_phrases], scores[:n_phrases], config.delimiter
-        )
-
-
-def _round8(n: int) -> int:
-    return (n + 7) & ~7
-
-
-class PhraseTable:
-    """The phrases of one pass in a key table (w2v.kernels.bigrams): phrase i, the UTF-8
-    bytes a + delimiter + b, is the record at offsets[i] (int64 [P]) of `arena`, whose
-    count is its count in that pass; scores[i] (float64 [P]) is its score."""
-
-    def __init__(self, arena, offsets, scores, delimiter: str):
-        self.arena = arena
-        self.offsets = offsets
-        self.scores = np.ascontiguousarray(scores, np.float64)
-        self.counts = arena.view(np.int64)[offsets // 8]
-        self.delimiter = delimiter
-        self.delim = np.frombuffer(delimiter.encode("utf-8"), np.uint8)
-        self.slots = np.empty(_pow2(2 * len(offsets) + 2), np.int32)
-        K.rehash(self.slots, self.arena, len(self.arena))
-        self.pairs = np.empty(K.PAIR_BITS // 64, np.uint64)  # a filter of the keys' splits
-        K.mark_pairs(self.arena, len(self.arena), self.delim, self.pairs)
-        self.data, self.starts = self.keys()
-
-    @classmethod
-    def from_records(cls, arena, offsets, scores, delimiter: str) -> PhraseTable:
-        """The records at `offsets` of a key table's arena, copied, with their scores."""
-        lens = np.empty(len(offsets), np.int64)
-        K.key_lengths(arena, offsets, lens)
-        out = np.empty(int(np.sum(8 + ((lens + 8) & ~7))), np.uint8)
-        new_offsets = np.empty(len(offsets), np.int64)
-        K.copy_records(offsets, arena, out, new_offsets)
-        return cls(out, new_offsets, scores, delimiter)
-
-    @classmethod
-    def from_phrases(cls, phrases: list[str], scores, counts, delimiter: str) -> PhraseTable:
-        encoded = [p.encode("utf-8") for p in phrases]
-        lens = np.fromiter(map(len, encoded), np.int64, len(encoded))
-        starts = np.zeros(len(encoded) + 1, np.int64)
-        np.cumsum(lens, out=starts[1:])
-        arena = np.zeros(int(np.sum(8 + ((lens + 8) & ~7))), np.uint8)
-        offsets = np.empty(len(encoded), np.int64)
-        data = np.frombuffer(b"".join(encoded), np.uint8)
-        counts = np.ascontiguousarray(counts, np.int64)
-        K.pack_keys(data, starts, counts, arena, arena.view(np.int64), offsets)
-        return cls(arena, offsets, scores, delimiter)
-
-    def keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The phrases' UTF-8 bytes back to back (uint8) and where each starts (int64
-        [P + 1])."""
-        lens = np.empty(len(self.offsets), np.int64)
-        K.key_lengths(self.arena, self.offsets, lens)
-        starts = np.zeros(len(lens) + 1, np.int64)
-        np.cumsum(lens, out=starts[1:])
-        data = np.empty(int(starts[-1]), np.uint8)
-        K.unpack_keys(self.arena, self.offsets, starts, data)
-        return data, starts
-
-    def __len__(self) -> int:
-        return len(self.scores)
-
-    def phrase(self, i: int) -> str:
-        return self.data[self.starts[i] : self.starts[i + 1]].tobytes().decode("utf-8")
-
-    def join(self, blocks: Iterable[bytes], max_sentence_len: int = MAX_SENTENCE_LEN):
-        """The normalised blocks with this table's phrases joined (K.join_phrases): a line
-        per sentence, tokens one space apart. Yields bytes."""
-        state = np.array([0, -1, -1, 0], np.int64)  # see K.join_phrases
-        carry = b""
-        for block in blocks:
-            buf, pos = _resume(carry, block, state)
-            out = np.empty(len(buf) + (len(buf) // 2 + 1) * (len(self.delim) + 1), np.uint8)
-            n_out = K.join_phrases(
-                np.frombuffer(buf, np.uint8), pos, state, self.delim, max_sentence_len,
-                self.slots, self.arena, self.pairs, out,
-            )  # fmt: skip
-            carry = _suspend(buf, state)
-            yield out[:n_out].tobytes()
-        if carry:  # the pending token of a last line without a newline
-            yield (bytes([state[3]]) if state[3] else b"") + carry
 
 
 @dataclass

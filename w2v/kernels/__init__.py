@@ -2,7 +2,9 @@
 
     sampling   random streams, the noise alias table, subsampling, σ and the loss helpers
     wordtable  counting and encoding tokens with an open-addressing hash table
-    bigrams    unigram and bigram counts keyed by bytes, phrase scores, joining phrases
+    keytable   hash tables of byte-string keys (records in an arena) and of id pairs
+    bigrams    token and bigram counts as gensim's Phrases keeps them; phrase scores
+    joining    phrases joined in text (gensim's FrozenPhrases)
     prefetch   a software prefetch of matrix rows (an LLVM intrinsic)
     chunk      the training walk: train_chunk (spans in parallel) / train_span (one span)
     sgns       the skip-gram negative-sampling step: sgns_centre

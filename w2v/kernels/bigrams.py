@@ -1,27 +1,24 @@
-"""Unigram and bigram counts keyed by bytes, their phrase scores, and phrases joined in text.
+"""Unigram and bigram counts as gensim's Phrases keeps them, and their phrase scores (Numba).
 
-A *key table* holds distinct byte strings ("keys") as records in an arena, in the order
-they were first counted:
+gensim counts every token and every bigram (a, b) of a sentence in one dict, the bigram
+keyed by the string a + delimiter + b, so that a token holding the delimiter and a bigram
+spelling the same string share one count. Here each such string is counted in exactly one
+of three tables (w2v.kernels.keytable):
 
-    arena    uint8 [A]   records back to back from offset 0 to `used`; record at offset o
-                         (a multiple of 8): count int64 (arena64[o // 8]), then the key's
-                         bytes, then spaces up to the next multiple of 8 (at least one: no
-                         key holds a space, so the first ends the key)
-    arena64  int64       the same memory seen as int64 (arena.view(np.int64))
-    slots    int32 [C]   o // 8 of a record, or -1; C a power of two, kept at most half full
+    U  a key table of the tokens without the delimiter ("plain"); a token's id is its
+       record's offset // 8
+    S  a key table of the strings with the delimiter: tokens holding it, and the bigrams
+       that P does not count
+    P  a pair table of the bigrams of two plain tokens, keyed by their ids (when `pairs`)
 
-A bigram of tokens a, b is the key a + delimiter + b, as gensim's Phrases keys it: a token
-that holds the delimiter and a bigram spelling the same bytes share one count there, and so
-they do here. Keys are found by FNV-1a hashing and compared byte for byte (hashes are not
-stored: a table that grows or is pruned rehashes its keys), so counts are exact. A lookup
-touches two cache lines at random, a slot and a record; the kernels hash a batch of keys
-first and prefetch their slots, then their records, so that those loads overlap.
+A bigram of plain tokens a, b goes to P unless S already counts the string a + d + b (a
+token that spells it); a token new to S that splits into plain a, d, b takes over P's
+count of (a, b). With a delimiter that can overlap itself ("__"), a string could split
+into plain tokens in two ways, so the caller counts every bigram in S (`pairs` False).
 
 The text is a normalised block (w2v.scan): tokens separated by ASCII whitespace, b"\\n"
-ending a line. A *sentence* is a line cut into pieces of at most `max_sentence_len` tokens
-(gensim's LineSentence, word2vec.c's MAX_SENTENCE_LENGTH); no bigram spans two sentences.
-A kernel that needs more room, or whose table outgrew its bound, stops and says so; the
-caller acts and calls it again from where it stopped.
+ending a line. A *sentence* is a line cut into pieces of at most `max_sentence_len`
+tokens (gensim's LineSentence, word2vec.c's MAX_SENTENCE_LENGTH); no bigram spans two.
 """
 
 import math
@@ -29,18 +26,32 @@ import math
 import numpy as np
 from numba import njit
 
+from w2v.kernels.keytable import (
+    BATCH,
+    EMPTY,
+    NEWLINE,
+    count_of,
+    delete_pair,
+    find,
+    find_pair,
+    fnv1a,
+    is_space,
+    key_hash,
+    key_len,
+    pair_key,
+    pair_slot,
+    put,
+    record_size,
+)
 from w2v.kernels.prefetch import prefetch_item
-
-_FNV_OFFSET = np.uint64(14695981039346656037)
-_FNV_PRIME = np.uint64(1099511628211)
-NEWLINE = 10
-SPACE = 32
-BATCH = 128  # keys hashed and prefetched ahead of their lookups
 
 # Why count_grams stopped.
 DONE = 0  # the whole buffer is counted
-ROOM = 1  # the next token needs two more keys and `need` more arena bytes
+ROOM = 1  # the next batch needs room: sizes[NEED_U], sizes[NEED_S] bytes, BATCH pairs
 PRUNE = 2  # a sentence ended with more keys than max_keys: prune, then go on
+
+# sizes, int64 [9]: what the tables hold, read and written by count_grams
+N_U, USED_U, N_S, USED_S, N_P, N_SPLIT, NEED_U, NEED_S, WORDS = range(9)
 
 # Scoring functions, gensim's names: original_scorer (word2phrase.c's) and npmi_scorer.
 DEFAULT = 0
@@ -48,526 +59,362 @@ NPMI = 1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _is_space(b):
-    return b == SPACE or (9 <= b <= 13)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def record_size(key_len):
-    """Bytes of the record of a key of key_len bytes: the count, the key, 1 to 8 spaces."""
-    return 8 + ((key_len + 8) & ~7)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def key_len(arena, o):
-    """Length of the key of the record at offset o."""
-    k = o + 8
-    while arena[k] != SPACE:
-        k += 1
-    return k - o - 8
-
-
-@njit(cache=True, nogil=True, inline="always")
-def fnv1a_extend(h, x, x0, x1):
-    """The 64-bit FNV-1a hash h carried on over the bytes x[x0:x1]."""
-    for k in range(x0, x1):
-        h ^= np.uint64(x[k])
-        h *= _FNV_PRIME
-    return h
-
-
-@njit(cache=True, nogil=True, inline="always")
-def key_hash(x, x0, x1, d, dn, y, y0, y1):
-    """FNV-1a hash of the key x[x0:x1] + d[:dn] + y[y0:y1]."""
-    h = fnv1a_extend(_FNV_OFFSET, x, x0, x1)
-    h = fnv1a_extend(h, d, 0, dn)
-    return fnv1a_extend(h, y, y0, y1)
+def _at(x, k, d):
+    """Whether the delimiter d occurs in x at k (the caller knows x[k:k + len(d)] exists,
+    or that a space, which no delimiter holds, ends it first)."""
+    for j in range(len(d)):
+        if x[k + j] != d[j]:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)
-def find(slots, arena, h, x, x0, x1, d, dn, y, y0, y1):
-    """Slot of the key x[x0:x1] + d[:dn] + y[y0:y1], of hash h: its record's slot, or the
-    empty slot where it would go (slots[result] == -1). With dn = 0 and y0 = y1 the key is
-    x[x0:x1]. A stored key that is shorter shows its terminating space, which no key byte
-    equals, before it could be read past."""
-    mask = len(slots) - 1
-    s = np.int64(h & np.uint64(mask))
-    while True:
-        r = slots[s]
-        if r < 0:
-            return s
-        a = 8 * np.int64(r) + 8
-        same = True
-        for k in range(x0, x1):
-            if arena[a] != x[k]:
-                same = False
-                break
-            a += 1
-        if same:
-            for k in range(dn):
-                if arena[a] != d[k]:
-                    same = False
-                    break
-                a += 1
-        if same:
-            for k in range(y0, y1):
-                if arena[a] != y[k]:
-                    same = False
-                    break
-                a += 1
-        if same and arena[a] == SPACE:
-            return s
-        s = (s + 1) & mask
-
-
-@njit(cache=True, nogil=True)
-def _put(arena, arena64, o, count, x, x0, x1, d, dn, y, y0, y1):
-    """Write the record (count, x[x0:x1] + d[:dn] + y[y0:y1]) at offset o; returns its end.
-    (Not inlined: only new keys come here, and an inlined tuple-returning helper made the
-    counting loop 2.5 times slower.)"""
-    arena64[o // 8] = count
-    a = o + 8
-    for k in range(x0, x1):
-        arena[a] = x[k]
-        a += 1
-    for k in range(dn):
-        arena[a] = d[k]
-        a += 1
-    for k in range(y0, y1):
-        arena[a] = y[k]
-        a += 1
-    end = o + record_size(a - o - 8)
-    while a < end:
-        arena[a] = SPACE
-        a += 1
-    return end
+def split_once(x, x0, x1, d):
+    """Where d occurs in x[x0:x1] if it occurs exactly once with bytes on both sides (the
+    key then splits into plain a, d, b), else -1."""
+    at = -1
+    k = x0
+    while k + len(d) <= x1:
+        if _at(x, k, d):
+            if at >= 0:
+                return -1
+            at = k
+            k += len(d)
+        else:
+            k += 1
+    return at if x0 < at and at + len(d) < x1 else -1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _prefetch_record(slots, arena, h, mask):
-    """Prefetch the record in the first slot a key of hash h probes (most often its own)."""
-    r = slots[np.int64(h & mask)]
-    if r >= 0:
-        prefetch_item(arena, 8 * np.int64(r))
+def _holds(x, x0, x1, d):
+    for k in range(x0, x1 - len(d) + 1):
+        if _at(x, k, d):
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _id_of(u_slots, u_arena, x, x0, x1):
+    """The id in U of the token x[x0:x1], or -1."""
+    return u_slots[find(u_slots, u_arena, fnv1a(x, x0, x1), x, x0, x1, x, 0, x, 0, 0)]
+
+
+@njit(cache=True, nogil=True)
+def _count_new_split(x, t0, t1, at, dn, u_slots, u_arena, p_keys, p_counts):
+    """The count P holds of the bigram that the new S key x[t0:t1] spells (its plain
+    tokens x[t0:at] and x[at + dn:t1]), taken out of P (0 if P has none). Writes p_keys,
+    p_counts."""
+    a = _id_of(u_slots, u_arena, x, t0, at)
+    b = _id_of(u_slots, u_arena, x, at + dn, t1)
+    if a < 0 or b < 0:
+        return 0
+    j = find_pair(p_keys, pair_key(a, b))
+    if p_keys[j] == EMPTY:
+        return 0
+    count = p_counts[j]
+    delete_pair(p_keys, p_counts, j)
+    return count
 
 
 @njit(cache=True, nogil=True)
 def count_grams(
-    buf, pos, state, delim, max_sentence_len, max_keys, slots, arena, arena64, n_keys, used
-):
-    """Count every token of buf[pos:] and every bigram (the previous token of its sentence,
-    the token), keyed previous + delim + token, into the key table: gensim's
-    Phrases._learn_vocab, batch by batch (hash BATCH tokens and prefetch their slots, then
-    their records, then count them in order).
+    buf, pos, state, delim, pairs, max_sentence_len, max_keys, u_slots, u_arena, u_arena64,
+    s_slots, s_arena, s_arena64, p_keys, p_counts, sizes,
+):  # fmt: skip
+    """Count every token of buf[pos:] and every bigram (the token before it in its sentence,
+    the token) into U, S and P (gensim's Phrases._learn_vocab), a batch of tokens at a
+    time: 1. bound and hash the tokens, prefetch their slots; 2. count the tokens in
+    order, then know each bigram's pair key and prefetch its slot; 3. count the bigrams.
 
-    state int64 [3] carries a sentence across calls: [tokens of the current sentence so
-    far, start and end in buf of its last token (-1, -1: none yet)]. Writes state, slots,
-    arena. Returns (pos, n_keys, used, words, stop, need): `words` tokens were counted;
-    stop is DONE (pos == len(buf)), ROOM (the token at pos needs two more keys and `need`
-    more arena bytes; nothing of it is counted) or PRUNE (a sentence ended before pos and
-    the table holds more than max_keys keys: gensim prunes there).
+    state int64 [4] carries a sentence across calls: [tokens of the current sentence so
+    far, start and end in buf of its last token (-1, -1: none), that token's id in U (-1:
+    it holds the delimiter)]. sizes (N_U ...) holds the tables' sizes and the words read;
+    after ROOM, the room the batch needs. Writes state, sizes and the tables. Returns
+    (pos, stop): stop is DONE (pos == len(buf)), ROOM (nothing of the batch at pos is
+    counted: grow the tables, call again) or PRUNE (a sentence ended just before pos with
+    more than max_keys keys held: gensim prunes there).
     """
     n = len(buf)
     dn = len(delim)
-    mask = np.uint64(len(slots) - 1)
-    raw, p0, p1 = state[0], state[1], state[2]
+    raw, p0, p1, p_id = state[0], state[1], state[2], state[3]
+    n_u, used_u, n_s, used_s = sizes[N_U], sizes[USED_U], sizes[N_S], sizes[USED_S]
+    n_p, n_split, words = sizes[N_P], sizes[N_SPLIT], sizes[WORDS]
+    u_mask = np.uint64(len(u_slots) - 1)
+    s_mask = np.uint64(len(s_slots) - 1)
     t0s = np.empty(BATCH, np.int64)
     t1s = np.empty(BATCH, np.int64)
     breaks = np.empty(BATCH, np.bool_)  # a line ends between the token and the one before
-    h_uni = np.empty(BATCH, np.uint64)
-    h_bi = np.empty(BATCH, np.uint64)  # with the token before, if paired
-    paired = np.empty(BATCH, np.bool_)  # the token before is on the same line
-    words = 0
+    plain = np.empty(BATCH, np.bool_)  # the token does not hold the delimiter
+    hashes = np.empty(BATCH, np.uint64)  # of the token's bytes
+    a0s = np.empty(BATCH, np.int64)  # the bigram's first token (-1: no bigram), its id
+    a1s = np.empty(BATCH, np.int64)
+    a_ids = np.empty(BATCH, np.int64)
+    b_ids = np.empty(BATCH, np.int64)  # the token's id in U (-1: it holds the delimiter)
+    string_hashes = np.empty(BATCH, np.uint64)  # of a bigram S counts
     stop = DONE
-    need = 0
     while stop == DONE:
-        m = 0  # hash a batch of tokens, prefetch their slots
+        # 1. a batch of tokens: their bounds and hashes, the room they may need
+        m = 0
         q = pos
-        a0 = p0  # the token before, and its hash: a bigram's hash goes on from it
-        h_a = fnv1a_extend(_FNV_OFFSET, buf, p0, p1)
+        need_u, need_s = 0, 0
+        before = p1 - p0 if p0 >= 0 else -1  # length of the token before (-1: none)
+        before_plain = p_id >= 0
         while m < BATCH:
             line_break = False
-            while q < n and _is_space(buf[q]):
+            while q < n and is_space(buf[q]):
                 line_break |= buf[q] == NEWLINE
                 q += 1
             if q == n:
                 break
             t0 = q
-            while q < n and not _is_space(buf[q]):
+            while q < n and not is_space(buf[q]):
                 q += 1
             t0s[m], t1s[m], breaks[m] = t0, q, line_break
-            paired[m] = a0 >= 0 and not line_break
-            h_uni[m] = fnv1a_extend(_FNV_OFFSET, buf, t0, q)
-            prefetch_item(slots, np.int64(h_uni[m] & mask))
-            if paired[m]:
-                h_bi[m] = fnv1a_extend(fnv1a_extend(h_a, delim, 0, dn), buf, t0, q)
-                prefetch_item(slots, np.int64(h_bi[m] & mask))
-            a0, h_a = t0, h_uni[m]
+            plain[m] = not _holds(buf, t0, q, delim)
+            hashes[m] = fnv1a(buf, t0, q)
+            if plain[m]:
+                prefetch_item(u_slots, np.int64(hashes[m] & u_mask))
+                need_u += record_size(q - t0)
+            else:
+                prefetch_item(s_slots, np.int64(hashes[m] & s_mask))
+                need_s += record_size(q - t0)
+            if before >= 0 and not line_break and not (pairs and plain[m] and before_plain):
+                need_s += record_size(before + dn + q - t0)
+            before, before_plain = q - t0, plain[m]
             m += 1
-        for k in range(m):  # prefetch their records
-            _prefetch_record(slots, arena, h_uni[k], mask)
-            if paired[k]:
-                _prefetch_record(slots, arena, h_bi[k], mask)
-        for k in range(m):  # count them
+        if (
+            2 * (n_u + m) > len(u_slots) or used_u + need_u > len(u_arena)
+            or 2 * (n_s + 2 * m) > len(s_slots) or used_s + need_s > len(s_arena)
+            or 2 * (n_p + m) > len(p_keys)
+        ):  # fmt: skip
+            sizes[NEED_U], sizes[NEED_S] = need_u, need_s
+            stop = ROOM
+            break
+        # 2. the tokens, in order; stop where a sentence ends and the keys and the bigrams
+        #    yet to count could be more than max_keys: gensim may prune there
+        last = m  # the tokens of the batch counted
+        ended = False
+        for k in range(m):
             t0, t1 = t0s[k], t1s[k]
             if breaks[k] and raw > 0:
-                raw, p0, p1 = 0, -1, -1
-                if n_keys > max_keys:
-                    pos, stop = t0, PRUNE
+                raw, p0, p1, p_id = 0, -1, -1, -1
+                if n_u + n_s + n_p + k > max_keys:
+                    last, ended, pos = k, True, t0
                     break
-            need = record_size(t1 - t0)
-            if p0 >= 0:
-                need += record_size((p1 - p0) + dn + (t1 - t0))
-            if 2 * (n_keys + 2) > len(slots) or used + need > len(arena):
-                pos, stop = t0, ROOM
-                break
-            s = find(slots, arena, h_uni[k], buf, t0, t1, delim, 0, buf, 0, 0)
-            if slots[s] >= 0:
-                arena64[slots[s]] += 1
+            if plain[k]:
+                s = find(u_slots, u_arena, hashes[k], buf, t0, t1, delim, 0, buf, 0, 0)
+                if u_slots[s] < 0:
+                    u_slots[s] = used_u // 8
+                    used_u = put(u_arena, u_arena64, used_u, 0, buf, t0, t1, delim, 0, buf, 0, 0)
+                    n_u += 1
+                b_ids[k] = u_slots[s]
+                u_arena64[b_ids[k]] += 1
             else:
-                slots[s] = used // 8
-                used = _put(arena, arena64, used, 1, buf, t0, t1, delim, 0, buf, 0, 0)
-                n_keys += 1
-            if p0 >= 0:  # then paired[k], and h_bi[k] is this bigram's hash
-                s = find(slots, arena, h_bi[k], buf, p0, p1, delim, dn, buf, t0, t1)
-                if slots[s] >= 0:
-                    arena64[slots[s]] += 1
+                b_ids[k] = -1
+                s = find(s_slots, s_arena, hashes[k], buf, t0, t1, delim, 0, buf, 0, 0)
+                if s_slots[s] >= 0:
+                    s_arena64[s_slots[s]] += 1
                 else:
-                    slots[s] = used // 8
-                    used = _put(arena, arena64, used, 1, buf, p0, p1, delim, dn, buf, t0, t1)
-                    n_keys += 1
-            p0, p1 = t0, t1
+                    at = split_once(buf, t0, t1, delim) if pairs else -1
+                    taken = 0
+                    if at >= 0:  # it spells a bigram of plain tokens: P's count is now S's
+                        n_split += 1
+                        taken = _count_new_split(
+                            buf, t0, t1, at, dn, u_slots, u_arena, p_keys, p_counts
+                        )
+                        n_p -= taken > 0
+                    s_slots[s] = used_s // 8
+                    used_s = put(s_arena, s_arena64, used_s, 1 + taken, buf, t0, t1, delim, 0,
+                                 buf, 0, 0)  # fmt: skip
+                    n_s += 1
+            a0s[k] = p0
+            if p0 >= 0:  # the bigram (token before, token): P's slot or S's
+                a1s[k], a_ids[k] = p1, p_id
+                if pairs and p_id >= 0 and b_ids[k] >= 0:
+                    prefetch_item(p_keys, pair_slot(pair_key(p_id, b_ids[k]), len(p_keys) - 1))
+                else:
+                    string_hashes[k] = key_hash(buf, p0, p1, delim, dn, buf, t0, t1)
+                    prefetch_item(s_slots, np.int64(string_hashes[k] & s_mask))
+            p0, p1, p_id = t0, t1, b_ids[k]
             raw += 1
             words += 1
             pos = t1
             if raw == max_sentence_len:
-                raw, p0, p1 = 0, -1, -1
-                if n_keys > max_keys:
-                    stop = PRUNE
+                raw, p0, p1, p_id = 0, -1, -1, -1
+                if n_u + n_s + n_p + k + 1 > max_keys:
+                    last, ended = k + 1, True
                     break
-        if stop == DONE and m < BATCH:  # no token left: a line may end in the last spaces
+        # 3. the bigrams of the tokens counted
+        for k in range(last):
+            a0, t0, t1 = a0s[k], t0s[k], t1s[k]
+            if a0 < 0:
+                continue
+            a1 = a1s[k]
+            if pairs and a_ids[k] >= 0 and b_ids[k] >= 0:
+                key = pair_key(a_ids[k], b_ids[k])
+                j = find_pair(p_keys, key)
+                if p_keys[j] == key:
+                    p_counts[j] += 1
+                    continue
+                if n_split > 0:  # S may count it: a token spells it
+                    h = key_hash(buf, a0, a1, delim, dn, buf, t0, t1)
+                    r = s_slots[find(s_slots, s_arena, h, buf, a0, a1, delim, dn, buf, t0, t1)]
+                    if r >= 0:
+                        s_arena64[r] += 1
+                        continue
+                p_keys[j], p_counts[j] = key, 1
+                n_p += 1
+            else:
+                h = string_hashes[k]
+                s = find(s_slots, s_arena, h, buf, a0, a1, delim, dn, buf, t0, t1)
+                if s_slots[s] >= 0:
+                    s_arena64[s_slots[s]] += 1
+                else:  # with pairs, it holds two delimiters: it spells no plain bigram
+                    s_slots[s] = used_s // 8
+                    used_s = put(s_arena, s_arena64, used_s, 1, buf, a0, a1, delim, dn,
+                                 buf, t0, t1)  # fmt: skip
+                    n_s += 1
+        if ended:  # a sentence ended at pos: now the count is known
+            if n_u + n_s + n_p > max_keys:
+                stop = PRUNE
+            continue
+        if m < BATCH:  # no token left: a line may end in the last spaces
             while pos < n:
                 if buf[pos] == NEWLINE and raw > 0:
-                    raw, p0, p1 = 0, -1, -1
-                    if n_keys > max_keys:
+                    raw, p0, p1, p_id = 0, -1, -1, -1
+                    if n_u + n_s + n_p > max_keys:
                         stop = PRUNE
                 pos += 1
             break
-    state[0], state[1], state[2] = raw, p0, p1
-    return pos, n_keys, used, words, stop, need
+    state[0], state[1], state[2], state[3] = raw, p0, p1, p_id
+    sizes[N_U], sizes[USED_U], sizes[N_S], sizes[USED_S] = n_u, used_u, n_s, used_s
+    sizes[N_P], sizes[N_SPLIT], sizes[WORDS] = n_p, n_split, words
+    return pos, stop
 
 
 @njit(cache=True, nogil=True)
-def prune_grams(min_count, arena, arena64, used):
-    """Drop the keys counted fewer than `min_count` times (gensim's utils.prune_vocab),
-    moving the others down in order. Writes arena (the slots must be rebuilt: rehash).
-    Returns (keys kept, used)."""
-    kept = 0
-    w = 0  # the next kept record goes here; w <= o
+def count_splits(s_arena, used, delim):
+    """How many keys of S split once into plain tokens (split_once): after a pruning."""
+    count = 0
     o = 0
     while o < used:
-        size = record_size(key_len(arena, o))
-        if arena64[o // 8] >= min_count:
-            if w < o:
-                for k in range(size):
-                    arena[w + k] = arena[o + k]
-            w += size
-            kept += 1
-        o += size
-    return kept, w
-
-
-@njit(cache=True, nogil=True)
-def rehash(slots, arena, used):
-    """Fill slots (any contents on entry) with the records of arena[:used], a batch at a
-    time: hash the keys and prefetch their slots, then insert them. Writes slots."""
-    slots[:] = -1
-    mask = np.uint64(len(slots) - 1)
-    offsets = np.empty(BATCH, np.int64)
-    hashes = np.empty(BATCH, np.uint64)
-    o = 0
-    while o < used:
-        m = 0
-        while m < BATCH and o < used:
-            n = key_len(arena, o)
-            offsets[m] = o
-            hashes[m] = fnv1a_extend(_FNV_OFFSET, arena, o + 8, o + 8 + n)
-            prefetch_item(slots, np.int64(hashes[m] & mask))
-            o += record_size(n)
-            m += 1
-        for k in range(m):
-            s = np.int64(hashes[k] & mask)
-            while slots[s] >= 0:
-                s = (s + 1) & np.int64(mask)
-            slots[s] = offsets[k] // 8
+        n = key_len(s_arena, o)
+        count += split_once(s_arena, o + 8, o + 8 + n, delim) >= 0
+        o += record_size(n)
+    return count
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _split(arena, o, delim):
-    """(start of the key at o, its end, where its first delimiter starts, where its last
-    one ends): the first and last parts of the key split at the delimiter left to right, as
-    str.split does; the first delimiter's start is -1 if the key holds none."""
-    dn = len(delim)
-    a = o + 8
-    k = a
+def _score(scoring, min_count, len_vocab, N, c_a, c_b, c_ab):
+    """gensim's original_scorer or npmi_scorer (see score_keys)."""
+    if scoring == DEFAULT:
+        return (c_ab - min_count) / float(c_a * c_b) * len_vocab
+    if c_ab < min_count:
+        return -np.inf
+    p_a = c_a / N
+    p_b = c_b / N
+    p_ab = c_ab / N
+    return math.log(p_ab / (p_a * p_b)) / -math.log(p_ab)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _passed_over(scoring, min_count, c_ab):
+    """Whether a key counted c_ab times cannot score above a threshold: at most 0 with
+    the default scoring (whose threshold is > 0), −inf with npmi."""
+    return c_ab < min_count or (scoring == DEFAULT and c_ab == min_count)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _first_and_last(arena, a, end, delim):
+    """Where the first delimiter of the key arena[a:end] starts (-1: none) and where the
+    last one ends, occurrences taken left to right as str.split takes them."""
     first, last = -1, -1
-    while arena[k] != SPACE:
-        match = True
-        for j in range(dn):
-            if arena[k + j] != delim[j]:  # a key's space stops a delimiter that runs past it
-                match = False
-                break
-        if match:
+    k = a
+    while k + len(delim) <= end:
+        if _at(arena, k, delim):
             if first < 0:
                 first = k
-            last = k + dn
-            k += dn
+            last = k + len(delim)
+            k += len(delim)
         else:
             k += 1
-    return a, k, first, last
+    return first, last
 
 
 @njit(cache=True, nogil=True)  # not fastmath: the scores must be gensim's to the last bit
-def score_bigrams(
-    delim, scoring, min_count, threshold, len_vocab, corpus_words, slots, arena, arena64,
-    used, phrase_offsets, phrase_scores,
+def score_keys(
+    delim, scoring, min_count, threshold, len_vocab, corpus_words, u_slots, u_arena,
+    u_arena64, s_arena, s_arena64, s_used, offsets, scores,
 ):  # fmt: skip
-    """The phrases of the table: the keys that gensim's Phrases.export_phrases scores above
-    `threshold`, in table order, their record offsets and scores written to
-    phrase_offsets (int64) and phrase_scores (float64), each with room for every key.
-    Returns how many.
-
-    A key is a candidate when it splits at the delimiter (left to right, as str.split) into
-    parts a, ..., b whose first part a and last part b are keys of the table; with c_a, c_b,
-    c_ab their counts, m = min_count, |V| = len_vocab (keys in the table) and
-    N = corpus_words (tokens counted), its score is
+    """The phrases among the keys of S as gensim's Phrases.export_phrases finds them: a
+    key that splits at the delimiter (left to right, as str.split) into parts a, ..., b,
+    whose first part a and last part b (tokens without the delimiter, so in U) are counted
+    c_a and c_b times, the key c_ab times, scores, with m = min_count, |V| = len_vocab
+    (keys of U, S and P) and N = corpus_words (tokens counted),
 
         default (word2phrase.c's):  (c_ab − m) / (c_a · c_b) · |V|
         npmi (Bouma 2009):          ln(p_ab / (p_a · p_b)) / −ln p_ab,  p_x = c_x / N,
-                                    and −inf when c_ab < m
+                                    −inf when c_ab < m,
 
-    so a key counted at most m times (default: the threshold is > 0) or fewer (npmi) is
-    passed over before it is split.
-    """
-    mask = np.uint64(len(slots) - 1)
+    and is a phrase when that is above `threshold`. Their record offsets and scores go to
+    offsets (int64) and scores (float64), with room for every key; returns how many."""
     N = float(corpus_words)
-    offsets = np.empty(BATCH, np.int64)
-    bounds = np.empty((BATCH, 4), np.int64)  # _split of each key of the batch
-    h_a = np.empty(BATCH, np.uint64)
-    h_b = np.empty(BATCH, np.uint64)
     n_phrases = 0
     o = 0
-    while o < used:
-        m = 0  # split a batch of keys, hash their first and last parts, prefetch the slots
-        while m < BATCH and o < used:
-            c_ab = arena64[o // 8]
-            if c_ab < min_count or (scoring == DEFAULT and c_ab == min_count):
-                o += record_size(key_len(arena, o))  # scores at most 0 (default) or −inf
-                continue
-            a, end, first, last = _split(arena, o, delim)
-            offsets[m] = o
-            o += record_size(end - a)
-            if first < 0:
-                continue
-            bounds[m, 0], bounds[m, 1], bounds[m, 2], bounds[m, 3] = a, end, first, last
-            h_a[m] = fnv1a_extend(_FNV_OFFSET, arena, a, first)
-            h_b[m] = fnv1a_extend(_FNV_OFFSET, arena, last, end)
-            prefetch_item(slots, np.int64(h_a[m] & mask))
-            prefetch_item(slots, np.int64(h_b[m] & mask))
-            m += 1
-        for k in range(m):  # prefetch the parts' records
-            _prefetch_record(slots, arena, h_a[k], mask)
-            _prefetch_record(slots, arena, h_b[k], mask)
-        for k in range(m):  # score
-            a, end, first, last = bounds[k, 0], bounds[k, 1], bounds[k, 2], bounds[k, 3]
-            r = slots[find(slots, arena, h_a[k], arena, a, first, delim, 0, arena, 0, 0)]
-            if r < 0:
-                continue
-            c_a = arena64[r]
-            r = slots[find(slots, arena, h_b[k], arena, last, end, delim, 0, arena, 0, 0)]
-            if r < 0:
-                continue
-            c_b = arena64[r]
-            c_ab = arena64[offsets[k] // 8]
-            if scoring == DEFAULT:
-                score = (c_ab - min_count) / float(c_a * c_b) * len_vocab
-            elif c_ab >= min_count:
-                p_a = c_a / N
-                p_b = c_b / N
-                p_ab = c_ab / N
-                score = math.log(p_ab / (p_a * p_b)) / -math.log(p_ab)
-            else:
-                continue
-            if score > threshold:
-                phrase_offsets[n_phrases] = offsets[k]
-                phrase_scores[n_phrases] = score
-                n_phrases += 1
+    while o < s_used:
+        n = key_len(s_arena, o)
+        a, end = o + 8, o + 8 + n
+        c_ab = s_arena64[o // 8]
+        if not _passed_over(scoring, min_count, c_ab):
+            first, last = _first_and_last(s_arena, a, end, delim)
+            if first >= 0:
+                c_a = count_of(u_slots, u_arena, u_arena64, fnv1a(s_arena, a, first), s_arena,
+                               a, first)  # fmt: skip
+                c_b = count_of(u_slots, u_arena, u_arena64, fnv1a(s_arena, last, end),
+                               s_arena, last, end)  # fmt: skip
+                if c_a > 0 and c_b > 0:
+                    score = _score(scoring, min_count, len_vocab, N, c_a, c_b, c_ab)
+                    if score > threshold:
+                        offsets[n_phrases], scores[n_phrases] = o, score
+                        n_phrases += 1
+        o += record_size(n)
+    return n_phrases
+
+
+@njit(cache=True, nogil=True)  # not fastmath, as score_keys
+def score_pairs(
+    scoring, min_count, threshold, len_vocab, corpus_words, u_arena64, p_keys, p_counts,
+    keys, scores,
+):  # fmt: skip
+    """The phrases among the bigrams of P, scored as score_keys scores keys: a bigram's
+    tokens are its parts, their counts read from U by id. Their pair keys and scores go to
+    keys (uint64) and scores (float64), with room for every pair; returns how many."""
+    N = float(corpus_words)
+    n_phrases = 0
+    for j in range(len(p_keys)):
+        key, c_ab = p_keys[j], p_counts[j]
+        if key == EMPTY or _passed_over(scoring, min_count, c_ab):
+            continue
+        c_a = u_arena64[np.int64(key >> np.uint64(32))]
+        c_b = u_arena64[np.int64(key & np.uint64(0xFFFF_FFFF))]
+        score = _score(scoring, min_count, len_vocab, N, c_a, c_b, c_ab)
+        if score > threshold:
+            keys[n_phrases], scores[n_phrases] = key, score
+            n_phrases += 1
     return n_phrases
 
 
 @njit(cache=True, nogil=True)
-def copy_records(offsets, arena, out_arena, out_offsets):
-    """Copy the records at `offsets` (int64 [P]) back to back into out_arena (room for
-    them), writing their new offsets to out_offsets (int64 [P]). Returns the bytes used."""
-    w = 0
-    for i in range(len(offsets)):
-        o = offsets[i]
-        size = record_size(key_len(arena, o))
-        for k in range(size):
-            out_arena[w + k] = arena[o + k]
-        out_offsets[i] = w
-        w += size
-    return w
-
-
-@njit(cache=True, nogil=True)
-def pack_keys(data, starts, counts, arena, arena64, offsets):
-    """Records (counts[i], data[starts[i]:starts[i + 1]]) back to back in arena (room for
-    them), their offsets written to offsets (int64 [P]). Returns the bytes used."""
+def pair_records(keys, p_keys, p_counts, u_arena, delim, out_arena, out_arena64, offsets):
+    """Records (count, a + delim + b) of the bigrams keys[i] of P (a and b tokens of U) back
+    to back in out_arena (room for them), their offsets written to offsets (int64 [P]).
+    Returns the bytes used."""
     used = 0
-    for i in range(len(counts)):
+    for i in range(len(keys)):
+        a = 8 * np.int64(keys[i] >> np.uint64(32)) + 8
+        b = 8 * np.int64(keys[i] & np.uint64(0xFFFF_FFFF)) + 8
+        count = p_counts[find_pair(p_keys, keys[i])]
         offsets[i] = used
-        used = _put(arena, arena64, used, counts[i], data, starts[i], starts[i + 1], data, 0,
-                    data, 0, 0)  # fmt: skip
+        used = put(out_arena, out_arena64, used, count, u_arena, a, a + key_len(u_arena, a - 8),
+                   delim, len(delim), u_arena, b, b + key_len(u_arena, b - 8))  # fmt: skip
     return used
-
-
-PAIR_BITS = 1 << 22  # the bitset of mark_pairs: uint64 [PAIR_BITS // 64], 512 KB
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _signature(x, x0, x1):
-    """20 bits of a token: its length (mod 16), first and last bytes. No multiply chain."""
-    return ((x1 - x0) & 15) << 16 | np.int64(x[x0]) << 8 | np.int64(x[x1 - 1])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _pair_bit(x, a0, a1, y, b0, b1):
-    """The bit of the token pair (x[a0:a1], y[b0:b1]) in a PAIR_BITS bitset."""
-    mixed = np.uint64(_signature(x, a0, a1)) * np.uint64(0x9E3779B97F4A7C15)
-    return np.int64((mixed >> np.uint64(40)) ^ np.uint64(_signature(y, b0, b1))) & (PAIR_BITS - 1)
-
-
-@njit(cache=True, nogil=True)
-def mark_pairs(arena, used, delim, pairs):
-    """Set in the bitset `pairs` (uint64 [PAIR_BITS // 64]) the `_pair_bit` of (a, b) for
-    every split of a key of arena[:used] as a + delim + b (a and b not empty). Writes
-    pairs."""
-    dn = len(delim)
-    pairs[:] = 0
-    o = 0
-    while o < used:
-        a = o + 8
-        end = a + key_len(arena, o)
-        for k in range(a + 1, end - dn):
-            match = True
-            for j in range(dn):
-                if arena[k + j] != delim[j]:
-                    match = False
-                    break
-            if match:
-                bit = _pair_bit(arena, a, k, arena, k + dn, end)
-                pairs[bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
-        o += record_size(end - a)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _may_join(pairs, x, a0, a1, b0, b1):
-    """Whether x[a0:a1] + delim + x[b0:b1] may be a key (mark_pairs); most pairs are not."""
-    bit = _pair_bit(x, a0, a1, x, b0, b1)
-    return (pairs[bit >> 6] >> np.uint64(bit & 63)) & np.uint64(1) != 0
-
-
-@njit(cache=True, nogil=True)
-def _emit(out, n_out, sep, x, x0, x1, d, dn, y, y0, y1):
-    """Write the byte `sep` (0: none) then x[x0:x1] + d[:dn] + y[y0:y1] at out[n_out:];
-    returns the new end."""
-    if sep:
-        out[n_out] = sep
-        n_out += 1
-    for k in range(x0, x1):
-        out[n_out] = x[k]
-        n_out += 1
-    for k in range(dn):
-        out[n_out] = d[k]
-        n_out += 1
-    for k in range(y0, y1):
-        out[n_out] = y[k]
-        n_out += 1
-    return n_out
-
-
-@njit(cache=True, nogil=True)
-def join_phrases(buf, pos, state, delim, max_sentence_len, slots, arena, pairs, out):
-    """Write buf[pos:] to `out` with the phrases of the key table joined, as gensim's
-    FrozenPhrases[sentence] joins them: left to right, the pending token a and the next
-    token b become the one token a + delim + b when that key is a phrase, and the token
-    after them starts afresh; otherwise a is written and b is pending. Only the pairs that
-    the bitset `pairs` (mark_pairs) holds are looked up.
-
-    Tokens are written one space apart and lines end in b"\\n" as in buf; a sentence cut
-    at max_sentence_len tokens ends its output line there, so every output line is one
-    sentence. state int64 [4] carries a line across calls: [tokens of the current
-    sentence, start and end in buf of the pending token (-1, -1: none), the byte written
-    before the next token: 0 (none, a line starts), SPACE, or NEWLINE after a cut]. `out`
-    needs len(buf) + (len(buf) // 2 + 1) · (len(delim) + 1) bytes. Writes out, state.
-    Returns the number of bytes written.
-    """
-    n = len(buf)
-    dn = len(delim)
-    raw, c0, c1, sep = state[0], state[1], state[2], state[3]
-    n_out = 0
-    while pos < n:
-        b = buf[pos]
-        if _is_space(b):
-            if b == NEWLINE:
-                if c0 >= 0:
-                    n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                    c0, c1 = -1, -1
-                out[n_out] = NEWLINE
-                n_out += 1
-                raw, sep = 0, 0
-            pos += 1
-            continue
-        t0 = pos
-        while pos < n and not _is_space(buf[pos]):
-            pos += 1
-        raw += 1
-        if c0 < 0:
-            c0, c1 = t0, pos
-        else:
-            joined = False
-            if _may_join(pairs, buf, c0, c1, t0, pos):
-                h = key_hash(buf, c0, c1, delim, dn, buf, t0, pos)
-                joined = slots[find(slots, arena, h, buf, c0, c1, delim, dn, buf, t0, pos)] >= 0
-            if joined:
-                n_out = _emit(out, n_out, sep, buf, c0, c1, delim, dn, buf, t0, pos)
-                c0, c1 = -1, -1
-            else:
-                n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                c0, c1 = t0, pos
-            sep = SPACE
-        if raw == max_sentence_len:
-            if c0 >= 0:
-                n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                c0, c1 = -1, -1
-            raw, sep = 0, NEWLINE
-    state[0], state[1], state[2], state[3] = raw, c0, c1, sep
-    return n_out
-
-
-@njit(cache=True, nogil=True)
-def key_lengths(arena, offsets, lens):
-    """lens[i] (int64 [P]) = the length of the key of the record at offsets[i]."""
-    for i in range(len(offsets)):
-        lens[i] = key_len(arena, offsets[i])
-
-
-@njit(cache=True, nogil=True)
-def unpack_keys(arena, offsets, starts, data):
-    """The keys of the records at `offsets` (int64 [P]) back to back: key i goes to
-    data[starts[i]:starts[i + 1]] (starts int64 [P + 1], from their lengths). Writes data."""
-    for i in range(len(offsets)):
-        a = offsets[i] + 8
-        for k in range(starts[i + 1] - starts[i]):
-            data[starts[i] + k] = arena[a + k]
