@@ -15,6 +15,7 @@ import w2v
 from w2v.collocations import PhraseModel, phrases
 from w2v.config import PhrasesConfig
 from w2v.errors import ConfigError, CorpusError, ModelError
+from w2v.scan import iter_blocks
 
 LONG_LINE = " ".join(f"w{i % 7} x{i % 5}" for i in range(12_501))  # 25,002 tokens: cut twice
 
@@ -106,6 +107,10 @@ def test_blocks_cut_anywhere_give_the_same_model_and_text(corpus, tmp_path, monk
         assert cut.phrases() == whole.phrases()
         cut.write(corpus, tmp_path / f"cut{block}.txt")
         assert (tmp_path / f"cut{block}.txt").read_bytes() == (tmp_path / "whole.txt").read_bytes()
+        joined = list(cut.join_blocks(iter_blocks(corpus)))  # read by block, as counting is
+        assert all(  # no token spans two blocks
+            a[-1:].isspace() or b[:1].isspace() for a, b in zip(joined, joined[1:], strict=False)
+        )
 
 
 def test_output_lines_are_the_sentences(tmp_path):

@@ -70,7 +70,7 @@ class PairTable:
 
     def __init__(self, pairs: int):
         size = _pow2(2 * pairs)
-        self.keys = np.full(size, T.EMPTY, np.uint64)
+        self.keys = np.zeros(size, np.uint64)  # EMPTY: pages as they are touched
         self.counts = np.zeros(size, np.int64)
 
     def grow(self, n: int, pairs: int) -> None:
@@ -81,7 +81,7 @@ class PairTable:
         while 2 * (n + pairs) > size:
             size *= 2
         keys, counts = self.keys, self.counts
-        self.keys = np.full(size, T.EMPTY, np.uint64)
+        self.keys = np.zeros(size, np.uint64)
         self.counts = np.zeros(size, np.int64)
         T.move_pairs(keys, counts, self.keys, self.counts)
 
@@ -223,8 +223,9 @@ class PhraseTable:
         u, s = counts.u, counts.s
         s_lens = np.empty(len(offsets), np.int64)
         T.key_lengths(s.arena, offsets, s_lens)
-        a = (8 * (pair_keys >> np.uint64(32))).astype(np.int64)
-        b = (8 * (pair_keys & np.uint64(0xFFFF_FFFF))).astype(np.int64)
+        ids = ~pair_keys  # see T.pair_key
+        a = (8 * (ids >> np.uint64(32))).astype(np.int64)
+        b = (8 * (ids & np.uint64(0xFFFF_FFFF))).astype(np.int64)
         a_lens, b_lens = np.empty(len(a), np.int64), np.empty(len(b), np.int64)
         T.key_lengths(u.arena, a, a_lens)
         T.key_lengths(u.arena, b, b_lens)
@@ -285,4 +286,4 @@ class PhraseTable:
             carry = _suspend(buf, state)
             yield out[:n_out].tobytes()
         if carry:  # the pending token of a last line without a newline
-            yield (bytes([state[3]]) if state[3] else b"") + carry
+            yield carry

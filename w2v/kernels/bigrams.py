@@ -38,7 +38,9 @@ from w2v.kernels.keytable import (
     is_space,
     key_hash,
     key_len,
+    pair_first,
     pair_key,
+    pair_second,
     pair_slot,
     put,
     record_size,
@@ -395,8 +397,8 @@ def score_pairs(
         key, c_ab = p_keys[j], p_counts[j]
         if key == EMPTY or _passed_over(scoring, min_count, c_ab):
             continue
-        c_a = u_arena64[np.int64(key >> np.uint64(32))]
-        c_b = u_arena64[np.int64(key & np.uint64(0xFFFF_FFFF))]
+        c_a = u_arena64[pair_first(key)]
+        c_b = u_arena64[pair_second(key)]
         score = _score(scoring, min_count, len_vocab, N, c_a, c_b, c_ab)
         if score > threshold:
             keys[n_phrases], scores[n_phrases] = key, score
@@ -411,8 +413,8 @@ def pair_records(keys, p_keys, p_counts, u_arena, delim, out_arena, out_arena64,
     Returns the bytes used."""
     used = 0
     for i in range(len(keys)):
-        a = 8 * np.int64(keys[i] >> np.uint64(32)) + 8
-        b = 8 * np.int64(keys[i] & np.uint64(0xFFFF_FFFF)) + 8
+        a = 8 * pair_first(keys[i]) + 8
+        b = 8 * pair_second(keys[i]) + 8
         count = p_counts[find_pair(p_keys, keys[i])]
         offsets[i] = used
         used = put(out_arena, out_arena64, used, count, u_arena, a, a + key_len(u_arena, a - 8),

@@ -57,22 +57,21 @@ def _may_join(pairs, x, a0, a1, b0, b1):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _emit(out, n_out, sep, x, x0, x1, d, dn, y, y0, y1):
-    """Write the byte `sep` (0: none) then x[x0:x1] + d[:dn] + y[y0:y1] at out[n_out:];
-    returns the new end."""
-    if sep:
-        out[n_out] = sep
-        n_out += 1
-    for k in range(x0, x1):
-        out[n_out] = x[k]
-        n_out += 1
-    for k in range(dn):
-        out[n_out] = d[k]
-        n_out += 1
-    for k in range(y0, y1):
-        out[n_out] = y[k]
-        n_out += 1
-    return n_out
+def _copy(out, n_out, x, x0, x1):
+    """Write x[x0:x1] at out[n_out:]; returns the new end."""
+    out[n_out : n_out + x1 - x0] = x[x0:x1]
+    return n_out + x1 - x0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _gap_is(buf, w0, w1, sep, newlines):
+    """Whether the whitespace buf[w0:w1] is already what the output puts there: `newlines`
+    line breaks if it holds any, else the byte sep (0: nothing)."""
+    if newlines:
+        return w1 - w0 == newlines
+    if sep == 0:
+        return w1 == w0
+    return w1 - w0 == 1 and buf[w0] == sep
 
 
 @njit(cache=True, nogil=True)
@@ -80,55 +79,69 @@ def join_phrases(buf, pos, state, delim, max_sentence_len, slots, arena, pairs, 
     """Write buf[pos:] to `out` with the phrases of the key table joined, as gensim's
     FrozenPhrases[sentence] joins them: left to right, the pending token a and the next
     token b become the one token a + delim + b when that key is a phrase, and the token
-    after them starts afresh; otherwise a is written and b is pending. Only the pairs that
-    the bitset `pairs` (mark_pairs) holds are looked up.
+    after them starts afresh; otherwise b is pending. Only the pairs that the bitset
+    `pairs` (mark_pairs) holds are looked up.
 
-    Tokens are written one space apart and lines end in b"\\n" as in buf; a sentence cut
-    at max_sentence_len tokens ends its output line there, so every output line is one
-    sentence. state int64 [4] carries a line across calls: [tokens of the current
-    sentence, start and end in buf of the pending token (-1, -1: none), the byte written
-    before the next token: 0 (none, a line starts), SPACE, or NEWLINE after a cut]. `out`
-    needs len(buf) + (len(buf) // 2 + 1) · (len(delim) + 1) bytes. Writes out, state.
-    Returns the number of bytes written.
+    The output is the tokens as they are, one space apart, lines ending in b"\\n" as in
+    buf, and a line broken where a sentence is cut at max_sentence_len tokens, so that
+    every output line is one sentence. Tokens are copied in runs: only a gap between them
+    that differs from its output (a join, spaces to normalise, a cut) is written apart.
+    The pending token and the gap after the last token wait for the next call (which
+    gets the pending token first), so the output ends at whitespace as buf does. state
+    int64 [4] carries a line across calls: [tokens of the current sentence, start and end
+    in buf of the pending token (-1, -1: none), what the next gap becomes without a line
+    break in it: 0 (nothing, a line starts), SPACE, or NEWLINE after a cut]. `out` needs
+    len(buf) + (len(buf) // 2 + 1) · (len(delim) + 1) bytes. Writes out, state. Returns
+    the number of bytes written.
     """
     n = len(buf)
     dn = len(delim)
     raw, c0, c1, sep = state[0], state[1], state[2], state[3]
     n_out = 0
-    while pos < n:
-        b = buf[pos]
-        if is_space(b):
-            if b == NEWLINE:
-                if c0 >= 0:
-                    n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                    c0, c1 = -1, -1
-                out[n_out] = NEWLINE
-                n_out += 1
-                raw, sep = 0, 0
+    run = c0 if c0 >= 0 else pos  # buf[run:] is to be copied as far as it is decided
+    while True:
+        w0 = pos  # the gap before the next token, and its line breaks
+        newlines = 0
+        while pos < n and is_space(buf[pos]):
+            newlines += buf[pos] == NEWLINE
             pos += 1
-            continue
+        if pos == n and newlines == 0:
+            break  # the line goes on in the next call: the gap is not decided
+        if newlines:
+            raw, c0, c1, sep = 0, -1, -1, 0
+            if not _gap_is(buf, w0, pos, sep, newlines):
+                n_out = _copy(out, n_out, buf, run, w0)
+                for _ in range(newlines):
+                    out[n_out] = NEWLINE
+                    n_out += 1
+                run = pos
+            if pos == n:
+                w0 = n  # decided to the end
+                break
         t0 = pos
         while pos < n and not is_space(buf[pos]):
             pos += 1
-        raw += 1
-        if c0 < 0:
-            c0, c1 = t0, pos
+        joined = False
+        if newlines == 0 and c0 >= 0 and _may_join(pairs, buf, c0, c1, t0, pos):
+            h = key_hash(buf, c0, c1, delim, dn, buf, t0, pos)
+            joined = slots[find(slots, arena, h, buf, c0, c1, delim, dn, buf, t0, pos)] >= 0
+        if joined:
+            n_out = _copy(out, n_out, buf, run, w0)
+            n_out = _copy(out, n_out, delim, 0, dn)
+            run = t0
+            c0, c1 = -1, -1
         else:
-            joined = False
-            if _may_join(pairs, buf, c0, c1, t0, pos):
-                h = key_hash(buf, c0, c1, delim, dn, buf, t0, pos)
-                joined = slots[find(slots, arena, h, buf, c0, c1, delim, dn, buf, t0, pos)] >= 0
-            if joined:
-                n_out = _emit(out, n_out, sep, buf, c0, c1, delim, dn, buf, t0, pos)
-                c0, c1 = -1, -1
-            else:
-                n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                c0, c1 = t0, pos
-            sep = SPACE
+            if newlines == 0 and not _gap_is(buf, w0, t0, sep, 0):
+                n_out = _copy(out, n_out, buf, run, w0)
+                if sep:
+                    out[n_out] = sep
+                    n_out += 1
+                run = t0
+            c0, c1 = t0, pos
+        sep = SPACE
+        raw += 1
         if raw == max_sentence_len:
-            if c0 >= 0:
-                n_out = _emit(out, n_out, sep, buf, c0, c1, delim, 0, buf, 0, 0)
-                c0, c1 = -1, -1
-            raw, sep = 0, NEWLINE
+            raw, c0, c1, sep = 0, -1, -1, NEWLINE
+    n_out = _copy(out, n_out, buf, run, c0 if c0 >= 0 else w0)
     state[0], state[1], state[2], state[3] = raw, c0, c1, sep
     return n_out

@@ -14,9 +14,10 @@ Keys are found by FNV-1a hashing and compared byte for byte, so counts are exact
 are not stored (a table that is rebuilt hashes its keys again). The record offset o // 8
 of a key is its *id* while the table is not pruned.
 
-A *pair table* counts pairs of ids (a, b) as the uint64 key (a << 32) | b:
+A *pair table* counts pairs of ids (a, b), ids below 2^32 - 1:
 
-    keys     uint64 [C]  a key, or EMPTY; C a power of two, at most half full
+    keys     uint64 [C]  the key ~((a << 32) | b) (pair_key), or EMPTY = 0, so that a
+                         table of zeros is empty; C a power of two, at most half full
     counts   int64 [C]   the count of keys[i]
 
 found by linear probing from pair_slot(key), so that one cache line holds a pair's key
@@ -33,7 +34,7 @@ _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 NEWLINE = 10
 SPACE = 32
-EMPTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)  # no pair: ids stay below 2^32 - 1
+EMPTY = np.uint64(0)  # no pair (see pair_key)
 BATCH = 128  # keys hashed and prefetched ahead of their lookups
 
 
@@ -250,7 +251,18 @@ def unpack_keys(arena, offsets, starts, data):
 
 @njit(cache=True, nogil=True, inline="always")
 def pair_key(a, b):
-    return (np.uint64(a) << np.uint64(32)) | np.uint64(b)
+    """The key of the pair of ids (a, b), complemented so that no pair's key is 0 = EMPTY."""
+    return ~((np.uint64(a) << np.uint64(32)) | np.uint64(b))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def pair_first(key):
+    return np.int64(~key >> np.uint64(32))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def pair_second(key):
+    return np.int64(~key & np.uint64(0xFFFF_FFFF))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -291,8 +303,8 @@ def delete_pair(keys, counts, s):
 
 @njit(cache=True, nogil=True)
 def move_pairs(keys, counts, new_keys, new_counts):
-    """Insert every pair of (keys, counts) into (new_keys, new_counts) (EMPTY everywhere
-    on entry). Writes new_keys, new_counts."""
+    """Insert every pair of (keys, counts) into (new_keys, new_counts) (empty, EMPTY
+    everywhere, on entry). Writes new_keys, new_counts."""
     for i in range(len(keys)):
         if keys[i] != EMPTY:
             s = find_pair(new_keys, keys[i])
@@ -309,8 +321,7 @@ def prune_pairs(min_count, keys, counts, new_ids):
     for i in range(len(keys)):  # the kept pairs, renamed, to the front (i >= kept)
         key = keys[i]
         if key != EMPTY and counts[i] >= min_count:
-            a = new_ids[np.int64(key >> np.uint64(32))]
-            b = new_ids[np.int64(key & np.uint64(0xFFFF_FFFF))]
+            a, b = new_ids[pair_first(key)], new_ids[pair_second(key)]
             keys[kept], counts[kept] = pair_key(a, b), counts[i]
             kept += 1
     front_keys = keys[:kept].copy()
