@@ -29,6 +29,8 @@ from numba import njit
 from w2v.kernels.keytable import (
     BATCH,
     EMPTY,
+    FNV_OFFSET,
+    FNV_PRIME,
     NEWLINE,
     count_of,
     delete_pair,
@@ -138,6 +140,7 @@ def count_grams(
     """
     n = len(buf)
     dn = len(delim)
+    d0 = delim[0]
     raw, p0, p1, p_id = state[0], state[1], state[2], state[3]
     n_u, used_u, n_s, used_s = sizes[N_U], sizes[USED_U], sizes[N_S], sizes[USED_S]
     n_p, n_split, words = sizes[N_P], sizes[N_SPLIT], sizes[WORDS]
@@ -169,11 +172,15 @@ def count_grams(
             if q == n:
                 break
             t0 = q
+            h = FNV_OFFSET  # the token's bounds, hash and first delimiter byte, in one pass
+            seen_d0 = False
             while q < n and not is_space(buf[q]):
+                h = (h ^ np.uint64(buf[q])) * FNV_PRIME
+                seen_d0 |= buf[q] == d0
                 q += 1
             t0s[m], t1s[m], breaks[m] = t0, q, line_break
-            plain[m] = not _holds(buf, t0, q, delim)
-            hashes[m] = fnv1a(buf, t0, q)
+            plain[m] = not seen_d0 or (dn > 1 and not _holds(buf, t0, q, delim))
+            hashes[m] = h
             if plain[m]:
                 prefetch_item(u_slots, np.int64(hashes[m] & u_mask))
                 need_u += record_size(q - t0)

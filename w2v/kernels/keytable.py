@@ -30,8 +30,8 @@ from numba import njit
 
 from w2v.kernels.prefetch import prefetch_item
 
-_FNV_OFFSET = np.uint64(14695981039346656037)
-_FNV_PRIME = np.uint64(1099511628211)
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
 NEWLINE = 10
 SPACE = 32
 EMPTY = np.uint64(0)  # no pair (see pair_key)
@@ -63,14 +63,14 @@ def fnv1a_extend(h, x, x0, x1):
     """The 64-bit FNV-1a hash h carried on over the bytes x[x0:x1]."""
     for k in range(x0, x1):
         h ^= np.uint64(x[k])
-        h *= _FNV_PRIME
+        h *= FNV_PRIME
     return h
 
 
 @njit(cache=True, nogil=True, inline="always")
 def fnv1a(x, x0, x1):
     """The 64-bit FNV-1a hash of x[x0:x1]."""
-    return fnv1a_extend(_FNV_OFFSET, x, x0, x1)
+    return fnv1a_extend(FNV_OFFSET, x, x0, x1)
 
 
 @njit(cache=True, nogil=True, inline="always")
