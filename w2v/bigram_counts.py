@@ -276,9 +276,12 @@ class PhraseTable:
         per sentence, tokens one space apart. Yields bytes."""
         state = np.array([0, -1, -1, 0], np.int64)  # see J.join_phrases
         carry = b""
+        out = np.empty(0, np.uint8)  # reused: its pages are not faulted in again each block
         for block in blocks:
             buf, pos = _resume(carry, block, state)
-            out = np.empty(len(buf) + (len(buf) // 2 + 1) * (len(self.delim) + 1), np.uint8)
+            size = len(buf) + (len(buf) // 2 + 1) * (len(self.delim) + 1)
+            if len(out) < size:
+                out = np.empty(size, np.uint8)
             n_out = J.join_phrases(
                 np.frombuffer(buf, np.uint8), pos, state, self.delim, max_sentence_len,
                 self.slots, self.arena, self.pairs, out,

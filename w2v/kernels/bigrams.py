@@ -161,9 +161,6 @@ def count_grams(
         # 1. a batch of tokens: their bounds and hashes, the room they may need
         m = 0
         q = pos
-        need_u, need_s = 0, 0
-        before = p1 - p0 if p0 >= 0 else -1  # length of the token before (-1: none)
-        before_plain = p_id >= 0
         while m < BATCH:
             line_break = False
             while q < n and is_space(buf[q]):
@@ -182,15 +179,14 @@ def count_grams(
             plain[m] = not seen_d0 or (dn > 1 and not _holds(buf, t0, q, delim))
             hashes[m] = h
             if plain[m]:
-                prefetch_item(u_slots, np.int64(hashes[m] & u_mask))
-                need_u += record_size(q - t0)
+                prefetch_item(u_slots, np.int64(h & u_mask))
             else:
-                prefetch_item(s_slots, np.int64(hashes[m] & s_mask))
-                need_s += record_size(q - t0)
-            if before >= 0 and not line_break and not (pairs and plain[m] and before_plain):
-                need_s += record_size(before + dn + q - t0)
-            before, before_plain = q - t0, plain[m]
+                prefetch_item(s_slots, np.int64(h & s_mask))
             m += 1
+        # room, at most: a record of 16 bytes and its key's for each token, and for each
+        # bigram, whose tokens' bytes are each in two bigrams at most
+        need_u = (q - pos) + 16 * m
+        need_s = 3 * (q - pos) + (p1 - p0) + (32 + dn) * m
         if (
             2 * (n_u + m) > len(u_slots) or used_u + need_u > len(u_arena)
             or 2 * (n_s + 2 * m) > len(s_slots) or used_s + need_s > len(s_arena)
