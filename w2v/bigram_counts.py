@@ -165,11 +165,11 @@ class GramCounts:
         """gensim's utils.prune_vocab(vocab, min_reduce), then min_reduce + 1."""
         u, s, p, sizes, r = self.u, self.s, self.p, self.sizes, self.min_reduce
         before = self.n
-        new_ids = np.empty(int(sizes[K.USED_U]) // 8, np.int64)
+        new_ids = np.empty(int(sizes[K.USED_U]) // 8, np.int32)  # U under 16 GB
         sizes[K.N_U], sizes[K.USED_U] = T.prune_keys(
             r, u.arena, u.arena64, sizes[K.USED_U], new_ids
         )
-        none = np.empty(0, np.int64)
+        none = np.empty(0, np.int32)
         sizes[K.N_S], sizes[K.USED_S] = T.prune_keys(r, s.arena, s.arena64, sizes[K.USED_S], none)
         sizes[K.N_P] = T.prune_pairs(r, p.keys, p.counts, new_ids)
         T.rehash(u.slots, u.arena, sizes[K.USED_U])

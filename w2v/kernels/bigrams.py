@@ -91,6 +91,7 @@ def split_once(x, x0, x1, d):
 
 @njit(cache=True, nogil=True, inline="always")
 def _holds(x, x0, x1, d):
+    """Whether d occurs in x[x0:x1]."""
     for k in range(x0, x1 - len(d) + 1):
         if _at(x, k, d):
             return True

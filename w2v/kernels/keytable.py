@@ -145,19 +145,11 @@ def put(arena, arena64, o, count, x, x0, x1, d, dn, y, y0, y1):
     return end
 
 
-@njit(cache=True, nogil=True, inline="always")
-def prefetch_record(slots, arena, h):
-    """Prefetch the record in the first slot a key of hash h probes (most often its own)."""
-    r = slots[np.int64(h & np.uint64(len(slots) - 1))]
-    if r >= 0:
-        prefetch_item(arena, 8 * np.int64(r))
-
-
 @njit(cache=True, nogil=True)
 def prune_keys(min_count, arena, arena64, used, new_ids):
     """Drop the keys counted fewer than `min_count` times (gensim's utils.prune_vocab),
     moving the others down in order, and write each key's new id (-1: dropped) to
-    new_ids[old id] (int64 [used // 8], or empty: not wanted). Writes arena, new_ids (the
+    new_ids[old id] (int32 [used // 8], or empty: not wanted). Writes arena, new_ids (the
     slots must be rebuilt: rehash). Returns (keys kept, used)."""
     kept = 0
     w = 0  # the next kept record goes here; w <= o
