@@ -182,6 +182,15 @@ def test_save_and_load(corpus, tmp_path):
     (tmp_path / "junk.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(ModelError):
         PhraseModel.load(tmp_path / "junk.parquet")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "p.parquet")
+    for bad in ("new york", "new\vyork", ""):  # the tables end a key at whitespace
+        phrases_ = pa.array([bad] + table.column("phrase").to_pylist()[1:])
+        pq.write_table(table.set_column(0, "phrase", phrases_), tmp_path / "bad.parquet")
+        with pytest.raises(ModelError, match="phrases are non-empty tokens"):
+            PhraseModel.load(tmp_path / "bad.parquet")
 
 
 def test_top_is_by_score():

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from w2v.config import PhrasesConfig
+from w2v.errors import CorpusError
 from w2v.kernels import bigrams as K
 from w2v.kernels import joining as J
 from w2v.kernels import keytable as T
@@ -21,6 +22,7 @@ from w2v.tokens import MAX_SENTENCE_LEN
 _SCORING_CODE = {"default": K.DEFAULT, "npmi": K.NPMI}
 KEY_BYTES = 20  # text bytes per distinct bigram, about (gcide_wn: 19); sizes a first table
 MAX_FIRST_KEYS = 1 << 24  # at most this many keys before a table first grows
+MAX_ARENA = 8 << 31  # bytes: slots hold a record's offset // 8 as int32
 
 
 def _pow2(n: int) -> int:
@@ -62,7 +64,12 @@ class KeyTable:
             self.slots = np.empty(size, np.int32)
             T.rehash(self.slots, self.arena, used)
         if used + nbytes > len(self.arena):
-            self.arena.resize(_round8(max(len(self.arena) * 5 // 4, used + nbytes)), refcheck=False)
+            if used + nbytes > MAX_ARENA:
+                raise CorpusError(
+                    "more than 16 GB of distinct words or bigrams: lower --max-vocab-size"
+                )
+            size = min(_round8(max(len(self.arena) * 5 // 4, used + nbytes)), MAX_ARENA)
+            self.arena.resize(size, refcheck=False)
 
 
 class PairTable:

@@ -58,6 +58,18 @@ def write_phrases(path, model, force: bool = False) -> None:
         pq.write_table(table, f)
 
 
+def _unusable(phrase) -> str | None:
+    """The first phrase of the Arrow string array that is empty or holds whitespace (none
+    could be a token of the text it joins, and the phrase tables end a key at a space)."""
+    import pyarrow.compute as pc
+
+    bad = pc.or_(
+        pc.equal(pc.binary_length(phrase), 0), pc.match_substring_regex(phrase, "[ \t\n\v\f\r]")
+    )
+    index = pc.index(bad, True).as_py()
+    return None if index < 0 else phrase[index].as_py()
+
+
 def read_phrases(path):
     """The PhraseModel saved at `path`; ModelError naming the file if it is not one."""
     import pyarrow as pa
@@ -94,6 +106,9 @@ def read_phrases(path):
     in_order = np.all(np.diff(passes) >= 0) and np.all((passes >= 1) & (passes <= config.passes))
     if phrase.null_count or not in_order:
         raise ModelError(f"{str(path)!r} is a damaged phrases file: empty phrases or bad passes")
+    bad = _unusable(phrase)
+    if bad is not None:
+        raise ModelError(f"{str(path)!r} holds the phrase {bad!r}: phrases are non-empty tokens")
     words = phrase.to_pylist()
     tables = []
     for p in range(1, config.passes + 1):
