@@ -6,6 +6,7 @@ is tests/test_explorer_browser.py."""
 import base64
 import re
 import time
+import tomllib
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
+from tests.conftest import REPO
 from tests.test_serve import local_client, toy_vectors
 from w2v.lecture.playground import train_playground
 from w2v.plot.figures import pca_fit, unit_rows
@@ -101,6 +103,17 @@ def test_the_page_has_no_inline_script_style_or_eval():
                 assert sink not in code, (name, sink)
             assert not re.search(r"\beval\(|new Function|setTimeout\(\s*[\"'`]", code), name
             assert not re.search(r"https?://", code), name
+
+
+def test_every_page_file_is_package_data():
+    # an installed wheel holds what setuptools' package-data patterns match (checked by
+    # hand with `pip wheel .`); a page file in a subfolder would need a pattern of its own
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["w2v"]
+    matched = {p for pattern in patterns for p in (REPO / "w2v").glob(pattern) if p.is_file()}
+    page = {p for p in (REPO / "w2v" / "serve" / "explorer").rglob("*") if p.is_file()}
+    assert page and page <= matched
+    assert {p.name for p in page} == set(page_files())  # and the server serves each
 
 
 # ---- completion and maps -----------------------------------------------------------------------
