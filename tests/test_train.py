@@ -353,3 +353,22 @@ def test_the_kernel_is_compiled_before_the_clock_starts(small, monkeypatch):
     first_clock = events.index(("clock", None))
     assert events[:first_clock] == [("kernel", 0)]  # compiled on no sentences, then the clock
     assert any(kind == "kernel" and n > 0 for kind, n in events[first_clock:])
+
+
+def test_too_little_free_space_in_tmpdir_is_refused_before_encoding(tmp_path, monkeypatch):
+    import shutil
+    import tempfile
+
+    from w2v.errors import UserError
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the frog sat on the log\n" * 200)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    full = shutil.disk_usage(tmp_path)._replace(free=1000)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
+    with pytest.raises(
+        UserError, match=r"need 0.0 MB in .*tmp. \(\$TMPDIR\), which has 0.0 MB free"
+    ):
+        w2v.train(corpus, dim=4, epochs=1, min_count=1)
+    assert list((tmp_path / "tmp").iterdir()) == []  # nothing written

@@ -29,7 +29,7 @@ import numba
 import numpy as np
 
 from w2v.config import MIN_ALPHA_RATIO, TrainConfig
-from w2v.corpus import EncodedCorpus, encode
+from w2v.corpus import EncodedCorpus, encode, encoded_bytes
 from w2v.errors import CorpusError
 from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
@@ -346,7 +346,7 @@ def train(
     t0 = time.perf_counter()
     vocab = build_vocab(source, cfg.min_count, cfg.max_vocab_size, lower=cfg.lower, punct=cfg.punct)
     t1 = time.perf_counter()
-    with scratch_dir("encoded") as tmp:
+    with scratch_dir("encoded", encoded_bytes(vocab.stats)) as tmp:
         corpus = encode(
             source, vocab, os.path.join(tmp, "corpus"), lower=cfg.lower, punct=cfg.punct
         )

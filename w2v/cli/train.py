@@ -88,7 +88,9 @@ def train(corpus, output, model_dir, force, no_lower, as_json, **options):
     """Train word vectors on CORPUS (default: the embedded WordNet glosses).
 
     Runs skip-gram (or CBOW) with negative sampling as word2vec.c does, in parallel, and
-    writes a model directory that `w2v similar`, `w2v eval` and the rest read.
+    writes a model directory that `w2v similar`, `w2v eval` and the rest read. The corpus
+    is first encoded into $TMPDIR (4 bytes a token, removed at the end); a $TMPDIR with
+    too little free space is refused before training, saying how much is needed.
     """
     from w2v.training import train as train_model
 
