@@ -1,31 +1,10 @@
-"""Shared fixtures: where the real data lives, and the embedded corpus."""
+"""Shared fixtures: the embedded corpus."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path | None:
-    """../shared/data beside the checkout (or $W2V_SHARED_DATA); None when absent."""
-    for candidate in (
-        os.environ.get("W2V_SHARED_DATA"),
-        REPO.parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ):
-        if candidate and Path(candidate, "README.md").is_file():
-            return Path(candidate)
-    return None
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    d = shared_data_dir()
-    if d is None:
-        pytest.skip("../shared/data is absent (a user's clone has no shared data)")
-    return d
 
 
 @pytest.fixture(scope="session")
