@@ -1,10 +1,9 @@
-"""Shared fixtures: the embedded corpus."""
+"""Shared fixtures: the embedded corpus. Plain helpers (functions and constants) are in
+helpers.py."""
 
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,7 @@ import sys
 
 import pytest
 
-from tests.cli_helpers import one_error_line
-from tests.conftest import REPO
-from tests.test_tokenize import CLEAN_HEAD
+from tests.helpers import CLEAN_HEAD, REPO, one_error_line
 from w2v.cli import main
 
 

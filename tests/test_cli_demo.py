@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.test_plot import check_png, toy_vectors
+from tests.helpers import check_png, toy_vectors
 from w2v.cli import main
 from w2v.plot import figures as P
 
@@ -15,7 +15,7 @@ from w2v.plot import figures as P
 @pytest.fixture()
 def model(tmp_path):
     d = tmp_path / "w2v-model"
-    toy_vectors().save(d)
+    toy_vectors(kind="analogies").save(d)
     return d
 
 

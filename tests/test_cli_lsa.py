@@ -4,16 +4,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 from small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order, topic_corpus
 
 import w2v
-from tests.cli_helpers import run_cli
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO, run_cli
 
 
 def parse_table(text):

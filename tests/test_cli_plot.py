@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.test_plot import check_png, toy_vectors
+from tests.helpers import check_png, toy_vectors
 from w2v.cli import main
 from w2v.plot import figures as P
 
@@ -16,7 +16,7 @@ HISTORY = [3.2, 2.6, 2.4, 2.3]
 def model(tmp_path_factory):
     """A saved toy model with a per-epoch loss in its meta.json."""
     d = tmp_path_factory.mktemp("m") / "model"
-    vec = toy_vectors()
+    vec = toy_vectors(kind="analogies")
     vec.meta = {"trainer": "toy", P.LOSS_KEY: HISTORY}
     vec.save(d)
     return d
@@ -25,7 +25,7 @@ def model(tmp_path_factory):
 @pytest.fixture(scope="module")
 def no_loss_model(tmp_path_factory):
     d = tmp_path_factory.mktemp("m") / "model"
-    toy_vectors().save(d)
+    toy_vectors(kind="analogies").save(d)
     return d
 
 

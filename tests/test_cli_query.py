@@ -4,15 +4,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from gensim_vectors import analogy_shaped
 
-from tests.cli_helpers import run_cli
+from tests.helpers import REPO, run_cli
 from w2v.evaluate import data_path, evaluate_analogies, evaluate_pairs
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")

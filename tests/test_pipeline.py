@@ -13,7 +13,7 @@ import pytest
 import w2v
 from pipelines import config as config_mod
 from pipelines import runner
-from tests.conftest import REPO
+from tests.helpers import REPO
 from w2v.errors import ConfigError, UserError
 
 CONFIG = """

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_tokenize import CLEAN_HEAD, ONE_TOKEN, count_reads
+from tests.helpers import CLEAN_HEAD, ONE_TOKEN, count_reads
 from w2v.corpus import encode, encode_in_memory
 from w2v.errors import CorpusError
 from w2v.scan import WordTable, iter_blocks

@@ -1,8 +1,6 @@
 """Training jobs through the API (in-process app, real worker processes, real trainer):
 the life cycle on a small real corpus, cancelling, failures, and the SQLite records."""
 
-import itertools
-import lzma
 import os
 import time
 from pathlib import Path
@@ -12,40 +10,14 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import TINY, alive, local_client, toy_vectors, wait_for, write_small_corpus
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
 from w2v.serve.store import JobStore
 
-TINY = {"dim": 16, "epochs": 1, "min_count": 2, "window": 3, "workers": 1, "seed": 1}
 # On the embedded corpus (1.46 M tokens, no corpus path): a minute or so of training, so
 # it is surely still running when a test cancels it or kills its server.
 LONG = {"dim": 16, "epochs": 50, "workers": 1}
-
-
-def write_small_corpus(path, lines: int = 3000) -> None:
-    """The first `lines` lines of the embedded corpus (WordNet glosses) as plain text."""
-    with lzma.open(w2v.default_corpus(), "rt", encoding="utf-8") as f:
-        path.write_text("".join(itertools.islice(f, lines)), encoding="utf-8")
-
-
-def wait_for(client, job_id: int, states: set[str], timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["state"] in states:
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}: {job}"
-        time.sleep(0.1)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:  # a zombie is dead too
-        return f.read().split(") ")[1][0] != "Z"
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
-from tests.conftest import REPO
-from tests.test_serve import local_client
-from tests.test_serve_jobs import TINY, alive, wait_for, write_small_corpus
+from tests.helpers import REPO, TINY, alive, local_client, wait_for, write_small_corpus
 from w2v.cli import main
 from w2v.serve import limits as L
 from w2v.serve.app import create_app

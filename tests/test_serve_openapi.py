@@ -14,7 +14,7 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from tests.test_serve import WORDS, toy_vectors
+from tests.helpers import WORDS, toy_vectors
 from w2v.serve.app import create_app
 
 

@@ -16,10 +16,7 @@ httpx = pytest.importorskip("httpx", reason="the serve extra is not installed")
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.cli_helpers import one_error_line
-from tests.conftest import REPO
-from tests.test_serve import toy_vectors
-from tests.test_serve_jobs import TINY, alive, write_small_corpus
+from tests.helpers import REPO, TINY, alive, one_error_line, toy_vectors, write_small_corpus
 from w2v.cli import main
 from w2v.serve.jobs import INTERRUPTED, SCRATCH
 

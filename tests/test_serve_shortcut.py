@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.shortcut import parse
 
