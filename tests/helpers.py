@@ -50,6 +50,7 @@ TOPICS = {
     "music": ["violin", "cello", "guitar", "piano", "flute", "harp", "trumpet"],
     "food": ["bread", "cheese", "butter", "soup", "rice", "apple", "pear"],
 }
+UNICODE_WORDS = ["the", "frog", "toad", "café", "newt", "日本"]
 
 
 def _random(V, dim, rng) -> Vectors:
@@ -99,8 +100,20 @@ def _analogies(dim, rng) -> Vectors:
     return Vectors(words, np.array(rows, dtype=np.float32), counts)
 
 
-KINDS = ("random", "labelled", "analogies")
-DIMS = {"random": 24, "labelled": 8, "analogies": 24}
+def _unicode(dim, rng) -> Vectors:
+    U = rng.standard_normal((len(UNICODE_WORDS), dim)).astype(np.float32)
+    return Vectors(UNICODE_WORDS, U, counts=np.arange(len(UNICODE_WORDS), 0, -1) * 10)
+
+
+def _evaluation(dim, seed) -> Vectors:
+    from tests.gensim_vectors import analogy_shaped
+
+    vec, _ = analogy_shaped(dim, seed)  # cached: a new Vectors, so that meta stays its own
+    return Vectors(vec.words, vec.vectors, vec.counts, meta=vec.meta)
+
+
+KINDS = ("random", "labelled", "analogies", "unicode", "evaluation")
+DIMS = {"random": 24, "labelled": 8, "analogies": 24, "unicode": 5, "evaluation": 24}
 
 
 def toy_vectors(
@@ -122,6 +135,10 @@ def toy_vectors(
     - "analogies": people built from directions (king = royal + male, woman = person + female,
       ...) so that king - man + woman is queen, the TOPICS as three clusters, and 20 fillers;
       counts 470, 460, ..., 10. The pictures' and the demo's tests.
+    - "unicode": UNICODE_WORDS (ASCII and not), standard normal, counts 60, 50, ..., 10; dim 5.
+      The export and import tests.
+    - "evaluation": gensim_vectors.analogy_shaped(dim, seed): the shipped evaluation sets'
+      words, each analogy section a noisy translation. The query and eval commands' tests.
 
     V is fixed by the words for every kind but "random"; a different V is an error. `meta`,
     if given, replaces the kind's."""
@@ -131,8 +148,10 @@ def toy_vectors(
     rng = np.random.default_rng(seed)
     if kind == "random":
         vec = _random(3000 if V is None else V, dim, rng)
+    elif kind == "evaluation":
+        vec = _evaluation(dim, seed)
     else:
-        vec = {"labelled": _labelled, "analogies": _analogies}[kind](dim, rng)
+        vec = {"labelled": _labelled, "analogies": _analogies, "unicode": _unicode}[kind](dim, rng)
     if V is not None and V != len(vec):
         raise ValueError(f"{kind!r} vectors have {len(vec)} words, not {V}")
     if meta is not None:

@@ -7,12 +7,7 @@ import pytest
 from tests.helpers import one_error_line, toy_rows, toy_vectors, write_tsv
 from w2v.cli import main
 
-
-@pytest.fixture()
-def model(tmp_path):
-    d = tmp_path / "model"
-    toy_vectors(kind="labelled").save(d)
-    return d
+pytestmark = pytest.mark.model("labelled")  # the `model` fixture's vectors (conftest.py)
 
 
 @pytest.fixture()

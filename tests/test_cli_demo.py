@@ -7,16 +7,12 @@ import sys
 
 import pytest
 
-from tests.helpers import check_png, toy_vectors
+from tests.helpers import check_png
 from w2v.cli import main
 from w2v.plot import figures as P
 
-
-@pytest.fixture()
-def model(tmp_path):
-    d = tmp_path / "w2v-model"
-    toy_vectors(kind="analogies").save(d)
-    return d
+# The `model` fixture (conftest.py): these vectors in tmp_path / "w2v-model", demo's default -m
+pytestmark = pytest.mark.model("analogies", name="w2v-model")
 
 
 def test_demo_opens_an_existing_model(model, tmp_path, capsys, monkeypatch):
