@@ -7,10 +7,10 @@ import sys
 
 import numpy as np
 import pyarrow.parquet as pq
-from small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order, topic_corpus
 
 import w2v
 from tests.helpers import REPO, run_cli
+from tests.small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order, topic_corpus
 
 
 def parse_table(text):

@@ -4,9 +4,9 @@ import hashlib
 
 import numpy as np
 import pytest
-from gensim_vectors import analogy_shaped, trained
 
 import w2v.evaluate
+from tests.gensim_vectors import analogy_shaped, trained
 from w2v.errors import UserError
 from w2v.evaluate import ANALOGIES, PAIRS, data_path, evaluate_analogies, evaluate_pairs
 from w2v.vectors import Vectors
