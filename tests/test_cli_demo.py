@@ -15,6 +15,7 @@ from w2v.plot import figures as P
 pytestmark = pytest.mark.model("analogies", name="w2v-model")
 
 
+@pytest.mark.slow
 def test_demo_opens_an_existing_model(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default -m is ./w2v-model
     assert main(["demo"]) == 0
@@ -62,6 +63,7 @@ def trained(tmp_path_factory):
     return d, status, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_demo_trains_on_the_embedded_corpus(trained):
     d, status, out, err = trained
     assert status == 0, err
@@ -75,6 +77,7 @@ def test_demo_trains_on_the_embedded_corpus(trained):
     check_png(d / "d.png")
 
 
+@pytest.mark.slow
 def test_the_second_demo_opens_the_model_it_saved(trained, capsys):
     d = trained[0]
     assert main(["demo", "-m", str(d / "m"), "-o", str(d / "again.png")]) == 0
@@ -83,6 +86,7 @@ def test_the_second_demo_opens_the_model_it_saved(trained, capsys):
     check_png(d / "again.png")
 
 
+@pytest.mark.slow
 def test_the_loss_of_a_trained_model_can_be_plotted(trained, monkeypatch):
     """The key w2v.plot reads is the one the trainer writes."""
     d = trained[0]

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 import w2v
 from tests.helpers import REPO, run_cli
@@ -107,6 +108,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert code == 2 and "gauss" in err
 
 
+@pytest.mark.slow
 def test_console_entry_point_missing_corpus():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     p = subprocess.run([sys.executable, "-m", "w2v", "cooc", "/nonexistent/corpus.txt"],

@@ -69,6 +69,7 @@ def test_missing_model_is_a_one_line_error(tmp_path, capsys):
     assert code == 2 and "does not exist" in err
 
 
+@pytest.mark.slow
 def test_eval_defaults_to_the_shipped_sets(model, model_vectors, capsys):
     vec, path = model_vectors, model
     code, out, _ = run_cli(capsys, "eval", "--json", "--restrict", "1000", "-m", str(path))

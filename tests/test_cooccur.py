@@ -79,6 +79,7 @@ corpora = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(
     sentences=corpora,

@@ -29,6 +29,7 @@ def label_boxes(fig, words):
     )
 
 
+@pytest.mark.slow
 def test_words_figure_labels_every_word_without_overlaps(vec, tmp_path):
     fig = P.words_figure(vec, ["frog", "violin", "bread"], neighbours=6)
     drawn = texts(fig)
@@ -61,6 +62,7 @@ def test_words_figure_without_neighbours_and_svg(vec, tmp_path):
     assert out.read_text().lstrip().startswith("<?xml") and "</svg>" in out.read_text()
 
 
+@pytest.mark.slow
 def test_tsne_projection(vec, tmp_path):
     fig = P.words_figure(vec, ["frog", "violin"], neighbours=5, method="tsne")
     assert len(texts(fig)) == 12
@@ -91,6 +93,7 @@ def test_pca_matches_the_svd_of_the_centred_matrix():
     assert Y[:, 0].var() >= Y[:, 1].var()
 
 
+@pytest.mark.slow
 def test_analogy_arrows_point_from_b_to_a_and_from_c_to_d(vec, tmp_path):
     fig = P.analogy_figure(vec, "king", "man", "woman")
     ax = fig.axes[0]

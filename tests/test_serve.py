@@ -543,6 +543,7 @@ def test_a_model_broken_under_a_query_process_is_a_503_not_a_500(tmp_path):
         assert c.get("/v1/models/late").status_code == 503  # the registry knows it now
 
 
+@pytest.mark.slow
 def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp_path, monkeypatch):
     import w2v.serve.compute as compute
 

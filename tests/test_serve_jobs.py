@@ -36,6 +36,7 @@ def client(site):
         yield c
 
 
+@pytest.mark.slow
 def test_job_life_cycle(client, site):
     r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "small", "config": TINY})
     assert r.status_code == 202, r.text
@@ -65,6 +66,7 @@ def test_job_life_cycle(client, site):
     assert r.status_code == 409
 
 
+@pytest.mark.slow
 def test_svd_job(client, site):
     config = {"dim": 8, "window": 2, "min_count": 3, "cds": 0.75, "eig": 0.5, "seed": 3}
     r = client.post("/v1/jobs", json={"corpus": "small.txt", "trainer": "svd", "config": config})
@@ -117,6 +119,7 @@ def test_cancel_running_and_queued_jobs(client, site):
     assert client.app.state.runner.running() == []
 
 
+@pytest.mark.slow
 def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     r = client.post("/v1/jobs", json={"corpus": "tiny.txt", "name": "empty", "config": TINY})
     job = wait_for(client, r.json()["id"], {"done", "failed"})
@@ -126,6 +129,7 @@ def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     assert not (site / "models" / SCRATCH / str(job["id"])).exists()
 
 
+@pytest.mark.slow
 def test_a_job_error_names_the_corpus_as_the_client_gave_it(client, site):
     (site / "data" / "sub").mkdir(exist_ok=True)
     (site / "data" / "sub" / "binary.bin").write_bytes(b"\x00\x01" * 5000)

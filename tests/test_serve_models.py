@@ -61,6 +61,7 @@ with TestClient(app, base_url="http://localhost") as c:
 """
 
 
+@pytest.mark.slow
 def test_a_model_truncated_under_a_threads_server_is_a_503_not_sigbus(tmp_path):
     # in a subprocess: reading the truncated file map is SIGBUS, which would kill pytest
     models = tmp_path / "models"

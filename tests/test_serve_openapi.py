@@ -50,6 +50,7 @@ def aimed(case, real_model: bool, word: str):
     return case
 
 
+@pytest.mark.slow
 def test_no_server_errors(app):
     api = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in api.get_all_operations()]

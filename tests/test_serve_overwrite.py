@@ -128,6 +128,7 @@ with TestClient(app, base_url="http://localhost") as c:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["serving", "opening"])
 def test_a_threads_server_never_reads_a_file_map(tmp_path, when):
     # in a subprocess: SIGBUS would kill pytest
