@@ -3,17 +3,11 @@
 import json
 
 import pytest
-from test_classify import toy_rows, toy_vectors, write_tsv
 
-from tests.cli_helpers import one_error_line
+from tests.helpers import one_error_line, toy_rows, toy_vectors, write_tsv
 from w2v.cli import main
 
-
-@pytest.fixture()
-def model(tmp_path):
-    d = tmp_path / "model"
-    toy_vectors().save(d)
-    return d
+pytestmark = pytest.mark.model("labelled")  # the `model` fixture's vectors (conftest.py)
 
 
 @pytest.fixture()
@@ -110,7 +104,7 @@ def test_unknown_model_or_data_exits_2(tmp_path, data, capsys):
 def test_predict_refuses_a_different_model(tmp_path, model, data, capsys):
     assert train(model, data, tmp_path / "clf", "--quiet") == 0
     other = tmp_path / "other"
-    toy_vectors(seed=5).save(other)
+    toy_vectors(seed=5, kind="labelled").save(other)
     capsys.readouterr()
     assert main(["classify", "predict", str(tmp_path / "clf"), "frog", "-m", str(other)]) == 2
     assert "not the embedding model" in one_error_line(capsys)

@@ -7,18 +7,15 @@ import sys
 
 import pytest
 
-from tests.test_plot import check_png, toy_vectors
+from tests.helpers import check_png
 from w2v.cli import main
 from w2v.plot import figures as P
 
-
-@pytest.fixture()
-def model(tmp_path):
-    d = tmp_path / "w2v-model"
-    toy_vectors().save(d)
-    return d
+# The `model` fixture (conftest.py): these vectors in tmp_path / "w2v-model", demo's default -m
+pytestmark = pytest.mark.model("analogies", name="w2v-model")
 
 
+@pytest.mark.slow
 def test_demo_opens_an_existing_model(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default -m is ./w2v-model
     assert main(["demo"]) == 0
@@ -66,6 +63,7 @@ def trained(tmp_path_factory):
     return d, status, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_demo_trains_on_the_embedded_corpus(trained):
     d, status, out, err = trained
     assert status == 0, err
@@ -79,6 +77,7 @@ def test_demo_trains_on_the_embedded_corpus(trained):
     check_png(d / "d.png")
 
 
+@pytest.mark.slow
 def test_the_second_demo_opens_the_model_it_saved(trained, capsys):
     d = trained[0]
     assert main(["demo", "-m", str(d / "m"), "-o", str(d / "again.png")]) == 0
@@ -87,6 +86,7 @@ def test_the_second_demo_opens_the_model_it_saved(trained, capsys):
     check_png(d / "again.png")
 
 
+@pytest.mark.slow
 def test_the_loss_of_a_trained_model_can_be_plotted(trained, monkeypatch):
     """The key w2v.plot reads is the one the trainer writes."""
     d = trained[0]

@@ -28,10 +28,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 import w2v
 from tests.conftest import REPO
-from tests.test_serve import WORDS
-from tests.test_serve_jobs import write_small_corpus
+from tests.helpers import WORDS, write_small_corpus
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a server and a browser per module
 
 CHROMIUM = shutil.which("chromium")
 TOKEN = "browser-test-token"

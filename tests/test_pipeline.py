@@ -13,7 +13,7 @@ import pytest
 import w2v
 from pipelines import config as config_mod
 from pipelines import runner
-from tests.conftest import REPO
+from tests.helpers import REPO
 from w2v.errors import ConfigError, UserError
 
 CONFIG = """
@@ -60,6 +60,7 @@ def states(report):
     return {r.name: r.state for r in report}
 
 
+@pytest.mark.slow
 def test_full_run_then_nothing_to_do(shards, tmp_path):
     cfg = write_config(shards, formats='["word2vec", "parquet"]')
     run_dir = tmp_path / "run"
@@ -92,6 +93,7 @@ def test_full_run_then_nothing_to_do(shards, tmp_path):
     assert {r.state for r in runner.status(cfg, run_dir) if r.state != "off"} == {"done"}
 
 
+@pytest.mark.slow
 def test_vocabulary_equals_build_vocab(shards, tmp_path):
     cfg = write_config(shards)
     runner.run(cfg, tmp_path / "run", echo=lambda s: None, from_step=None)
@@ -104,6 +106,7 @@ def test_vocabulary_equals_build_vocab(shards, tmp_path):
     assert corpus.n_tokens == reference.total
 
 
+@pytest.mark.slow
 def test_changing_one_step_reruns_it_and_what_depends_on_it(shards, tmp_path):
     run_dir = tmp_path / "run"
     runner.run(write_config(shards, name="a.toml"), run_dir, echo=lambda s: None)
@@ -126,6 +129,7 @@ def test_changing_one_step_reruns_it_and_what_depends_on_it(shards, tmp_path):
     assert not (run_dir / "exports" / "vectors.txt").exists()
 
 
+@pytest.mark.slow
 def test_a_run_killed_in_train_resumes_with_the_same_result(shards, tmp_path, monkeypatch):
     cfg = write_config(shards)
     runner.run(cfg, tmp_path / "whole", echo=lambda s: None)
@@ -178,6 +182,7 @@ def test_bad_configs_name_the_key(shards, text, message):
     assert message in str(e.value)
 
 
+@pytest.mark.slow
 def test_cli_init_run_status_and_errors(shards, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
 
@@ -225,6 +230,7 @@ def test_cli_init_run_status_and_errors(shards, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
     cfg = write_config(shards, name="svd.toml", trainer="svd")
     report = runner.run(cfg, tmp_path / "run", echo=lambda s: None)
@@ -262,6 +268,7 @@ class _Elsewhere:
     identity = "elsewhere"
 
 
+@pytest.mark.slow
 def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
     cfg = write_config(shards)
     run_dir = tmp_path / "run"
@@ -279,6 +286,7 @@ def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
     assert states(back)["train"] == "ran" and states(back)["vocab"] == "skipped"
 
 
+@pytest.mark.slow
 def test_dask_settings_do_not_retrain_a_local_model(shards, tmp_path):
     cfg = write_config(shards, name="d.toml")
     run_dir = tmp_path / "run"
@@ -409,6 +417,7 @@ def test_a_run_never_replaces_a_users_folder(shards, tmp_path):
     assert tree_hashes(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_each_folder_a_run_writes_is_marked_and_a_marked_run_dir_is_reused(shards, tmp_path):
     cfg = write_config(shards, formats='["word2vec"]')
     run_dir = tmp_path / "run"

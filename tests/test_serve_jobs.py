@@ -1,8 +1,6 @@
 """Training jobs through the API (in-process app, real worker processes, real trainer):
 the life cycle on a small real corpus, cancelling, failures, and the SQLite records."""
 
-import itertools
-import lzma
 import os
 import time
 from pathlib import Path
@@ -12,40 +10,14 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import TINY, alive, local_client, toy_vectors, wait_for, write_small_corpus
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
 from w2v.serve.store import JobStore
 
-TINY = {"dim": 16, "epochs": 1, "min_count": 2, "window": 3, "workers": 1, "seed": 1}
 # On the embedded corpus (1.46 M tokens, no corpus path): a minute or so of training, so
 # it is surely still running when a test cancels it or kills its server.
 LONG = {"dim": 16, "epochs": 50, "workers": 1}
-
-
-def write_small_corpus(path, lines: int = 3000) -> None:
-    """The first `lines` lines of the embedded corpus (WordNet glosses) as plain text."""
-    with lzma.open(w2v.default_corpus(), "rt", encoding="utf-8") as f:
-        path.write_text("".join(itertools.islice(f, lines)), encoding="utf-8")
-
-
-def wait_for(client, job_id: int, states: set[str], timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["state"] in states:
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}: {job}"
-        time.sleep(0.1)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:  # a zombie is dead too
-        return f.read().split(") ")[1][0] != "Z"
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +36,7 @@ def client(site):
         yield c
 
 
+@pytest.mark.slow
 def test_job_life_cycle(client, site):
     r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "small", "config": TINY})
     assert r.status_code == 202, r.text
@@ -93,6 +66,7 @@ def test_job_life_cycle(client, site):
     assert r.status_code == 409
 
 
+@pytest.mark.slow
 def test_svd_job(client, site):
     config = {"dim": 8, "window": 2, "min_count": 3, "cds": 0.75, "eig": 0.5, "seed": 3}
     r = client.post("/v1/jobs", json={"corpus": "small.txt", "trainer": "svd", "config": config})
@@ -145,6 +119,7 @@ def test_cancel_running_and_queued_jobs(client, site):
     assert client.app.state.runner.running() == []
 
 
+@pytest.mark.slow
 def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     r = client.post("/v1/jobs", json={"corpus": "tiny.txt", "name": "empty", "config": TINY})
     job = wait_for(client, r.json()["id"], {"done", "failed"})
@@ -154,6 +129,7 @@ def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     assert not (site / "models" / SCRATCH / str(job["id"])).exists()
 
 
+@pytest.mark.slow
 def test_a_job_error_names_the_corpus_as_the_client_gave_it(client, site):
     (site / "data" / "sub").mkdir(exist_ok=True)
     (site / "data" / "sub" / "binary.bin").write_bytes(b"\x00\x01" * 5000)

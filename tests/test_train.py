@@ -191,6 +191,7 @@ FRUIT_QUERIES = ["apple", "banana", "lemon", "cherry", "grape", "orange", "pear"
 ANIMAL_QUERIES = ["cat", "horse", "cow", "sheep", "pig", "goat", "wolf", "lion", "rabbit", "mouse"]
 
 
+@pytest.mark.slow
 def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
     # Calibrated over seeds 1-8 (3 epochs, 2 workers): "apple" had 3-4 fruits in its top 10,
     # the ten fruit queries 5-13 fruits in all, the ten animal queries 7-13 animals. Random
@@ -204,6 +205,7 @@ def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
     assert sum(animal.values()) >= 5, animal
 
 
+@pytest.mark.slow
 def test_embedded_corpus_loss_is_sensible(embedded_model):
     loss = embedded_model.loss_history
     assert len(loss) == 3 and 0.2 < max(loss[1:]) < loss[0] < 0.7
@@ -275,6 +277,7 @@ def test_a_binary_file_is_not_a_corpus(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_without_a_model(corpus_file, tmp_path):
     import os
     import signal
@@ -309,6 +312,7 @@ def test_progress_bar_on_a_terminal():
     assert "100%" in text and "epoch 2/2" in text and "lr=0.00010" in text and "loss=0.3500" in text
 
 
+@pytest.mark.slow
 def test_memory_mapped_corpora_and_their_slices_train_alike(small, tmp_path):
     from w2v.corpus import EncodedCorpus, encode
 
