@@ -14,8 +14,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.conftest import REPO
-from tests.helpers import local_client, toy_vectors
+from tests.helpers import REPO, local_client, toy_vectors
 from w2v.lecture.playground import train_playground
 from w2v.plot.figures import pca_fit, unit_rows
 from w2v.serve.app import create_app

@@ -27,8 +27,7 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 import w2v
-from tests.conftest import REPO
-from tests.helpers import WORDS, write_small_corpus
+from tests.helpers import REPO, WORDS, write_small_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a server and a browser per module
 

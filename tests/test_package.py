@@ -30,7 +30,7 @@ def test_every_folder_of_modules_is_a_package_the_wheel_carries():
     """setuptools' find_packages skips a folder without __init__.py (a namespace package):
     w2v/lecture and w2v/plot were left out of a built wheel while an editable install
     imported them."""
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     for top in ("w2v", "pipelines"):
         for folder in (REPO / top).rglob("*"):
