@@ -293,6 +293,21 @@ def test_ctrl_c_stops_cleanly_without_a_model(corpus_file, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_log_lines_are_throttled_whatever_the_epochs(monkeypatch):
+    import io
+
+    from w2v.cli.train import ProgressReporter
+
+    monkeypatch.setattr("w2v.cli.train.LOG_EVERY", 1e9)  # as if training took no time
+    stream = io.StringIO()
+    log = ProgressReporter(stream, tty=False)
+    epochs = 1000
+    for e in range(1, epochs + 1):  # one chunk per epoch: each call ends an epoch
+        log(Progress(e, epochs, 10 * e, 10 * epochs, e / epochs, 0.02, 0.4, 1e3, epochs - e))
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[2] for line in lines] == ["1/1000", "1000/1000"]
+
+
 def test_progress_bar_on_a_terminal():
     import io
 

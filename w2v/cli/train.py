@@ -25,14 +25,14 @@ LOG_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
 class ProgressReporter:
     """A tqdm bar on a terminal (percent, words/s, learning rate, loss, ETA); elsewhere a
-    log line on stderr every LOG_EVERY seconds and one at the end of each epoch."""
+    log line on stderr: the first, then one every LOG_EVERY seconds at most, and the last,
+    however many epochs end in between."""
 
     def __init__(self, stream=None, tty: bool | None = None):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.bar = None
-        self.last_line = 0.0
-        self.last_epoch = 0
+        self.last_line = -float("inf")
 
     def __call__(self, p) -> None:
         if self.tty:
@@ -54,8 +54,7 @@ class ProgressReporter:
 
     def _log(self, p) -> None:
         now = time.monotonic()
-        epoch_end = p.words_done * p.epochs >= p.words_total * p.epoch
-        if now - self.last_line < LOG_EVERY and not epoch_end:
+        if now - self.last_line < LOG_EVERY and p.words_done < p.words_total:
             return
         self.last_line = now
         print(
