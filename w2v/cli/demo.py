@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from w2v.cli.options import model_option
+from w2v.cli.options import model_option, user_warnings
 from w2v.errors import ConfigError, ModelError
 
 # Words of the embedded corpus (WordNet glosses) whose neighbours make the point; the first
@@ -69,9 +69,9 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
 
     reporter = ProgressReporter()
     try:
-        model = w2v.train(
-            default_corpus(), progress=reporter, dim=dim, epochs=epochs, workers=workers, seed=seed
-        )
+        with user_warnings():
+            model = w2v.train(default_corpus(), progress=reporter, dim=dim, epochs=epochs,
+                              workers=workers, seed=seed)  # fmt: skip
     finally:
         reporter.close()
     model.save(model_dir)
