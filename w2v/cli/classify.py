@@ -62,7 +62,7 @@ def classify() -> None:
 @click.option(
     "--patience",
     type=click.IntRange(min=0),
-    help="Early stopping: stop when more than N epochs in a row bring no validation gain [6].",
+    help="Early stopping: stop when more than N epochs in a row bring no validation gain [10].",
 )
 @click.option(
     "--no-early-stopping",

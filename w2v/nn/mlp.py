@@ -79,7 +79,7 @@ class MLPClassifier:
         early_stopping: bool = True,
         averaging: float = 0.99,
         validation_fraction: float = 0.1,
-        patience: int = 6,
+        patience: int = 10,
         tol: float = 1e-4,
         seed: int | None = 0,
         verbose: bool = False,
