@@ -28,7 +28,16 @@ def test_similar_several_words_is_one_query_and_json(model, model_vectors, capsy
     got = json.loads(out)
     assert got["positive"] == ["france", "paris"]
     ours = vec.most_similar(["france", "paris"])
-    assert [(r["word"], r["cosine"]) for r in got["results"]] == ours
+    assert [(r["word"], r["score"]) for r in got["results"]] == ours
+
+
+def test_similar_and_analogy_json_name_the_score_as_the_http_api_does(model, capsys):
+    _, path = model
+    for args in (["similar", "france"], ["analogy", "athens", "greece", "iraq"],
+                 ["analogy", "athens", "greece", "iraq", "--method", "mul"]):  # fmt: skip
+        code, out, _ = run_cli(capsys, *args, "-n", "2", "--json", "-m", str(path))
+        assert code == 0
+        assert [sorted(r) for r in json.loads(out)["results"]] == [["score", "word"]] * 2
 
 
 def test_analogy_add_and_mul(model, model_vectors, capsys):

@@ -230,6 +230,28 @@ def test_cli_init_run_status_and_errors(shards, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_init_expands_a_quoted_glob_as_run_does(tmp_path, monkeypatch, capsys):
+    from tests.helpers import run_cli
+
+    (tmp_path / "corpus").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "corpus" / name).write_text("a frog and a toad\n")
+    (tmp_path / "conf").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, "pipeline", "init", "corpus/*.txt", "-o", "conf/w2v.toml")
+    assert code == 0 and "for 2 corpus file(s)" in out
+    assert 'paths = ["../corpus/*.txt"]' in (tmp_path / "conf" / "w2v.toml").read_text()
+    cfg = config_mod.load(tmp_path / "conf" / "w2v.toml")
+    assert [f.name for f in cfg.corpus_files] == ["a.txt", "b.txt"]
+    for arg, message in (
+        ("corpus/*.gz", "corpus glob 'corpus/*.gz' matches no corpus file"),
+        ("missing.txt", "corpus file 'missing.txt' does not exist"),
+    ):
+        code, _, err = run_cli(capsys, "pipeline", "init", arg, "-o", "x.toml")
+        assert code == 2 and err == f"w2v: error: {message}\n"
+    assert not (tmp_path / "x.toml").exists()
+
+
 @pytest.mark.slow
 def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
     cfg = write_config(shards, name="svd.toml", trainer="svd")

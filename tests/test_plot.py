@@ -167,6 +167,71 @@ def test_loss_title_from_meta():
     }
     assert (
         P.loss_title(meta)
-        == "sgns, dim 100, window 5, negative 5 on gcide_wn.txt: mean loss per epoch"
+        == "mean loss per epoch\nsgns, dim 100, window 5, negative 5 on gcide_wn.txt"
     )
-    assert P.loss_title({}) == "model: mean loss per epoch"
+    assert P.loss_title({}) == "mean loss per epoch\nmodel"
+
+
+def inside(box, fig) -> bool:
+    x0, y0, x1, y1 = box.extents
+    return x0 >= 0 and y0 >= 0 and x1 <= fig.bbox.width and y1 <= fig.bbox.height
+
+
+def disjoint(boxes) -> bool:
+    boxes = np.array([b.extents for b in boxes])
+    return all(overlap(b, np.delete(boxes, i, axis=0)).max() < 1.0 for i, b in enumerate(boxes))
+
+
+def test_the_loss_title_of_a_model_fits_the_picture():
+    meta = {
+        "trainer": "sgns",
+        "config": {"dim": 100, "window": 5, "negative": 5},
+        "source": "/x/wordnet_glosses_and_a_much_longer_corpus_file_name.txt.xz",
+    }
+    fig = P.loss_figure([0.6, 0.5, 0.45], title=P.loss_title(meta))
+    title = fig.axes[0].title
+    assert inside(title.get_window_extent(fig.canvas.get_renderer()), fig)
+    assert "longer_corpus_file_name.txt.xz" in title.get_text()  # wrapped, not cut
+
+
+def test_fifty_epochs_of_loss_keep_labels_and_ticks_apart():
+    history = list(0.4 + 0.3 * np.exp(-np.arange(50) / 8))
+    fig = P.loss_figure(history, title="loss")
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    fig.canvas.draw()
+    labels = [t.get_window_extent(renderer) for t in ax.texts]
+    assert 2 <= len(labels) <= P.MAX_VALUE_LABELS
+    assert ax.texts[0].get_text() == "0.700" and ax.texts[-1].xy[0] == 50  # first and last
+    lo, hi = ax.get_xlim()
+    ticks = [
+        t.label1.get_window_extent(renderer)
+        for t in ax.xaxis.get_major_ticks()
+        if t.label1.get_visible() and t.label1.get_text() and lo <= t.get_loc() <= hi
+    ]
+    assert 3 <= len(ticks) <= 12
+    assert disjoint(labels) and disjoint(ticks)
+    assert all(inside(b, fig) for b in labels + ticks)
+
+
+def test_epochs_that_trained_nothing_are_gaps_and_said_so():
+    assert P.loss_history({P.LOSS_KEY: [None, 0.69, 0.5]}) == [None, 0.69, 0.5]
+    fig = P.loss_figure([None, 0.69, None, 0.5], title="loss")
+    ax = fig.axes[0]
+    (line,) = ax.get_lines()
+    assert np.isnan(line.get_ydata()[[0, 2]]).all()
+    assert [t.get_text() for t in ax.texts] == ["0.690", "0.500", "nothing trained in epochs 1, 3"]
+    from w2v.errors import ModelError
+
+    with pytest.raises(ModelError, match="no epoch of this model trained anything"):
+        P.loss_figure([None, None])
+
+
+def test_a_word_alone_has_its_neighbours():
+    assert (
+        P.words_title(["frog"], 100, "pca", 50)
+        == "frog and its 100 nearest neighbours (PCA, dim 50)"
+    )
+    assert P.words_title(["frog", "toad"], 1, "tsne", 50) == (
+        "frog, toad and their 1 nearest neighbour (TSNE, dim 50)"
+    )
+    assert P.words_title(["frog"], 0, "pca", 50) == "frog (PCA, dim 50)"

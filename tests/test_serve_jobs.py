@@ -81,7 +81,7 @@ def test_svd_job(client, site):
     assert got == vec.analogy("water", "liquid", "gas", topn=3)
 
 
-def test_cancel_running_and_queued_jobs(client, site):
+def test_cancel_running_and_queued_jobs(client, site, caplog):
     a = client.post("/v1/jobs", json={"name": "long", "config": LONG})
     b = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "next", "config": TINY})
     a, b = a.json(), b.json()
@@ -105,9 +105,12 @@ def test_cancel_running_and_queued_jobs(client, site):
 
     r = client.delete(f"/v1/jobs/{b['id']}")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
-    r = client.delete(f"/v1/jobs/{a['id']}")
+    with caplog.at_level("INFO", logger="w2v.serve"):
+        r = client.delete(f"/v1/jobs/{a['id']}")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     assert not alive(pid)
+    killed = f"job {a['id']} cancelled while running, worker pid {pid} killed"
+    assert killed in [r.getMessage() for r in caplog.records]
     for name in ("long", "next"):
         assert not (site / "models" / name).exists()
     assert not (site / "models" / SCRATCH / str(a["id"])).exists()
@@ -165,6 +168,18 @@ def test_store_transitions_are_conditional(tmp_path):
         got = store.get(job["id"])
         assert got["eta_seconds"] is None and got["words_per_sec"] == 2e5
     store.close()
+
+
+def test_a_cancelled_job_is_logged(tmp_path, caplog):
+    runner = JobRunner(tmp_path / "models", None, on_model=lambda name, path: None).open()
+    try:  # no dispatcher: the job stays queued
+        job = runner.submit("sgns", None, {}, "never")
+        with caplog.at_level("INFO", logger="w2v.serve"):
+            assert runner.cancel(job["id"]) == "queued"
+            assert runner.cancel(job["id"]) is None  # not active: nothing to log
+    finally:
+        runner.close()
+    assert [r.getMessage() for r in caplog.records] == [f"job {job['id']} cancelled while queued"]
 
 
 def test_recovery_fails_jobs_left_running(tmp_path):

@@ -3,16 +3,18 @@ on the embedded corpus, and the `w2v train` command."""
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import w2v
+from tests.helpers import one_error_line
 from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.corpus import encode_in_memory
-from w2v.errors import ConfigError
+from w2v.errors import ConfigError, SmallDataWarning
 from w2v.training import Progress, train_encoded
 from w2v.vocab import build_vocab
 
@@ -146,6 +148,55 @@ def test_model_saves_a_model_directory(small_sentences, tmp_path):
     meta = json.loads((tmp_path / "m" / "meta.json").read_text())
     assert meta["trainer"] == "cbow" and meta["config"]["alpha"] == 0.05
     assert meta["loss"] == model.loss_history and meta["corpus"]["words"] > 40_000
+
+
+# -- too little data -------------------------------------------------------------------------
+
+
+def test_too_little_data_warns_and_names_the_options(small_sentences):
+    with pytest.warns(SmallDataWarning) as caught:
+        w2v.train(small_sentences[:30], dim=8, epochs=1)
+    said = [str(w.message) for w in caught]
+    assert len(said) == 2
+    assert said[0].startswith("only ") and "occur at least 5 times" in said[0]
+    assert "lower --min-count (now 5)" in said[0]
+    assert (
+        "subsampling keeps" in said[1] and "lower --sample (now 0.001; 0 turns it off)" in said[1]
+    )
+
+
+def test_enough_data_trains_without_a_warning(small):
+    corpus, vocab = small  # 4,000 lines, about 50,000 tokens
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallDataWarning)
+        train_encoded(corpus, vocab, TrainConfig(dim=8, epochs=1, min_count=3))
+
+
+def test_an_epoch_that_trains_nothing_has_no_loss(tmp_path):
+    with pytest.warns(SmallDataWarning) as caught:
+        model = w2v.train([["frog"], ["toad"]] * 5, dim=4, epochs=2, min_count=1)  # no pairs
+    assert "the corpus has only 2 distinct words" in str(caught[0].message)
+    assert model.loss_history == [None, None]
+    model.save(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "meta.json").read_text())["loss"] == [None, None]
+
+
+def test_cli_train_on_a_tiny_corpus_warns_and_says_nothing_trained(tmp_path, capsys):
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("frog\ntoad\n" * 6 + "and the\n")  # pairs only in the last line
+    assert main(["train", str(corpus), "-o", str(tmp_path / "m"), "--dim", "4",
+                 "--epochs", "2", "--min-count", "1", "--sample", "0"]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    assert "w2v: warning: the corpus has only 4 distinct words" in err
+    assert "w2v: warning: an epoch trains on about 14 tokens" in err
+    assert "loss per epoch 0.69" in out and "Traceback" not in err
+    assert main(["train", str(corpus), "-o", str(tmp_path / "m6"), "--dim", "4",
+                 "--epochs", "2", "--min-count", "6"]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    assert "loss per epoch (nothing trained) (nothing trained)" in out
+    assert "w2v: warning: only 2 of 4 distinct words occur at least 6 times" in err
+    assert main(["similar", "and", "-m", str(tmp_path / "m6")]) == 2
+    assert "seen at least 6 times in the training corpus" in one_error_line(capsys)
 
 
 # -- quality on the embedded corpus (1.4 M tokens) ------------------------------------------
@@ -295,6 +346,21 @@ def test_ctrl_c_stops_cleanly_without_a_model(corpus_file, tmp_path):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_log_lines_are_throttled_whatever_the_epochs(monkeypatch):
+    import io
+
+    from w2v.cli.train import ProgressReporter
+
+    monkeypatch.setattr("w2v.cli.train.LOG_EVERY", 1e9)  # as if training took no time
+    stream = io.StringIO()
+    log = ProgressReporter(stream, tty=False)
+    epochs = 1000
+    for e in range(1, epochs + 1):  # one chunk per epoch: each call ends an epoch
+        log(Progress(e, epochs, 10 * e, 10 * epochs, e / epochs, 0.02, 0.4, 1e3, epochs - e))
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[2] for line in lines] == ["1/1000", "1000/1000"]
 
 
 def test_progress_bar_on_a_terminal():
