@@ -32,7 +32,7 @@ def test_similar_several_words_is_one_query_and_json(model, model_vectors, capsy
 
 
 def test_similar_and_analogy_json_name_the_score_as_the_http_api_does(model, capsys):
-    _, path = model
+    path = model
     for args in (["similar", "france"], ["analogy", "athens", "greece", "iraq"],
                  ["analogy", "athens", "greece", "iraq", "--method", "mul"]):  # fmt: skip
         code, out, _ = run_cli(capsys, *args, "-n", "2", "--json", "-m", str(path))
