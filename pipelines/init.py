@@ -73,11 +73,15 @@ split_mb = 64     # plain-text corpus files larger than this are split into byte
 """
 
 
-def render(corpus: list[Path], config_path: Path, run_dir: str = "runs/w2v") -> str:
+def render(
+    corpus: list[Path], config_path: Path, run_dir: str = "runs/w2v", n_files: int | None = None
+) -> str:
+    """The config for `corpus` (files, directories or globs, which match `n_files` files;
+    default: one each), its paths made relative to the config's directory."""
     base = config_path.resolve().parent
     rel = [os.path.relpath(Path(p).resolve(), base) for p in corpus]
     return TEMPLATE.format(
-        n=len(corpus),
+        n=len(corpus) if n_files is None else n_files,
         name=config_path.name,
         run_dir=run_dir,
         paths=", ".join(f'"{p}"' for p in rel),

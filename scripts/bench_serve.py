@@ -195,9 +195,11 @@ def http(port: int, method: str, path: str, body: dict | None = None) -> dict:
         return json.loads(r.read())
 
 
-def start_server(model: Path, data_root: Path, *extra: str) -> tuple[subprocess.Popen, int]:
+def start_server(
+    model: Path, data_root: Path, *extra: str, models_dir: Path | None = None
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    models_dir = WORK / "models"
+    models_dir = models_dir or WORK / "models"
     env = dict(os.environ, PYTHONPATH=str(REPO))
     cmd = [
         sys.executable,

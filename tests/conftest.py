@@ -1,31 +1,12 @@
-"""Shared fixtures: where the real data lives, and the embedded corpus."""
+"""Shared fixtures: the embedded corpus, and a saved model of known vectors. Plain helpers
+(functions and constants) are in helpers.py."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path | None:
-    """../shared/data beside the checkout (or $W2V_SHARED_DATA); None when absent."""
-    for candidate in (
-        os.environ.get("W2V_SHARED_DATA"),
-        REPO.parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ):
-        if candidate and Path(candidate, "README.md").is_file():
-            return Path(candidate)
-    return None
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    d = shared_data_dir()
-    if d is None:
-        pytest.skip("../shared/data is absent (a user's clone has no shared data)")
-    return d
+from tests.helpers import toy_vectors
+from w2v.vectors import Vectors
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +22,29 @@ def embedded_sentences(embedded_corpus) -> list[list[str]]:
     import w2v
 
     return list(w2v.iter_sentences(embedded_corpus))
+
+
+def _model_marker(request) -> pytest.Mark:
+    marker = request.node.get_closest_marker("model")
+    if marker is None:
+        pytest.fail("the model fixtures need @pytest.mark.model(kind, ...) on the test or module")
+    return marker
+
+
+@pytest.fixture
+def model_vectors(request) -> Vectors:
+    """The vectors named by the closest `model` marker: @pytest.mark.model(kind, name=...,
+    **kwargs) gives toy_vectors(kind=kind, **kwargs) (see tests/helpers.py). A module marks
+    itself (pytestmark) and a test may mark itself otherwise."""
+    marker = _model_marker(request)
+    kwargs = {k: v for k, v in marker.kwargs.items() if k != "name"}
+    return toy_vectors(*marker.args[1:], kind=marker.args[0], **kwargs)
+
+
+@pytest.fixture
+def model(request, model_vectors, tmp_path) -> Path:
+    """model_vectors saved in the test's own directory, as tmp_path / name (the marker's
+    name=, "model" unless given): the test may change or replace it."""
+    path = tmp_path / _model_marker(request).kwargs.get("name", "model")
+    model_vectors.save(path)
+    return path

@@ -5,6 +5,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from tests.helpers import toy_rows, toy_vectors, write_tsv
 from w2v.errors import ModelError, UserError
 from w2v.nn.classify import (
     featurize,
@@ -15,39 +16,6 @@ from w2v.nn.classify import (
     train_classifier,
 )
 from w2v.vectors import Vectors
-
-GROUPS = {
-    "animal": "cat dog frog horse cow sheep goat mouse owl fox wolf bear deer duck hen".split(),
-    "food": "bread apple cheese rice soup cake pear plum bean meat fish milk egg corn jam".split(),
-    "tool": "hammer saw drill wrench chisel file rasp awl axe adze plane vise clamp pliers".split(),
-}
-
-
-def toy_vectors(dim=8, seed=0) -> Vectors:
-    """Three tight clusters of words, one per label, plus words of no group."""
-    rng = np.random.default_rng(seed)
-    words, rows = [], []
-    for k, group in enumerate(GROUPS.values()):
-        centre = np.zeros(dim)
-        centre[k] = 3.0
-        for w in group:
-            words.append(w)
-            rows.append(centre + rng.normal(scale=0.3, size=dim))
-    for w in ("the", "a", "of"):
-        words.append(w)
-        rows.append(rng.normal(scale=0.1, size=dim))
-    return Vectors(words, np.asarray(rows, np.float32))
-
-
-def write_tsv(path, rows, header="text\tlabel"):
-    path.write_text(header + "\n" + "".join(f"{t}\t{lab}\n" for t, lab in rows), encoding="utf-8")
-    return path
-
-
-def toy_rows():
-    rows = [(w, label) for label, group in GROUPS.items() for w in group]
-    rows += [("the Cat of a dog", "animal"), ("qwzx vbnm", "food"), ("plum jam", "food")]
-    return rows
 
 
 def test_read_labelled_tsv_finds_columns_by_name(tmp_path):
@@ -86,7 +54,7 @@ def test_missing_directory_and_binary_files_are_user_errors(tmp_path):
 
 
 def test_featurize_averages_in_vocabulary_tokens():
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     X, known = featurize(["The CAT, a dog!", "qwzx", "cat"], vec)
     np.testing.assert_array_equal(known, [True, False, True])
     U = vec.vectors
@@ -101,7 +69,7 @@ def test_featurize_averages_in_vocabulary_tokens():
 
 
 def test_train_evaluate_save_load_predict(tmp_path):
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     texts, labels = zip(*toy_rows(), strict=True)
     result = train_classifier(
         list(texts), list(labels), vec, hidden=(16,), test_size=0.25, seed=0, batch_size=8, lr=0.01
@@ -127,13 +95,13 @@ def test_train_evaluate_save_load_predict(tmp_path):
 
 
 def test_a_classifier_refuses_other_embeddings(tmp_path):
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     texts, labels = zip(*toy_rows(), strict=True)
     result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
     save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
     saved = load_classifier(tmp_path / "clf")
     with pytest.raises(ModelError, match="not the embedding model"):
-        saved.check_model(toy_vectors(seed=1), "other")
+        saved.check_model(toy_vectors(seed=1, kind="labelled"), "other")
 
 
 def test_broken_classifier_directories(tmp_path):
@@ -142,7 +110,7 @@ def test_broken_classifier_directories(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelError, match="not a classifier directory"):
         load_classifier(tmp_path / "empty")
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     texts, labels = zip(*toy_rows(), strict=True)
     result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
     save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
@@ -166,7 +134,7 @@ def test_broken_classifier_directories(tmp_path):
 
 
 def test_unusable_data_is_a_user_error():
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     with pytest.raises(UserError, match="none of the 2 texts"):
         train_classifier(["qwzx", "vbnm"], ["a", "b"], vec)
     with pytest.raises(UserError, match="two labels"):
@@ -176,7 +144,7 @@ def test_unusable_data_is_a_user_error():
 @pytest.fixture()
 def saved_dir(tmp_path):
     """A small saved classifier (3 classes, hidden (4,)) and its meta."""
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     texts, labels = zip(*toy_rows(), strict=True)
     result = train_classifier(list(texts), list(labels), vec, hidden=(4,), epochs=2)
     d = save_classifier(tmp_path / "clf", result, vec, tmp_path / "model")
@@ -242,7 +210,7 @@ def test_every_inconsistent_classifier_directory_is_a_model_error(saved_dir, cha
 def test_a_retrained_model_is_named_as_such(saved_dir):
     d, _ = saved_dir
     saved = load_classifier(d)
-    vec = toy_vectors()
+    vec = toy_vectors(kind="labelled")
     retrained = Vectors(vec.words, vec.vectors + np.float32(0.01))
     with pytest.raises(ModelError, match="same size .* but different vectors .*retrained"):
         saved.check_model(retrained, "model")
@@ -250,7 +218,7 @@ def test_a_retrained_model_is_named_as_such(saved_dir):
 
 def test_labels_in_messages_are_plain_strings():
     with pytest.raises(UserError, match=r"found \['a'\]$"):
-        train_classifier(["cat", "dog"], ["a", "a"], toy_vectors())
+        train_classifier(["cat", "dog"], ["a", "a"], toy_vectors(kind="labelled"))
 
 
 def _npy_header(shape, descr="<f4") -> bytes:

@@ -7,9 +7,7 @@ import sys
 
 import pytest
 
-from tests.cli_helpers import one_error_line
-from tests.conftest import REPO
-from tests.test_tokenize import CLEAN_HEAD
+from tests.helpers import CLEAN_HEAD, REPO, one_error_line
 from w2v.cli import main
 
 
@@ -25,6 +23,7 @@ def run(*args, cwd=None):
     )
 
 
+@pytest.mark.slow
 def test_help_and_version():
     r = run("--help")
     assert r.returncode == 0 and "vocab" in r.stdout
@@ -54,6 +53,7 @@ def put(path, data: bytes):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "make,message",
     [
@@ -72,6 +72,7 @@ def test_vocab_user_errors_exit_2_with_one_line(tmp_path, make, message):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_invalid_utf8_is_reported_once(tmp_path):
     corpus = tmp_path / "bad.txt"
     corpus.write_bytes(CLEAN_HEAD + b"ok \xff word\n" * 50)  # past the sniffed first block

@@ -3,17 +3,11 @@
 import json
 
 import pytest
-from test_classify import toy_rows, toy_vectors, write_tsv
 
-from tests.cli_helpers import one_error_line
+from tests.helpers import one_error_line, toy_rows, toy_vectors, write_tsv
 from w2v.cli import main
 
-
-@pytest.fixture()
-def model(tmp_path):
-    d = tmp_path / "model"
-    toy_vectors().save(d)
-    return d
+pytestmark = pytest.mark.model("labelled")  # the `model` fixture's vectors (conftest.py)
 
 
 @pytest.fixture()
@@ -51,7 +45,8 @@ def test_train_then_predict(tmp_path, model, data, capsys):
     assert "held-out accuracy: 1.0000" in captured.out
     assert "macro-F1" in captured.out and "majority baseline" in captured.out
     assert "skipped (no in-vocabulary word): 1" in captured.out
-    assert "epoch   1  loss" in captured.err and "val acc" in captured.err
+    assert "epoch   1  loss" in captured.err and "val acc" not in captured.err
+    assert "w2v: warning: a validation part of 3 rows" in captured.err  # too few: off
     assert sorted(p.name for p in out.iterdir()) == ["classifier.json", "mlp.npz"]
 
     assert main(["classify", "predict", str(out), "wolf", "apple pie", "qwzx"]) == 0
@@ -73,7 +68,35 @@ def test_train_json_report_and_quiet(tmp_path, model, data, capsys):
     for key in ("accuracy", "macro_f1", "majority", "n_train", "n_test", "skipped"):
         assert key in report
     assert report["skipped"] == 1 and report["n_test"] == 12
-    assert captured.err == ""
+    assert captured.err.startswith("w2v: warning: a validation part")  # no epoch lines
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_a_small_data_set_trains_every_epoch_and_learns(tmp_path, model, data, capsys):
+    """The issue's case: a handful of validation rows reached accuracy 1 in the first epoch,
+    and early stopping kept that epoch's almost uniform predictions."""
+    out = tmp_path / "clf"
+    assert main(["classify", "train", str(data), "-m", str(model), "-o", str(out), "-q"]) == 0
+    assert "early stopping is off, all 200 epochs train" in capsys.readouterr().err
+    assert main(["classify", "predict", str(out), "wolf", "apple pie", "axe", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["label"] for r in rows] == ["animal", "food", "tool"]
+    assert min(r["probability"] for r in rows) > 0.8
+
+
+def test_patience_and_no_early_stopping(tmp_path, model, data, capsys):
+    assert train(model, data, tmp_path / "a", "--no-early-stopping", "--epochs", "7") == 0
+    captured = capsys.readouterr()
+    assert "warning" not in captured.err and "val acc" not in captured.err
+    assert len([line for line in captured.err.splitlines() if line.startswith("epoch")]) == 7
+    meta = json.loads((tmp_path / "a" / "classifier.json").read_text())
+    assert meta["params"]["early_stopping"] is False and meta["evaluation"]["epochs"] == 7
+    assert train(model, data, tmp_path / "b", "--patience", "2", "-q") == 0
+    meta = json.loads((tmp_path / "b" / "classifier.json").read_text())
+    assert meta["params"]["patience"] == 2
+    capsys.readouterr()
+    assert train(model, data, tmp_path / "c", "--patience", "2", "--no-early-stopping") == 2
+    assert "--patience applies to early stopping" in one_error_line(capsys)
 
 
 def test_existing_output_needs_force(tmp_path, model, data, capsys):
@@ -110,7 +133,7 @@ def test_unknown_model_or_data_exits_2(tmp_path, data, capsys):
 def test_predict_refuses_a_different_model(tmp_path, model, data, capsys):
     assert train(model, data, tmp_path / "clf", "--quiet") == 0
     other = tmp_path / "other"
-    toy_vectors(seed=5).save(other)
+    toy_vectors(seed=5, kind="labelled").save(other)
     capsys.readouterr()
     assert main(["classify", "predict", str(tmp_path / "clf"), "frog", "-m", str(other)]) == 2
     assert "not the embedding model" in one_error_line(capsys)

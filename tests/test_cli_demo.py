@@ -7,18 +7,15 @@ import sys
 
 import pytest
 
-from tests.test_plot import check_png, toy_vectors
+from tests.helpers import check_png, one_error_line
 from w2v.cli import main
 from w2v.plot import figures as P
 
-
-@pytest.fixture()
-def model(tmp_path):
-    d = tmp_path / "w2v-model"
-    toy_vectors().save(d)
-    return d
+# The `model` fixture (conftest.py): these vectors in tmp_path / "w2v-model", demo's default -m
+pytestmark = pytest.mark.model("analogies", name="w2v-model")
 
 
+@pytest.mark.slow
 def test_demo_opens_an_existing_model(model, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default -m is ./w2v-model
     assert main(["demo"]) == 0
@@ -32,6 +29,20 @@ def test_demo_opens_an_existing_model(model, tmp_path, capsys, monkeypatch):
     assert "toad" in frog or "newt" in frog  # its cluster in the toy model
     assert "analogy: boy - man + woman = girl" in out
     check_png(tmp_path / "w2v-demo.png")
+
+
+def test_demo_refuses_training_options_the_model_there_was_not_trained_with(model, capsys):
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in model.iterdir())
+    assert main(["demo", "-m", str(model), "--dim", "50", "--epochs", "1"]) == 2
+    err = one_error_line(capsys)
+    assert "already holds a model (dim 24, epochs unknown, seed unknown)" in err
+    assert "not the --dim 50 --epochs 1 asked for" in err and "-m DIR" in err
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in model.iterdir()) == before
+
+
+def test_demo_reuses_a_model_that_has_the_options_given(model, tmp_path, capsys):
+    assert main(["demo", "-m", str(model), "--dim", "24", "-o", str(tmp_path / "d.png")]) == 0
+    assert "using the model in" in capsys.readouterr().out
 
 
 def test_demo_without_matplotlib_still_prints(model, tmp_path, capsys, monkeypatch):
@@ -66,6 +77,7 @@ def trained(tmp_path_factory):
     return d, status, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_demo_trains_on_the_embedded_corpus(trained):
     d, status, out, err = trained
     assert status == 0, err
@@ -79,14 +91,19 @@ def test_demo_trains_on_the_embedded_corpus(trained):
     check_png(d / "d.png")
 
 
+@pytest.mark.slow
 def test_the_second_demo_opens_the_model_it_saved(trained, capsys):
     d = trained[0]
     assert main(["demo", "-m", str(d / "m"), "-o", str(d / "again.png")]) == 0
     out = capsys.readouterr().out
     assert f"using the model in {d / 'm'} (18,404 words, dim 20)" in out
     check_png(d / "again.png")
+    assert main(["demo", "-m", str(d / "m"), "--epochs", "1", "--dim", "20", "--seed", "1",
+                 "-o", str(d / "again.png")]) == 0  # fmt: skip
+    assert "using the model in" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_loss_of_a_trained_model_can_be_plotted(trained, monkeypatch):
     """The key w2v.plot reads is the one the trainer writes."""
     d = trained[0]
@@ -101,5 +118,7 @@ def test_the_loss_of_a_trained_model_can_be_plotted(trained, monkeypatch):
     monkeypatch.setattr(P, "loss_figure", spy)
     assert main(["plot", "--loss", "-m", str(d / "m"), "-o", str(d / "loss.png")]) == 0
     assert drawn["history"] == meta[P.LOSS_KEY] and len(drawn["history"]) == 1
-    assert drawn["title"].startswith("sgns, dim 20, window 5, negative 5 on wordnet_glosses")
+    assert drawn["title"].startswith(
+        "mean loss per epoch\nsgns, dim 20, window 5, negative 5 on wordnet_glosses"
+    )
     check_png(d / "loss.png", min_bytes=3000)

@@ -6,23 +6,13 @@ import numpy as np
 import pytest
 
 from w2v.cli import main
-from w2v.vectors import Vectors, load
+from w2v.vectors import load
 
 KeyedVectors = pytest.importorskip("gensim.models").KeyedVectors
 
 
-@pytest.fixture
-def model(tmp_path):
-    rng = np.random.default_rng(0)
-    words = ["the", "frog", "toad", "café", "newt", "日本"]
-    vec = Vectors(
-        words,
-        rng.standard_normal((6, 5)).astype(np.float32),
-        counts=np.array([60, 50, 40, 30, 20, 10]),
-        meta={"trainer": "sgns", "config": {"dim": 5}},
-    )
-    vec.save(tmp_path / "model")
-    return vec, tmp_path / "model"
+# The `model` fixture (conftest.py): six words, two not ASCII, counts 60, 50, ..., 10, dim 5
+pytestmark = pytest.mark.model("unicode", meta={"trainer": "sgns", "config": {"dim": 5}})
 
 
 COMPRESSED = [(f, s) for f in ("word2vec", "word2vec-binary") for s in (".gz", ".bz2", ".xz")]
@@ -31,9 +21,9 @@ COMPRESSED = [(f, s) for f in ("word2vec", "word2vec-binary") for s in (".gz", "
 @pytest.mark.parametrize(
     "fmt,suffix", [("word2vec", ""), ("word2vec-binary", ""), ("parquet", ""), *COMPRESSED]
 )
-def test_export_then_import_gives_the_same_vectors(model, tmp_path, fmt, suffix):
+def test_export_then_import_gives_the_same_vectors(model, model_vectors, tmp_path, fmt, suffix):
     """Compressed by suffix as gensim compresses, and read back by gensim too."""
-    vec, path = model
+    vec, path = model_vectors, model
     out = tmp_path / f"out.{fmt}{suffix}"
     assert main(["export", fmt, str(out), "-m", str(path)]) == 0
     assert main(["import", str(out), "-o", str(tmp_path / "back")]) == 0
@@ -53,7 +43,7 @@ def test_export_then_import_gives_the_same_vectors(model, tmp_path, fmt, suffix)
 
 
 def test_export_projector_and_limit(model, tmp_path, capsys):
-    vec, path = model
+    path = model
     out = tmp_path / "projector"
     assert main(["export", "projector", str(out), "--limit", "3", "-m", str(path)]) == 0
     assert (out / "metadata.tsv").read_text().splitlines() == [
@@ -93,8 +83,8 @@ def test_import_warns_of_duplicate_words(tmp_path, capsys):
     assert load(tmp_path / "m")["a"].tolist() == [1, 2]
 
 
-def test_import_refuses_to_overwrite_and_reports_bad_files(model, tmp_path, capsys):
-    vec, path = model
+def test_import_refuses_to_overwrite_and_reports_bad_files(model, model_vectors, tmp_path, capsys):
+    vec, path = model_vectors, model
     good = tmp_path / "v.txt"
     good.write_text("2 2\na 1 2\nb 3 4\n")
     assert main(["import", str(good), "-o", str(path)]) == 2

@@ -4,16 +4,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-from small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order, topic_corpus
+import pytest
 
 import w2v
-from tests.cli_helpers import run_cli
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO, run_cli
+from tests.small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order, topic_corpus
 
 
 def parse_table(text):
@@ -110,6 +108,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert code == 2 and "gauss" in err
 
 
+@pytest.mark.slow
 def test_console_entry_point_missing_corpus():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     p = subprocess.run([sys.executable, "-m", "w2v", "cooc", "/nonexistent/corpus.txt"],

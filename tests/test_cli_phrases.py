@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.cli_helpers import one_error_line, run_cli
+from tests.helpers import one_error_line, run_cli
 from w2v.cli import main
 from w2v.collocations import PhraseModel, phrases
 

@@ -7,17 +7,25 @@ from PIL import Image
 from w2v.cli import main
 
 
-def test_playground_prints_epochs_and_writes_the_picture(tmp_path, capsys):
+def test_playground_prints_epochs_with_v_and_writes_the_picture(tmp_path, capsys):
     out = tmp_path / "xor.png"
-    assert (
-        main(["playground", "--data", "xor", "--hidden", "", "--epochs", "15", "-o", str(out)]) == 0
-    )
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 16
-    assert lines[0].startswith("epoch    1  train loss") and "test loss" in lines[0]
-    assert "xor, a single neuron: test accuracy" in lines[-1] and str(out) in lines[-1]
+    args = ["playground", "--data", "xor", "--hidden", "", "--epochs", "15", "-o", str(out)]
+    assert main([*args, "-v"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 15
+    assert lines[0].startswith("epoch    1/15  train loss") and "test loss" in lines[0]
+    (summary,) = captured.out.splitlines()
+    assert "xor, a single neuron: test accuracy" in summary and str(out) in summary
     with Image.open(out) as im:
         assert im.size == (1000, 460)
+
+
+def test_playground_progress_is_throttled_without_v(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("w2v.cli.playground.LOG_EVERY", 1e9)  # as if training took no time
+    assert main(["playground", "--epochs", "200", "-o", str(tmp_path / "x.png")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[1] for line in lines] == ["1/200", "200/200"]
 
 
 def test_playground_gif_and_json(tmp_path, capsys):

@@ -5,28 +5,13 @@ import sys
 import numpy as np
 import pytest
 
-from tests.test_plot import check_png, toy_vectors
+from tests.helpers import check_png
 from w2v.cli import main
 from w2v.plot import figures as P
 
 HISTORY = [3.2, 2.6, 2.4, 2.3]
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    """A saved toy model with a per-epoch loss in its meta.json."""
-    d = tmp_path_factory.mktemp("m") / "model"
-    vec = toy_vectors()
-    vec.meta = {"trainer": "toy", P.LOSS_KEY: HISTORY}
-    vec.save(d)
-    return d
-
-
-@pytest.fixture(scope="module")
-def no_loss_model(tmp_path_factory):
-    d = tmp_path_factory.mktemp("m") / "model"
-    toy_vectors().save(d)
-    return d
+# The `model` fixture (conftest.py): a saved toy model with a per-epoch loss in its meta.json
+pytestmark = pytest.mark.model("analogies", meta={"trainer": "toy", P.LOSS_KEY: HISTORY})
 
 
 def test_plot_words(model, tmp_path, capsys):
@@ -75,9 +60,10 @@ def fails(args, capsys, *messages):
     return err
 
 
-def test_a_model_without_loss_history(no_loss_model, tmp_path, capsys):
+@pytest.mark.model("analogies")
+def test_a_model_without_loss_history(model, tmp_path, capsys):
     out = tmp_path / "loss.png"
-    fails(["plot", "--loss", "-m", str(no_loss_model), "-o", str(out)], capsys, "no per-epoch loss")
+    fails(["plot", "--loss", "-m", str(model), "-o", str(out)], capsys, "no per-epoch loss")
     assert not out.exists()
 
 

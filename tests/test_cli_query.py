@@ -4,45 +4,44 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from gensim_vectors import analogy_shaped
 
-from tests.cli_helpers import run_cli
+from tests.helpers import REPO, run_cli
 from w2v.evaluate import data_path, evaluate_analogies, evaluate_pairs
 
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.model("evaluation")  # the `model` fixture's vectors (conftest.py)
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    vec, _ = analogy_shaped()
-    path = tmp_path_factory.mktemp("cli") / "model"
-    vec.save(path)
-    return vec, path
-
-
-def test_similar_prints_word_tab_cosine(model, capsys):
-    vec, path = model
+def test_similar_prints_word_tab_cosine(model, model_vectors, capsys):
+    vec, path = model_vectors, model
     code, out, _ = run_cli(capsys, "similar", "france", "-n", "4", "-m", str(path))
     assert code == 0
     expected = [f"{w}\t{s:.6f}" for w, s in vec.most_similar("france", topn=4)]
     assert out.splitlines() == expected
 
 
-def test_similar_several_words_is_one_query_and_json(model, capsys):
-    vec, path = model
+def test_similar_several_words_is_one_query_and_json(model, model_vectors, capsys):
+    vec, path = model_vectors, model
     code, out, _ = run_cli(capsys, "similar", "france", "paris", "--json", "-m", str(path))
     assert code == 0
     got = json.loads(out)
     assert got["positive"] == ["france", "paris"]
     ours = vec.most_similar(["france", "paris"])
-    assert [(r["word"], r["cosine"]) for r in got["results"]] == ours
+    assert [(r["word"], r["score"]) for r in got["results"]] == ours
 
 
-def test_analogy_add_and_mul(model, capsys):
-    vec, path = model
+def test_similar_and_analogy_json_name_the_score_as_the_http_api_does(model, capsys):
+    path = model
+    for args in (["similar", "france"], ["analogy", "athens", "greece", "iraq"],
+                 ["analogy", "athens", "greece", "iraq", "--method", "mul"]):  # fmt: skip
+        code, out, _ = run_cli(capsys, *args, "-n", "2", "--json", "-m", str(path))
+        assert code == 0
+        assert [sorted(r) for r in json.loads(out)["results"]] == [["score", "word"]] * 2
+
+
+def test_analogy_add_and_mul(model, model_vectors, capsys):
+    vec, path = model_vectors, model
     for method in ("add", "mul"):
         code, out, _ = run_cli(
             capsys, "analogy", "athens", "greece", "iraq", "--method", method, "-m", str(path)
@@ -53,7 +52,7 @@ def test_analogy_add_and_mul(model, capsys):
 
 
 def test_unknown_word_one_line_with_suggestions_exit_2(model, capsys):
-    _, path = model
+    path = model
     code, out, err = run_cli(capsys, "similar", "frnace", "-m", str(path))
     assert code == 2 and out == ""
     assert err.count("\n") == 1
@@ -61,7 +60,7 @@ def test_unknown_word_one_line_with_suggestions_exit_2(model, capsys):
 
 
 def test_unknown_word_from_a_fresh_process(model):
-    _, path = model
+    path = model
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     r = subprocess.run(
         [sys.executable, "-m", "w2v", "analogy", "athens", "greece", "zzqx", "-m", str(path)],
@@ -79,8 +78,9 @@ def test_missing_model_is_a_one_line_error(tmp_path, capsys):
     assert code == 2 and "does not exist" in err
 
 
-def test_eval_defaults_to_the_shipped_sets(model, capsys):
-    vec, path = model
+@pytest.mark.slow
+def test_eval_defaults_to_the_shipped_sets(model, model_vectors, capsys):
+    vec, path = model_vectors, model
     code, out, _ = run_cli(capsys, "eval", "--json", "--restrict", "1000", "-m", str(path))
     assert code == 0
     got = json.loads(out)
@@ -90,8 +90,8 @@ def test_eval_defaults_to_the_shipped_sets(model, capsys):
     assert code == 0 and "total" in out and "spearman" in out
 
 
-def test_eval_with_given_files(model, capsys, tmp_path):
-    vec, path = model
+def test_eval_with_given_files(model, model_vectors, capsys, tmp_path):
+    vec, path = model_vectors, model
     questions = tmp_path / "q.txt"
     questions.write_text(": capitals\nathens greece baghdad iraq\nathens greece paris france\n")
     pairs = tmp_path / "p.tsv"
@@ -111,7 +111,7 @@ def test_eval_with_given_files(model, capsys, tmp_path):
 
 
 def test_eval_with_no_askable_question_is_a_user_error_like_pairs(model, capsys, tmp_path):
-    _, path = model
+    path = model
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     oov = tmp_path / "oov.txt"

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order
 
+from tests.small_corpora import LECTURE, SLIDE, SLIDE_WORDS, in_order
 from w2v.cooccur import cooccurrence, count_pairs, read_parquet, write_parquet
 from w2v.corpus import EncodedCorpus, encode_in_memory
 from w2v.errors import ConfigError, CorpusError
@@ -79,6 +79,7 @@ corpora = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(
     sentences=corpora,

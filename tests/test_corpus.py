@@ -6,6 +6,7 @@ from w2v.errors import CorpusError
 from w2v.vocab import build_vocab
 
 
+@pytest.mark.slow
 def test_encoded_corpus_decodes_back_to_the_kept_tokens(
     tmp_path, embedded_corpus, embedded_sentences
 ):

@@ -58,6 +58,7 @@ def test_bad_options_exit_2(config, args, message, capsys):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_line(config, monkeypatch, capsys):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
     assert main(["pipeline", "run", str(config), "--dask", "tcp://127.0.0.1:9"]) == 2

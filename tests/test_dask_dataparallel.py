@@ -64,6 +64,7 @@ def ws353(model) -> float:
 MARGIN = 0.04
 
 
+@pytest.mark.slow
 def test_two_workers_learn_as_well_as_one_machine(client, encoded):
     vocab, corpus, d = encoded
     config = TrainConfig(dim=32, epochs=2, workers=1, seed=1)

@@ -83,6 +83,7 @@ def hashes(run_dir, names=ARTIFACTS):
     return {name: m.content_hash(run_dir / name) for name in names}
 
 
+@pytest.mark.slow
 def test_vocabulary_and_corpus_identical_to_the_single_machine_run(cfg, dask_run, tmp_path):
     for step in (tokenize, vocab, encode):  # the single-machine steps, same config
         step.run(step.inputs(cfg, tmp_path), step.outputs(cfg, tmp_path), step.settings(cfg))
@@ -126,6 +127,7 @@ def test_phrases_joined_by_the_tasks_as_by_the_single_machine_steps(client, cfg,
 KILLED = ("count_task", "encode_task", "train_part")
 
 
+@pytest.mark.slow
 def test_workers_killed_mid_step_change_nothing(client, cfg, dask_run, tmp_path):
     """One worker dies in the middle of a tokenize task, one in encode, one in a training
     round; Dask retries each task on a live worker and the artifacts are the same."""
@@ -141,6 +143,7 @@ def test_workers_killed_mid_step_change_nothing(client, cfg, dask_run, tmp_path)
     client.wait_for_workers(2, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weighting, dynamic", [("uniform", False), ("harmonic", True)])
 def test_cooccurrence_counts_identical_to_the_single_machine_step(
     client, dask_run, tmp_path, weighting, dynamic
@@ -160,6 +163,7 @@ def test_cooccurrence_counts_identical_to_the_single_machine_step(
     assert (tmp_path / "dask.parquet").read_bytes() == (tmp_path / "local.parquet").read_bytes()
 
 
+@pytest.mark.slow
 def test_workers_that_cannot_see_the_files_or_run_another_w2v_are_user_errors(
     client, tmp_path, monkeypatch
 ):

@@ -4,9 +4,9 @@ import hashlib
 
 import numpy as np
 import pytest
-from gensim_vectors import analogy_shaped, trained
 
 import w2v.evaluate
+from tests.gensim_vectors import analogy_shaped, trained
 from w2v.errors import UserError
 from w2v.evaluate import ANALOGIES, PAIRS, data_path, evaluate_analogies, evaluate_pairs
 from w2v.vectors import Vectors
@@ -32,7 +32,7 @@ def _check_analogies(vec, kv, restrict, case_insensitive=True):
     return ours
 
 
-@pytest.mark.parametrize("restrict", [30000, 800])
+@pytest.mark.parametrize("restrict", [pytest.param(30000, marks=pytest.mark.slow), 800])
 def test_analogies_match_gensim_on_analogy_shaped_vectors(restrict):
     vec, kv = analogy_shaped()
     ours = _check_analogies(vec, kv, restrict)
@@ -41,18 +41,21 @@ def test_analogies_match_gensim_on_analogy_shaped_vectors(restrict):
     assert ours["oov"] == 19544 - ours["total"]
 
 
+@pytest.mark.slow
 def test_analogies_match_gensim_case_sensitive():
     vec, kv = analogy_shaped()
     ours = _check_analogies(vec, kv, 30000, case_insensitive=False)
     assert ours["total"] < 19544  # the set's "Athens" is not the vocabulary's "athens"
 
 
+@pytest.mark.slow
 def test_analogies_match_gensim_on_trained_vectors():
     vec, kv = trained()
     ours = _check_analogies(vec, kv, 30000)
     assert ours["total"] > 1000
 
 
+@pytest.mark.slow
 def test_close_calls_are_recomputed_as_gensim_does(monkeypatch):
     """With every call counted as close, each question takes gensim's exact path."""
     vec, kv = analogy_shaped()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 spec = importlib.util.spec_from_file_location("faults", REPO / "scripts" / "faults.py")
 faults = sys.modules["faults"] = importlib.util.module_from_spec(spec)  # dataclasses look it up

@@ -291,6 +291,7 @@ def test_one_corrupted_byte(tmp_path, binary, pos, byte):
     _read_or_model_error(path)
 
 
+@pytest.mark.slow
 def test_binary_files_are_not_mistaken_for_text(tmp_path):
     """The sniffing that sends text-like first rows to the text reader leaves binary alone."""
     rng = np.random.default_rng(0)

@@ -93,6 +93,7 @@ def _window_draws(kept, i, window, draws, seed):
     return radius, ok
 
 
+@pytest.mark.slow
 def test_window_radius_is_uniform_in_1_to_window():
     window = 5
     radius, contiguous = _window_draws(np.arange(40, dtype=np.int64), 20, window, 30_000, 7)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from small_corpora import TOPICS, topic_corpus
 
 import w2v
+from tests.small_corpora import TOPICS, topic_corpus
 from w2v.errors import ConfigError
 from w2v.ppmi_svd import LSA, LsaConfig, embed, lsa, ppmi, randomized_svd, truncated_svd
 

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -106,7 +108,7 @@ def test_a_seed_makes_a_run_reproducible():
 
 
 def test_early_stopping_stops_and_keeps_the_best_weights():
-    X, y = blobs(n=400, seed=4, spread=6.0)  # overlapping: validation accuracy plateaus
+    X, y = blobs(n=600, seed=4, spread=6.0)  # overlapping: validation accuracy plateaus
     epochs_seen = []
     clf = MLPClassifier(hidden=(64,), lr=1e-2, epochs=500, patience=5, seed=0)
     clf.fit(X, y, on_epoch=lambda m, e, loss, val: epochs_seen.append((e, val)))
@@ -114,8 +116,9 @@ def test_early_stopping_stops_and_keeps_the_best_weights():
     assert [e for e, _ in epochs_seen] == list(range(1, clf.n_iter_ + 1))
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert all(val is not None for _, val in epochs_seen)
-    # The kept weights are the best epoch's: rerun up to that epoch and compare.
-    best_epoch = int(np.argmax(clf.validation_scores_)) + 1
+    # The kept weights are the best epoch's (the last of a tie): rerun up to it and compare.
+    scores = clf.validation_scores_
+    best_epoch = len(scores) - int(np.argmax(scores[::-1]))
     again = MLPClassifier(hidden=(64,), lr=1e-2, epochs=best_epoch, patience=10**6, seed=0)
     np.testing.assert_array_equal(again.fit(X, y).network_.theta, clf.network_.theta)
 
@@ -143,8 +146,39 @@ def test_dropout_is_used_in_training_only():
         MLPClassifier(dropout=1.0).fit(X, y)
 
 
+def test_a_tie_keeps_the_later_epoch():
+    X, y = blobs(n=1000, seed=1)  # validation accuracy climbs, then ties at its best
+    clf = MLPClassifier(hidden=(16,), epochs=30, patience=3, seed=0).fit(X, y)
+    scores = clf.validation_scores_
+    first = scores.index(max(scores)) + 1
+    assert scores[-1] == max(scores) and first < clf.n_iter_ < 30  # ties are not gains...
+    # ...but the kept weights are the last tied epoch's, not the first's
+    last = MLPClassifier(hidden=(16,), epochs=clf.n_iter_, patience=10**6, seed=0).fit(X, y)
+    np.testing.assert_array_equal(last.network_.theta, clf.network_.theta)
+    early = MLPClassifier(hidden=(16,), epochs=first, patience=10**6, seed=0).fit(X, y)
+    assert not np.array_equal(early.network_.theta, clf.network_.theta)
+
+
+def test_a_validation_part_under_the_floor_turns_early_stopping_off():
+    from w2v.errors import SmallDataWarning
+    from w2v.nn.mlp import MIN_VALIDATION
+
+    X, y = blobs(n=60, k=4)  # the case: 6 validation rows
+    with pytest.warns(
+        SmallDataWarning, match=r"validation part of 6 rows .* early stopping is off"
+    ):
+        clf = MLPClassifier(hidden=(8,), epochs=12, seed=0).fit(X, y)
+    assert clf.n_iter_ == 12 and clf.validation_scores_ == []
+    assert clf.best_validation_score_ is None and clf.early_stopping  # the parameter stays
+    n = int(MIN_VALIDATION / 0.1) + 40  # enough rows: no warning
+    X, y = blobs(n=n, k=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallDataWarning)
+        assert len(MLPClassifier(hidden=(8,), epochs=2).fit(X, y).validation_scores_) == 2
+
+
 def test_verbose_prints_progress(capsys):
-    X, y = blobs()
+    X, y = blobs(n=800)
     MLPClassifier(hidden=(8,), epochs=2, verbose=True).fit(X, y)
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "epoch" in err[0] and "loss" in err[0] and "val acc" in err[0]

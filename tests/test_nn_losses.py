@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from gradcheck import assert_grad
 
+from tests.gradcheck import assert_grad
 from w2v.nn.losses import MSE, BinaryCrossEntropy, CrossEntropy
 
 # The lecture's flight-delay example: four predictions against what happened.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import w2v
-from tests.cli_helpers import one_error_line
+from tests.helpers import one_error_line
 from w2v.cli import main
 from w2v.collocations import phrases
 from w2v.errors import ConfigError

@@ -13,7 +13,7 @@ import pytest
 import w2v
 from pipelines import config as config_mod
 from pipelines import runner
-from tests.conftest import REPO
+from tests.helpers import REPO
 from w2v.errors import ConfigError, UserError
 
 CONFIG = """
@@ -60,6 +60,7 @@ def states(report):
     return {r.name: r.state for r in report}
 
 
+@pytest.mark.slow
 def test_full_run_then_nothing_to_do(shards, tmp_path):
     cfg = write_config(shards, formats='["word2vec", "parquet"]')
     run_dir = tmp_path / "run"
@@ -92,6 +93,7 @@ def test_full_run_then_nothing_to_do(shards, tmp_path):
     assert {r.state for r in runner.status(cfg, run_dir) if r.state != "off"} == {"done"}
 
 
+@pytest.mark.slow
 def test_vocabulary_equals_build_vocab(shards, tmp_path):
     cfg = write_config(shards)
     runner.run(cfg, tmp_path / "run", echo=lambda s: None, from_step=None)
@@ -104,6 +106,7 @@ def test_vocabulary_equals_build_vocab(shards, tmp_path):
     assert corpus.n_tokens == reference.total
 
 
+@pytest.mark.slow
 def test_changing_one_step_reruns_it_and_what_depends_on_it(shards, tmp_path):
     run_dir = tmp_path / "run"
     runner.run(write_config(shards, name="a.toml"), run_dir, echo=lambda s: None)
@@ -126,6 +129,7 @@ def test_changing_one_step_reruns_it_and_what_depends_on_it(shards, tmp_path):
     assert not (run_dir / "exports" / "vectors.txt").exists()
 
 
+@pytest.mark.slow
 def test_a_run_killed_in_train_resumes_with_the_same_result(shards, tmp_path, monkeypatch):
     cfg = write_config(shards)
     runner.run(cfg, tmp_path / "whole", echo=lambda s: None)
@@ -178,6 +182,7 @@ def test_bad_configs_name_the_key(shards, text, message):
     assert message in str(e.value)
 
 
+@pytest.mark.slow
 def test_cli_init_run_status_and_errors(shards, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
 
@@ -226,6 +231,29 @@ def test_cli_init_run_status_and_errors(shards, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_init_expands_a_quoted_glob_as_run_does(tmp_path, monkeypatch, capsys):
+    from tests.helpers import run_cli
+
+    (tmp_path / "corpus").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "corpus" / name).write_text("a frog and a toad\n")
+    (tmp_path / "conf").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, "pipeline", "init", "corpus/*.txt", "-o", "conf/w2v.toml")
+    assert code == 0 and "for 2 corpus file(s)" in out
+    assert 'paths = ["../corpus/*.txt"]' in (tmp_path / "conf" / "w2v.toml").read_text()
+    cfg = config_mod.load(tmp_path / "conf" / "w2v.toml")
+    assert [f.name for f in cfg.corpus_files] == ["a.txt", "b.txt"]
+    for arg, message in (
+        ("corpus/*.gz", "corpus glob 'corpus/*.gz' matches no corpus file"),
+        ("missing.txt", "corpus file 'missing.txt' does not exist"),
+    ):
+        code, _, err = run_cli(capsys, "pipeline", "init", arg, "-o", "x.toml")
+        assert code == 2 and err == f"w2v: error: {message}\n"
+    assert not (tmp_path / "x.toml").exists()
+
+
+@pytest.mark.slow
 def test_svd_pipeline_counts_cooccurrences_and_writes_a_model(shards, tmp_path):
     cfg = write_config(shards, name="svd.toml", trainer="svd")
     report = runner.run(cfg, tmp_path / "run", echo=lambda s: None)
@@ -263,6 +291,7 @@ class _Elsewhere:
     identity = "elsewhere"
 
 
+@pytest.mark.slow
 def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
     cfg = write_config(shards)
     run_dir = tmp_path / "run"
@@ -280,6 +309,7 @@ def test_a_model_trained_by_another_executor_is_retrained(shards, tmp_path):
     assert states(back)["train"] == "ran" and states(back)["vocab"] == "skipped"
 
 
+@pytest.mark.slow
 def test_dask_settings_do_not_retrain_a_local_model(shards, tmp_path):
     cfg = write_config(shards, name="d.toml")
     run_dir = tmp_path / "run"
@@ -410,6 +440,7 @@ def test_a_run_never_replaces_a_users_folder(shards, tmp_path):
     assert tree_hashes(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_each_folder_a_run_writes_is_marked_and_a_marked_run_dir_is_reused(shards, tmp_path):
     cfg = write_config(shards, formats='["word2vec"]')
     run_dir = tmp_path / "run"

@@ -18,6 +18,7 @@ def distinct_colours(image: Image.Image) -> int:
     return len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0))
 
 
+@pytest.mark.slow
 def test_picture_is_written_and_not_trivial(run, tmp_path):
     path = draw(run, tmp_path / "sub" / "circles.png")
     assert path.stat().st_size > 20_000
@@ -31,6 +32,7 @@ def test_picture_is_written_and_not_trivial(run, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["circles.png"]  # no temporary left
 
 
+@pytest.mark.slow
 def test_animation_has_one_frame_per_surface(run, tmp_path):
     path = animate(run, tmp_path / "circles.gif")
     assert path.stat().st_size > 20_000

@@ -6,67 +6,19 @@ import sys
 import numpy as np
 import pytest
 
-from w2v import Vectors
+from tests.helpers import TOPICS, check_png, toy_vectors
 from w2v.plot import figures as P
 from w2v.plot.labels import overlap
-
-GROUPS = {
-    "animal": ["frog", "toad", "newt", "lizard", "salamander", "snake", "turtle"],
-    "music": ["violin", "cello", "guitar", "piano", "flute", "harp", "trumpet"],
-    "food": ["bread", "cheese", "butter", "soup", "rice", "apple", "pear"],
-}
-
-
-def toy_vectors(dim: int = 24, seed: int = 0) -> Vectors:
-    """A model whose geometry is known: three topic clusters, and people built from
-    directions (king = royal + male, woman = person + female, ...) so that
-    king - man + woman is queen, as in the lecture."""
-    rng = np.random.default_rng(seed)
-    axis = {k: rng.normal(size=dim) for k in ["royal", "person", "male", "female", "young"]}
-    words, rows = [], []
-    people = {
-        "king": ("royal", "male"),
-        "queen": ("royal", "female"),
-        "man": ("person", "male"),
-        "woman": ("person", "female"),
-        "boy": ("young", "male"),
-        "girl": ("young", "female"),
-    }
-    for w, (a, b) in people.items():
-        words.append(w)
-        rows.append(axis[a] + axis[b] + 0.05 * rng.normal(size=dim))
-    for topic in GROUPS.values():
-        centre = 2.0 * rng.normal(size=dim)
-        for w in topic:
-            words.append(w)
-            rows.append(centre + 0.6 * rng.normal(size=dim))
-    for i in range(20):
-        words.append(f"filler{i}")
-        rows.append(2.0 * rng.normal(size=dim))
-    counts = np.arange(len(words), 0, -1) * 10
-    return Vectors(words, np.array(rows, dtype=np.float32), counts)
 
 
 @pytest.fixture(scope="module")
 def vec():
-    return toy_vectors()
+    return toy_vectors(kind="analogies")
 
 
 def texts(fig) -> list[str]:
     """The words written on the axes (arrows are annotations with no text)."""
     return [t.get_text() for ax in fig.axes for t in ax.texts if t.get_text()]
-
-
-def check_png(path, min_bytes=5000):
-    """The file exists, is a real PNG of some size, and its pixels are not all one colour."""
-    from PIL import Image
-
-    assert path.is_file() and path.stat().st_size > min_bytes
-    with Image.open(path) as im:
-        assert im.format == "PNG"
-        pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
-    colours = np.unique(pixels, axis=0)
-    assert len(colours) > 10, f"{path} has {len(colours)} colours"
 
 
 def label_boxes(fig, words):
@@ -77,6 +29,7 @@ def label_boxes(fig, words):
     )
 
 
+@pytest.mark.slow
 def test_words_figure_labels_every_word_without_overlaps(vec, tmp_path):
     fig = P.words_figure(vec, ["frog", "violin", "bread"], neighbours=6)
     drawn = texts(fig)
@@ -84,7 +37,7 @@ def test_words_figure_labels_every_word_without_overlaps(vec, tmp_path):
     expected = [w for g in groups for w in g]
     assert len(expected) == 21 and sorted(drawn) == sorted(expected)
     # Each neighbour group is its own topic in this model.
-    assert set(groups[0][1:]) <= set(GROUPS["animal"])
+    assert set(groups[0][1:]) <= set(TOPICS["animal"])
     # Readable: no two word labels overlap on the canvas.
     boxes = label_boxes(fig, set(expected))
     for i, b in enumerate(boxes):
@@ -109,6 +62,7 @@ def test_words_figure_without_neighbours_and_svg(vec, tmp_path):
     assert out.read_text().lstrip().startswith("<?xml") and "</svg>" in out.read_text()
 
 
+@pytest.mark.slow
 def test_tsne_projection(vec, tmp_path):
     fig = P.words_figure(vec, ["frog", "violin"], neighbours=5, method="tsne")
     assert len(texts(fig)) == 12
@@ -139,6 +93,7 @@ def test_pca_matches_the_svd_of_the_centred_matrix():
     assert Y[:, 0].var() >= Y[:, 1].var()
 
 
+@pytest.mark.slow
 def test_analogy_arrows_point_from_b_to_a_and_from_c_to_d(vec, tmp_path):
     fig = P.analogy_figure(vec, "king", "man", "woman")
     ax = fig.axes[0]
@@ -212,6 +167,71 @@ def test_loss_title_from_meta():
     }
     assert (
         P.loss_title(meta)
-        == "sgns, dim 100, window 5, negative 5 on gcide_wn.txt: mean loss per epoch"
+        == "mean loss per epoch\nsgns, dim 100, window 5, negative 5 on gcide_wn.txt"
     )
-    assert P.loss_title({}) == "model: mean loss per epoch"
+    assert P.loss_title({}) == "mean loss per epoch\nmodel"
+
+
+def inside(box, fig) -> bool:
+    x0, y0, x1, y1 = box.extents
+    return x0 >= 0 and y0 >= 0 and x1 <= fig.bbox.width and y1 <= fig.bbox.height
+
+
+def disjoint(boxes) -> bool:
+    boxes = np.array([b.extents for b in boxes])
+    return all(overlap(b, np.delete(boxes, i, axis=0)).max() < 1.0 for i, b in enumerate(boxes))
+
+
+def test_the_loss_title_of_a_model_fits_the_picture():
+    meta = {
+        "trainer": "sgns",
+        "config": {"dim": 100, "window": 5, "negative": 5},
+        "source": "/x/wordnet_glosses_and_a_much_longer_corpus_file_name.txt.xz",
+    }
+    fig = P.loss_figure([0.6, 0.5, 0.45], title=P.loss_title(meta))
+    title = fig.axes[0].title
+    assert inside(title.get_window_extent(fig.canvas.get_renderer()), fig)
+    assert "longer_corpus_file_name.txt.xz" in title.get_text()  # wrapped, not cut
+
+
+def test_fifty_epochs_of_loss_keep_labels_and_ticks_apart():
+    history = list(0.4 + 0.3 * np.exp(-np.arange(50) / 8))
+    fig = P.loss_figure(history, title="loss")
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    fig.canvas.draw()
+    labels = [t.get_window_extent(renderer) for t in ax.texts]
+    assert 2 <= len(labels) <= P.MAX_VALUE_LABELS
+    assert ax.texts[0].get_text() == "0.700" and ax.texts[-1].xy[0] == 50  # first and last
+    lo, hi = ax.get_xlim()
+    ticks = [
+        t.label1.get_window_extent(renderer)
+        for t in ax.xaxis.get_major_ticks()
+        if t.label1.get_visible() and t.label1.get_text() and lo <= t.get_loc() <= hi
+    ]
+    assert 3 <= len(ticks) <= 12
+    assert disjoint(labels) and disjoint(ticks)
+    assert all(inside(b, fig) for b in labels + ticks)
+
+
+def test_epochs_that_trained_nothing_are_gaps_and_said_so():
+    assert P.loss_history({P.LOSS_KEY: [None, 0.69, 0.5]}) == [None, 0.69, 0.5]
+    fig = P.loss_figure([None, 0.69, None, 0.5], title="loss")
+    ax = fig.axes[0]
+    (line,) = ax.get_lines()
+    assert np.isnan(line.get_ydata()[[0, 2]]).all()
+    assert [t.get_text() for t in ax.texts] == ["0.690", "0.500", "nothing trained in epochs 1, 3"]
+    from w2v.errors import ModelError
+
+    with pytest.raises(ModelError, match="no epoch of this model trained anything"):
+        P.loss_figure([None, None])
+
+
+def test_a_word_alone_has_its_neighbours():
+    assert (
+        P.words_title(["frog"], 100, "pca", 50)
+        == "frog and its 100 nearest neighbours (PCA, dim 50)"
+    )
+    assert P.words_title(["frog", "toad"], 1, "tsne", 50) == (
+        "frog, toad and their 1 nearest neighbour (TSNE, dim 50)"
+    )
+    assert P.words_title(["frog"], 0, "pca", 50) == "frog (PCA, dim 50)"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_tokenize import CLEAN_HEAD, ONE_TOKEN, count_reads
+from tests.helpers import CLEAN_HEAD, ONE_TOKEN, count_reads
 from w2v.corpus import encode, encode_in_memory
 from w2v.errors import CorpusError
 from w2v.scan import WordTable, iter_blocks
@@ -30,7 +30,7 @@ def flat_counts(path, **kw):
 @pytest.mark.parametrize(
     "lower,punct", [(True, False), (False, False), (True, True), (False, True)]
 )
-@pytest.mark.parametrize("block", [7, 64, 4096, 1 << 20])
+@pytest.mark.parametrize("block", [pytest.param(7, marks=pytest.mark.slow), 64, 4096, 1 << 20])
 def test_counts_and_encoding_equal_the_tokenizer(tmp_path, lower, punct, block, monkeypatch):
     p = tmp_path / "t.txt"
     p.write_bytes(CLEAN_HEAD + TRICKY.encode() + b" bad \xff\xfe byte")

@@ -16,29 +16,11 @@ import numpy as np
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from fastapi.testclient import TestClient
 
 import w2v
-from tests.conftest import REPO
+from tests.helpers import REPO, local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.paths import PathRefused, resolve_corpus
-
-WORDS = ["frog", "toad", "newt", "king", "queen", "man", "woman", "prince", "paris", "france"]
-
-
-def local_client(app, **kwargs) -> TestClient:
-    """A test client that names the server as a browser on this machine does (Host:
-    localhost): TestClient's own name, 'testserver', is not one the server answers to."""
-    return TestClient(app, base_url="http://localhost", **kwargs)
-
-
-def toy_vectors(V: int = 3000, dim: int = 24, seed: int = 0) -> w2v.Vectors:
-    """Real words first, then filler; random but fixed vectors."""
-    rng = np.random.default_rng(seed)
-    words = WORDS + [f"w{i:04d}" for i in range(V - len(WORDS))]
-    U = rng.standard_normal((V, dim)).astype(np.float32)
-    U[1] = U[0] + 0.1 * U[1]  # toad near frog
-    return w2v.Vectors(words, U, np.arange(V, 0, -1), meta={"trainer": "toy"})
 
 
 @pytest.fixture(scope="module")
@@ -561,6 +543,7 @@ def test_a_model_broken_under_a_query_process_is_a_503_not_a_500(tmp_path):
         assert c.get("/v1/models/late").status_code == 503  # the registry knows it now
 
 
+@pytest.mark.slow
 def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp_path, monkeypatch):
     import w2v.serve.compute as compute
 

@@ -10,7 +10,7 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed")
 from fastapi.testclient import TestClient
 
 import w2v
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.guards import Front
 from w2v.serve.metrics import Metrics

@@ -1,8 +1,6 @@
 """Training jobs through the API (in-process app, real worker processes, real trainer):
 the life cycle on a small real corpus, cancelling, failures, and the SQLite records."""
 
-import itertools
-import lzma
 import os
 import time
 from pathlib import Path
@@ -12,41 +10,15 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import TINY, alive, local_client, toy_vectors, wait_for, write_small_corpus
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
 from w2v.serve.schemas import JobRequest
 from w2v.serve.store import JobStore
 
-TINY = {"dim": 16, "epochs": 1, "min_count": 2, "window": 3, "workers": 1, "seed": 1}
 # On the embedded corpus (1.46 M tokens, no corpus path): a minute or so of training, so
 # it is surely still running when a test cancels it or kills its server.
 LONG = {"dim": 16, "epochs": 50, "workers": 1}
-
-
-def write_small_corpus(path, lines: int = 3000) -> None:
-    """The first `lines` lines of the embedded corpus (WordNet glosses) as plain text."""
-    with lzma.open(w2v.default_corpus(), "rt", encoding="utf-8") as f:
-        path.write_text("".join(itertools.islice(f, lines)), encoding="utf-8")
-
-
-def wait_for(client, job_id: int, states: set[str], timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["state"] in states:
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}: {job}"
-        time.sleep(0.1)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:  # a zombie is dead too
-        return f.read().split(") ")[1][0] != "Z"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +37,7 @@ def client(site):
         yield c
 
 
+@pytest.mark.slow
 def test_job_life_cycle(client, site):
     r = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "small", "config": TINY})
     assert r.status_code == 202, r.text
@@ -94,6 +67,7 @@ def test_job_life_cycle(client, site):
     assert r.status_code == 409
 
 
+@pytest.mark.slow
 def test_svd_job(client, site):
     config = {"dim": 8, "window": 2, "min_count": 3, "cds": 0.75, "eig": 0.5, "seed": 3}
     r = client.post("/v1/jobs", json={"corpus": "small.txt", "trainer": "svd", "config": config})
@@ -129,7 +103,7 @@ def test_a_job_with_phrases(client, site):
     assert JobRequest.model_validate(svd).config.phrases is True
 
 
-def test_cancel_running_and_queued_jobs(client, site):
+def test_cancel_running_and_queued_jobs(client, site, caplog):
     a = client.post("/v1/jobs", json={"name": "long", "config": LONG})
     b = client.post("/v1/jobs", json={"corpus": "small.txt", "name": "next", "config": TINY})
     a, b = a.json(), b.json()
@@ -153,9 +127,12 @@ def test_cancel_running_and_queued_jobs(client, site):
 
     r = client.delete(f"/v1/jobs/{b['id']}")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
-    r = client.delete(f"/v1/jobs/{a['id']}")
+    with caplog.at_level("INFO", logger="w2v.serve"):
+        r = client.delete(f"/v1/jobs/{a['id']}")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     assert not alive(pid)
+    killed = f"job {a['id']} cancelled while running, worker pid {pid} killed"
+    assert killed in [r.getMessage() for r in caplog.records]
     for name in ("long", "next"):
         assert not (site / "models" / name).exists()
     assert not (site / "models" / SCRATCH / str(a["id"])).exists()
@@ -167,6 +144,7 @@ def test_cancel_running_and_queued_jobs(client, site):
     assert client.app.state.runner.running() == []
 
 
+@pytest.mark.slow
 def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     r = client.post("/v1/jobs", json={"corpus": "tiny.txt", "name": "empty", "config": TINY})
     job = wait_for(client, r.json()["id"], {"done", "failed"})
@@ -176,6 +154,7 @@ def test_a_job_that_cannot_train_fails_with_the_reason(client, site):
     assert not (site / "models" / SCRATCH / str(job["id"])).exists()
 
 
+@pytest.mark.slow
 def test_a_job_error_names_the_corpus_as_the_client_gave_it(client, site):
     (site / "data" / "sub").mkdir(exist_ok=True)
     (site / "data" / "sub" / "binary.bin").write_bytes(b"\x00\x01" * 5000)
@@ -211,6 +190,18 @@ def test_store_transitions_are_conditional(tmp_path):
         got = store.get(job["id"])
         assert got["eta_seconds"] is None and got["words_per_sec"] == 2e5
     store.close()
+
+
+def test_a_cancelled_job_is_logged(tmp_path, caplog):
+    runner = JobRunner(tmp_path / "models", None, on_model=lambda name, path: None).open()
+    try:  # no dispatcher: the job stays queued
+        job = runner.submit("sgns", None, {}, "never")
+        with caplog.at_level("INFO", logger="w2v.serve"):
+            assert runner.cancel(job["id"]) == "queued"
+            assert runner.cancel(job["id"]) is None  # not active: nothing to log
+    finally:
+        runner.close()
+    assert [r.getMessage() for r in caplog.records] == [f"job {job['id']} cancelled while queued"]
 
 
 def test_recovery_fails_jobs_left_running(tmp_path):

@@ -10,9 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
-from tests.conftest import REPO
-from tests.test_serve import local_client
-from tests.test_serve_jobs import TINY, alive, wait_for, write_small_corpus
+from tests.helpers import REPO, TINY, alive, local_client, wait_for, write_small_corpus
 from w2v.cli import main
 from w2v.serve import limits as L
 from w2v.serve.app import create_app
@@ -76,6 +74,7 @@ def test_a_full_queue_refuses_with_429(queue):
     assert submit(c).status_code == 202  # room again
 
 
+@pytest.mark.slow
 def test_a_job_past_the_time_limit_is_stopped_and_fails_saying_why(tmp_path):
     limits = L.JobLimits(max_seconds=1.0)
     app = create_app({}, tmp_path / "models", limits=limits)
@@ -94,6 +93,7 @@ def test_a_job_past_the_time_limit_is_stopped_and_fails_saying_why(tmp_path):
         assert not (tmp_path / "models" / SCRATCH / str(job["id"])).exists()
 
 
+@pytest.mark.slow
 def test_a_job_over_the_memory_limit_fails_saying_why(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

@@ -14,8 +14,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.conftest import REPO
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import REPO, local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.models import ModelRegistry, VectorsBroken, identity
 
@@ -62,6 +61,7 @@ with TestClient(app, base_url="http://localhost") as c:
 """
 
 
+@pytest.mark.slow
 def test_a_model_truncated_under_a_threads_server_is_a_503_not_sigbus(tmp_path):
     # in a subprocess: reading the truncated file map is SIGBUS, which would kill pytest
     models = tmp_path / "models"

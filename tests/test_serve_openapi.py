@@ -14,7 +14,7 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from tests.test_serve import WORDS, toy_vectors
+from tests.helpers import WORDS, toy_vectors
 from w2v.serve.app import create_app
 
 
@@ -50,6 +50,7 @@ def aimed(case, real_model: bool, word: str):
     return case
 
 
+@pytest.mark.slow
 def test_no_server_errors(app):
     api = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in api.get_all_operations()]

@@ -16,8 +16,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.conftest import REPO
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import REPO, local_client, toy_vectors
 from w2v.serve import models as M
 from w2v.serve.app import create_app
 from w2v.serve.compute import ProcessQueries
@@ -129,6 +128,7 @@ with TestClient(app, base_url="http://localhost") as c:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["serving", "opening"])
 def test_a_threads_server_never_reads_a_file_map(tmp_path, when):
     # in a subprocess: SIGBUS would kill pytest

@@ -16,10 +16,7 @@ httpx = pytest.importorskip("httpx", reason="the serve extra is not installed")
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.cli_helpers import one_error_line
-from tests.conftest import REPO
-from tests.test_serve import toy_vectors
-from tests.test_serve_jobs import TINY, alive, write_small_corpus
+from tests.helpers import REPO, TINY, alive, one_error_line, toy_vectors, write_small_corpus
 from w2v.cli import main
 from w2v.serve.jobs import INTERRUPTED, SCRATCH
 
@@ -98,6 +95,7 @@ def results(r) -> list[tuple[str, float]]:
     return [(x["word"], x["score"]) for x in r.json()["results"]]
 
 
+@pytest.mark.slow
 def test_every_query_endpoint_answers_as_the_library(server, root):
     toy = w2v.load(root / "toy")
     h = server.http
@@ -125,6 +123,7 @@ def test_every_query_endpoint_answers_as_the_library(server, root):
     assert h.get("/openapi.json").json()["info"]["title"] == "w2v"
 
 
+@pytest.mark.slow
 def test_head_and_a_client_leaving_mid_body_over_http(server):
     h = server.http
     for path in ("/health", "/v1/models", "/v1/models/toy/similar?word=frog"):
@@ -146,6 +145,7 @@ def test_head_and_a_client_leaving_mid_body_over_http(server):
     assert 'status="500"' not in text
 
 
+@pytest.mark.slow
 def test_token_is_enforced_over_http(server):
     bare = httpx.Client(base_url=str(server.http.base_url))
     assert bare.get("/health").status_code == 200
@@ -157,6 +157,7 @@ def test_token_is_enforced_over_http(server):
     bare.close()
 
 
+@pytest.mark.slow
 def test_only_allowed_host_names_are_answered_over_http(server):
     h = server.http  # 127.0.0.1:PORT, the address it is bound to
     assert h.get("/v1/models", headers={"host": "w2v.example:8000"}).status_code == 200
@@ -165,6 +166,7 @@ def test_only_allowed_host_names_are_answered_over_http(server):
     assert h.post("/v1/jobs", json={}, headers={"host": "evil.example"}).status_code == 421
 
 
+@pytest.mark.slow
 def test_job_from_submission_to_query(server, root):
     h = server.http
     assert h.post("/v1/jobs", json={"corpus": "../toy/meta.json"}).status_code == 403
@@ -179,6 +181,7 @@ def test_job_from_submission_to_query(server, root):
     assert {m["name"] for m in h.get("/v1/models").json()["models"]} == {"toy", "fresh"}
 
 
+@pytest.mark.slow
 def test_server_killed_mid_job_then_restarted(server, root):
     h = server.http
     config = {**TINY, "epochs": 100}  # 25 M words: seconds of training at least

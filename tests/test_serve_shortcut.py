@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
-from tests.test_serve import local_client, toy_vectors
+from tests.helpers import local_client, toy_vectors
 from w2v.serve.app import create_app
 from w2v.serve.shortcut import parse
 
@@ -93,7 +93,9 @@ TARGETS = [
 ]
 
 
-@pytest.mark.parametrize("processes", [0, 1], ids=["threads", "processes"])
+@pytest.mark.parametrize(
+    "processes", [0, pytest.param(1, marks=pytest.mark.slow)], ids=["threads", "processes"]
+)
 def test_the_shortcut_answers_as_the_routes(tmp_path, processes):
     toy_vectors().save(tmp_path / "toy")
     answers = {}

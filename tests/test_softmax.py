@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from gradcheck import numerical_grad
 
+from tests.gradcheck import numerical_grad
 from w2v.lecture.softmax import (
     SoftmaxSkipGram,
     sgns_grad,

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from tests.helpers import CLEAN_HEAD, ONE_TOKEN, count_reads
 from w2v.errors import CorpusError
 from w2v.tokens import _SNIFF_BYTES, ReadStats, iter_sentences, tokenize
 
@@ -89,9 +90,6 @@ def test_gensim_linesentence_agrees_on_long_lines(tmp_path):
 
 
 # valid UTF-8 as long as the first block open_binary sniffs, so what follows is read on
-CLEAN_HEAD = b"clean text\n" * (_SNIFF_BYTES // 11 + 1)
-
-
 def test_invalid_utf8_past_the_first_block_replaced_and_counted(tmp_path):
     p = write(tmp_path, "bad.txt", CLEAN_HEAD + b"good \xff\xfe word\nal\xc3so fine\n")
     stats = ReadStats()
@@ -181,50 +179,6 @@ def test_a_corrupt_compressed_corpus_is_a_corpus_error(tmp_path):
     p = write(tmp_path, "bad.txt.gz", bytes(data))
     with pytest.raises(CorpusError, match="cannot read corpus"):
         list(iter_sentences(p))
-
-
-class CountingReads:
-    """A corpus file opened by open_binary, counting the bytes read from it."""
-
-    def __init__(self, f):
-        self.f, self.bytes_read = f, 0
-
-    def read(self, size=-1):
-        data = self.f.read(size)
-        self.bytes_read += len(data)
-        return data
-
-    def readline(self, size=-1):
-        line = self.f.readline(size)
-        self.bytes_read += len(line)
-        return line
-
-    def seek(self, offset):
-        return self.f.seek(offset)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.f.close()
-
-
-def count_reads(monkeypatch, module: str) -> list[CountingReads]:
-    """Make `module`'s open_binary count reads; the files it opens, as they open."""
-    from w2v.tokens import open_binary
-
-    opened = []
-
-    def open_counted(path):
-        opened.append(CountingReads(open_binary(path)))
-        return opened[-1]
-
-    monkeypatch.setattr(f"{module}.open_binary", open_counted)
-    return opened
-
-
-# 24 MB: three times the longest run without whitespace a corpus may hold (MAX_TOKEN_BYTES)
-ONE_TOKEN = b"some words first\n" + b"a" * (24 << 20)
 
 
 def test_a_token_of_many_megabytes_is_refused_after_a_bounded_read(tmp_path, monkeypatch):

@@ -2,16 +2,19 @@
 on the embedded corpus, and the `w2v train` command."""
 
 import json
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import w2v
+from tests.helpers import one_error_line
 from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.corpus import encode_in_memory
-from w2v.errors import ConfigError
+from w2v.errors import ConfigError, SmallDataWarning
 from w2v.training import Progress, train_encoded
 from w2v.vocab import build_vocab
 
@@ -147,6 +150,55 @@ def test_model_saves_a_model_directory(small_sentences, tmp_path):
     assert meta["loss"] == model.loss_history and meta["corpus"]["words"] > 40_000
 
 
+# -- too little data -------------------------------------------------------------------------
+
+
+def test_too_little_data_warns_and_names_the_options(small_sentences):
+    with pytest.warns(SmallDataWarning) as caught:
+        w2v.train(small_sentences[:30], dim=8, epochs=1)
+    said = [str(w.message) for w in caught]
+    assert len(said) == 2
+    assert said[0].startswith("only ") and "occur at least 5 times" in said[0]
+    assert "lower --min-count (now 5)" in said[0]
+    assert (
+        "subsampling keeps" in said[1] and "lower --sample (now 0.001; 0 turns it off)" in said[1]
+    )
+
+
+def test_enough_data_trains_without_a_warning(small):
+    corpus, vocab = small  # 4,000 lines, about 50,000 tokens
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallDataWarning)
+        train_encoded(corpus, vocab, TrainConfig(dim=8, epochs=1, min_count=3))
+
+
+def test_an_epoch_that_trains_nothing_has_no_loss(tmp_path):
+    with pytest.warns(SmallDataWarning) as caught:
+        model = w2v.train([["frog"], ["toad"]] * 5, dim=4, epochs=2, min_count=1)  # no pairs
+    assert "the corpus has only 2 distinct words" in str(caught[0].message)
+    assert model.loss_history == [None, None]
+    model.save(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "meta.json").read_text())["loss"] == [None, None]
+
+
+def test_cli_train_on_a_tiny_corpus_warns_and_says_nothing_trained(tmp_path, capsys):
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("frog\ntoad\n" * 6 + "and the\n")  # pairs only in the last line
+    assert main(["train", str(corpus), "-o", str(tmp_path / "m"), "--dim", "4",
+                 "--epochs", "2", "--min-count", "1", "--sample", "0"]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    assert "w2v: warning: the corpus has only 4 distinct words" in err
+    assert "w2v: warning: an epoch trains on about 14 tokens" in err
+    assert "loss per epoch 0.69" in out and "Traceback" not in err
+    assert main(["train", str(corpus), "-o", str(tmp_path / "m6"), "--dim", "4",
+                 "--epochs", "2", "--min-count", "6"]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    assert "loss per epoch (nothing trained) (nothing trained)" in out
+    assert "w2v: warning: only 2 of 4 distinct words occur at least 6 times" in err
+    assert main(["similar", "and", "-m", str(tmp_path / "m6")]) == 2
+    assert "seen at least 6 times in the training corpus" in one_error_line(capsys)
+
+
 # -- quality on the embedded corpus (1.4 M tokens) ------------------------------------------
 
 
@@ -190,6 +242,7 @@ FRUIT_QUERIES = ["apple", "banana", "lemon", "cherry", "grape", "orange", "pear"
 ANIMAL_QUERIES = ["cat", "horse", "cow", "sheep", "pig", "goat", "wolf", "lion", "rabbit", "mouse"]
 
 
+@pytest.mark.slow
 def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
     # Calibrated over seeds 1-8 (3 epochs, 2 workers): "apple" had 3-4 fruits in its top 10,
     # the ten fruit queries 5-13 fruits in all, the ten animal queries 7-13 animals. Random
@@ -203,6 +256,7 @@ def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
     assert sum(animal.values()) >= 5, animal
 
 
+@pytest.mark.slow
 def test_embedded_corpus_loss_is_sensible(embedded_model):
     loss = embedded_model.loss_history
     assert len(loss) == 3 and 0.2 < max(loss[1:]) < loss[0] < 0.7
@@ -274,6 +328,7 @@ def test_a_binary_file_is_not_a_corpus(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_without_a_model(corpus_file, tmp_path):
     import os
     import signal
@@ -293,6 +348,21 @@ def test_ctrl_c_stops_cleanly_without_a_model(corpus_file, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_log_lines_are_throttled_whatever_the_epochs(monkeypatch):
+    import io
+
+    from w2v.cli.train import ProgressReporter
+
+    monkeypatch.setattr("w2v.cli.train.LOG_EVERY", 1e9)  # as if training took no time
+    stream = io.StringIO()
+    log = ProgressReporter(stream, tty=False)
+    epochs = 1000
+    for e in range(1, epochs + 1):  # one chunk per epoch: each call ends an epoch
+        log(Progress(e, epochs, 10 * e, 10 * epochs, e / epochs, 0.02, 0.4, 1e3, epochs - e))
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[2] for line in lines] == ["1/1000", "1000/1000"]
+
+
 def test_progress_bar_on_a_terminal():
     import io
 
@@ -308,6 +378,7 @@ def test_progress_bar_on_a_terminal():
     assert "100%" in text and "epoch 2/2" in text and "lr=0.00010" in text and "loss=0.3500" in text
 
 
+@pytest.mark.slow
 def test_memory_mapped_corpora_and_their_slices_train_alike(small, tmp_path):
     from w2v.corpus import EncodedCorpus, encode
 
@@ -327,3 +398,47 @@ def test_memory_mapped_corpora_and_their_slices_train_alike(small, tmp_path):
     c = train_encoded(shard, vocab, cfg).vectors.vectors
     d = train_encoded(plain, vocab, cfg).vectors.vectors
     assert np.array_equal(c, d) and not np.array_equal(a, c)
+
+
+def test_the_kernel_is_compiled_before_the_clock_starts(small, monkeypatch):
+    """A cold run's first progress line said 34 k words/s and ETA 196 s for a run of 12.8 s:
+    the kernel's compilation was counted as training. The first kernel call now trains no
+    sentence and comes before the clock is read."""
+    corpus, vocab = small
+    events = []
+    real_chunk, real_clock = w2v.training.train_chunk, time.perf_counter
+
+    def chunk(*args):
+        spans = args[5]  # train_chunk(arch, U, V, ids, offsets, spans, ...)
+        events.append(("kernel", int(spans[-1] - spans[0])))
+        return real_chunk(*args)
+
+    def clock():
+        events.append(("clock", None))
+        return real_clock()
+
+    monkeypatch.setattr(w2v.training, "train_chunk", chunk)
+    monkeypatch.setattr(w2v.training.time, "perf_counter", clock)
+    train_encoded(corpus, vocab, TrainConfig(dim=8, epochs=1, workers=1, min_count=3))
+    first_clock = events.index(("clock", None))
+    assert events[:first_clock] == [("kernel", 0)]  # compiled on no sentences, then the clock
+    assert any(kind == "kernel" and n > 0 for kind, n in events[first_clock:])
+
+
+def test_too_little_free_space_in_tmpdir_is_refused_before_encoding(tmp_path, monkeypatch):
+    import shutil
+    import tempfile
+
+    from w2v.errors import UserError
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the frog sat on the log\n" * 200)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    full = shutil.disk_usage(tmp_path)._replace(free=1000)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
+    with pytest.raises(
+        UserError, match=r"need 0.0 MB in .*tmp. \(\$TMPDIR\), which has 0.0 MB free"
+    ):
+        w2v.train(corpus, dim=4, epochs=1, min_count=1)
+    assert list((tmp_path / "tmp").iterdir()) == []  # nothing written

@@ -4,9 +4,9 @@ import re
 
 import numpy as np
 import pytest
-from gensim_vectors import trained
 
 import w2v.vectors
+from tests.gensim_vectors import trained
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io.arrow import write_vocab_parquet
 from w2v.vectors import Vectors, _topk_rows

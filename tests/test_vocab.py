@@ -14,6 +14,7 @@ def gensim_raw_counts(sentences):
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("min_count", [1, 5])
 def test_counts_equal_gensim_on_the_embedded_corpus(embedded_corpus, embedded_sentences, min_count):
     from gensim.models import Word2Vec
@@ -119,6 +120,7 @@ def test_save_and_load_round_trip(tmp_path):
     assert w.words == v.words and w.counts.tolist() == [5, 3]
 
 
+@pytest.mark.slow
 def test_suggestions_are_difflibs_and_sensible():
     import difflib
     import random

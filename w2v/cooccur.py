@@ -22,7 +22,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from w2v.corpus import EncodedCorpus, encode, encode_in_memory
+from w2v.corpus import EncodedCorpus, encode, encode_in_memory, encoded_bytes
 from w2v.errors import ConfigError
 from w2v.io.atomic import scratch_dir
 from w2v.kernels import cooccur as K
@@ -182,7 +182,7 @@ def cooccurrence(
     check_options(window, weighting)
     if isinstance(source, str | os.PathLike):
         vocab = build_vocab(source, min_count, lower=lower, punct=punct, phrases=phrases)
-        with scratch_dir("cooc") as tmp:
+        with scratch_dir("cooc", encoded_bytes(vocab.stats)) as tmp:
             path = os.path.join(tmp, "corpus")
             corpus = encode(source, vocab, path, lower=lower, punct=punct, phrases=phrases)
             X = count_pairs(corpus, len(vocab), window, weighting, dynamic, seed)

@@ -22,7 +22,7 @@ from w2v.errors import CorpusError
 from w2v.io.atomic import MARK, Owned, atomic_dir
 from w2v.io.model_dir import check_npy
 from w2v.scan import WordTable, iter_blocks, prefetch
-from w2v.tokens import ReadStats, iter_sentences
+from w2v.tokens import MAX_SENTENCE_LEN, ReadStats, iter_sentences
 from w2v.vocab import Vocab
 
 ENCODED_DIR = Owned("encoded corpus", MARK)  # see w2v.io.Owned
@@ -130,6 +130,14 @@ def encode_files(
             paths, vocab, ids, ends, stats, lower, punct, phrases=phrases
         ),
     )
+
+
+def encoded_bytes(stats: dict) -> int:
+    """At most the bytes of the encoded corpus of a text whose counting facts are `stats`:
+    4 a token (ids.npy) and 8 a sentence (offsets.npy: a line, or one more for every
+    MAX_SENTENCE_LEN tokens of a longer one), plus the two headers."""
+    tokens, lines = stats.get("tokens", 0), stats.get("lines", 0)
+    return 4 * tokens + 8 * (lines + tokens // MAX_SENTENCE_LEN + 1) + 256
 
 
 def _write(out_dir, fill) -> EncodedCorpus:

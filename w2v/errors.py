@@ -1,4 +1,5 @@
-"""Errors a user can cause. The command line prints them as one line and exits with status 2."""
+"""Errors a user can cause. The command line prints them as one line and exits with status 2.
+Warnings of what a user can change (SmallDataWarning) it prints as `w2v: warning: ...`."""
 
 
 class UserError(Exception):
@@ -18,15 +19,28 @@ class ConfigError(UserError):
 
 
 class UnknownWordError(UserError, KeyError):
-    """A query word is not in the vocabulary; the message suggests close words."""
+    """A query word is not in the vocabulary; the message suggests close words and, when the
+    vocabulary was cut at a minimum count, says so."""
 
-    def __init__(self, word: str, suggestions: list[str] | None = None):
+    def __init__(
+        self, word: str, suggestions: list[str] | None = None, min_count: int | None = None
+    ):
         self.word = word
         self.suggestions = list(suggestions or [])
+        self.min_count = min_count
         super().__init__(word)
 
     def __str__(self) -> str:
         msg = f"word {self.word!r} is not in the vocabulary"
+        if self.min_count is not None and self.min_count > 1:
+            msg += (
+                f", which keeps only the words seen at least {self.min_count} times in the "
+                "training corpus (train with a lower --min-count to keep rarer ones)"
+            )
         if self.suggestions:
             msg += "; did you mean " + ", ".join(self.suggestions) + "?"
         return msg
+
+
+class SmallDataWarning(UserWarning):
+    """Training on too little data to learn from: the message says what to change."""

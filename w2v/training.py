@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -29,8 +30,8 @@ import numba
 import numpy as np
 
 from w2v.config import MIN_ALPHA_RATIO, TrainConfig
-from w2v.corpus import EncodedCorpus, encode
-from w2v.errors import CorpusError
+from w2v.corpus import EncodedCorpus, encode, encoded_bytes
+from w2v.errors import CorpusError, SmallDataWarning
 from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.vectors import Vectors
@@ -39,6 +40,9 @@ from w2v.vocab import Vocab, build_vocab
 SPANS_PER_WORKER = 4  # spans per chunk and thread, handed out one at a time (load balance)
 MIN_SPANS = 8  # at least this many, so that workers 1..2 cut chunks identically
 _CHUNK_WORK = 1e9  # chunk size in words × dim × (window + 1) × (negative + 1): ≈ 0.2 s
+# Below these, training runs but learns next to nothing, and says so (SmallDataWarning).
+MIN_WORDS = 100  # words kept in the vocabulary
+MIN_TOKENS = 10_000  # tokens an epoch trains on, expected after subsampling
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Progress:
     words_total: int  # epochs × corpus words
     fraction: float  # words_done / words_total
     alpha: float  # learning rate reached
-    loss: float  # mean loss per term over the epoch so far
+    loss: float | None  # mean loss per term over the epoch so far; None: nothing trained yet
     words_per_sec: float
     eta_seconds: float
 
@@ -59,12 +63,13 @@ class Progress:
 @dataclass
 class Model:
     """A trained model: `vectors` (w2v.Vectors, with V as `contexts` and the run in `meta`),
-    the `vocab`, the `config` and `loss_history`, the mean loss per term of each epoch."""
+    the `vocab`, the `config` and `loss_history`, the mean loss per term of each epoch
+    (None for an epoch that trained nothing: subsampling left no pair of words)."""
 
     vectors: Vectors
     vocab: Vocab
     config: TrainConfig
-    loss_history: list[float] = field(default_factory=list)
+    loss_history: list[float | None] = field(default_factory=list)
 
     def save(self, directory: str | os.PathLike, force: bool = False) -> None:
         """Write a model directory (vectors.npy = U, contexts.npy = V), atomically."""
@@ -89,6 +94,41 @@ class Model:
         }
         vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=run | meta)
         return cls(vectors, vocab, config, loss_history)
+
+
+def mean_loss(nll: float, terms: float) -> float | None:
+    """The mean loss per term, or None when no term was trained."""
+    return float(nll / terms) if terms > 0 else None
+
+
+def small_data_warnings(vocab: Vocab, config: TrainConfig) -> list[str]:
+    """What makes `vocab` (counted from the corpus to train on) too small to learn from
+    with `config`, each with the options that would help; [] when nothing does."""
+    found = []
+    n_words, distinct = len(vocab), vocab.stats.get("distinct", len(vocab))
+    cut = distinct > n_words and config.min_count > 1  # min_count dropped words
+    if n_words < MIN_WORDS:
+        if cut:
+            what = f"only {n_words:,} of {distinct:,} distinct words occur at least "
+            what += f"{config.min_count} times"
+            fix = f"lower --min-count (now {config.min_count}) or give a larger corpus"
+        else:
+            what, fix = f"the corpus has only {n_words:,} distinct words", "give a larger corpus"
+        found.append(f"{what}: too few to learn from; {fix}")
+    tokens = vocab.total
+    trained = float(vocab.counts @ vocab.keep_probs(config.sample))  # expected, an epoch
+    if trained < MIN_TOKENS:
+        what = f"an epoch trains on about {trained:,.0f} tokens"
+        fixes = []
+        if config.sample > 0 and trained < 0.5 * tokens:
+            what += f", the {trained / tokens:.0%} of {tokens:,} that subsampling keeps"
+            fixes.append(f"lower --sample (now {config.sample:g}; 0 turns it off)")
+        if cut:
+            fixes.append("lower --min-count")
+        fixes.append("give a larger corpus")
+        fix = ", ".join(fixes[:-1]) + " or " + fixes[-1] if len(fixes) > 1 else fixes[0]
+        found.append(f"{what}: too few to learn from; {fix}")
+    return found
 
 
 def learning_rate(config: TrainConfig, words_done: float, words_total: float) -> float:
@@ -278,18 +318,24 @@ def train_encoded(
     N = int(offsets[-1] - offsets[0])
     if N == 0:
         raise CorpusError("the encoded corpus has no tokens in the vocabulary")
+    for message in small_data_warnings(vocab, config):
+        warnings.warn(message, SmallDataWarning, stacklevel=2)
     tables = sampling_tables(vocab, config)
     workers = config.n_workers
     work_per_word = config.dim * (config.window + 1) * (config.negative + 1)
     bounds = chunk_bounds(offsets, int(_CHUNK_WORK / work_per_word))
     reader = ChunkReader(corpus, n_words)
     words_total = config.epochs * N
-    loss_history: list[float] = []
+    loss_history: list[float | None] = []
     words_done = 0
-    start = time.perf_counter()
     try:
         reader.check_ids(bounds)
         with kernel_threads(workers):
+            # A call on no sentences compiles the kernel (or loads it from Numba's cache)
+            # before the clock starts: words/s and the ETA count training alone.
+            ids, chunk_offsets = reader.read(0, 0)
+            run_chunk(U, V, ids, chunk_offsets, 0, 0, tables, config, 0.0, 0.0, 0, workers)
+            start = time.perf_counter()
             for epoch in range(config.epochs):
                 nll, terms = 0.0, 0.0
                 for k in range(len(bounds) - 1):
@@ -316,12 +362,12 @@ def train_encoded(
                                 words_total=words_total,
                                 fraction=words_done / words_total,
                                 alpha=a1,
-                                loss=float(nll / max(terms, 1.0)),
+                                loss=mean_loss(nll, terms),
                                 words_per_sec=rate,
                                 eta_seconds=(words_total - words_done) / max(rate, 1e-9),
                             )
                         )
-                loss_history.append(float(nll / max(terms, 1.0)))
+                loss_history.append(mean_loss(nll, terms))
     finally:
         reader.close()
     seconds = time.perf_counter() - start
@@ -355,7 +401,7 @@ def train(
         source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner
     )
     t1 = time.perf_counter()
-    with scratch_dir("encoded") as tmp:
+    with scratch_dir("encoded", encoded_bytes(vocab.stats)) as tmp:
         corpus = encode(
             source, vocab, os.path.join(tmp, "corpus"), cfg.lower, cfg.punct, phrases=joiner
         )

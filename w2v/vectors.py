@@ -77,7 +77,14 @@ class Vectors:
         try:
             return self._index[word]
         except KeyError:
-            raise UnknownWordError(word, self.suggest(word)) from None
+            raise UnknownWordError(word, self.suggest(word), self.min_count) from None
+
+    @property
+    def min_count(self) -> int | None:
+        """The count below which the trainer dropped words (meta.json), if it recorded one."""
+        config = self.meta.get("config")
+        value = config.get("min_count") if isinstance(config, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     @cached_property
     def suggest(self) -> Suggestions:

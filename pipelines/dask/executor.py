@@ -311,7 +311,7 @@ class DaskExecutor:
         return {
             "words": len(model.vocab),
             "tokens": int(model.vectors.meta["corpus"]["words"]),
-            "loss": [round(x, 5) for x in model.loss_history],
+            "loss": [None if x is None else round(x, 5) for x in model.loss_history],
             **facts,
             **stats,
         }

@@ -98,5 +98,5 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progres
     return {
         "words": len(vocab),
         "tokens": corpus.n_tokens,
-        "loss": [round(x, 5) for x in model.loss_history],
+        "loss": [None if x is None else round(x, 5) for x in model.loss_history],
     }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from w2v.cli.options import echo_json, json_option, model_option
+from w2v.cli.options import echo_json, json_option, model_option, user_warnings
 from w2v.errors import ConfigError
 from w2v.io.atomic import refuse_existing
 from w2v.nn.classify import (
@@ -59,6 +59,16 @@ def classify() -> None:
     type=click.IntRange(min=1),
     help="At most this many; early stopping usually ends sooner.",
 )
+@click.option(
+    "--patience",
+    type=click.IntRange(min=0),
+    help="Early stopping: stop when more than N epochs in a row bring no validation gain [10].",
+)
+@click.option(
+    "--no-early-stopping",
+    is_flag=True,
+    help="Hold out no validation part and train all --epochs.",
+)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Adam's step size [3e-3].")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Minibatch size [400].")
 @click.option(
@@ -78,6 +88,8 @@ def train(
     hidden,
     activation,
     epochs,
+    patience,
+    no_early_stopping,
     lr,
     batch_size,
     test_size,
@@ -88,8 +100,14 @@ def train(
     """Train on DATA.tsv (header row text<TAB>label) and report held-out accuracy.
 
     A text's features are the mean of its in-vocabulary word vectors; texts with none are
-    counted as skipped. The classifier is saved to OUTPUT as mlp.npz + classifier.json.
+    counted as skipped. Early stopping holds out 10 % of the training rows and keeps the
+    epoch with the best accuracy on them; under 50 rows it is off (with a warning). The
+    classifier is saved to OUTPUT as mlp.npz + classifier.json.
     """
+    if no_early_stopping and patience is not None:
+        raise ConfigError(
+            "--patience applies to early stopping, which --no-early-stopping turns off"
+        )
     sizes = parse_hidden(hidden)
     texts, labels = read_labelled_tsv(data)
     refuse_existing(output, force, owned=CLASSIFIER_DIR)
@@ -100,18 +118,15 @@ def train(
             val_text = f"  val acc {val:.4f}" if val is not None else ""
             click.echo(f"epoch {epoch:3d}  loss {loss:.4f}{val_text}", err=True)
 
-    result = train_classifier(
-        texts,
-        labels,
-        vec,
-        sizes,
-        activation,
-        epochs,
-        test_size,
-        seed,
-        on_epoch=progress,
-        **{k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None},
-    )
+    given = {"lr": lr, "batch_size": batch_size, "patience": patience}
+    mlp_params = {k: v for k, v in given.items() if v is not None}
+    if no_early_stopping:
+        mlp_params["early_stopping"] = False
+    with user_warnings():
+        result = train_classifier(
+            texts, labels, vec, sizes, activation, epochs, test_size, seed, on_epoch=progress,
+            **mlp_params,
+        )  # fmt: skip
     save_classifier(output, result, vec, model_dir, force=force)
     r = result.report
     if as_json:

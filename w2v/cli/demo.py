@@ -4,9 +4,10 @@ neighbours and an analogy, and draw one picture. The README's first command."""
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from w2v.cli.options import model_option
-from w2v.errors import ModelError
+from w2v.cli.options import model_option, user_warnings
+from w2v.errors import ConfigError, ModelError
 
 # Words of the embedded corpus (WordNet glosses) whose neighbours make the point; the first
 # that a model has are shown. The lecture's "words similar to frog" comes first.
@@ -19,9 +20,26 @@ SHOWN = 4  # words whose neighbours are printed
 DRAWN = 3  # of those, words drawn in the picture
 
 
-def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, seed: int):
-    """The model in `model_dir` if there is one; else train on the embedded corpus and save it
-    there. A directory that exists but is not a model is left alone (ModelError)."""
+def _check_asked(vec, model_dir: Path, asked: dict) -> None:
+    """ConfigError unless the model agrees with the training options given on the command
+    line (`asked`: option name → value): the demo does not silently ignore them."""
+    config = vec.meta.get("config") if isinstance(vec.meta.get("config"), dict) else {}
+    have = {"dim": vec.dim, "epochs": config.get("epochs"), "seed": config.get("seed")}
+    if all(have[k] == v for k, v in asked.items()):
+        return
+    held = ", ".join(f"{k} {'unknown' if have[k] is None else have[k]}" for k in have)
+    given = " ".join(f"--{k} {v}" for k, v in asked.items())
+    raise ConfigError(
+        f"{str(model_dir)!r} already holds a model ({held}), not the {given} asked for: "
+        "delete it to train there, or give another directory with -m DIR"
+    )
+
+
+def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, seed: int,
+                   asked: dict):  # fmt: skip
+    """The model in `model_dir` if there is one (and it agrees with the options `asked`
+    for); else train on the embedded corpus and save it there. A directory that exists but
+    is not a model is left alone (ModelError)."""
     from w2v.vectors import Vectors
 
     if model_dir.exists():
@@ -32,6 +50,7 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
                 f"{str(model_dir)!r} exists but is not a w2v model ({e}); "
                 "remove it or pick another directory with -m DIR"
             ) from None
+        _check_asked(vec, model_dir, asked)
         click.echo(f"using the model in {model_dir} ({len(vec):,} words, dim {vec.dim})")
         click.echo("  (delete that directory to train a fresh one)")
         return vec
@@ -50,9 +69,9 @@ def _open_or_train(model_dir: Path, epochs: int, dim: int, workers: int | None, 
 
     reporter = ProgressReporter()
     try:
-        model = w2v.train(
-            default_corpus(), progress=reporter, dim=dim, epochs=epochs, workers=workers, seed=seed
-        )
+        with user_warnings():
+            model = w2v.train(default_corpus(), progress=reporter, dim=dim, epochs=epochs,
+                              workers=workers, seed=seed)  # fmt: skip
     finally:
         reporter.close()
     model.save(model_dir)
@@ -80,7 +99,13 @@ def demo(model_dir, output, epochs, dim, workers, seed):
     from w2v.plot import figures as P
 
     P.check_picture_path(output)  # before an hour of training, not after
-    vec = _open_or_train(model_dir, epochs, dim, workers, seed)
+    ctx = click.get_current_context()
+    asked = {
+        name: value
+        for name, value in (("dim", dim), ("epochs", epochs), ("seed", seed))
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
+    }
+    vec = _open_or_train(model_dir, epochs, dim, workers, seed, asked)
     words = [w for w in DEMO_WORDS if w in vec][:SHOWN]
     click.echo("")
     click.echo("nearest neighbours (cosine):")

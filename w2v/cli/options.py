@@ -1,10 +1,14 @@
-"""Options shared by several commands, and the --json printer."""
+"""Options shared by several commands, the --json printer, and the warnings printer."""
 
+import contextlib
 import json
 import math
+import warnings
 from pathlib import Path
 
 import click
+
+from w2v.errors import SmallDataWarning
 
 model_option = click.option(
     "-m",
@@ -89,3 +93,21 @@ def setting_options(config_class, exclude: tuple[str, ...] = ()):
         return command
 
     return decorate
+
+
+@contextlib.contextmanager
+def user_warnings():
+    """Inside: the library's warnings of what the user can change (SmallDataWarning) are
+    printed at once as `w2v: warning: ...` on stderr, every one; others as Python does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SmallDataWarning)
+        python_shows = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, SmallDataWarning):
+                click.echo(f"w2v: warning: {message}", err=True)
+            else:
+                python_shows(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield

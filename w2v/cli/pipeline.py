@@ -21,18 +21,28 @@ def pipeline():
 )
 @click.option("--force", is_flag=True, help="Replace an existing config.")
 def init_cmd(corpus, output, force):
-    """Write a commented config for CORPUS files (default: the embedded corpus)."""
+    """Write a commented config for CORPUS files, directories or globs (default: the
+    embedded corpus). A quoted glob stays a glob in the config, expanded at each run."""
+    from pipelines.config import resolve_corpus
     from pipelines.init import render
+    from w2v.errors import ConfigError
     from w2v.vocab import default_corpus
 
-    files = list(corpus) or [default_corpus()]
-    for f in files:
-        if not f.exists():
-            raise UserError(f"corpus file {str(f)!r} does not exist")
+    paths = list(corpus) or [default_corpus()]
+    n_files = 0
+    for p in paths:
+        try:
+            n_files += len(resolve_corpus([str(p)], Path.cwd()))
+        except ConfigError:
+            glob = any(c in str(p) for c in "*?[")
+            what = "matches no corpus file" if glob or p.exists() else "does not exist"
+            raise UserError(f"corpus {'glob' if glob else 'file'} {str(p)!r} {what}") from None
     refuse_existing(output, force)
     with atomic_file(output, "w") as f:
-        f.write(render(files, output))
-    click.echo(f"wrote {output}; run it with: w2v pipeline run {output}")
+        f.write(render(paths, output, n_files=n_files))
+    click.echo(
+        f"wrote {output} for {n_files} corpus file(s); run it with: w2v pipeline run {output}"
+    )
 
 
 @pipeline.command("run")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -14,6 +15,28 @@ from w2v.lecture.playground import MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_POINTS, MA
 from w2v.nn.mlp import HIDDEN_ACTIVATIONS, SOLVERS
 
 FORMATS = (".png", ".gif", ".svg", ".pdf", ".jpg", ".jpeg")
+LOG_EVERY = 1.0  # seconds between progress lines without -v
+
+
+class EpochLog:
+    """Epoch lines on stderr: every epoch with `verbose`, else the first, then one a
+    LOG_EVERY seconds at most, and the last."""
+
+    def __init__(self, epochs: int, verbose: bool):
+        self.epochs = epochs
+        self.verbose = verbose
+        self.last_line = -float("inf")
+
+    def __call__(self, s) -> None:
+        now = time.monotonic()
+        if not (self.verbose or s.epoch == self.epochs or now - self.last_line >= LOG_EVERY):
+            return
+        self.last_line = now
+        click.echo(
+            f"epoch {s.epoch:4d}/{self.epochs}  train loss {s.train_loss:.4f} "
+            f"acc {s.train_acc:.3f}  test loss {s.test_loss:.4f} acc {s.test_acc:.3f}",
+            err=True,
+        )
 
 
 @click.command()
@@ -53,7 +76,8 @@ FORMATS = (".png", ".gif", ".svg", ".pdf", ".jpg", ".jpeg")
     show_default=True,
     help="Picture (.png, .svg, .pdf, .jpg) or animation (.gif).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No per-epoch lines.")
+@click.option("-v", "--verbose", is_flag=True, help="A line for every epoch.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @json_option
 def playground(
     data,
@@ -68,6 +92,7 @@ def playground(
     solver,
     every,
     output,
+    verbose,
     quiet,
     as_json,
 ):
@@ -87,13 +112,7 @@ def playground(
     gif = suffix == ".gif"
     require_matplotlib(gif=gif)  # fail before training, not after
 
-    def progress(s):
-        if not quiet and not as_json:
-            click.echo(
-                f"epoch {s.epoch:4d}  train loss {s.train_loss:.4f} acc {s.train_acc:.3f}  "
-                f"test loss {s.test_loss:.4f} acc {s.test_acc:.3f}"
-            )
-
+    progress = None if quiet or as_json else EpochLog(epochs, verbose)
     every = every or (max(1, epochs // 25) if gif else 0)
     run = train_playground(
         data,

@@ -18,9 +18,11 @@ restrict_option = click.option(
 )
 
 
-def _print_ranked(results, as_json: bool, key: str, query: dict) -> None:
+def _print_ranked(results, as_json: bool, query: dict) -> None:
+    """word<TAB>score lines, or with --json {**query, "results": [{"word", "score"}]}: the
+    key the HTTP API uses too, whatever the score is (a cosine, or 3CosMul's product)."""
     if as_json:
-        ranked = [{"word": w, key: s} for w, s in results]
+        ranked = [{"word": w, "score": s} for w, s in results]
         echo_json({**query, "results": ranked})
         return
     click.echo("\n".join(f"{w}\t{s:.6f}" for w, s in results))
@@ -39,7 +41,7 @@ def similar(words, topn, restrict, model_dir, as_json):
 
     vec = load(model_dir)
     results = vec.most_similar(positive=list(words), topn=topn, restrict=restrict)
-    _print_ranked(results, as_json, "cosine", {"positive": list(words)})
+    _print_ranked(results, as_json, {"positive": list(words)})
 
 
 @click.command()
@@ -63,8 +65,7 @@ def analogy(a, b, c, topn, method, restrict, model_dir, as_json):
 
     vec = load(model_dir)
     results = vec.analogy(a, b, c, topn=topn, method=method, restrict=restrict)
-    key = "cosine" if method == "add" else "score"
-    _print_ranked(results, as_json, key, {"a": a, "b": b, "c": c, "method": method})
+    _print_ranked(results, as_json, {"a": a, "b": b, "c": c, "method": method})
 
 
 @click.command(name="eval")

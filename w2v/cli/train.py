@@ -17,6 +17,7 @@ from w2v.cli.options import (
     phrase_options,
     phrases_of,
     setting_options,
+    user_warnings,
 )
 from w2v.config import TrainConfig
 from w2v.io.atomic import refuse_existing
@@ -27,14 +28,14 @@ LOG_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
 class ProgressReporter:
     """A tqdm bar on a terminal (percent, words/s, learning rate, loss, ETA); elsewhere a
-    log line on stderr every LOG_EVERY seconds and one at the end of each epoch."""
+    log line on stderr: the first, then one every LOG_EVERY seconds at most, and the last,
+    however many epochs end in between."""
 
     def __init__(self, stream=None, tty: bool | None = None):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.bar = None
-        self.last_line = 0.0
-        self.last_epoch = 0
+        self.last_line = -float("inf")
 
     def __call__(self, p) -> None:
         if self.tty:
@@ -51,18 +52,19 @@ class ProgressReporter:
                 desc="training", dynamic_ncols=True,
             )  # fmt: skip
         self.bar.set_description(f"epoch {p.epoch}/{p.epochs}", refresh=False)
-        self.bar.set_postfix(lr=f"{p.alpha:.5f}", loss=f"{p.loss:.4f}", refresh=False)
+        loss = "nothing trained" if p.loss is None else f"{p.loss:.4f}"
+        self.bar.set_postfix(lr=f"{p.alpha:.5f}", loss=loss, refresh=False)
         self.bar.update(p.words_done - self.bar.n)
 
     def _log(self, p) -> None:
         now = time.monotonic()
-        epoch_end = p.words_done * p.epochs >= p.words_total * p.epoch
-        if now - self.last_line < LOG_EVERY and not epoch_end:
+        if now - self.last_line < LOG_EVERY and p.words_done < p.words_total:
             return
         self.last_line = now
+        loss = "nothing trained yet" if p.loss is None else f"loss {p.loss:.4f}"
         print(
             f"w2v: epoch {p.epoch}/{p.epochs} {100 * p.fraction:5.1f}%  "
-            f"{p.words_per_sec / 1e3:,.0f} k words/s  lr {p.alpha:.5f}  loss {p.loss:.4f}  "
+            f"{p.words_per_sec / 1e3:,.0f} k words/s  lr {p.alpha:.5f}  {loss}  "
             f"ETA {p.eta_seconds:,.0f} s",
             file=self.stream,
             flush=True,
@@ -72,6 +74,11 @@ class ProgressReporter:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def losses_text(history: list[float | None]) -> str:
+    """ "0.5102 0.4410", an epoch that trained nothing as "(nothing trained)"."""
+    return " ".join("(nothing trained)" if x is None else f"{x:.4f}" for x in history)
 
 
 @click.command()
@@ -93,7 +100,9 @@ def train(
     """Train word vectors on CORPUS (default: the embedded WordNet glosses).
 
     Runs skip-gram (or CBOW) with negative sampling as word2vec.c does, in parallel, and
-    writes a model directory that `w2v similar`, `w2v eval` and the rest read.
+    writes a model directory that `w2v similar`, `w2v eval` and the rest read. The corpus
+    is first encoded into $TMPDIR (4 bytes a token, removed at the end); a $TMPDIR with
+    too little free space is refused before training, saying how much is needed.
     """
     from w2v.training import train as train_model
 
@@ -103,9 +112,10 @@ def train(
     source = corpus_or_default(corpus)
     reporter = ProgressReporter()
     try:
-        model = train_model(
-            source, progress=reporter, phrases=phrases, lower=not no_lower, **options
-        )
+        with user_warnings():
+            model = train_model(
+                source, progress=reporter, phrases=phrases, lower=not no_lower, **options
+            )
     finally:
         reporter.close()
     report_invalid_utf8(model.vocab.stats)
@@ -129,7 +139,7 @@ def train(
         f"{summary['arch']}: {summary['words']:,} words × {summary['dim']} from "
         f"{summary['tokens']:,} tokens in {summary['train_seconds']:.1f} s "
         f"({summary['words_per_sec'] / 1e3:,.0f} k words/s); loss per epoch "
-        + " ".join(f"{x:.4f}" for x in model.loss_history)
+        + losses_text(model.loss_history)
     )
     if summary["phrases"] is not None:
         click.echo(f"phrases: {summary['phrases']:,} joined before counting the vocabulary")

@@ -305,13 +305,20 @@ def atomic_file(target: str | os.PathLike, mode: str = "wb") -> Iterator:
 
 
 @contextlib.contextmanager
-def scratch_dir(name: str) -> Iterator[Path]:
+def scratch_dir(name: str, need_bytes: int = 0) -> Iterator[Path]:
     """A new directory in $TMPDIR for this process's scratch files about `name` (an
     encoded corpus, say), removed on leaving; those that killed w2v processes of this host
-    left there are removed first (they may hold gigabytes)."""
+    left there are removed first (they may hold gigabytes). UserError, before anything is
+    written, if $TMPDIR has less than `need_bytes` free."""
     root = Path(tempfile.gettempdir())
     place = root / f"w2v-{name}"  # never made itself: the scratch directories are its temporaries
     remove_stale_temps(place)
+    free = shutil.disk_usage(root).free
+    if need_bytes > free:
+        raise UserError(
+            f"the {name} scratch files need {need_bytes / 1e6:,.1f} MB in {str(root)!r} "
+            f"($TMPDIR), which has {free / 1e6:,.1f} MB free: point TMPDIR at a larger disk"
+        )
     tmp = _made(place, lambda: Path(tempfile.mkdtemp(prefix=own_temp_prefix(place), dir=root)))
     try:
         yield tmp

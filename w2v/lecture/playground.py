@@ -93,10 +93,13 @@ def train_playground(
     solver: str = "sgd",
     frame_every: int = 0,
     on_epoch: Callable[[EpochScores], None] | None = None,
+    on_frame: Callable[[int, np.ndarray], None] | None = None,
 ) -> PlaygroundRun:
     """Generate `points` points of `data` (half train, half test) and train on them.
 
     frame_every: keep the decision surface every that many epochs (0: only the last).
+    on_epoch(scores) is called after every epoch, on_frame(epoch, P) with every surface kept
+    (the service's playground streams them to the explorer page as the MLP trains).
     ConfigError for more than MAX_LAYERS hidden layers or MAX_UNITS units in one, for
     points, noise or lr outside [4, MAX_POINTS], [0, MAX_NOISE], (0, MAX_LR], and when
     training diverges (a weight or loss overflows: lr too large for the activation).
@@ -135,16 +138,21 @@ def train_playground(
             epoch, *_scores(model, X_train, y_train), *_scores(model, X_test, y_test)
         )
         run.history.append(scores)
-        if frame_every and (epoch % frame_every == 0 or epoch == 1):
-            run.frames.append((epoch, surface(model)))
         if on_epoch is not None:
             on_epoch(scores)
+        if frame_every and (epoch % frame_every == 0 or epoch == 1):
+            keep(epoch, surface(model))
+
+    def keep(epoch, P):
+        run.frames.append((epoch, P))
+        if on_frame is not None:
+            on_frame(epoch, P)
 
     try:
         with np.errstate(over="raise", invalid="raise"):  # the stable network never does either
             clf.fit(X_train, y_train, on_epoch=record)
             if not run.frames or run.frames[-1][0] != epochs:
-                run.frames.append((epochs, surface(clf)))
+                keep(epochs, surface(clf))
     except FloatingPointError as e:
         epoch = min(len(run.history) + 1, epochs)
         raise ConfigError(

@@ -7,28 +7,34 @@ Softmax output with cross-entropy for more than two classes, one sigmoid output 
 binary cross-entropy for two (loss="mse" trains the same outputs on squared error).
 Minibatch SGD (optionally with momentum) or Adam on J(θ) = mean loss + λ Ω(θ), with
 Ω(θ) = ½ Σ‖W‖² and λ = `l2`. Early stopping holds out a stratified `validation_fraction`
-of the training data, stops after `patience` epochs without a validation-accuracy gain of
-`tol`, and keeps the best weights. Two regularisers beyond the lecture's are on by default
-because they are cheap and help on embedding features: dropout of the hidden units
-(p = 0.2) and Polyak averaging of the weights (the moving average is what is validated
-and kept). Training runs in float32; one `seed` fixes the initialisation, the validation
-split, the dropout masks and the batch order, so a run is reproducible.
+of the training data, stops once more than `patience` epochs in a row brought no
+validation-accuracy gain of `tol`, and keeps the weights of the best epoch (the later one
+of a tie). A validation part of fewer than MIN_VALIDATION rows cannot tell epochs apart:
+early stopping is then switched off with a warning (SmallDataWarning) and every epoch
+trains (scikit-learn refuses one of fewer than 2). Two regularisers beyond the lecture's
+are on by default because they are cheap and help on embedding features: dropout of the
+hidden units (p = 0.2) and Polyak averaging of the weights (the moving average is what is
+validated and kept). Training runs in float32; one `seed` fixes the initialisation, the
+validation split, the dropout masks and the batch order, so a run is reproducible.
 The network, its backward pass and the optimisers are in `w2v.nn`.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
+from w2v.errors import SmallDataWarning
 from w2v.nn import LOSSES, SGD, Adam, Dense, Network, build_network
 from w2v.nn.activations import ACTIVATIONS
 from w2v.nn.split import stratified_split
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 SOLVERS = ("adam", "sgd", "momentum")
+MIN_VALIDATION = 50  # rows; below this one row moves validation accuracy by over 2 points
 
 
 class MLPClassifier:
@@ -45,7 +51,9 @@ class MLPClassifier:
         dropout         probability of dropping each hidden unit while training (0: none)
         loss            "auto" (cross-entropy / binary cross-entropy) or "mse"
         early_stopping  hold out `validation_fraction` and stop on validation accuracy
-        patience, tol   stop after `patience` epochs that do not beat the best by `tol`
+                        (off, with a SmallDataWarning, if that is under MIN_VALIDATION rows)
+        patience, tol   stop when more than `patience` epochs in a row did not beat the
+                        best by `tol`
         averaging       decay d of the moving average of the weights that is validated and
                         kept (Polyak averaging, θ̄ ← d θ̄ + (1 − d) θ after every step,
                         bias-corrected); 0 keeps the last iterate
@@ -71,7 +79,7 @@ class MLPClassifier:
         early_stopping: bool = True,
         averaging: float = 0.99,
         validation_fraction: float = 0.1,
-        patience: int = 6,
+        patience: int = 10,
         tol: float = 1e-4,
         seed: int | None = 0,
         verbose: bool = False,
@@ -131,6 +139,8 @@ class MLPClassifier:
             raise ValueError("averaging must be in [0, 1)")
         if self.early_stopping and not 0 < self.validation_fraction < 1:
             raise ValueError("validation_fraction must be in (0, 1)")
+        if self.early_stopping and not (isinstance(self.patience, int) and self.patience >= 0):
+            raise ValueError(f"patience must be an int ≥ 0, not {self.patience!r}")
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """One-hot Y [N, C] (multi-class) or y ∈ {0, 1} as [N, 1] (binary), in float32."""
@@ -185,10 +195,21 @@ class MLPClassifier:
                 params, lr=self.lr, momentum=self.momentum if self.solver == "momentum" else 0
             )
 
-        if self.early_stopping:
+        early_stopping = self.early_stopping
+        if early_stopping:
             train, val = stratified_split(y, self.validation_fraction, rng)
-            X_val, y_val = X[val], y[val]
-            X, y = X[train], y[train]
+            if len(val) < MIN_VALIDATION:
+                warnings.warn(
+                    f"a validation part of {len(val)} rows ({self.validation_fraction:.0%} of "
+                    f"{len(y)}) is too small to choose an epoch by (at least "
+                    f"{MIN_VALIDATION}): early stopping is off, all {self.epochs} epochs train",
+                    SmallDataWarning,
+                    stacklevel=2,
+                )
+                early_stopping = False
+            else:
+                X_val, y_val = X[val], y[val]
+                X, y = X[train], y[train]
         Y = self._targets(y)
         N = len(X)
         B = min(self.batch_size, N)
@@ -217,10 +238,10 @@ class MLPClassifier:
                 last = theta.copy()
                 np.multiply(average, 1 / (1 - d**steps), out=theta)
             val_score = None
-            if self.early_stopping:
+            if early_stopping:
                 val_score = float(np.mean(self.predict(X_val) == y_val))
                 self.validation_scores_.append(val_score)
-                if val_score > best:
+                if val_score >= best:  # a tie: the later epoch has trained longer
                     best_params = self.network_.theta.copy()
                 stale = 0 if val_score >= best + self.tol else stale + 1
                 best = max(best, val_score)
@@ -231,7 +252,7 @@ class MLPClassifier:
                 print(msg, file=sys.stderr)
             if on_epoch is not None:
                 on_epoch(self, epoch, self.loss_curve_[-1], val_score)
-            if self.early_stopping and stale > self.patience:
+            if early_stopping and stale > self.patience:
                 break
             if d and epoch < self.epochs:
                 theta[...] = last

@@ -243,9 +243,38 @@ def words_figure(vec: Vectors, words: list[str], neighbours: int = 8, method: st
         area=np.array(areas)[order],
     )
     _bare(ax)
-    what = f" and their {neighbours} nearest neighbours" if neighbours > 0 else ""
-    ax.set_title(f"{', '.join(g[0] for g in groups)}{what} ({method.upper()}, dim {vec.dim})")
+    set_title(ax, words_title([g[0] for g in groups], neighbours, method, vec.dim))
     return fig
+
+
+def words_title(words: list[str], neighbours: int, method: str, dim: int) -> str:
+    """ "frog and its 8 nearest neighbours (PCA, dim 100)"; "their" for several words."""
+    what = ""
+    if neighbours > 0:
+        whose = "its" if len(words) == 1 else "their"
+        what = f" and {whose} {neighbours} nearest neighbour{'s' if neighbours > 1 else ''}"
+    return f"{', '.join(words)}{what} ({method.upper()}, dim {dim})"
+
+
+def set_title(ax, title: str, **style) -> None:
+    """The axes title, its lines wrapped at spaces until it fits the figure's width, and
+    its font made smaller (down to 8 pt) until it fits above the axes."""
+    import textwrap
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    room = 0.98 * fig.bbox.width
+    lines = title.split("\n")
+    text = ax.set_title(title, **style)
+    for _ in range(4):  # each pass narrows the wrap in proportion to the overflow
+        width = text.get_window_extent(renderer).width
+        if width <= room:
+            break
+        chars = max(10, int(max(map(len, lines)) * room / width) - 1)
+        lines = [part for line in lines for part in textwrap.wrap(line, chars) or [""]]
+        text.set_text("\n".join(lines))
+    while text.get_window_extent(renderer).y1 > fig.bbox.height and text.get_size() > 8:
+        text.set_fontsize(text.get_size() - 1)
 
 
 def analogy_figure(vec: Vectors, a: str, b: str, c: str, topn: int = 5):
@@ -325,8 +354,9 @@ def analogy_figure(vec: Vectors, a: str, b: str, c: str, topn: int = 5):
     return fig
 
 
-def loss_history(meta: dict) -> list[float]:
-    """The per-epoch mean training loss stored in a model's meta.json; ModelError if absent."""
+def loss_history(meta: dict) -> list[float | None]:
+    """The per-epoch mean training loss stored in a model's meta.json (None for an epoch
+    that trained nothing); ModelError if absent."""
     history = meta.get(LOSS_KEY)
     if not history:
         raise ModelError(
@@ -334,46 +364,84 @@ def loss_history(meta: dict) -> list[float]:
             "models trained by `w2v train` record it"
         )
     try:
-        return [float(x) for x in history]
+        return [None if x is None else float(x) for x in history]
     except (TypeError, ValueError) as e:
         raise ModelError(f"meta.json {LOSS_KEY!r} is not a list of numbers: {e}") from e
 
 
 def loss_title(meta: dict) -> str:
-    """A title from a model's meta.json: trainer, dimension, window, epochs and corpus."""
+    """A title from a model's meta.json: what is drawn, then trainer, dimension, window,
+    negatives and corpus on a second line."""
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     parts = [str(meta.get("trainer", "model"))]
     parts += [f"{k} {config[k]}" for k in ("dim", "window", "negative") if k in config]
-    title = ", ".join(parts)
+    model = ", ".join(parts)
     source = meta.get("source")
     if isinstance(source, str) and source != "iterable":
-        title += f" on {Path(source).name}"
-    return f"{title}: mean loss per epoch"
+        model += f" on {Path(source).name}"
+    return f"mean loss per epoch\n{model}"
 
 
-def loss_figure(history: list[float], title: str = "training loss"):
-    """Mean loss per epoch, one point per epoch, each annotated with its value. Returns the
-    Figure."""
+MAX_VALUE_LABELS = 8  # a loss curve labels at most this many epochs with their value
+
+
+def labelled_epochs(n: int, trained: np.ndarray) -> np.ndarray:
+    """Indices of the epochs (of n; `trained` bool [n]) whose value a loss curve writes: at
+    most MAX_VALUE_LABELS, evenly spread, the first and last trained epochs among them."""
+    idx = np.flatnonzero(trained)
+    if len(idx) <= MAX_VALUE_LABELS:
+        return idx
+    return idx[np.unique(np.linspace(0, len(idx) - 1, MAX_VALUE_LABELS).round().astype(int))]
+
+
+def loss_figure(history: list[float | None], title: str = "training loss"):
+    """Mean loss per epoch, one point per epoch that trained something (None: nothing
+    trained, noted below the curve), up to MAX_VALUE_LABELS of them annotated with their
+    value. Returns the Figure."""
     require_matplotlib()
-    y = np.asarray(history, dtype=np.float64)
+    from matplotlib.ticker import MaxNLocator
+
+    y = np.array([np.nan if v is None else v for v in history], dtype=np.float64)
     if y.size == 0:
         raise ModelError("the loss history is empty")
+    trained = np.isfinite(y)
+    if not trained.any():
+        raise ModelError("no epoch of this model trained anything: there is no loss to draw")
     x = np.arange(1, y.size + 1)
-    fig, ax = new_figure((7.0, 4.5), rect=(0.11, 0.12, 0.85, 0.8))
+    fig, ax = new_figure((7.0, 4.5), rect=(0.11, 0.12, 0.85, 0.74))
     ax.plot(x, y, marker="o", color="tab:blue", lw=2)
-    lo, hi = y.min(), y.max()
+    lo, hi = np.nanmin(y), np.nanmax(y)
     # Decimals enough to tell the epochs apart, the same for every label.
     decimals = int(np.clip(2 - np.floor(np.log10(hi - lo)), 0, 6)) if hi > lo else 3
-    for xi, yi in zip(x, y, strict=True):
+    labels = [
         ax.annotate(
-            f"{yi:.{decimals}f}", (xi, yi), textcoords="offset points", xytext=(5, 6), ha="left"
-        )
-    ax.set_xticks(x)
+            f"{y[i]:.{decimals}f}",
+            (x[i], y[i]),
+            textcoords="offset points",
+            xytext=(5, 6),
+            ha="left",
+        )  # fmt: skip
+        for i in labelled_epochs(y.size, trained)
+    ]
+    if not trained.all():
+        idle = x[~trained]
+        which = ", ".join(map(str, idle)) if len(idle) <= 10 else f"{len(idle)} of {y.size}"
+        ax.text(0.01, 0.02, f"nothing trained in epoch{'s' * (len(idle) > 1)} {which}",
+                transform=ax.transAxes, fontsize=9, color="0.3")  # fmt: skip
+    ticks = MaxNLocator(nbins=10, steps=[1, 2, 5, 10], integer=True).tick_values(1, y.size)
+    ax.set_xticks([t for t in ticks if 1 <= t <= y.size])
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss per term, −log σ(±u·v)")
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
     ax.set_ylim(lo - 0.15 * span, hi + 0.25 * span)
     ax.set_xlim(0.5, y.size + 0.5)
+    # Room on the right for the last value label: L pixels right of its point at epoch e,
+    # inside an axes W pixels wide when the x range from 0.5 is (e − 0.5)·W / (W − L).
+    renderer = fig.canvas.get_renderer()
+    e = labels[-1].xy[0]
+    L = labels[-1].get_window_extent(renderer).x1 - ax.transData.transform((e, 0))[0] + 4
+    W = ax.bbox.width
+    ax.set_xlim(0.5, max(y.size + 0.5, 0.5 + (e - 0.5) * W / max(W - L, W / 2)))
     ax.grid(alpha=0.3)
-    ax.set_title(title)
+    set_title(ax, title)
     return fig

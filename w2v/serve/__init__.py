@@ -11,6 +11,9 @@
     guards.py   the one middleware: metrics timing, bearer token, request-body bound
     shortcut.py well-formed GET queries answered without FastAPI's per-request machinery
     answers.py  the JSON error answers; metrics.py Prometheus metrics
+    page.py     the explorer page (GET /; its files in explorer/, package data)
+    explorer_api.py  the page's own routes: completion and maps (explore.py, computed
+                where queries are), the playground (playground.py, playground_worker.py)
 
 Nothing is imported here, so the training worker starts without FastAPI.
 """

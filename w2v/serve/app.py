@@ -33,25 +33,21 @@ from starlette.exceptions import HTTPException
 
 from w2v import __version__
 from w2v.serve import schemas as S
-from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer
-from w2v.serve.compute import ProcessQueries, ThreadQueries, json_bytes
+from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer, json_response
+from w2v.serve.compute import ProcessQueries, ThreadQueries
+from w2v.serve.explorer_api import add_explorer_routes
 from w2v.serve.guards import LOOPBACK_HOSTS, MAX_BODY, Front
 from w2v.serve.jobs import JobConflict, JobRunner
 from w2v.serve.limits import JobLimits
 from w2v.serve.metrics import Metrics
 from w2v.serve.models import ModelRegistry
+from w2v.serve.page import add_page
+from w2v.serve.playground import PlaygroundRuns
+from w2v.serve.schemas import ERRORS, MODEL_ERRORS, NQ, WordQ
 from w2v.serve.shortcut import Shortcut
 
 log = logging.getLogger("w2v.serve")
 
-WordQ = Annotated[str, Query(min_length=1, max_length=S.MAX_WORD)]
-NQ = Annotated[int, Query(ge=1, le=S.MAX_N, description="number of results")]
-ERRORS = {404: {"model": S.Error}, 422: {"model": S.Error}}
-UNREADABLE = (
-    "the model's files cannot be read now (truncated, being copied in), or a query process "
-    "died answering; try again later"
-)
-MODEL_ERRORS = {**ERRORS, 503: {"model": S.Error, "description": UNREADABLE}}
 BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's 400, word for word
 
 
@@ -89,6 +85,7 @@ def create_app(
         limits=limits,
     ).open()
     metrics = Metrics()
+    playground = PlaygroundRuns()
     if query_processes > 0:
         queries = ProcessQueries(registry, query_processes)
     else:
@@ -102,6 +99,7 @@ def create_app(
             yield
         finally:
             runner.close()
+            await playground.close()
             await queries.close()
 
     app = App(
@@ -114,6 +112,8 @@ def create_app(
     app.state.queries = queries
     _errors(app)
     _routes(app, registry, runner, metrics, queries)
+    add_explorer_routes(app, queries, playground)
+    add_page(app, token_required=bool(token))
     app.front = Front(
         app.inner,
         metrics=metrics,
@@ -140,10 +140,6 @@ class App(FastAPI):
 
     async def inner(self, scope, receive, send):
         return await super().__call__(scope, receive, send)
-
-
-def _json(obj, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(json_bytes(obj), status, headers, media_type="application/json")
 
 
 def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, queries) -> None:
@@ -175,14 +171,14 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
     @app.get("/v1/models", response_model=S.ModelList, tags=["models"])
     def models():
         """The models being served: name, vocabulary size, dimension, trainer, created."""
-        return _json({"models": registry.describe()})
+        return json_response({"models": registry.describe()})
 
     @app.get(
         "/v1/models/{name}", response_model=S.ModelInfo, responses=MODEL_ERRORS, tags=["models"]
     )
     def model(name: str):
         """One model's description."""
-        return _json(registry.describe_one(name))
+        return json_response(registry.describe_one(name))
 
     @app.get(
         "/v1/models/{name}/similar",
@@ -246,7 +242,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         queue is full."""
         config = request.config.model_dump(exclude_none=True)
         job = runner.submit(request.trainer, request.corpus, config, request.name)
-        return _json(_public(job), 202, {"location": f"/v1/jobs/{job['id']}"})
+        return json_response(_public(job), 202, {"location": f"/v1/jobs/{job['id']}"})
 
     @app.get("/v1/jobs", response_model=S.JobList, tags=["jobs"])
     def jobs(
@@ -254,12 +250,12 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ):
         """The most recent jobs, newest first."""
-        return _json({"jobs": [_public(j) for j in runner.store.list(state, limit)]})
+        return json_response({"jobs": [_public(j) for j in runner.store.list(state, limit)]})
 
     @app.get("/v1/jobs/{job_id}", response_model=S.Job, responses=ERRORS, tags=["jobs"])
     def job(job_id: int):
         """A job's state, progress, words/s, loss, ETA and error."""
-        return _json(_public(_job_or_404(runner, job_id)))
+        return json_response(_public(_job_or_404(runner, job_id)))
 
     @app.delete(
         "/v1/jobs/{job_id}",
@@ -274,7 +270,7 @@ def _routes(app, registry: ModelRegistry, runner: JobRunner, metrics: Metrics, q
         if runner.cancel(job_id) is None:
             state = runner.store.get(job_id)["state"]
             raise JobConflict(f"job {job_id} is already {state}")
-        return _json(_public(runner.store.get(job_id)))
+        return json_response(_public(runner.store.get(job_id)))
 
 
 def _job_or_404(runner: JobRunner, job_id: int) -> dict:

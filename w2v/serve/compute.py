@@ -2,7 +2,8 @@
 in threads of the server process.
 
 A query is the library's own call (`Vectors.most_similar`, `.analogy`, `[word]`), so the
-answers are the library's. What differs is where it runs. In threads, the matrix-vector
+answers are the library's; the explorer page's completions and maps (explore.py) are
+computed the same way. What differs is where it runs. In threads, the matrix-vector
 product releases the GIL but everything around it (the query vector, the ranking, the
 JSON, and all of the HTTP handling of the other requests) takes turns on one GIL. Query
 processes (`python -m w2v.serve.query_process`, one per core, all scanning the same memory map
@@ -45,6 +46,7 @@ from pathlib import Path
 
 import w2v
 from w2v.errors import UnknownWordError, UserError
+from w2v.serve import explore
 from w2v.serve.models import ModelUnreadable, UnknownModelError
 
 log = logging.getLogger("w2v.serve")
@@ -78,6 +80,14 @@ def json_bytes(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
+# the explorer page's queries (explore.py): op -> function(vec, **args) -> JSON object
+EXPLORE = {
+    "words": lambda vec, prefix, n: {"words": explore.complete(vec, prefix, n)},
+    "map": explore.word_map,
+    "map_analogy": explore.analogy_map,
+}
+
+
 def answer(vec, name: str, op: str, args: dict) -> bytes:
     """The response body of query `op` on `vec` (raises what the library raises)."""
     if op == "similar":
@@ -87,6 +97,8 @@ def answer(vec, name: str, op: str, args: dict) -> bytes:
     elif op == "vector":
         row = vec[args["word"]]
         return json_bytes({"model": name, "word": args["word"], "vector": [float(x) for x in row]})
+    elif op in EXPLORE:
+        return json_bytes({"model": name, **EXPLORE[op](vec, **args)})
     else:
         raise ValueError(f"unknown query {op!r}")
     results = [{"word": w, "score": s if math.isfinite(s) else None} for w, s in pairs]

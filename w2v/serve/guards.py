@@ -25,7 +25,8 @@ from w2v.serve.compute import json_bytes
 MAX_BODY = 64 * 1024  # bytes
 BODY_SECONDS = 30.0  # to receive a whole request body
 CLIENT_GONE = 499  # the metrics' status of a request whose client left mid-body (nginx's)
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/"})  # no token needed: liveness, the explorer page
+OPEN_PREFIX = "/explorer/"  # and the page's files (page.py): they hold no data
 NO_BODY = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 TOKEN_REQUIRED = "a valid 'Authorization: Bearer TOKEN' header is required"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")  # answered by default, on any port
@@ -97,9 +98,9 @@ class Front:
       until its last body chunk was sent), including 401, 413 and 421;
     - Host: a request whose Host header does not name one of `hosts` (any port), or that
       has none, is refused with 421 before anything else is done;
-    - token: with `token`, every request but /health must carry `Authorization: Bearer
-      TOKEN` (the scheme in any case, RFC 7235; the token compared in constant time),
-      otherwise 401;
+    - token: with `token`, every request but /health and the explorer page's (/ and
+      /explorer/...) must carry `Authorization: Bearer TOKEN` (the scheme in any case,
+      RFC 7235; the token compared in constant time), otherwise 401;
     - HEAD: run as GET, its headers (Content-Length included) sent, its body dropped; the
       routes and OpenAPI know only GET;
     - shortcut: an async callable (scope, send) -> route template | None that may answer
@@ -189,7 +190,8 @@ class Front:
         return ""
 
     def _authorized(self, scope) -> bool:
-        if scope["path"] in OPEN_PATHS:
+        path = scope["path"]
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIX):
             return True
         for key, value in scope["headers"]:
             if key == b"authorization":

@@ -213,6 +213,10 @@ class JobRunner:
                 worker = self._running.pop(job_id)
                 _kill(worker.proc)
                 shutil.rmtree(worker.scratch, ignore_errors=True)
+                log.info("job %d cancelled while running, worker pid %d killed", job_id,
+                         worker.proc.pid)  # fmt: skip
+            elif before is not None:
+                log.info("job %d cancelled while %s", job_id, before)
         self._wake.set()
         return before
 

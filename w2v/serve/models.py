@@ -370,12 +370,18 @@ class ModelRegistry:
 
 
 def _description(name: str, vec: Vectors) -> dict:
-    trainer = vec.meta.get("trainer")
-    created = vec.meta.get("created")
+    """A model as /v1/models lists it, from its vectors and meta.json. The corpus is named
+    by its file name only: the server's own paths are none of a client's business."""
+    meta = vec.meta
+    trainer, created, source = meta.get("trainer"), meta.get("created"), meta.get("source")
+    stats = meta.get("corpus") if isinstance(meta.get("corpus"), dict) else {}
+    tokens = stats.get("tokens")
     return {
         "name": name,
         "vocab_size": len(vec),
         "dim": vec.dim,
         "trainer": trainer if isinstance(trainer, str) else None,
         "created": str(created) if created else None,
+        "corpus": Path(source).name if isinstance(source, str) and source else None,
+        "tokens": tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None,
     }

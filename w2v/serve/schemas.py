@@ -12,16 +12,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from w2v.config import SCORINGS, PhrasesConfig, TrainConfig, settings
 from w2v.errors import ConfigError
+from w2v.lecture.datasets2d import DATASETS
+from w2v.lecture.playground import MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_UNITS
+from w2v.nn.mlp import HIDDEN_ACTIVATIONS
 from w2v.serve.limits import DIM_CEILING, EPOCHS_CEILING, MAX_DIM, MAX_EPOCHS, WORKERS_CEILING
 
 MAX_N = 1000  # results per query
 MAX_WORDS = 100  # words per list in a query
 MAX_WORD = 200  # characters per word
 DEFAULT_N = 10  # results when a query does not say
+MAX_COMPLETIONS = 100  # words a completion gives
+MAX_MAP = 20_000  # points of a map
+DEFAULT_MAP = 100
+MAX_PLAYGROUND_POINTS = 2000  # the page draws every one
+MAX_PLAYGROUND_EPOCHS = 5000
 
 Method = Literal["add", "mul"]  # analogy: 3CosAdd or 3CosMul
 DEFAULT_METHOD: Method = "add"
@@ -29,12 +38,22 @@ DEFAULT_METHOD: Method = "add"
 BODY = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 Word = Annotated[str, StringConstraints(min_length=1, max_length=MAX_WORD)]
+WordQ = Annotated[str, Query(min_length=1, max_length=MAX_WORD)]  # a word in a query string
+NQ = Annotated[int, Query(ge=1, le=MAX_N, description="number of results")]
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 
 
 class Error(BaseModel):
     error: str
     suggestions: list[str] = []
+
+
+ERRORS = {404: {"model": Error}, 422: {"model": Error}}  # routes' error answers, for OpenAPI
+UNREADABLE = (
+    "the model's files cannot be read now (truncated, being copied in), or a query process "
+    "died answering; try again later"
+)
+MODEL_ERRORS = {**ERRORS, 503: {"model": Error, "description": UNREADABLE}}
 
 
 class Health(BaseModel):
@@ -49,6 +68,8 @@ class ModelInfo(BaseModel):
     dim: int
     trainer: str | None
     created: str | None
+    corpus: str | None = Field(default=None, description="the training corpus's file name")
+    tokens: int | None = Field(default=None, description="tokens in the training corpus")
 
 
 class ModelList(BaseModel):
@@ -206,3 +227,78 @@ class Job(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[Job]
+
+
+class Completions(BaseModel):
+    model: str
+    words: list[str] = Field(description="the most frequent words with the prefix, first first")
+
+
+class WordMap(BaseModel):
+    model: str
+    words: list[str]
+    x: list[float] = Field(description="first principal axis of the words' unit vectors")
+    y: list[float] = Field(description="second principal axis")
+    scores: list[float | None] = Field(
+        description="cosines of the neighbours (of the answers, for an analogy)"
+    )
+    explained: list[float] = Field(description="fraction of the variance each axis keeps")
+    query: list[float] | None = Field(
+        default=None, description="analogy: where c + (a - b) falls on the map"
+    )
+
+
+Dataset = Literal[DATASETS]  # type: ignore[valid-type]
+Activation = Literal[HIDDEN_ACTIVATIONS]  # type: ignore[valid-type]
+
+
+class PlaygroundRequest(BaseModel):
+    """A run of `w2v playground` on the server (w2v.lecture.playground.train_playground)."""
+
+    model_config = BODY
+    data: Dataset = "xor"
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_UNITS)]] = Field(
+        default=[8, 8], max_length=MAX_LAYERS, description="hidden layer sizes; []: one neuron"
+    )
+    activation: Activation = "tanh"
+    lr: float = Field(default=0.1, gt=0, le=MAX_LR)
+    batch: int = Field(default=10, ge=1, le=MAX_PLAYGROUND_POINTS)
+    epochs: int = Field(default=200, ge=1, le=MAX_PLAYGROUND_EPOCHS)
+    noise: float = Field(default=0.1, ge=0, le=MAX_NOISE)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    points: int = Field(default=500, ge=4, le=MAX_PLAYGROUND_POINTS)
+
+
+class EpochScores(BaseModel):
+    epoch: int
+    train_loss: float
+    train_acc: float
+    test_loss: float
+    test_acc: float
+
+
+class Surface(BaseModel):
+    epoch: int
+    size: int = Field(description="G: the grid has G x G points")
+    extent: float = Field(description="the grid spans [-extent, extent] on both axes")
+    p: str = Field(
+        description="base64 of G*G bytes, round(255 p(y = 1 | x)); row i (bottom up) at "
+        "x2 = grid[i], column j at x1 = grid[j]"
+    )
+
+
+class PlaygroundPoints(BaseModel):
+    train: list[list[float]] = Field(description="[x1, x2, label] rows")
+    test: list[list[float]]
+
+
+class PlaygroundRun(BaseModel):
+    id: int
+    state: Literal["running", "done", "failed", "cancelled"]
+    error: str | None
+    params: dict
+    epochs: int
+    epoch: int = Field(description="the last epoch trained")
+    history: list[EpochScores] = Field(description="scores of the epochs after `since`")
+    points: PlaygroundPoints | None = Field(description="the data set (only when since is 0)")
+    surface: Surface | None = Field(description="the latest decision surface")
