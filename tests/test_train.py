@@ -1,6 +1,7 @@
 """Training: configuration, the loop (progress, determinism, weights), the model, neighbours
 on the embedded corpus, and the `w2v train` command."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.corpus import encode_in_memory
 from w2v.errors import ConfigError
-from w2v.train import Progress, train_encoded
+from w2v.train import Progress, learning_rate, rate_factor, train_encoded
 from w2v.vocab import build_vocab
 
 
@@ -50,7 +51,8 @@ def test_config_defaults_are_word2vec_c():
     "bad",
     [{"arch": "glove"}, {"dim": 0}, {"window": 0}, {"negative": 0}, {"min_count": 0},
      {"sample": 1.5}, {"sample": -0.1}, {"epochs": 0}, {"alpha": 0.0}, {"alpha": float("nan")},
-     {"workers": 0}, {"seed": -1}, {"dim": 2.5}, {"window": True}, {"max_vocab_size": 0}],
+     {"workers": 0}, {"seed": -1}, {"dim": 2.5}, {"window": True}, {"max_vocab_size": 0},
+     {"schedule": "cosine"}],
 )  # fmt: skip
 def test_config_rejects_values_out_of_range(bad):
     with pytest.raises(ConfigError, match=next(iter(bad))):
@@ -145,6 +147,85 @@ def test_model_saves_a_model_directory(small_sentences, tmp_path):
     meta = json.loads((tmp_path / "m" / "meta.json").read_text())
     assert meta["trainer"] == "cbow" and meta["config"]["alpha"] == 0.05
     assert meta["loss"] == model.loss_history and meta["corpus"]["words"] > 40_000
+
+
+# -- the learning-rate schedule -------------------------------------------------------------
+
+
+def test_rate_factor_is_its_formula():
+    p = np.linspace(0, 1, 401)
+    for E in (1, 2, 3, 5, 20):
+        w2v_c = [rate_factor("word2vec", x, E) for x in p]
+        np.testing.assert_array_equal(w2v_c, np.maximum(1e-4, 1 - p))
+        hold = np.array([rate_factor("hold", x, E) for x in p])
+        if E == 1:
+            expected = np.ones_like(p)
+        else:
+            expected = np.where(p <= 1 / E, 1.0, np.maximum(1e-4, (1 - p) / (1 - 1 / E)))
+        np.testing.assert_allclose(hold, expected, rtol=1e-12)
+        assert np.all(np.diff(hold) <= 0) and hold[0] == 1.0
+    assert rate_factor("hold", 0.2, 5) == 1.0  # the end of the first of 5 epochs
+    assert rate_factor("hold", 0.6, 5) == pytest.approx(0.5)  # halfway through the rest
+    assert rate_factor("hold", 1.0, 5) == 1e-4 and rate_factor("hold", 1.0, 1) == 1.0
+    with pytest.raises(ValueError, match="cosine"):
+        rate_factor("cosine", 0.5, 5)
+
+
+def test_schedule_word2vec_is_the_rate_of_before_to_the_last_bit():
+    rng = np.random.default_rng(0)
+    for alpha, epochs in ((None, 5), (0.0137, 3), (None, 1)):
+        cfg = TrainConfig(alpha=alpha, epochs=epochs, schedule="word2vec")
+        total = int(rng.integers(1, 10**9))
+        for done in [0, total, total + 5, *rng.integers(0, total, 200).tolist()]:
+            before = cfg.start_alpha * max(1e-4, 1.0 - done / max(total, 1))  # 00cc75e's
+            assert learning_rate(cfg, done, total) == before
+
+
+# SHA-256 of U then V bytes trained by commit 00cc75e (before schedules existed) on the
+# `small` fixture, TrainConfig(arch, dim=16, epochs=2, workers=1, seed=3, min_count=3, sample).
+# Numba compiles the kernels for the host CPU, and a different vector width sums a dot product
+# in a different order, so the bits are only comparable on the CPU that recorded them.
+BEFORE_SCHEDULES = {
+    ("sgns", 1e-3): "f298a4cc798fcc5f3e0151d4767ee9335ed10e9abc21b4ba441c50f7f69d22ea",
+    ("cbow", 1e-4): "01b6029f37b9355727fd769f65b8e667f2262f76f38eaf6ee3c824628d722245",
+}
+RECORDED_ON = "rocketlake"
+
+
+@pytest.mark.parametrize("arch, sample", sorted(BEFORE_SCHEDULES))
+def test_schedule_word2vec_reproduces_the_model_of_before_bit_for_bit(small, arch, sample):
+    import hashlib
+
+    from llvmlite import binding
+
+    cpu = binding.get_host_cpu_name()
+    if cpu != RECORDED_ON:
+        pytest.skip(f"hashes recorded on a {RECORDED_ON} CPU, this is {cpu}")
+    corpus, vocab = small
+    cfg = TrainConfig(arch=arch, dim=16, epochs=2, workers=1, seed=3, min_count=3,
+                      sample=sample, schedule="word2vec")  # fmt: skip
+    model = train_encoded(corpus, vocab, cfg)
+    sha = hashlib.sha256(model.vectors.vectors.tobytes() + model.vectors.contexts.tobytes())
+    assert sha.hexdigest() == BEFORE_SCHEDULES[arch, sample]
+    hold = train_encoded(corpus, vocab, dataclasses.replace(cfg, schedule="hold"))
+    assert not np.array_equal(hold.vectors.vectors, model.vectors.vectors)
+
+
+def test_schedule_hold_keeps_alpha_through_the_first_epoch(small, monkeypatch):
+    corpus, vocab = small
+    monkeypatch.setattr(w2v.train, "_CHUNK_WORK", 8 * 6 * 6 * 5000)  # ~10 chunks an epoch
+    seen: list[Progress] = []
+    cfg = TrainConfig(dim=8, epochs=3, workers=1, schedule="hold")
+    train_encoded(corpus, vocab, cfg, seen.append)
+    alpha = 0.025
+    first = [p.alpha for p in seen if p.epoch == 1]
+    rest = [p.alpha for p in seen if p.epoch > 1]
+    assert len(first) > 1 and all(a == alpha for a in first)
+    assert all(b < a for a, b in zip(rest, rest[1:], strict=False))
+    assert rest[-1] == pytest.approx(alpha * 1e-4)
+    # halfway through the two later epochs: half the rate
+    mid = min(seen, key=lambda p: abs(p.fraction - 2 / 3))
+    assert mid.alpha == pytest.approx(alpha * (1 - mid.fraction) / (2 / 3))
 
 
 # -- quality on the embedded corpus (1.4 M tokens) ------------------------------------------
@@ -242,15 +323,16 @@ def test_cli_train_defaults_to_the_model_option(corpus_file, tmp_path, monkeypat
     assert (tmp_path / "w2v-model" / "vectors.npy").is_file()
     assert "saved w2v-model" in capsys.readouterr().out
     assert main(["train", str(corpus_file), "-m", "other", "--dim", "8", "--epochs", "1",
-                 "--min-count", "3"]) == 0  # fmt: skip
-    assert (tmp_path / "other" / "meta.json").is_file()
+                 "--min-count", "3", "--schedule", "hold"]) == 0  # fmt: skip
+    assert w2v.load(tmp_path / "w2v-model").meta["config"]["schedule"] == "word2vec"
+    assert w2v.load(tmp_path / "other").meta["config"]["schedule"] == "hold"
 
 
 @pytest.mark.parametrize(
     "args, message",
     [(["missing.txt"], "does not exist"), (["{corpus}", "--dim", "0"], "--dim"),
      (["{corpus}", "--arch", "glove"], "--arch"), (["{corpus}", "--min-count", "100000"],
-     "min-count"), (["{dir}"], "directory")],
+     "min-count"), (["{dir}"], "directory"), (["{corpus}", "--schedule", "cosine"], "--schedule")],
 )  # fmt: skip
 def test_cli_train_errors_exit_2_without_a_model(args, message, corpus_file, tmp_path, capsys):
     args = [a.format(corpus=corpus_file, dir=tmp_path) for a in args]

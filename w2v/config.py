@@ -1,11 +1,12 @@
 """Training configurations: frozen dataclasses with word2vec.c's defaults, checked on creation.
 
     TrainConfig(arch="sgns", dim=100, window=5, negative=5, min_count=5, sample=1e-3,
-                epochs=5, alpha=None, workers=None, seed=1, ...)
+                epochs=5, alpha=None, schedule="word2vec", workers=None, seed=1, ...)
 
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
-`workers=None` means every core Numba may use. An unknown key or a value out of range raises
-ConfigError naming it.
+`schedule` is how the rate falls from alpha (w2v.train.rate_factor: "word2vec", word2vec.c's
+decay, or "hold"); `workers=None` means every core Numba may use. An unknown key or
+a value out of range raises ConfigError naming it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from w2v.errors import ConfigError
 ARCHS = ("sgns", "cbow")
 DEFAULT_ALPHA = {"sgns": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4  # word2vec.c's floor: the rate never falls below alpha · 1e-4
+SCHEDULES = ("hold", "word2vec")  # learning-rate schedules (w2v.train.rate_factor)
 
 
 def available_workers() -> int:
@@ -44,6 +46,7 @@ class TrainConfig:
     sample: float = 1e-3  # subsampling threshold (0 disables)
     epochs: int = 5
     alpha: float | None = None  # starting learning rate; None: 0.025 sgns, 0.05 cbow
+    schedule: str = "word2vec"  # how the rate falls from alpha: "word2vec" or "hold"
     workers: int | None = None  # threads; None: all available
     seed: int = 1
     lower: bool = True  # lowercase tokens
@@ -73,6 +76,7 @@ class TrainConfig:
             "alpha",
             "a number in (0, 1] or None",
         )
+        need(self.schedule in SCHEDULES, "schedule", " or ".join(SCHEDULES))
         need(self.workers is None or (is_int(self.workers) and self.workers >= 1), "workers",
              "an int ≥ 1 or None")  # fmt: skip
         need(is_int(self.seed) and 0 <= self.seed < 2**64, "seed", "an int in [0, 2^64)")

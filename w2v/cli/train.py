@@ -11,6 +11,7 @@ import click
 from w2v.cli import cli
 from w2v.cli.corpus import corpus_or_default, report_invalid_utf8
 from w2v.cli.options import corpus_argument, echo_json, json_option, model_option
+from w2v.config import SCHEDULES, TrainConfig
 from w2v.io import MODEL_FILES, refuse_existing
 
 LOG_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
@@ -85,6 +86,11 @@ class ProgressReporter:
 @click.option(
     "--alpha", type=click.FloatRange(min=0, max=1, min_open=True),
     help="Starting learning rate [default: 0.025 sgns, 0.05 cbow].",
+)  # fmt: skip
+@click.option(
+    "--schedule", type=click.Choice(SCHEDULES), default=TrainConfig.schedule, show_default=True,
+    help="How the rate falls: hold = alpha through the first epoch, then linearly to "
+    "alpha·1e-4; word2vec = linearly from the first word (word2vec.c, gensim workers=1).",
 )  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), help="Threads [default: all cores].")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0, max=2**64 - 1))
