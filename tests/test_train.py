@@ -215,8 +215,7 @@ def test_schedule_hold_keeps_alpha_through_the_first_epoch(small, monkeypatch):
     corpus, vocab = small
     monkeypatch.setattr(w2v.train, "_CHUNK_WORK", 8 * 6 * 6 * 5000)  # ~10 chunks an epoch
     seen: list[Progress] = []
-    cfg = TrainConfig(dim=8, epochs=3, workers=1, schedule="hold")
-    train_encoded(corpus, vocab, cfg, seen.append)
+    train_encoded(corpus, vocab, TrainConfig(dim=8, epochs=3, workers=1), seen.append)  # hold
     alpha = 0.025
     first = [p.alpha for p in seen if p.epoch == 1]
     rest = [p.alpha for p in seen if p.epoch > 1]
@@ -244,7 +243,6 @@ def neighbours(model, word: str, n: int = 10) -> list[str]:
 def embedded_model():
     # One worker: reproducible bit for bit, so the thresholds below cannot flake with the
     # machine's load (Hogwild with two workers missed them in 2 of 6 loaded full-suite runs).
-    # Seeds 1-3 with one worker gave apple 3-4 fruits, 12-13 fruits, 5-8 animals.
     return w2v.train(w2v.default_corpus(), epochs=3, workers=1, seed=2)
 
 
@@ -272,16 +270,29 @@ ANIMAL_QUERIES = ["cat", "horse", "cow", "sheep", "pig", "goat", "wolf", "lion",
 
 
 def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
-    # Calibrated over seeds 1-8 (3 epochs, 2 workers): "apple" had 3-4 fruits in its top 10,
-    # the ten fruit queries 5-13 fruits in all, the ten animal queries 7-13 animals. Random
-    # vectors would score about 0.02 per query.
+    # Calibrated over seeds 1-8 (3 epochs, 1 worker, schedule "hold"): "apple" had 4-6 fruits
+    # in its top 10, the ten fruit queries 11-17 fruits in all, the ten animal queries 4-11
+    # animals (schedule "word2vec", seeds 1-3: 3-4, 12-13, 5-8). Random vectors would score
+    # about 0.02 per query.
     def hits(queries, kind):
         return {w: len(set(neighbours(embedded_model, w)) & kind) for w in queries}
 
     fruit, animal = hits(FRUIT_QUERIES, FRUIT), hits(ANIMAL_QUERIES, ANIMAL)
-    assert fruit["apple"] >= 2, neighbours(embedded_model, "apple")
-    assert sum(fruit.values()) >= 4, fruit
-    assert sum(animal.values()) >= 5, animal
+    assert fruit["apple"] >= 3, neighbours(embedded_model, "apple")
+    assert sum(fruit.values()) >= 8, fruit
+    assert sum(animal.values()) >= 3, animal
+
+
+@pytest.mark.slow
+def test_schedule_hold_beats_word2vec_on_the_embedded_corpus(embedded_model):
+    # Three epochs on 1.46 M tokens give each row few updates: word2vec.c's decay anneals
+    # before they are learned (see w2v.train.rate_factor). One worker, seeds 1-3: analogies
+    # 0.043-0.045 against 0.030-0.031, WordSim353 0.32-0.34 against 0.28-0.29.
+    old = w2v.train(w2v.default_corpus(), epochs=3, workers=1, seed=2, schedule="word2vec")
+    hold, before = embedded_model.vectors, old.vectors
+    gain = w2v.evaluate_analogies(hold)["accuracy"] - w2v.evaluate_analogies(before)["accuracy"]
+    assert gain > 0.005
+    assert w2v.evaluate_pairs(hold)["spearman"] > w2v.evaluate_pairs(before)["spearman"] + 0.02
 
 
 def test_embedded_corpus_loss_is_sensible(embedded_model):
@@ -323,9 +334,9 @@ def test_cli_train_defaults_to_the_model_option(corpus_file, tmp_path, monkeypat
     assert (tmp_path / "w2v-model" / "vectors.npy").is_file()
     assert "saved w2v-model" in capsys.readouterr().out
     assert main(["train", str(corpus_file), "-m", "other", "--dim", "8", "--epochs", "1",
-                 "--min-count", "3", "--schedule", "hold"]) == 0  # fmt: skip
-    assert w2v.load(tmp_path / "w2v-model").meta["config"]["schedule"] == "word2vec"
-    assert w2v.load(tmp_path / "other").meta["config"]["schedule"] == "hold"
+                 "--min-count", "3", "--schedule", "word2vec"]) == 0  # fmt: skip
+    assert w2v.load(tmp_path / "w2v-model").meta["config"]["schedule"] == "hold"
+    assert w2v.load(tmp_path / "other").meta["config"]["schedule"] == "word2vec"
 
 
 @pytest.mark.parametrize(

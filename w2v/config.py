@@ -1,11 +1,11 @@
 """Training configurations: frozen dataclasses with word2vec.c's defaults, checked on creation.
 
     TrainConfig(arch="sgns", dim=100, window=5, negative=5, min_count=5, sample=1e-3,
-                epochs=5, alpha=None, schedule="word2vec", workers=None, seed=1, ...)
+                epochs=5, alpha=None, schedule="hold", workers=None, seed=1, ...)
 
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
-`schedule` is how the rate falls from alpha (w2v.train.rate_factor: "word2vec", word2vec.c's
-decay, or "hold"); `workers=None` means every core Numba may use. An unknown key or
+`schedule` is how the rate falls from alpha (w2v.train.rate_factor: "hold", or "word2vec"
+for word2vec.c's own decay); `workers=None` means every core Numba may use. An unknown key or
 a value out of range raises ConfigError naming it.
 """
 
@@ -46,7 +46,7 @@ class TrainConfig:
     sample: float = 1e-3  # subsampling threshold (0 disables)
     epochs: int = 5
     alpha: float | None = None  # starting learning rate; None: 0.025 sgns, 0.05 cbow
-    schedule: str = "word2vec"  # how the rate falls from alpha: "word2vec" or "hold"
+    schedule: str = "hold"  # how the rate falls from alpha: "hold" or "word2vec"
     workers: int | None = None  # threads; None: all available
     seed: int = 1
     lower: bool = True  # lowercase tokens

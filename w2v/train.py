@@ -9,8 +9,9 @@ threads share. Between chunks the loop reports progress and lets Python handle C
 an interrupt stops within a chunk and leaves nothing behind (nothing is written until
 `Model.save`).
 
-The learning rate falls linearly with the words processed over all epochs, from alpha to
-alpha·1e-4 (word2vec.c; `rate_factor` gives this schedule and "hold"). Chunks and spans are cut from
+The learning rate stays at alpha through the first epoch and then falls linearly with the
+words processed to alpha·1e-4 at the end (`rate_factor` gives the rule and why; schedule
+"word2vec" falls from the first word, as word2vec.c does). Chunks and spans are cut from
 word counts alone and span t of chunk k of epoch e draws from the random stream (seed, e, k,
 t): with workers=1 a run is reproducible bit for bit. With more workers, rows shared by
 threads are updated without locks (Hogwild), so runs differ in the last bits and then more.
