@@ -21,8 +21,10 @@ medians and means. With --repeat N every row runs N times with seeds 1..N and th
 shows the means, with the spread (max − min) of each delta beside it: a row whose spread is
 as large as its delta is noise, not a verdict.
 
-Parallel training is not reproducible in either tool (Hogwild threads), so a row moves from
-run to run: about ±0.5 analogy points and ±0.005–0.01 Spearman at the README setting.
+Parallel training is not reproducible in either tool (Hogwild threads), and the seed moves a
+row further: over seeds 1-3 an analogy delta spanned up to 1.8 points (rows 6 and 13: five
+epochs, strong subsampling) and a Spearman delta up to 0.05 on the rows that barely train
+(one epoch, sample 1e-5). Judge a row that misses by less than that with --repeat 3.
 """
 
 from __future__ import annotations
