@@ -32,6 +32,7 @@ DEFAULTS: dict[str, dict] = {
         "trainer": _TRAIN["arch"],
         **{k: _TRAIN[k] for k in ("dim", "window", "negative", "sample", "epochs")},
         "alpha": 0.0,
+        "schedule": _TRAIN["schedule"],
         "workers": 0,
         "seed": _TRAIN["seed"],
         "cds": 0.75,

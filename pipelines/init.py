@@ -40,6 +40,7 @@ negative = 5
 sample = 1e-3
 epochs = 5
 alpha = 0.0       # 0: the trainer's default (0.025 sgns, 0.05 cbow)
+schedule = "hold" # hold: alpha through epoch 1, then linear decay; word2vec: word2vec.c's
 workers = 0       # 0: all cores
 seed = 1
 cds = 0.75        # svd only: context-distribution smoothing

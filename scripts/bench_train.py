@@ -10,128 +10,41 @@ and its peak RSS comes from wait4(). Every model is then judged by gensim's own
 evaluate_word_analogies (restrict 30,000) and evaluate_word_pairs (WordSim353, SimLex-999).
 Then w2v with 1 worker (scaling) and CBOW against gensim sg=0, the same way.
 
-The trainers are started by a small launcher process, spawned before this script imports
-anything heavy: Linux carries the forking process's resident-set high-water mark into a
-child's ru_maxrss across fork and exec, so children of this (large, gensim-loaded) process
-would all report at least its size.
+The trainers are started by a small launcher process (_bench.Launcher), spawned before this
+script imports anything heavy: Linux carries the forking process's resident-set high-water
+mark into a child's ru_maxrss across fork and exec, so children of this (large,
+gensim-loaded) process would all report at least its size.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import REPO, unpacked_corpus
+from _bench import NUMBA_FLOOR, Launcher, evaluate, gensim_cmd, unpacked_corpus
 
 
-def gensim_child(corpus: str, out: str, sg: int, workers: int, epochs: int) -> None:
-    """Run inside the subprocess: train gensim, write vectors.npy and words.txt."""
-    import numpy as np
-    from gensim.models import Word2Vec
-
-    model = Word2Vec(
-        corpus_file=corpus, sg=sg, vector_size=100, window=5, negative=5, min_count=5,
-        sample=1e-3, epochs=epochs, workers=workers, seed=1,
-    )  # fmt: skip
-    Path(out).mkdir(parents=True, exist_ok=True)
-    np.save(Path(out, "vectors.npy"), model.wv.vectors)
-    Path(out, "words.txt").write_text("\n".join(model.wv.index_to_key), encoding="utf-8")
-
-
-# The least any process running a Numba kernel holds: numpy, numba (which imports scipy) and
-# LLVM's JIT, which loading even a cached function starts (libllvmlite.so alone is ~70 MB).
-NUMBA_FLOOR = (
-    "import numpy as np\n"
-    "from w2v.kernels.wordtable import fnv1a\n"
-    "fnv1a(np.frombuffer(b'frog', np.uint8), 0, 4)\n"
-)
-
-
-def launcher() -> None:
-    """The launcher's loop: one JSON command per stdin line; runs it, answers one JSON line
-    with its wall time and its own peak RSS. Imports nothing heavy, so stays ~10 MB."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    for line in sys.stdin:
-        cmd = json.loads(line)
-        t = time.perf_counter()
-        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        err = p.stderr.read().decode(errors="replace")
-        _, status, usage = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t
-        p.returncode = os.waitstatus_to_exitcode(status)
-        answer = {"wall": wall, "rss": usage.ru_maxrss / 1024, "rc": p.returncode, "err": err}
-        print(json.dumps(answer), flush=True)
-
-
-class Launcher:
-    def __init__(self):
-        self.p = subprocess.Popen(
-            [sys.executable, __file__, "--launcher"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    def run(self, cmd: list[str]) -> tuple[float, float]:
-        """Run cmd; returns (wall seconds, peak RSS in MB) of that child alone."""
-        self.p.stdin.write(json.dumps(cmd) + "\n")
-        self.p.stdin.flush()
-        answer = json.loads(self.p.stdout.readline())
-        if answer["rc"] != 0:
-            sys.exit(f"bench_train: {' '.join(cmd)} failed ({answer['rc']}):\n{answer['err']}")
-        return answer["wall"], answer["rss"]
-
-    def close(self) -> None:
-        self.p.stdin.close()
-        self.p.wait()
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of cmd, run by the launcher."""
+    r = LAUNCHER.run(cmd)
+    return r["wall"], r["rss"]
 
 
 LAUNCHER: Launcher | None = None
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    return LAUNCHER.run(cmd)
-
-
-def load_vectors(out: Path):
-    """Either trainer's output as gensim KeyedVectors."""
-    import numpy as np
-    from gensim.models import KeyedVectors
-
-    if (out / "words.txt").exists():
-        words = (out / "words.txt").read_text(encoding="utf-8").split("\n")
-    else:
-        import pyarrow.parquet as pq
-
-        words = pq.read_table(out / "vocab.parquet").column("word").to_pylist()
-    U = np.load(out / "vectors.npy", allow_pickle=False)
-    kv = KeyedVectors(U.shape[1])
-    kv.add_vectors(words, U)
-    return kv
-
-
-def evaluate(out: Path) -> dict:
-    from gensim.test.utils import datapath
-
-    kv = load_vectors(out)
-    acc, _ = kv.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=30000)
-    ws = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0]
-    sl = kv.evaluate_word_pairs(datapath("simlex999.txt"))[1][0]
-    return {"analogy": acc, "ws353": ws, "simlex": sl}
-
-
 def trainer_cmd(name: str, corpus: Path, out: Path, arch: str, workers: int, epochs: int):
     if name == "gensim":
-        sg = 1 if arch == "sgns" else 0
-        return [sys.executable, __file__, "--gensim-child", str(corpus), str(out), str(sg),
-                str(workers), str(epochs)]  # fmt: skip
+        return gensim_cmd(
+            corpus, out, sg=1 if arch == "sgns" else 0, vector_size=100, window=5, negative=5,
+            min_count=5, sample=1e-3, epochs=epochs, workers=workers, seed=1,
+        )  # fmt: skip
     return [sys.executable, "-m", "w2v", "train", str(corpus), "-o", str(out), "--force",
             "--arch", arch, "--workers", str(workers), "--epochs", str(epochs),
             "--dim", "100", "--window", "5", "--negative", "5", "--min-count", "5",
@@ -230,10 +143,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--gensim-child":
-        corpus, out, sg, workers, epochs = sys.argv[2:7]
-        gensim_child(corpus, out, int(sg), int(workers), int(epochs))
-    elif len(sys.argv) > 1 and sys.argv[1] == "--launcher":
-        launcher()
-    else:
-        main()
+    main()

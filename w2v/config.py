@@ -1,11 +1,12 @@
 """Training configurations: frozen dataclasses with word2vec.c's defaults, checked on creation.
 
     TrainConfig(arch="sgns", dim=100, window=5, negative=5, min_count=5, sample=1e-3,
-                epochs=5, alpha=None, workers=None, seed=1, ...)
+                epochs=5, alpha=None, schedule="hold", workers=None, seed=1, ...)
 
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
-`workers=None` means every core Numba may use. An unknown key or a value out of range raises
-ConfigError naming it.
+`schedule` is how the rate falls from alpha (w2v.training.rate_factor: "hold", or "word2vec"
+for word2vec.c's own decay); `workers=None` means every core Numba may use. An unknown key or
+a value out of range raises ConfigError naming it.
 
 TrainConfig is the one source of every training setting: each field carries a `Setting` (help
 text, range or choices, what None means) from which `w2v train`'s options, the pipeline's
@@ -28,6 +29,7 @@ DEFAULT_ALPHA = {"sgns": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4  # word2vec.c's floor: the rate never falls below alpha · 1e-4
 MAX_DIM = 65_536  # as w2v.io.word2vec reads: a model w2v trains, it can import back
 MAX_EPOCHS = 100_000  # far past any real run; 10^8 epochs is a typo, not a plan
+SCHEDULES = ("hold", "word2vec")  # learning-rate schedules (w2v.training.rate_factor)
 
 
 def available_workers() -> int:
@@ -130,6 +132,12 @@ class TrainConfig:
     epochs: int = setting(5, "passes over the corpus", low=1, high=MAX_EPOCHS)
     alpha: float | None = setting(
         None, "starting learning rate", low=0, low_open=True, high=1, none="0.025 sgns, 0.05 cbow"
+    )
+    schedule: str = setting(
+        "hold",
+        "how the rate falls: hold = alpha through the first epoch, then linearly to alpha·1e-4; "
+        "word2vec = linearly from the first word (word2vec.c, gensim with workers=1)",
+        choices=SCHEDULES,
     )
     workers: int | None = setting(None, "threads", low=1, none="all cores")
     seed: int = setting(1, "random seed", low=0, high=2**64 - 1)

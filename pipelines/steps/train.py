@@ -8,7 +8,9 @@ from w2v.corpus import EncodedCorpus
 from w2v.vocab import Vocab
 
 NAME = "train"
-_SGNS_KEYS = ("dim", "window", "negative", "sample", "epochs", "alpha", "workers", "seed")
+_SGNS_KEYS = (
+    "dim", "window", "negative", "sample", "epochs", "alpha", "schedule", "workers", "seed",
+)  # fmt: skip
 _SVD_KEYS = ("dim", "cds", "eig", "neg")
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from w2v.config import SCORINGS, PhrasesConfig, TrainConfig, settings
+from w2v.config import SCHEDULES, SCORINGS, PhrasesConfig, TrainConfig, settings
 from w2v.errors import ConfigError
 from w2v.lecture.datasets2d import DATASETS
 from w2v.lecture.playground import MAX_LAYERS, MAX_LR, MAX_NOISE, MAX_UNITS
@@ -107,7 +107,7 @@ class SimilarQuery(BaseModel):
         return self
 
 
-SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "workers")
+SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "schedule", "workers")
 SVD_ONLY = ("cds", "eig", "neg", "weighting", "dynamic", "add_contexts", "solver")
 
 
@@ -165,6 +165,7 @@ class TrainOptions(BaseModel):
         "epochs", f"sgns, cbow; at most the server's --max-epochs ({MAX_EPOCHS})", le=EPOCHS_CEILING
     )
     alpha: float | None = train_field("alpha", "sgns, cbow")
+    schedule: Literal[SCHEDULES] | None = train_field("schedule", "sgns, cbow")
     workers: int | None = train_field(
         "workers", "sgns, cbow; at most the server's cores", le=WORKERS_CEILING
     )
