@@ -564,3 +564,15 @@ def test_a_query_process_that_cannot_start_is_retried_ever_more_slowly(site, tmp
         assert 1 <= len(spawned) <= 6, len(spawned)
         r = c.get("/v1/models/toy/similar?word=frog")
         assert r.status_code == 503  # none can answer: the query is not left hanging
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_an_unknown_word_names_the_models_min_count_in_both_modes(tmp_path, processes):
+    """A query process sent back the word and the suggestions only: the HTTP 404 lost the
+    min-count hint that threads mode gave."""
+    toy_vectors(meta={"config": {"min_count": 5}}).save(tmp_path / "m")
+    app = create_app({"m": tmp_path / "m"}, tmp_path / "models", None, query_processes=processes)
+    with local_client(app) as c:
+        r = c.get("/v1/models/m/similar?word=frogg")
+    assert r.status_code == 404
+    assert "seen at least 5 times" in r.json()["error"], r.json()

@@ -62,6 +62,7 @@ from w2v.training import (
     initial_weights,
     kernel_threads,
     learning_rate,
+    mean_loss,
     run_chunk,
     sampling_tables,
     split_spans,
@@ -228,7 +229,7 @@ def train(
     scale = P if scale_alpha else 1
     words_total = config.epochs * N
     words_done = 0
-    loss_history: list[float] = []
+    loss_history: list[float | None] = []
     scattered = returned = 0
     start = time.perf_counter()
     for epoch in range(config.epochs):
@@ -251,10 +252,11 @@ def train(
             nll += sum(u.nll for u in updates)
             terms += sum(u.terms for u in updates)
             words_done += round_words
-        loss_history.append(nll / max(terms, 1.0))
+        loss_history.append(mean_loss(nll, terms))  # None: the epoch trained nothing
         if echo:
+            loss = "nothing trained" if loss_history[-1] is None else f"{loss_history[-1]:.4f}"
             echo(
-                f"  epoch {epoch + 1}/{config.epochs}: loss {loss_history[-1]:.4f}, "
+                f"  epoch {epoch + 1}/{config.epochs}: loss {loss}, "
                 f"alpha {a1:.5f}, {time.perf_counter() - start:.1f} s"
             )
     seconds = time.perf_counter() - start

@@ -254,7 +254,9 @@ class ProcessQueries:
             return answer[1:]
         error = json.loads(answer[1:])
         if "unknown_word" in error:
-            raise UnknownWordError(error["unknown_word"], error["suggestions"])
+            raise UnknownWordError(
+                error["unknown_word"], error["suggestions"], error.get("min_count")
+            )
         if "changed" in error:
             raise FilesChanged(error["changed"])
         if "unreadable" in error:  # the registry answers for it until it changes or retries

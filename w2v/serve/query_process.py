@@ -104,7 +104,12 @@ def serve_forever(sock: socket.socket, sweep_every: float) -> None:
             else:
                 out = b"B" + answer(vec, q["name"], q["op"], q["args"])
         except UnknownWordError as e:
-            out = b"E" + json.dumps({"unknown_word": e.word, "suggestions": e.suggestions}).encode()
+            unknown = {
+                "unknown_word": e.word,
+                "suggestions": e.suggestions,
+                "min_count": e.min_count,
+            }
+            out = b"E" + json.dumps(unknown).encode()
         except FilesChanged as e:
             out = b"E" + json.dumps({"changed": str(e)}).encode()
         except ModelError as e:  # only opening a model raises it: truncated, non-finite
