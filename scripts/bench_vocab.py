@@ -1,13 +1,16 @@
 """Vocabulary build (and encoding) of gcide_wn against gensim's build_vocab scan.
 
-    PYTHONPATH=. python scripts/bench_vocab.py [--runs 2]
+    PYTHONPATH=. python scripts/bench_vocab.py [--runs 2] [--copies 10]
 
 Each measurement runs in its own process (peak RSS is that process's own), alternating
 gensim and w2v. Prints words/s for both and the ratio gensim time / our time.
 """
 
 import argparse
+import os
+import shutil
 import statistics
+from pathlib import Path
 
 from _bench import run_child, unpacked_corpus
 
@@ -39,11 +42,29 @@ def main(path):
 """
 
 
+def repeated(corpus: Path, copies: int) -> Path:
+    """`corpus` concatenated `copies` times, written once into $TMPDIR beside it."""
+    if copies == 1:
+        return corpus
+    out = corpus.with_name(f"{corpus.stem}-x{copies}{corpus.suffix}")
+    if not out.exists():
+        tmp = out.with_suffix(f".part{os.getpid()}")
+        with open(tmp, "wb") as dst:
+            for _ in range(copies):
+                with open(corpus, "rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        os.replace(tmp, out)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument(
+        "--copies", type=int, default=1, help="the corpus N times over (10: 60 M tokens)"
+    )
     args = ap.parse_args()
-    path = str(unpacked_corpus())
+    path = str(repeated(unpacked_corpus(), args.copies))
     ours, theirs = [], []
     for _ in range(args.runs):
         theirs.append(run_child(GENSIM, path))
