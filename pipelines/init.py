@@ -58,7 +58,7 @@ pairs = ["default"]     # WordSim353 and SimLex-999, or paths
 restrict = 30000
 
 [export]
-formats = ["word2vec"]  # word2vec, word2vec-binary, parquet, projector
+formats = ["word2vec"]  # word2vec, word2vec-binary, fasttext-vec, parquet, projector
 
 [run]
 dir = "{run_dir}"  # the run directory (--run-dir overrides)

@@ -10,6 +10,7 @@ NAME = "export"
 FILENAMES = {
     "word2vec": "vectors.txt",
     "word2vec-binary": "vectors.bin",
+    "fasttext-vec": "vectors.vec",
     "parquet": "vectors.parquet",
     "projector": "projector",
 }

@@ -18,8 +18,10 @@ from w2v.io.model_dir import MODEL_DIR
 @model_option
 def export(fmt, out, limit, force, model_dir):
     """Write the model's vectors to OUT as FORMAT: word2vec (text), word2vec-binary,
-    parquet, or projector (a directory for projector.tensorflow.org: Load vectors.tsv,
-    then metadata.tsv). word2vec files named *.gz, *.bz2 or *.xz are compressed."""
+    fasttext-vec (fastText's .vec: word2vec text at 5 significant digits, as fastText
+    writes it), parquet, or projector (a directory for projector.tensorflow.org: Load
+    vectors.tsv, then metadata.tsv). word2vec and .vec files named *.gz, *.bz2 or *.xz are
+    compressed."""
     from w2v.io import formats
     from w2v.vectors import load
 

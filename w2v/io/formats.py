@@ -1,5 +1,6 @@
 """Vector file formats other tools read: word2vec text and binary (w2v.io.word2vec),
-Parquet and the Embedding Projector's files, and the choice among them.
+fastText's .vec (w2v.io.fasttext), Parquet and the Embedding Projector's files, and the
+choice among them.
 
     Parquet      columns word (string), count (int64), vector (fixed_size_list<float32>[dim]);
                  the model's meta.json as JSON under the schema metadata key "w2v"
@@ -18,6 +19,7 @@ import numpy as np
 from w2v.errors import ModelError, UserError
 from w2v.io.arrow import arrow_numbers, arrow_strings, numbers_of, read_parquet_table
 from w2v.io.atomic import Owned, atomic_dir, atomic_file
+from w2v.io.fasttext import write_vec
 from w2v.io.model_dir import check_finite
 from w2v.io.word2vec import MAX_DIM, check_words, read_word2vec, write_word2vec
 from w2v.vectors import Vectors
@@ -199,7 +201,7 @@ def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
     return read_word2vec(path, limit=limit)
 
 
-EXPORT_FORMATS = ("word2vec", "word2vec-binary", "parquet", "projector")
+EXPORT_FORMATS = ("word2vec", "word2vec-binary", "fasttext-vec", "parquet", "projector")
 
 
 def export(
@@ -212,4 +214,6 @@ def export(
         return write_projector(vec, out, limit=limit, force=force)
     if fmt in ("word2vec", "word2vec-binary"):
         return write_word2vec(vec, out, binary=fmt == "word2vec-binary", limit=limit)
+    if fmt == "fasttext-vec":
+        return write_vec(vec, out, limit=limit)
     raise ValueError(f"unknown export format {fmt!r}; use one of {EXPORT_FORMATS}")

@@ -43,7 +43,7 @@ def _open(path: Path):
 
 
 @contextlib.contextmanager
-def _create(path: Path):
+def create_file(path: Path):
     """Write `path` atomically, compressed by its suffix (.gz, .bz2, .xz) as gensim's
     save_word2vec_format (smart_open) does, so that _open reads it back."""
     module = COMPRESSED.get(path.suffix.lower())
@@ -375,7 +375,7 @@ def write_word2vec(
     check_words(words, " \t\n\r\v\f", "word2vec")
     path = Path(path)
     fmt = " ".join(["%.9g"] * vec.dim)
-    with _create(path) as f:
+    with create_file(path) as f:
         f.write(f"{V} {vec.dim}\n".encode())
         for start in range(0, V, 4096):
             chunk = []
