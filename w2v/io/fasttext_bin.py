@@ -137,7 +137,7 @@ def _read(src: _Source, unicode_errors: str) -> BinContents:
     size, nwords, nlabels, ntokens, *prune = struct.unpack(
         header, src.take(struct.calcsize(header), "the dictionary's header")
     )
-    if nlabels > 0 or args["model"] == 3:
+    if nlabels > 0:
         raise ModelError(
             f"{name} is a supervised fastText model (classifier labels); w2v reads word "
             "vector models (cbow, skipgram)"
@@ -147,7 +147,7 @@ def _read(src: _Source, unicode_errors: str) -> BinContents:
             f"{name} is a quantized fastText model (its dictionary is pruned); w2v reads "
             "models saved unquantized (.bin, not .ftz)"
         )
-    if not 0 <= nwords == size or ntokens < 0:
+    if not 0 <= nwords == size or nlabels < 0 or ntokens < 0:
         raise ModelError(
             f"{name}: the dictionary announces {size:,} entries, {nwords:,} words and "
             f"{nlabels:,} labels"
