@@ -56,15 +56,10 @@ def _unseen(words: list[str], n: int = 100) -> list[str]:
     tries = [w + "ing" for w in long_words] + ["un" + w for w in long_words]
     tries += [w[:-1] + "é" for w in long_words] + [w[:2] + "ö" + w[2:] for w in long_words]
     tries += NON_ASCII + [f"zq{i}x" for i in range(n)]
-    picked, pool = [], iter(tries)
-    non_ascii = [w for w in tries if not w.isascii() and w not in vocab]
-    picked = non_ascii[:30]  # at least 30 with letters outside ASCII
-    for w in pool:
-        if len(picked) == n:
-            break
-        if w not in vocab and w not in picked:
-            picked.append(w)
-    assert len(picked) == n and vocab.isdisjoint(picked)
+    fresh = [w for w in dict.fromkeys(tries) if w not in vocab]
+    non_ascii = [w for w in fresh if not w.isascii()][:30]  # up to 30 beyond ASCII
+    picked = non_ascii + [w for w in fresh if w not in non_ascii][: n - len(non_ascii)]
+    assert len(set(picked)) == n and vocab.isdisjoint(picked) and len(non_ascii) >= 20
     return picked
 
 
@@ -143,6 +138,24 @@ def test_a_model_without_ngrams_has_none(tmp_path):
     np.testing.assert_array_equal(kw["vectors"], fb.input[:2])
     with pytest.raises(NoSubwordsError, match="has no n-grams"):
         fb.vector("unseen")
+
+
+def test_vectors_and_ngram_rows_that_are_not_finite_are_refused(tmp_path):
+    path = tmp_path / "nan.bin"
+    rows = np.ones((2 + 1000, 2), "<f4")
+    rows[0, 1] = np.nan  # word "ab"
+    path.write_bytes(_craft(bucket=1000, floats=rows.tobytes()))
+    with pytest.raises(ModelError, match=r"the vector of word 1 \(word 'ab'\) has a value that"):
+        facebook_to_vectors(read_facebook(path))
+    path.write_bytes(_craft(bucket=1000))
+    fb = read_facebook(path)
+    used = {r - fb.nwords for w in fb.words for r in fb.subword_rows(w) if r >= fb.nwords}
+    unused = min(set(range(fb.bucket)) - used)  # a bucket no vocabulary word uses
+    rows[0, 1] = 1.0
+    rows[fb.nwords + unused, 0] = np.inf
+    path.write_bytes(_craft(bucket=1000, floats=rows.tobytes()))
+    with pytest.raises(ModelError, match=f"n-gram bucket {unused} .* is NaN, infinite"):
+        facebook_to_vectors(read_facebook(path))
 
 
 def test_matrices_are_memory_mapped_and_compressed_files_read_the_same(tmp_path):

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from w2v.errors import UnknownWordError
+from w2v.errors import ModelError, UnknownWordError
 from w2v.io.fasttext_bin import MAGIC, is_facebook, read_bin
+from w2v.io.model_dir import check_finite, finite_rows
 from w2v.io.word2vec import check_words, create_file
 from w2v.subwords import ngram_buckets, subword_table
 
@@ -175,21 +176,42 @@ def read_facebook(path: str | os.PathLike, unicode_errors: str = "strict") -> Fa
 
 def facebook_to_vectors(fb: FacebookModel) -> dict:
     """The keyword arguments of Vectors for the model: words, vectors (the word vectors,
-    float32 [nwords, dim]), counts, ngrams (float32 [bucket, dim]) and subwords
-    ({"minn", "maxn", "buckets"}), both None when the model has no n-grams, and meta."""
-    ngrams = fb.has_ngrams
+    float32 [nwords, dim]), counts, ngrams (float32 [bucket, dim], memory-mapped from an
+    uncompressed file) and subwords ({"minn", "maxn", "buckets"}), both None when the model
+    has no n-grams, and meta. ModelError if a vector or an n-gram row is not finite."""
+    has_ngrams = fb.has_ngrams
+    vectors = fb.word_vectors()
+    check_finite(fb.path, fb.words, vectors, lambda i: f"the vector of word {i + 1}")
+    if has_ngrams:
+        _check_finite_ngrams(fb)
     return {
         "words": list(fb.words),
-        "vectors": fb.word_vectors(),
+        "vectors": vectors,
         "counts": fb.counts,
-        "ngrams": fb.ngrams if ngrams else None,
-        "subwords": {"minn": fb.minn, "maxn": fb.maxn, "buckets": fb.bucket} if ngrams else None,
+        "ngrams": fb.ngrams if has_ngrams else None,
+        "subwords": (
+            {"minn": fb.minn, "maxn": fb.maxn, "buckets": fb.bucket} if has_ngrams else None
+        ),
         "meta": {
             "source": fb.path,
             "source_format": "fasttext-bin",
             "fasttext": {"version": fb.version, "ntokens": fb.ntokens, **fb.args},
         },
     }
+
+
+def _check_finite_ngrams(fb: FacebookModel, block_bytes: int = 64 << 20) -> None:
+    """ModelError naming the first n-gram row holding NaN or infinity; read in blocks, so a
+    memory-mapped matrix is never copied whole."""
+    rows = max(1, block_bytes // (4 * fb.dim))
+    for start in range(0, fb.bucket, rows):
+        finite = finite_rows(fb.ngrams[start : start + rows])
+        if not finite.all():
+            b = start + int(np.argmin(finite))
+            raise ModelError(
+                f"{fb.path!r}: n-gram bucket {b} (input row {fb.nwords + b}) has a value that "
+                "is NaN, infinite or too large for float32"
+            )
 
 
 def write_vec(vec, path: str | os.PathLike, limit: int | None = None) -> Path:
