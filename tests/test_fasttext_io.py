@@ -28,6 +28,9 @@ gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
 KeyedVectors = pytest.importorskip("gensim.models").KeyedVectors
 
 DATA = Path(gensim_fasttext.__file__).parent.parent / "test" / "test_data"
+# written by Facebook's fastText 0.9.3 itself, with the vectors it gives (see
+# scripts/make_fasttext_fixtures.py)
+FIXTURES = Path(__file__).parent / "data" / "fasttext"
 # lee_fasttext.bin: fastText before file versions; lee_fasttext_new.bin: version 11;
 # crime-and-punishment.bin (Cyrillic and Latin words) and toy-model-pretrained.bin (an
 # empty word among them): version 12; non_ascii_fasttext.bin: Czech words, n-grams of 2-4
@@ -37,11 +40,12 @@ MODELS = [
     "crime-and-punishment.bin",
     "non_ascii_fasttext.bin",
     "toy-model-pretrained.bin",
+    FIXTURES / "skipgram.bin",
 ]
 NON_ASCII = ["naïveté", "über", "日本語", "ñandú", "Straße", "ёлка", "čeština", "emoji🙂", "café"]
 
 
-@pytest.fixture(scope="module", params=MODELS)
+@pytest.fixture(scope="module", params=MODELS, ids=lambda p: Path(p).name)
 def pair(request):
     """(our FacebookModel, gensim's FastText) of one file."""
     path = DATA / request.param
@@ -87,6 +91,26 @@ def test_words_counts_and_vectors_equal_gensims(pair):
     np.testing.assert_allclose(U, expected, rtol=0, atol=1e-5)
     for i in range(0, len(fb.words), 97):  # one word at a time: the same bits
         np.testing.assert_array_equal(fb.vector(fb.words[i]), U[i])
+
+
+def test_vectors_are_fastTexts_own_bit_for_bit():
+    """fastText 0.9.3's get_word_vector of every vocabulary word ("</s>" first, words beyond
+    ASCII among them) and of words it never saw, printed at 9 digits: float32 exactly."""
+    fb = read_facebook(FIXTURES / "skipgram.bin")
+    assert fb.version == 12 and fb.words[0] == "</s>" and (fb.minn, fb.maxn) == (2, 5)
+    assert {"naïve", "日本語", "ёлка", "Straße"} <= set(fb.words)
+    rows = [
+        line.split("\t") for line in (FIXTURES / "expected.tsv").read_text("utf-8").splitlines()
+    ]
+    expected = {kind: [] for kind in ("vocab", "unseen")}
+    for word, kind, values in rows:
+        expected[kind].append((word, np.array(values.split(), np.float32)))
+    assert [w for w, _ in expected["vocab"]] == fb.words
+    np.testing.assert_array_equal(fb.word_vectors(), np.stack([u for _, u in expected["vocab"]]))
+    assert len(expected["unseen"]) >= 10
+    for word, u in expected["unseen"]:
+        assert word not in fb.words
+        np.testing.assert_array_equal(fb.vector(word), u, err_msg=word)
 
 
 def test_unseen_words_get_gensims_vectors(pair):
@@ -293,8 +317,9 @@ def test_a_crafted_file_reads_and_a_truncated_one_fails_at_every_cut(tmp_path):
 
 
 def test_a_real_supervised_model_and_other_files_are_refused(tmp_path):
-    with pytest.raises(ModelError, match="is a supervised fastText model"):
-        read_facebook(DATA / "pang_lee_polarity_fasttext.bin")
+    for supervised in (DATA / "pang_lee_polarity_fasttext.bin", FIXTURES / "supervised.ftz"):
+        with pytest.raises(ModelError, match="is a supervised fastText model"):
+            read_facebook(supervised)
     vec = Vectors(["a", "b"], np.ones((2, 3), np.float32))
     text, binary, parquet = tmp_path / "v.txt", tmp_path / "v.bin", tmp_path / "v.parquet"
     write_word2vec(vec, text)
@@ -306,6 +331,7 @@ def test_a_real_supervised_model_and_other_files_are_refused(tmp_path):
             read_facebook(path)
     for name in MODELS + ["pang_lee_polarity_fasttext.bin", "cp852_fasttext.bin"]:
         assert is_facebook(DATA / name)
+    assert is_facebook(FIXTURES / "supervised.ftz")
     with pytest.raises(UserError, match="does not exist"):
         read_facebook(tmp_path / "missing.bin")
 
