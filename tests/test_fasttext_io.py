@@ -124,6 +124,20 @@ def test_unseen_words_get_gensims_vectors(pair):
     assert (rows >= fb.nwords).all() and len(rows) > 3  # n-gram rows only
 
 
+def test_word_vectors_made_in_blocks_are_the_same(monkeypatch):
+    """The n-gram table is made a block of words at a time, so that long hostile words
+    cannot make it large; the blocks change nothing."""
+    from w2v.io import fasttext
+
+    fb = read_facebook(DATA / "lee_fasttext_new.bin")
+    whole = fb.word_vectors()
+    monkeypatch.setattr(fasttext, "NGRAMS_PER_BLOCK", 100)
+    blocks = fb._blocks()
+    assert len(blocks) > 100 and blocks[0][0] == 0 and blocks[-1][1] == fb.nwords
+    assert all(a < b == c for (a, b), (c, _) in zip(blocks, blocks[1:], strict=False))
+    np.testing.assert_array_equal(fb.word_vectors(), whole)
+
+
 def test_a_word_without_ngrams_is_a_clear_error():
     fb = read_facebook(DATA / "lee_fasttext_new.bin")
     with pytest.raises(NoSubwordsError, match=r"no character n-gram of 3-6 characters") as e:
@@ -281,6 +295,7 @@ HOSTILE = {
     ),
     "matrix data": (dict(words=LONG, cut=220), "is truncated: it ends in the input matrix"),
     "unknown model": (dict(model=7), "unknown model 7 or loss 2"),
+    "huge maxn": (dict(maxn=10**6), "w2v reads n-grams of at most 256 characters"),
     "trailing bytes": (dict(tail=b"x"), "bytes follow the output matrix"),
     "long word": (dict(words=((b"a" * 70_000, 1),)), "word 1 of the dictionary is longer"),
 }

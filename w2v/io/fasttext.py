@@ -42,6 +42,7 @@ __all__ = [
 
 EOS = "</s>"  # fastText's end-of-line token
 EOS_WITHOUT_NGRAMS = 12  # the version from which "</s>" has no n-grams
+NGRAMS_PER_BLOCK = 1 << 24  # n-gram buckets (int32) tabled at a time: 64 MB
 
 
 class NoSubwordsError(UnknownWordError):
@@ -119,9 +120,26 @@ class FacebookModel:
         if not self.has_ngrams:
             out[:] = self.input[: self.nwords]
             return out
-        table = subword_table(self.words, self.minn, self.maxn, self.bucket)
-        _mean_rows(self.input, self.nwords, table.offsets, table.buckets, self._eos(), out)
+        eos = self._eos()
+        for a, b in self._blocks():
+            table = subword_table(self.words[a:b], self.minn, self.maxn, self.bucket)
+            _mean_rows(self.input, a, self.nwords, table.offsets, table.buckets, eos, out[a:b])
         return out
+
+    def _blocks(self) -> list[tuple[int, int]]:
+        """Word ranges [a, b) of at most NGRAMS_PER_BLOCK n-grams each (one word alone may
+        have more, up to 65,538 characters × 256), so that the n-gram table of a dictionary of
+        long words takes a block's memory, not its bytes times maxn. A word of c characters
+        has at most (c + 2) · (maxn − minn + 1) n-grams."""
+        chars = np.array([len(w) + 2 for w in self.words], np.int64)
+        ends = np.cumsum(chars * max(0, self.maxn - max(self.minn, 1) + 1))
+        blocks, a, most = [], 0, NGRAMS_PER_BLOCK
+        while a < self.nwords:
+            b = int(np.searchsorted(ends, (ends[a - 1] if a else 0) + most, side="right"))
+            b = max(b, a + 1)
+            blocks.append((a, b))
+            a = b
+        return blocks
 
     def subword_rows(self, word: str) -> np.ndarray:
         """The input rows S_w whose mean is the vector of `word`, int64 (may be empty)."""
@@ -148,15 +166,15 @@ class FacebookModel:
 
 
 @njit(parallel=True, cache=True)
-def _mean_rows(input, nwords, offsets, buckets, eos, out):
-    """out[i] = (input[i] + Σ_k input[nwords + buckets[k]]) * float32(1 / (1 + |G_i|)), k
-    over word i's n-grams offsets[i]:offsets[i + 1] (none for word `eos`)."""
+def _mean_rows(input, first, nwords, offsets, buckets, eos, out):
+    """out[i] = (input[w] + Σ_k input[nwords + buckets[k]]) * float32(1 / (1 + |G_w|)) for
+    word w = first + i, k over its n-grams offsets[i]:offsets[i + 1] (none for word `eos`)."""
     for i in prange(out.shape[0]):
         a, b = offsets[i], offsets[i + 1]
-        if i == eos:
+        if first + i == eos:
             b = a
         for j in range(out.shape[1]):
-            out[i, j] = input[i, j]
+            out[i, j] = input[first + i, j]
         for k in range(a, b):
             r = nwords + buckets[k]
             for j in range(out.shape[1]):

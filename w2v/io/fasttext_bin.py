@@ -44,6 +44,7 @@ _ARGS = struct.Struct("<12id")  # Args::save
 _ARG_NAMES = (
     "dim ws epoch minCount neg wordNgrams loss model bucket minn maxn lrUpdateRate t".split()
 )
+MAX_NGRAM = 256  # characters; fastText's default is 6
 _MAX_WORD = 1 << 16  # bytes; a longer "word" means a corrupt dictionary
 _ENTRY_TAIL = 9  # int64 count + int8 type after a word's NUL
 _CHUNK = 1 << 20  # bytes read at a time from the dictionary
@@ -91,7 +92,7 @@ def _plausible(args: dict) -> bool:
         and args["loss"] in LOSS_NAMES
         and args["model"] in MODEL_NAMES
         and args["bucket"] >= 0
-        and 0 <= args["minn"] <= args["maxn"] <= 1000
+        and 0 <= args["minn"] <= args["maxn"] <= MAX_NGRAM
     )
 
 
@@ -196,10 +197,11 @@ def _check_args(name: str, args: dict) -> None:
             f"{name} is a supervised fastText model (a classifier); w2v reads word vector "
             "models (cbow, skipgram)"
         )
-    if args["bucket"] < 0 or args["minn"] < 0 or args["maxn"] < 0:
+    if args["bucket"] < 0 or args["minn"] < 0 or not 0 <= args["maxn"] <= MAX_NGRAM:
         raise ModelError(
             f"{name}: the header announces {args['bucket']} buckets and n-grams of "
-            f"{args['minn']}-{args['maxn']} characters"
+            f"{args['minn']}-{args['maxn']} characters; w2v reads n-grams of at most "
+            f"{MAX_NGRAM} characters"
         )
 
 
