@@ -28,16 +28,19 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from w2v.config import TrainConfig
-from w2v.corpus import EncodedCorpus
 from w2v.errors import CheckpointError
-from w2v.io.atomic import Owned, atomic_dir, write_json
+from w2v.io.atomic import Owned, atomic_dir, refuse_existing, write_json
 from w2v.io.model_dir import check_npy
-from w2v.training import Position
-from w2v.vocab import Vocab
+
+if TYPE_CHECKING:  # imported when needed: the server and `pipeline status` need no Numba
+    from w2v.corpus import EncodedCorpus
+    from w2v.training import Position
+    from w2v.vocab import Vocab
 
 FORMAT_VERSION = 1
 STATE = "state.json"
@@ -146,6 +149,8 @@ def read_checkpoint(
 ) -> tuple[Position, np.ndarray, np.ndarray]:
     """(Position, U, V) of the checkpoint `path`; CheckpointError, in one line, when it is
     damaged or was written for another config or corpus."""
+    from w2v.training import Position
+
     try:
         state = json.loads((path / STATE).read_text(encoding="utf-8"))
         if state["format_version"] != FORMAT_VERSION:
@@ -264,6 +269,8 @@ def train_resumable(
     if checkpoint is None:
         return train_encoded(corpus, vocab, config, progress, U, V, boundary=boundary)
     checkpoint = Path(checkpoint)
+    if every is not None:  # a directory there that is not a checkpoint: refused now, not later
+        refuse_existing(checkpoint, force=True, owned=CHECKPOINT_DIR)
     fp = Fingerprints.of(config, vocab, corpus)
     start = None
     if has_checkpoint(checkpoint):
@@ -291,7 +298,11 @@ def train_resumable(
         corpus, vocab, config, progress, U, V, resume_from=start, boundary=at_boundary
     )
     model.checkpoint = checkpoint
-    model.vectors.meta["checkpoints"] = {
+    meta = model.vectors.meta
+    if start is not None:  # the words this process trained, not the whole run's
+        words_left = config.epochs * int(corpus.offsets[-1] - corpus.offsets[0]) - start.words_done
+        meta["words_per_sec"] = round(words_left / max(meta["train_seconds"], 1e-9))
+    meta["checkpoints"] = {
         "resumed_at": None
         if start is None
         else {"epoch": start.epoch, "chunk": start.chunk, "words_done": start.words_done},

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from w2v.checkpoint import DEFAULT_EVERY
 from w2v.corpus import EncodedCorpus
 from w2v.vocab import Vocab
 
 NAME = "train"
-CHECKPOINT_EVERY = "10m"  # sgns/cbow write run_dir/.model.checkpoint this often
+CHECKPOINT_EVERY = DEFAULT_EVERY  # sgns/cbow write run_dir/.model.checkpoint this often
 _SGNS_KEYS = (
     "dim", "window", "negative", "sample", "epochs", "alpha", "schedule", "workers", "seed",
 )  # fmt: skip
