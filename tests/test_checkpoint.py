@@ -22,7 +22,7 @@ from w2v.checkpoint import (
     read_checkpoint,
 )
 from w2v.cli import main
-from w2v.errors import CheckpointError
+from w2v.errors import CheckpointError, UserError
 
 # dim 16, window 5, negative 5: 576 units of work a word; 5e6 of them cut an epoch of the
 # 3000-line corpus (~36 k words) into a few chunks, so that a run has boundaries inside epochs
@@ -184,6 +184,9 @@ def test_cli_refuses_a_mismatched_checkpoint_in_one_line(corpus, tmp_path, capsy
     assert has_checkpoint(checkpoint_path(out)) and not out.exists()  # nothing lost
     code, _, err = run_cli(capsys, *args, "--workers", "1", "--force")  # start over
     assert code == 0 and out.is_dir() and not checkpoint_path(out).exists(), err
+    fresh = ["train", corpus, "-o", tmp_path / "fresh", "--dim", "8", "--epochs", "1"]
+    code, _, err = run_cli(capsys, *fresh, "--resume")
+    assert code == 0 and "no checkpoint in" in err and "training from the start" in err
 
 
 @pytest.mark.slow
@@ -221,3 +224,12 @@ def test_cli_survives_a_sigkill(tmp_path):
     assert not checkpoint_path(out).exists()
     leftovers = [p.name for p in tmp_path.iterdir()]
     assert sorted(leftovers) == ["killed", "medium.txt", "whole"]
+
+
+def test_a_directory_that_is_not_a_checkpoint_is_refused_before_training(corpus, tmp_path):
+    where = tmp_path / ".m.checkpoint"
+    where.mkdir()
+    (where / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="not a checkpoint directory w2v wrote"):
+        w2v.train(corpus, checkpoint=where, checkpoint_every="1", **SETTINGS)
+    assert (where / "notes.txt").read_text() == "mine"
