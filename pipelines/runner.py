@@ -17,6 +17,7 @@ from pathlib import Path
 from pipelines import config as config_mod
 from pipelines.manifest import MANIFEST, Manifest, fingerprint, peak_rss_mb, peak_rss_reset, size_of
 from pipelines.steps import NAMES, STEPS
+from w2v.checkpoint import checkpoint_path
 from w2v.errors import ConfigError, UserError
 from w2v.io.atomic import MARK, Owned, fsync_path, make_dir
 
@@ -69,9 +70,11 @@ def check_inputs(cfg, run_dir: Path) -> None:
 
 def run_dir_kind(cfg, run_dir: Path) -> Owned:
     """What a run directory may hold: the steps' outputs (every step's, enabled or not: an
-    earlier config may have run it), the manifest and the MARK, which is also the lock."""
-    outputs = (p for s in STEPS for p in s.outputs(cfg, run_dir).values() if p.parent == run_dir)
-    return Owned("pipeline run", MARK, frozenset({*(p.name for p in outputs), MANIFEST, MARK}))
+    earlier config may have run it) and their checkpoints (w2v.checkpoint), the manifest and
+    the MARK, which is also the lock."""
+    outputs = [p for s in STEPS for p in s.outputs(cfg, run_dir).values() if p.parent == run_dir]
+    names = {*(p.name for p in outputs), *(checkpoint_path(p).name for p in outputs)}
+    return Owned("pipeline run", MARK, frozenset({*names, MANIFEST, MARK}))
 
 
 @contextlib.contextmanager

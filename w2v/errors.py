@@ -18,6 +18,10 @@ class ConfigError(UserError):
     """An option or configuration value is out of range or unknown."""
 
 
+class CheckpointError(UserError):
+    """A training checkpoint is damaged, or was written for another corpus or config."""
+
+
 class UnknownWordError(UserError, KeyError):
     """A query word is not in the vocabulary; the message suggests close words and, when the
     vocabulary was cut at a minimum count, says so."""

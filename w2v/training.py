@@ -25,6 +25,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import numba
@@ -61,6 +62,23 @@ class Progress:
     eta_seconds: float
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where the loop over epochs and chunks is, at a chunk boundary: `chunk` chunks of
+    epoch `epoch` (0-based) are done, `words_done` corpus words in all, the epoch's loss
+    sums so far (Σ −log σ, number of terms) and the mean loss of each finished epoch. With
+    U and V it is the whole state of a run: chunk k of epoch e draws from random stream
+    (e << 32) | k, so (epoch, chunk) is also where the random streams are. `chunk` 0 of
+    `epoch` > 0 is the end of epoch `epoch` (1-based)."""
+
+    epoch: int = 0
+    chunk: int = 0
+    words_done: int = 0
+    nll: float = 0.0
+    terms: float = 0.0
+    loss_history: tuple[float | None, ...] = ()
+
+
 @dataclass
 class Model:
     """A trained model: `vectors` (w2v.Vectors, with V as `contexts` and the run in `meta`),
@@ -71,10 +89,17 @@ class Model:
     vocab: Vocab
     config: TrainConfig
     loss_history: list[float | None] = field(default_factory=list)
+    checkpoint: Path | None = None  # the run's checkpoint (w2v.checkpoint), removed by save
 
     def save(self, directory: str | os.PathLike, force: bool = False) -> None:
-        """Write a model directory (vectors.npy = U, contexts.npy = V), atomically."""
+        """Write a model directory (vectors.npy = U, contexts.npy = V), atomically; then
+        remove the checkpoint of the run that trained it, which the model supersedes."""
         self.vectors.save(directory, force=force)
+        if self.checkpoint is not None:
+            from w2v.checkpoint import remove_checkpoint
+
+            remove_checkpoint(self.checkpoint)
+            self.checkpoint = None
 
     def __repr__(self) -> str:
         return f"Model({self.config.arch}, {len(self.vocab)} words, dim {self.config.dim})"
@@ -341,12 +366,21 @@ def train_encoded(
     progress: Callable[[Progress], object] | None = None,
     U: np.ndarray | None = None,
     V: np.ndarray | None = None,
+    resume_from: Position | None = None,
+    boundary: Callable[[Position, np.ndarray, np.ndarray], object] | None = None,
 ) -> Model:
     """Train on an encoded corpus. U and V, if given (float32 [len(vocab), dim], writable,
     C-contiguous), are the starting weights and are updated in place; otherwise U is drawn
     from config.seed and V is zero. `progress`, if given, is called with a Progress after
     every chunk (about every second) and at the end of each epoch; if it raises, training
-    stops and the exception propagates."""
+    stops and the exception propagates.
+
+    `resume_from` (with the U and V saved there) continues a run from that Position, as if it
+    had never stopped. `boundary(position, U, V)` is called from this thread after every
+    chunk, once: between two chunks of an epoch, or at its end (as chunk 0 of the next
+    epoch), never inside a kernel: it may read
+    U and V (w2v.checkpoint writes them); returning False at the end of an epoch stops
+    training there."""
     n_words = len(vocab)
     shape = (n_words, config.dim)
     _check_weights(U, shape, "U")
@@ -367,8 +401,11 @@ def train_encoded(
     bounds = chunk_bounds(offsets, int(_CHUNK_WORK / work_per_word))
     reader = ChunkReader(corpus, n_words)
     words_total = config.epochs * N
-    loss_history: list[float | None] = []
-    words_done = 0
+    at = resume_from or Position()
+    if at.chunk > len(bounds) - 1 or at.epoch > config.epochs:
+        raise ValueError(f"{at} is beyond this run's {config.epochs} epochs of chunks")
+    loss_history: list[float | None] = list(at.loss_history)
+    words_done = at.words_done
     try:
         reader.check_ids(bounds)
         with kernel_threads(workers):
@@ -377,9 +414,10 @@ def train_encoded(
             ids, chunk_offsets = reader.read(0, 0)
             run_chunk(U, V, ids, chunk_offsets, 0, 0, tables, config, 0.0, 0.0, 0, workers)
             start = time.perf_counter()
-            for epoch in range(config.epochs):
-                nll, terms = 0.0, 0.0
-                for k in range(len(bounds) - 1):
+            for epoch in range(at.epoch, config.epochs):
+                resumed = epoch == at.epoch
+                nll, terms = (at.nll, at.terms) if resumed else (0.0, 0.0)
+                for k in range(at.chunk if resumed else 0, len(bounds) - 1):
                     s0, s1 = int(bounds[k]), int(bounds[k + 1])
                     ids, chunk_offsets = reader.read(s0, s1)
                     chunk = int(offsets[s1] - offsets[s0])
@@ -394,7 +432,7 @@ def train_encoded(
                     terms += chunk_terms
                     if progress is not None:
                         elapsed = time.perf_counter() - start
-                        rate = words_done / max(elapsed, 1e-9)
+                        rate = (words_done - at.words_done) / max(elapsed, 1e-9)
                         progress(
                             Progress(
                                 epoch=epoch + 1,
@@ -408,7 +446,14 @@ def train_encoded(
                                 eta_seconds=(words_total - words_done) / max(rate, 1e-9),
                             )
                         )
+                    if boundary is not None and k + 2 < len(bounds):  # the last: epoch's end
+                        here = Position(epoch, k + 1, words_done, nll, terms, tuple(loss_history))
+                        boundary(here, U, V)
                 loss_history.append(mean_loss(nll, terms))
+                if boundary is not None:
+                    here = Position(epoch + 1, 0, words_done, 0.0, 0.0, tuple(loss_history))
+                    if boundary(here, U, V) is False:
+                        break
     finally:
         reader.close()
     seconds = time.perf_counter() - start
@@ -420,6 +465,11 @@ def train(
     *,
     progress: Callable[[Progress], object] | None = None,
     phrases=None,
+    init: Vectors | str | os.PathLike | None = None,
+    on_epoch_end: Callable[[int, float | None, Vectors], object] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: str | None = None,
+    resume: bool = False,
     **config,
 ) -> Model:
     """Train embeddings on `source`, a text file (.gz/.bz2/.xz too) or an iterable of token
@@ -429,28 +479,61 @@ def train(
     (w2v.collocations.phrase_model): True finds them in `source` at gensim's defaults, a
     dict with those PhrasesConfig settings; a PhraseModel, or the path of one saved by
     `w2v phrases --save`, is applied as it is. The text is joined as it is read, never
-    written out; meta["phrases"] records what was joined."""
+    written out; meta["phrases"] records what was joined.
+
+    `init`, a model directory or Vectors with contexts, continues its training on `source`
+    (w2v.continued: its words keep their vectors, new words reaching min_count get fresh
+    rows, counts are merged; dim and arch default to the model's). `on_epoch_end(epoch,
+    loss, vectors)` is called from the training thread after each epoch (1-based, its mean
+    loss, a read-only Vectors view of U); returning False stops training there.
+    `checkpoint` (a directory path, see w2v.checkpoint) is written every `checkpoint_every`
+    ('10m', '50M', ...); with `resume`, training continues from the one there."""
+    from w2v.checkpoint import parse_every, train_resumable
     from w2v.collocations import phrase_model
 
+    every = None if checkpoint_every is None else parse_every(checkpoint_every)
+    start = None
+    if init is not None:
+        from w2v.continued import check_dim, continued_run, load_init
+
+        start = load_init(init)
+        config.setdefault("dim", start.dim)
+        if start.arch is not None:
+            config.setdefault("arch", start.arch)
     cfg = TrainConfig.from_kwargs(**config)
+    if start is not None:
+        check_dim(start, cfg.dim)
     if not isinstance(source, str | os.PathLike) and iter(source) is source:
         source = list(source)  # a one-shot iterator: counted, then encoded
     t0 = time.perf_counter()
     joiner = phrase_model(phrases, source, cfg.lower, cfg.punct)
     t_phrases = time.perf_counter()
-    vocab = build_vocab(
-        source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner
-    )
+    if start is None:
+        vocab = build_vocab(
+            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner
+        )
+        U = V = None  # a fresh run's, drawn by train_encoded
+    else:
+        vocab, U, V = continued_run(source, cfg, joiner, start)
     t1 = time.perf_counter()
+    hook = None if on_epoch_end is None else epoch_end_hook(on_epoch_end, vocab)
     with scratch_dir("encoded", encoded_bytes(vocab.stats)) as tmp:
         corpus = encode(
             source, vocab, os.path.join(tmp, "corpus"), cfg.lower, cfg.punct, phrases=joiner
         )
         t2 = time.perf_counter()
-        model = train_encoded(corpus, vocab, cfg, progress=progress)
+        model = train_resumable(
+            corpus, vocab, cfg, checkpoint, every, resume, progress=progress, boundary=hook,
+            U=U, V=V,
+        )  # fmt: skip
         del corpus  # release the memory map before the directory goes
     meta = model.vectors.meta
     meta["source"] = str(source) if isinstance(source, str | os.PathLike) else "iterable"
+    if start is not None:
+        meta["init"] = {
+            "model": start.name,
+            **{k: vocab.stats[k] for k in ("init_words", "new_words")},
+        }
     if joiner is not None:
         meta["phrases"] = joiner.summary()
         meta["phrases_seconds"] = round(t_phrases - t0, 3)
@@ -459,6 +542,26 @@ def train(
     return model
 
 
+def epoch_end_hook(on_epoch_end, vocab: Vocab):
+    """train_encoded's `boundary` calling on_epoch_end(epoch, loss, vectors) at the end of
+    each epoch with a read-only Vectors view of U and V (no copy)."""
+
+    def boundary(at: Position, U: np.ndarray, V: np.ndarray):
+        if at.chunk != 0:
+            return None
+        view = Vectors(vocab.words, _readonly_view(U), vocab.counts, _readonly_view(V))
+        return on_epoch_end(at.epoch, at.loss_history[-1], view)
+
+    return boundary
+
+
+def _readonly_view(W: np.ndarray) -> np.ndarray:
+    view = W.view()
+    view.flags.writeable = False
+    return view
+
+
 __all__ = [
-    "Model", "Progress", "TrainConfig", "learning_rate", "rate_factor", "train", "train_encoded",
+    "Model", "Position", "Progress", "TrainConfig", "learning_rate", "rate_factor", "train",
+    "train_encoded",
 ]  # fmt: skip

@@ -1,13 +1,18 @@
-"""train: encoded corpus (sgns, cbow) or co-occurrence counts (svd) → model/ (a model directory)."""
+"""train: encoded corpus (sgns, cbow) or co-occurrence counts (svd) → model/ (a model directory).
+
+sgns and cbow checkpoint into the run directory (.model.checkpoint, w2v.checkpoint): a run
+killed during this step continues from there when it is run again."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from w2v.checkpoint import DEFAULT_EVERY
 from w2v.corpus import EncodedCorpus
 from w2v.vocab import Vocab
 
 NAME = "train"
+CHECKPOINT_EVERY = DEFAULT_EVERY  # sgns/cbow write run_dir/.model.checkpoint this often
 _SGNS_KEYS = (
     "dim", "window", "negative", "sample", "epochs", "alpha", "schedule", "workers", "seed",
 )  # fmt: skip
@@ -92,11 +97,16 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], config: dict, progres
         vectors = LSA(lsa_config(config)).fit_counts(vocab, X).vectors_
         vectors.save(outputs["model"], force=True)
         return {"words": len(vocab), "dim": config["dim"]}
-    from w2v.training import train_encoded
+    from w2v.checkpoint import checkpoint_path, parse_every, train_resumable
 
     corpus = EncodedCorpus.load(inputs["corpus"])
-    model = train_encoded(corpus, vocab, train_config(config), progress=progress)
-    model.save(outputs["model"], force=True)
+    # A run killed in this step left a checkpoint beside the model: continue from it, unless
+    # it belongs to other settings or another corpus (the step is rerun: start afresh).
+    model = train_resumable(
+        corpus, vocab, train_config(config), checkpoint_path(outputs["model"]),
+        parse_every(CHECKPOINT_EVERY), resume=True, restart_on_mismatch=True, progress=progress,
+    )  # fmt: skip
+    model.save(outputs["model"], force=True)  # and removes the checkpoint
     return {
         "words": len(vocab),
         "tokens": corpus.n_tokens,

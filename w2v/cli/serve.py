@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from w2v.checkpoint import DEFAULT_EVERY
 from w2v.errors import UserError
 from w2v.serve import limits as L
 
@@ -105,6 +106,13 @@ def parse_model(spec: str) -> tuple[str, Path]:
     "a job that needs more fails, saying so.",
 )
 @click.option(
+    "--checkpoint-every",
+    default=DEFAULT_EVERY,
+    show_default=True,
+    help="How often a training job saves a checkpoint it resumes from if the server dies: "
+    "a time (30s, 10m, 2h) or a number of words (50M).",
+)
+@click.option(
     "--query-workers",
     type=click.IntRange(0, 256),
     help="Processes that compute queries [default: one per core]; 0: threads of the server.",
@@ -124,6 +132,7 @@ def serve(
     max_dim,
     max_epochs,
     job_memory,
+    checkpoint_every,
     query_workers,
 ):
     """Serve models over HTTP (JSON under /v1, OpenAPI at /docs) and train new ones as jobs."""
@@ -135,10 +144,12 @@ def serve(
         raise UserError(
             f"w2v serve needs the 'serve' extra ({e.name} is missing): pip install 'w2v[serve]'"
         ) from None
+    from w2v.checkpoint import parse_every
     from w2v.serve.app import create_app
     from w2v.serve.compute import one_blas_thread
     from w2v.serve.guards import WILDCARDS, allowed_hosts
 
+    parse_every(checkpoint_every)  # a typo fails now, not in every job
     one_blas_thread()
     pinned = dict(parse_model(spec) for spec in models)
     hosts = allowed_hosts(host, allowed_host)
@@ -150,6 +161,7 @@ def serve(
         token=token,
         max_running=max_running,
         job_workers=job_workers,
+        checkpoint_every=checkpoint_every,
         query_processes=(os.cpu_count() or 2) if query_workers is None else query_workers,
         allowed_hosts=hosts,
         limits=L.JobLimits(

@@ -92,30 +92,71 @@ def losses_text(history: list[float | None]) -> str:
 @click.option("--no-lower", is_flag=True, help="Keep case.")
 @click.option("--punct", is_flag=True, help="Keep punctuation as tokens.")
 @phrase_options
+@click.option(
+    "--init", "init", type=click.Path(path_type=Path),
+    help="Continue training this model (a model directory with contexts.npy) on CORPUS.",
+)  # fmt: skip
+@click.option(
+    "--checkpoint-every", "every",
+    help="Write a checkpoint beside the output every so often: a time (30s, 10m, 2h) or a "
+    "number of corpus words (50M, 500k).",
+)  # fmt: skip
+@click.option(
+    "--resume", is_flag=True,
+    help="Continue from the checkpoint an interrupted run of the same command left "
+    "(none there: train from the start).",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace an existing model directory.")
 @json_option
 def train(
-    corpus, output, model_dir, force, no_lower, find_phrases, phrases_from, as_json, **options
-):
+    corpus, output, model_dir, init, every, resume, force, no_lower, find_phrases, phrases_from,
+    as_json, **options,
+):  # fmt: skip
     """Train word vectors on CORPUS (default: the embedded WordNet glosses).
 
     Runs skip-gram (or CBOW) with negative sampling as word2vec.c does, in parallel, and
     writes a model directory that `w2v similar`, `w2v eval` and the rest read. The corpus
     is first encoded into $TMPDIR (4 bytes a token, removed at the end); a $TMPDIR with
     too little free space is refused before training, saying how much is needed.
+
+    With --checkpoint-every, the training state is saved atomically in .OUT.checkpoint
+    beside the output OUT; after a crash, the same command plus --resume continues from
+    it (with --workers 1, to the very model an uninterrupted run gives). With --init MODEL,
+    training starts from MODEL: its words keep their vectors, new words get fresh ones.
     """
+    from w2v.checkpoint import checkpoint_path, has_checkpoint, parse_every, remove_checkpoint
+    from w2v.errors import CheckpointError
     from w2v.training import train as train_model
 
     out = output if output is not None else model_dir
     refuse_existing(out, force, owned=MODEL_DIR)
+    if every is not None:
+        parse_every(every)  # a typo fails now, not after the vocabulary is counted
+    checkpoint = checkpoint_path(out)
+    if has_checkpoint(checkpoint) and not resume:
+        if not force:
+            raise CheckpointError(
+                f"an interrupted run left a checkpoint in {str(checkpoint)!r}: add --resume "
+                "to continue it, or --force to start over"
+            )
+        remove_checkpoint(checkpoint)
+    if resume and not has_checkpoint(checkpoint):
+        click.echo(f"w2v: no checkpoint in {str(checkpoint)!r}; training from the start", err=True)
+    if init is not None:
+        ctx = click.get_current_context()
+        for name in ("dim", "arch"):  # the model's, unless given
+            if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
+                options.pop(name)
     phrases = phrases_of(find_phrases, phrases_from)
     source = corpus_or_default(corpus)
     reporter = ProgressReporter()
     try:
         with user_warnings():
             model = train_model(
-                source, progress=reporter, phrases=phrases, lower=not no_lower, **options
-            )
+                source, progress=reporter, phrases=phrases, lower=not no_lower, init=init,
+                checkpoint=checkpoint if every or resume else None, checkpoint_every=every,
+                resume=resume, **options,
+            )  # fmt: skip
     finally:
         reporter.close()
     report_invalid_utf8(model.vocab.stats)

@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from w2v import __version__
+from w2v.checkpoint import DEFAULT_EVERY
 from w2v.serve import schemas as S
 from w2v.serve.answers import ERROR_TYPES, error_answer, internal_answer, json_response
 from w2v.serve.compute import ProcessQueries, ThreadQueries
@@ -64,6 +65,7 @@ def create_app(
     shortcut: bool = True,
     allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
     limits: JobLimits | None = None,
+    checkpoint_every: str | None = DEFAULT_EVERY,
 ) -> FastAPI:
     """Load the models, open the job database (recovering from a previous server's
     death) and return the ASGI app. Its lifespan runs the job dispatcher and, with
@@ -71,7 +73,8 @@ def create_app(
     core of this process). `shortcut`: answer well-formed GET queries without FastAPI's
     per-request machinery (same answers; see shortcut.py). `allowed_hosts`: the Host
     names answered (guards.allowed_hosts), any other is refused with 421. `limits`: what
-    the jobs may take (limits.py; its defaults if None)."""
+    the jobs may take (limits.py; its defaults if None). `checkpoint_every`: how often a
+    sgns/cbow job checkpoints (w2v.checkpoint; None: never)."""
     # with query processes, this process only describes the models: no copy, no norms
     registry = ModelRegistry(pinned, Path(models_dir), warm=query_processes == 0)
     runner = JobRunner(
@@ -83,6 +86,7 @@ def create_app(
         workers=job_workers,
         nice=nice,
         limits=limits,
+        checkpoint_every=checkpoint_every,
     ).open()
     metrics = Metrics()
     playground = PlaygroundRuns()

@@ -9,9 +9,11 @@ corpus lands there), which is deleted whatever the outcome, so a cancelled, fail
 interrupted job leaves nothing half-written.
 
 The queue, the jobs' options, their running time and their workers' memory are bounded
-(limits.py). On start-up, jobs a dead server left 'running' are marked failed with a reason,
-their workers (if still alive) are killed and their scratch directories removed. A lock file
-keeps a second server off the same models directory.
+(limits.py). A sgns or cbow worker checkpoints its training into its scratch directory
+(w2v.checkpoint, every `checkpoint_every`). On start-up, the workers of jobs a dead server
+left 'running' are killed (if still alive); a job whose scratch holds a checkpoint is queued
+again and resumes from it, the others are marked failed with a reason; every other scratch
+directory is removed. A lock file keeps a second server off the same models directory.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import w2v
+from w2v.checkpoint import DEFAULT_EVERY, checkpoint_path, has_checkpoint
 from w2v.errors import UserError
 from w2v.io.atomic import fsync_path
 from w2v.serve.limits import JobLimits, QueueFull, memory_hint, timed_out
@@ -91,8 +94,10 @@ class JobRunner:
         workers: int | None = None,
         poll: float = 0.2,
         limits: JobLimits | None = None,
+        checkpoint_every: str | None = DEFAULT_EVERY,
     ):
         self.models_dir = Path(models_dir)
+        self.checkpoint_every = checkpoint_every  # None: jobs write no checkpoints
         self.data_root = None if data_root is None else Path(data_root).resolve()
         self.on_model = on_model
         self.taken_names = taken_names
@@ -156,20 +161,32 @@ class JobRunner:
             self._lockfile.close()
 
     def recover(self) -> list[int]:
-        """Fail the jobs a dead server left running and remove every scratch directory;
-        returns the ids of the jobs it failed."""
-        failed = []
+        """Settle the jobs a dead server left running: queue again those whose scratch holds
+        a checkpoint (all else in their scratch is removed), fail the others, and remove
+        every other scratch directory; returns the ids of the jobs it failed."""
+        failed, resumed = [], set()
         for job in self.store.list(state="running", limit=1 << 30):
             _kill_stale_worker(job["pid"], job["id"], self.store.path.resolve())
             scratch = self.scratch_root / str(job["id"])
             target = self.models_dir / job["name"]
+            checkpoint = checkpoint_path(scratch / MODEL)
             if (target / "meta.json").is_file() and not (scratch / MODEL).exists():
                 self.store.finish(job["id"], "done")  # it died between the rename and the record
+            elif has_checkpoint(checkpoint) and self.store.requeue(job["id"]):
+                resumed.add(scratch.name)
+                for p in scratch.iterdir():
+                    if p != checkpoint:
+                        _remove(p)
+                log.info("job %d will resume from its checkpoint", job["id"])
             else:
                 self.store.finish(job["id"], "failed", INTERRUPTED)
                 failed.append(job["id"])
         if self.scratch_root.exists():
-            shutil.rmtree(self.scratch_root, ignore_errors=True)
+            for p in self.scratch_root.iterdir():
+                if p.name not in resumed:
+                    _remove(p)
+            if not resumed:
+                self.scratch_root.rmdir()
         return failed
 
     # ---- requests ------------------------------------------------------------------------
@@ -269,6 +286,8 @@ class JobRunner:
             cmd += ["--data-root", str(self.data_root)]
         if self.limits.memory_mb is not None:
             cmd += ["--memory-mb", str(self.limits.memory_mb)]
+        if self.checkpoint_every is not None:
+            cmd += ["--checkpoint-every", self.checkpoint_every]
         threads = str(job["config"].get("workers", self.workers))
         package_root = str(Path(w2v.__file__).resolve().parents[1])
         env = dict(
@@ -388,6 +407,14 @@ def _kill_stale_worker(pid: int | None, job_id: int, db: Path) -> None:
     ):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def _last_line(path: Path) -> str:

@@ -160,6 +160,16 @@ class JobStore:
         )
         return cur.rowcount == 1
 
+    def requeue(self, job_id: int) -> bool:
+        """running -> queued, for a job whose server died and that resumes from its
+        checkpoint; False if it was not running."""
+        cur = self._exec(
+            "UPDATE jobs SET state = 'queued', pid = NULL, eta_seconds = NULL "
+            "WHERE id = ? AND state = 'running'",
+            (job_id,),
+        )
+        return cur.rowcount == 1
+
     def set_pid(self, job_id: int, pid: int | None) -> None:
         self._exec("UPDATE jobs SET pid = ? WHERE id = ?", (pid, job_id))
 

@@ -5,6 +5,8 @@
 
 It reads the job from the database, trains (sgns or cbow with `w2v.train`, svd with
 `w2v.lsa`), writes progress about every second, and saves the model to SCRATCH/model.
+sgns and cbow checkpoint into SCRATCH/.model.checkpoint (--checkpoint-every) and resume
+from a checkpoint found there: the one a worker killed with its server left.
 The server moves that directory into place when the worker exits with status 0; on any
 other exit, or when the job is cancelled, the server deletes SCRATCH, so a half-written
 model is never visible. A user error (bad corpus, bad option) is recorded in the job's
@@ -61,19 +63,27 @@ def corpus_link(
     return directory, name, real
 
 
-def train(job: dict, source: Path, out: Path, report, origin: Path) -> None:
+def train(
+    job: dict, source: Path, out: Path, report, origin: Path, checkpoint_every: str | None = None
+) -> None:
     """Run the job's trainer on `source` (relative to the working directory) and save the
     model to `out`, its meta["source"] the corpus's real path `origin`: the trainers record
-    the path they were given, which here names a link in the scratch directory."""
+    the path they were given, which here names a link in the scratch directory. A sgns or
+    cbow job resumes from the checkpoint beside `out` if there is one, and writes one every
+    `checkpoint_every` (None: never); saving the model removes it."""
     config = dict(job["config"])
     if job["trainer"] == "svd":
         from w2v.ppmi_svd import lsa
 
         model = vectors = lsa(str(source), **config)
     else:
+        from w2v.checkpoint import checkpoint_path
         from w2v.training import train as train_sgns
 
-        model = train_sgns(str(source), progress=report, arch=job["trainer"], **config)
+        model = train_sgns(
+            str(source), progress=report, arch=job["trainer"], checkpoint=checkpoint_path(out),
+            checkpoint_every=checkpoint_every, resume=True, **config,
+        )  # fmt: skip
         vectors = model.vectors
     vectors.meta["source"] = str(origin)
     model.save(out)
@@ -93,7 +103,12 @@ def watch_parent(parent: int, every: float = 0.5) -> None:
 
 
 def run(
-    db: Path, job_id: int, out: Path, data_root: str | None, memory_mb: int | None = None
+    db: Path,
+    job_id: int,
+    out: Path,
+    data_root: str | None,
+    memory_mb: int | None = None,
+    checkpoint_every: str | None = None,
 ) -> int:
     """Train job `job_id` of database `db` into `out`; the exit status (0: the model is in
     `out`; 3: the client's error, recorded; 1: another, recorded). `memory_mb`: the limit
@@ -129,7 +144,7 @@ def run(
         scratch = out.resolve()  # before leaving the working directory
         directory, source, origin = corpus_link(job["corpus"], data_root, scratch)
         os.chdir(directory)
-        train(job, source, scratch / MODEL, report, origin)
+        train(job, source, scratch / MODEL, report, origin, checkpoint_every)
     except UserError as e:
         store.note_error(job_id, str(e))
         return 3
@@ -162,13 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--parent", type=int, default=os.getppid(), help="exit when it is gone")
     ap.add_argument("--memory-mb", type=int, help="limit the address space (RLIMIT_AS)")
+    ap.add_argument("--checkpoint-every", help="checkpoint interval (w2v.checkpoint)")
     args = ap.parse_args(argv)
     watch_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
     if args.memory_mb:
         limit_memory(args.memory_mb)
-    return run(args.db, args.job, args.out, args.data_root, args.memory_mb)
+    return run(args.db, args.job, args.out, args.data_root, args.memory_mb, args.checkpoint_every)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,34 @@
+"""w2v.train(on_epoch_end=fn): called from the training thread after each epoch with the
+epoch, its loss and a read-only view of the vectors; returning False stops training."""
+
+import numpy as np
+import pytest
+
+import w2v
+
+
+def test_the_callback_sees_each_epoch_and_can_stop(embedded_sentences):
+    sentences = embedded_sentences[:3000]
+    seen = []
+
+    def on_epoch_end(epoch, loss, vectors):
+        seen.append((epoch, loss, vectors["the"].copy()))
+        with pytest.raises(ValueError, match="read-only"):
+            vectors.vectors[0, 0] = 1.0
+        return epoch < 2  # stop after the second
+
+    model = w2v.train(sentences, dim=16, epochs=5, workers=1, on_epoch_end=on_epoch_end)
+    assert [e for e, _, _ in seen] == [1, 2]
+    assert [loss for _, loss, _ in seen] == model.loss_history
+    assert len(model.loss_history) == 2
+    assert not np.array_equal(seen[0][2], seen[1][2])  # a view of the training weights...
+    assert np.array_equal(seen[1][2], model.vectors["the"])  # ...at the end of each epoch
+
+
+def test_a_callback_that_returns_nothing_lets_training_run(embedded_sentences):
+    calls = []
+    model = w2v.train(
+        embedded_sentences[:1000], dim=8, epochs=3, workers=1,
+        on_epoch_end=lambda e, loss, v: calls.append(e),
+    )  # fmt: skip
+    assert calls == [1, 2, 3] and len(model.loss_history) == 3

@@ -1,0 +1,71 @@
+"""A training job whose server died resumes from its checkpoint on the next start (real
+worker process, real trainer), and its model is the one an uninterrupted job trains."""
+
+import time
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra is not installed")
+
+import w2v
+from tests.helpers import write_small_corpus
+from w2v.checkpoint import checkpoint_path, has_checkpoint
+from w2v.serve.jobs import SCRATCH, JobRunner
+from w2v.serve.store import JobStore
+from w2v.serve.worker import MODEL
+
+CONFIG = {"dim": 16, "epochs": 3, "workers": 1, "min_count": 2}
+
+
+@pytest.mark.slow
+def test_a_job_left_running_with_a_checkpoint_resumes_from_it(tmp_path):
+    data, models = tmp_path / "data", tmp_path / "models"
+    data.mkdir()
+    write_small_corpus(data / "small.txt")
+    models.mkdir()
+    store = JobStore(models / "jobs.sqlite3")
+    job = store.add("resumed", "sgns", "small.txt", CONFIG)
+    store.start(job["id"])
+    store.set_pid(job["id"], 2**22 + 1)  # the dead server's worker: no such process
+    store.close()
+    # what that worker left: a checkpoint after its second epoch, and other scratch files
+    scratch = models / SCRATCH / str(job["id"])
+    where = checkpoint_path(scratch / MODEL)
+    whole = w2v.train(data / "small.txt", checkpoint=where, checkpoint_every="1", **CONFIG)
+    (scratch / "tmp").mkdir()
+    (scratch / "worker.log").write_text("killed\n")
+    assert has_checkpoint(where)
+
+    runner = JobRunner(models, data, on_model=lambda name, path: None, poll=0.05).open()
+    try:
+        assert runner.store.get(job["id"])["state"] == "queued"  # not failed
+        assert sorted(p.name for p in scratch.iterdir()) == [where.name]
+        runner.start()
+        deadline = time.monotonic() + 120
+        while (state := runner.store.get(job["id"])["state"]) in ("queued", "running"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert state == "done", runner.store.get(job["id"])
+    finally:
+        runner.close()
+    model = w2v.load(models / "resumed")
+    assert model.meta["checkpoints"]["resumed_at"]["epoch"] == 2  # one epoch left to train
+    assert model.vectors.tobytes() == whole.vectors.vectors.tobytes()
+    assert model.contexts.tobytes() == whole.vectors.contexts.tobytes()
+    assert not any((models / SCRATCH).iterdir())  # the job's scratch went with it
+
+
+def test_a_job_left_running_without_a_checkpoint_still_fails(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    store = JobStore(models / "jobs.sqlite3")
+    job = store.add("half", "sgns", None, {})
+    store.start(job["id"])
+    store.close()
+    (models / SCRATCH / str(job["id"]) / "tmp").mkdir(parents=True)
+    runner = JobRunner(models, None, on_model=lambda name, path: None).open()
+    try:
+        assert runner.store.get(job["id"])["state"] == "failed"
+        assert not (models / SCRATCH).exists()
+    finally:
+        runner.close()
