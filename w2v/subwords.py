@@ -120,3 +120,20 @@ def subword_table(words: Sequence[str], minn: int, maxn: int, buckets: int) -> S
     out = np.empty(n, np.int32)
     _fill(data, starts, minn, maxn, buckets, offsets, out)
     return SubwordTable(offsets, out)
+
+
+def check_subword_settings(subwords) -> dict:
+    """{"minn", "maxn", "buckets"} as ints, or ValueError saying what is wrong: 0 ≤ minn ≤
+    maxn with buckets ≥ 1, or maxn 0 (no n-grams, as a fastText model may have)."""
+    if not isinstance(subwords, dict) or set(subwords) != {"minn", "maxn", "buckets"}:
+        raise ValueError(f"subwords must be {{minn, maxn, buckets}}, got {subwords!r}")
+    minn, maxn, buckets = (subwords[k] for k in ("minn", "maxn", "buckets"))
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (minn, maxn, buckets)):
+        raise ValueError(f"subwords' minn, maxn and buckets must be integers, got {subwords!r}")
+    if not (maxn == 0 and minn >= 0 and buckets >= 0) and not (
+        1 <= minn <= maxn and 1 <= buckets <= 2**31 - 1
+    ):
+        raise ValueError(
+            f"subwords need 1 ≤ minn ≤ maxn and 1 ≤ buckets < 2^31 (or maxn 0), got {subwords!r}"
+        )
+    return {"minn": minn, "maxn": maxn, "buckets": buckets}
