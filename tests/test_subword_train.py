@@ -205,3 +205,22 @@ def test_the_input_matrix_starts_as_fasttexts():
     np.testing.assert_array_equal(U[:W], 2 * U0)
     assert np.abs(U).max() < 1 / DIM and np.abs(U[W:]).max() > 0.99 / DIM
     assert abs(float(U[W:].mean())) < 1e-3 / DIM  # centred
+
+
+def test_unseen_words_get_gensims_vectors_from_gensims_ngrams():
+    """Vectors holding a gensim FastText model's matrices answer as gensim does."""
+    gensim = pytest.importorskip("gensim")
+    from gensim.test.utils import common_texts
+
+    ft = gensim.models.FastText(
+        common_texts, vector_size=8, min_count=1, bucket=997, min_n=2, max_n=4, epochs=2, seed=1
+    )
+    wv = ft.wv
+    vec = w2v.Vectors(
+        list(wv.index_to_key), wv.vectors, ngrams=wv.vectors_ngrams,
+        subwords={"minn": 2, "maxn": 4, "buckets": 997},
+    )  # fmt: skip
+    for word in ("computers", "graphing", "héllo", "xy", "survey"):
+        assert vec.has_vector(word)
+        np.testing.assert_allclose(vec[word], wv[word], rtol=1e-6, atol=1e-7)
+    assert "computers" not in vec and "computer" in vec

@@ -31,7 +31,7 @@ import numpy as np
 
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io.model_dir import ModelFiles, load_model, repeats, save_model
-from w2v.subwords import check_subword_settings, ngram_buckets
+from w2v.subwords import check_subword_settings, ngram_mean
 from w2v.vocab import Suggestions
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
@@ -98,23 +98,21 @@ class Vectors:
     def has_vector(self, word: str) -> bool:
         """Whether `vec[word]` gives a vector: a vocabulary word, or for a subword model a
         word with at least one n-gram."""
-        return word in self._index or len(self._ngram_rows(word)) > 0
+        return word in self._index or self._ngram_mean(word) is not None
 
-    def _ngram_rows(self, word: str) -> np.ndarray:
-        """The n-gram rows of `word` (int64 [n]); none for a plain model."""
+    def _ngram_mean(self, word: str) -> np.ndarray | None:
+        """The mean of `word`'s n-gram rows (w2v.subwords.ngram_mean); None for a plain model."""
         if self.subwords is None or not isinstance(word, str):
-            return np.zeros(0, np.int64)
-        s = self.subwords
-        return ngram_buckets(word, s["minn"], s["maxn"], s["buckets"])
+            return None
+        return ngram_mean(self.ngrams, word, self.subwords["minn"], self.subwords["maxn"])
 
     def _unseen(self, word: str) -> np.ndarray:
-        """float32 [dim]: the mean of the n-gram rows of a word outside the vocabulary (as
-        gensim's FastTextKeyedVectors.get_vector sums them in float32 and divides);
-        UnknownWordError, with suggestions, when it has none."""
-        rows = self._ngram_rows(word)
-        if len(rows) == 0:
+        """float32 [dim]: the vector of a word outside the vocabulary, the mean of its
+        n-gram rows; UnknownWordError, with suggestions, when it has none."""
+        u = self._ngram_mean(word)
+        if u is None:
             raise UnknownWordError(word, self.suggest(word), self.min_count)
-        return np.asarray(self.ngrams[rows]).sum(axis=0, dtype=np.float32) / np.float32(len(rows))
+        return u
 
     def _unit_of(self, word: str) -> tuple[np.ndarray, int | None]:
         """(u / ||u||, float32 [dim]; its row, None for an unseen word) of `word`."""
