@@ -177,6 +177,7 @@ def main() -> None:
     ap.add_argument("--arch", default="sgns", choices=("sgns", "cbow"))
     ap.add_argument("--heldout", type=int, default=80, help="words removed for the held-out test")
     ap.add_argument("--skip-full", action="store_true", help="only the held-out test")
+    ap.add_argument("--skip-heldout", action="store_true", help="only the whole corpus")
     args = ap.parse_args()
     corpus = args.corpus or unpacked_corpus()
     import gensim
@@ -217,6 +218,8 @@ def main() -> None:
                 print(f"  {k:<10} w2v − gensim {d:+.4f}  {'ok' if d >= BAR[k] else 'MISSED'}"
                       f" (bar {BAR[k]:+})")  # fmt: skip
 
+        if args.skip_heldout:
+            return finish(launcher)
         print(f"\n2. held out: {args.heldout} words of WS353/SimLex removed from the corpus")
         heldout = choose_heldout(corpus, args.heldout)
         cut = tmp / "heldout.txt"
@@ -244,6 +247,10 @@ def main() -> None:
             print(f"{name:<16} {run['wall']:7.1f} s | vectors for {unseen}/{len(heldout)} "
                   f"removed words | {'; '.join(line)}", flush=True)  # fmt: skip
             shutil.rmtree(out)
+    finish(launcher)
+
+
+def finish(launcher) -> None:
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     launcher.close()
 

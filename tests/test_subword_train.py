@@ -17,18 +17,19 @@ WORDS = ["frog", "frogs", "toad", "pond", "lily", "leap"]
 ALPHA = np.float32(0.1)
 
 
-def setup(seed=0):
+def setup(seed=0, buckets=B):
     rng = np.random.default_rng(seed)
-    U = rng.uniform(-0.5, 0.5, (W + B, DIM)).astype(np.float32)
+    U = rng.uniform(-0.5, 0.5, (W + buckets, DIM)).astype(np.float32)
     V = rng.uniform(-0.5, 0.5, (W, DIM)).astype(np.float32)
-    table = subword_table(WORDS, 3, 4, B)
+    table = subword_table(WORDS, 3, 4, buckets)
     prob = np.ones(W, np.float32)  # the alias table of the uniform distribution
     alias = np.arange(W, dtype=np.int32)
     return U, V, table, prob, alias
 
 
 def rows(table, w):
-    """R_w: the word's own row, then W + each of its buckets (repeats kept)."""
+    """R_w: the word's own row, then W + each of its buckets (repeats kept: with B = 11,
+    words have n-grams in the same bucket)."""
     return [w, *(W + table.rows(w)).tolist()]
 
 
@@ -55,29 +56,34 @@ def scratch():
 
 
 def test_skipgram_step_is_the_centres_subword_mean_predicting_each_context():
-    U, V, table, prob, alias = setup()
+    """As fastText and gensim step: pair by pair, each pair's e added to every row of R_c
+    before the next pair reads their mean again. (Exactly so when no two n-grams of the
+    centre share a bucket, as here: a bucket repeated within one word would take e twice
+    while the kernel's u_c moves by e; with millions of buckets that is rare and small.)"""
+    U, V, table, prob, alias = setup(buckets=1009)
     c, ctx = 1, np.array([0, 2, 3], np.int64)
     state0 = stream_seed(np.uint64(5), np.uint64(0), np.uint64(0))
     U64, V64 = U.astype(np.float64), V.astype(np.float64)
-    e, state = np.zeros(DIM), state0
+    state = state0
     outs = np.empty(K + 1, np.int64)
     R = rows(table, c)
+    assert len(set(R)) == len(R)
     for x in ctx:  # the same draws the kernel makes: K per context, the context excluded
         state, n_out = draw_outputs(state, x, K, prob, alias, outs)
         assert outs[0] == x and x not in outs[1:n_out]
-        e += output_step(V64, U64[R].mean(axis=0), outs[:n_out])  # u_c as on entry
-    for r in R:
-        U64[r] += e
+        e = output_step(V64, U64[R].mean(axis=0), outs[:n_out])
+        for r in R:
+            U64[r] += e
     S, G, F, h, e32 = scratch()
     _, nll, terms = sg_centre(
         U, V, W, table.offsets, table.buckets, c, ctx, len(ctx), state0, K, prob, alias,
-        np.empty(K + 1, np.int64), ALPHA, S, G, F, h, e32,
+        np.empty(K + 1, np.int64), ALPHA, S, G, F, h, e32, np.empty(DIM, np.float32),
     )  # fmt: skip
     np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(V, V64, rtol=1e-5, atol=1e-6)
     assert terms >= len(ctx) and nll > 0
-    untouched = sorted(set(range(W + B)) - set(R))
-    np.testing.assert_array_equal(U[untouched], setup()[0][untouched])  # only R_c's rows move
+    untouched = sorted(set(range(W + 1009)) - set(R))
+    np.testing.assert_array_equal(U[untouched], setup(buckets=1009)[0][untouched])
 
 
 def test_cbow_step_is_the_mean_of_every_context_row_predicting_the_centre():

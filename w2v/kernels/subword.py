@@ -12,9 +12,11 @@ each context word x within the radius b (uniform in 1..window), K negatives draw
 
     L(x, c) = −log σ(u_c·V[x]) − Σ_k log σ(−u_c·V[n_k]),   n_k ~ P_n(w) ∝ count(w)^0.75.
 
-u_c is built once per centre, its 2b pairs trained against it, and the sum of their input
-gradients added at the end, as gensim's fasttext_fast_sentence_sg_neg does per pair with
-u_c fixed. CBOW: h, the mean over every row of every context word (Σ_j |R_{x_j}| rows),
+Both peers update the rows R_c after each pair, and the next pair reads them again. Adding e
+to every row of R_c adds e to their mean, so the kernel reads R_c once per centre, keeps
+u_c ← u_c + e_j after pair j, and writes Σ_j e_j to the rows at the end: the same updates,
+without reading the rows again for every pair (gensim reads and writes all of R_c per
+pair, |R_c| ≈ 15 rows of a matrix too large for the caches). CBOW: h, the mean over every row of every context word (Σ_j |R_{x_j}| rows),
 predicts c against K negatives.
 
 The step is fastText's (Model::update) and gensim's (fasttext_inner.pyx): with s = σ(u·V[o])
@@ -105,14 +107,16 @@ def output_step(V, h, outs, n_out, alpha, S, G, F, e):
 @njit(inline="always", cache=True)
 def sg_centre(
     U, V, n_words, sub_offsets, sub_buckets, c, ctx, m, state, negative, noise_prob,
-    noise_alias, outs, alpha, S, G, F, h, e,
+    noise_alias, outs, alpha, S, G, F, h, e, e_sum,
 ):  # fmt: skip
-    """Skip-gram: u_c against each context ctx[:m] and its K negatives. Writes R_c's rows of
-    U, the V rows of the pairs, and the scratch. Returns (state, Σ −log σ(±score), terms)."""
+    """Skip-gram: u_c against each context ctx[:m] in turn, with its K negatives, u_c
+    taking each pair's step before the next (as R_c's rows would). Writes R_c's rows of U,
+    the V rows of the pairs, and the scratch (h, e, e_sum: float32 [dim]). Returns (state,
+    Σ −log σ(±score), terms)."""
     dim = U.shape[1]
     for d in range(dim):
         h[d] = 0.0
-        e[d] = 0.0
+        e_sum[d] = 0.0
     count = add_rows(U, n_words, sub_offsets, sub_buckets, c, h)
     inv = np.float32(1.0) / np.float32(count)
     for d in range(dim):
@@ -121,9 +125,14 @@ def sg_centre(
     terms = 0
     for j in range(m):
         state, n_out = draw_outputs(state, ctx[j], negative, noise_prob, noise_alias, outs)
+        for d in range(dim):
+            e[d] = 0.0
         nll += output_step(V, h, outs, n_out, alpha, S, G, F, e)
         terms += n_out
-    update_rows(U, n_words, sub_offsets, sub_buckets, c, e)
+        for d in range(dim):
+            h[d] += e[d]
+            e_sum[d] += e[d]
+    update_rows(U, n_words, sub_offsets, sub_buckets, c, e_sum)
     return state, nll, terms
 
 
@@ -166,6 +175,7 @@ def subword_span(
     F = np.empty_like(S)
     h = np.empty(dim, np.float32)
     e = np.empty(dim, np.float32)
+    e_sum = np.empty(dim, np.float32)
     nll = 0.0
     terms = 0
     slope = (alpha1 - alpha0) / max(w_total, 1)
@@ -185,7 +195,7 @@ def subword_span(
             if arch == SGNS:
                 state, c_nll, c_terms = sg_centre(
                     U, V, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
-                    noise_prob, noise_alias, outs, alpha, S, G, F, h, e,
+                    noise_prob, noise_alias, outs, alpha, S, G, F, h, e, e_sum,
                 )  # fmt: skip
                 nll += c_nll
                 terms += c_terms
