@@ -16,8 +16,11 @@ Both peers update the rows R_c after each pair, and the next pair reads them aga
 to every row of R_c adds e to their mean, so the kernel reads R_c once per centre, keeps
 u_c ← u_c + e_j after pair j, and writes Σ_j e_j to the rows at the end: the same updates,
 without reading the rows again for every pair (gensim reads and writes all of R_c per
-pair, |R_c| ≈ 15 rows of a matrix too large for the caches). CBOW: h, the mean over every row of every context word (Σ_j |R_{x_j}| rows),
-predicts c against K negatives.
+pair, |R_c| ≈ 15 rows of a matrix too large for the caches; a bucket repeated within one
+word, a hash collision, would take e twice while u_c moves by e).
+
+CBOW: h, the mean over every row of every context word (Σ_j |R_{x_j}| rows), predicts c
+against K negatives.
 
 The step is fastText's (Model::update) and gensim's (fasttext_inner.pyx): with s = σ(u·V[o])
 and label 1 for the true output, 0 for a negative,
