@@ -77,7 +77,8 @@ def test_skipgram_step_is_the_centres_subword_mean_predicting_each_context():
     S, G, F, h, e32 = scratch()
     _, nll, terms = sg_centre(
         U, V, W, table.offsets, table.buckets, c, ctx, len(ctx), state0, K, prob, alias,
-        np.empty(K + 1, np.int64), ALPHA, S, G, F, h, e32, np.empty(DIM, np.float32),
+        np.empty(len(ctx) * (K + 1), np.int64), np.empty(len(ctx), np.int64), ALPHA, S, G, F,
+        h, e32, np.empty(DIM, np.float32),
     )  # fmt: skip
     np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(V, V64, rtol=1e-5, atol=1e-6)

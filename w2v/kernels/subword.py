@@ -110,13 +110,23 @@ def output_step(V, h, outs, n_out, alpha, S, G, F, e):
 @njit(inline="always", cache=True)
 def sg_centre(
     U, V, n_words, sub_offsets, sub_buckets, c, ctx, m, state, negative, noise_prob,
-    noise_alias, outs, alpha, S, G, F, h, e, e_sum,
+    noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
 ):  # fmt: skip
     """Skip-gram: u_c against each context ctx[:m] in turn, with its K negatives, u_c
-    taking each pair's step before the next (as R_c's rows would). Writes R_c's rows of U,
-    the V rows of the pairs, and the scratch (h, e, e_sum: float32 [dim]). Returns (state,
-    Σ −log σ(±score), terms)."""
+    taking each pair's step before the next (as R_c's rows would). The outputs of all
+    pairs are drawn first, into outs (int64 [≥ m·(K + 1)]; their counts in n_outs), and
+    their V rows prefetched while R_c is read. Writes R_c's rows of U, the V rows of the
+    pairs, and the scratch (h, e, e_sum: float32 [dim]). Returns (state, Σ −log σ(±score),
+    terms)."""
     dim = U.shape[1]
+    width = negative + 1
+    for j in range(m):
+        state, n = draw_outputs(
+            state, ctx[j], negative, noise_prob, noise_alias, outs[j * width : (j + 1) * width]
+        )
+        n_outs[j] = n
+        for k in range(n):
+            prefetch_row(V, outs[j * width + k])
     for d in range(dim):
         h[d] = 0.0
         e_sum[d] = 0.0
@@ -127,10 +137,10 @@ def sg_centre(
     nll = 0.0
     terms = 0
     for j in range(m):
-        state, n_out = draw_outputs(state, ctx[j], negative, noise_prob, noise_alias, outs)
         for d in range(dim):
             e[d] = 0.0
-        nll += output_step(V, h, outs, n_out, alpha, S, G, F, e)
+        n_out = n_outs[j]
+        nll += output_step(V, h, outs[j * width : j * width + n_out], n_out, alpha, S, G, F, e)
         terms += n_out
         for d in range(dim):
             h[d] += e[d]
@@ -171,7 +181,8 @@ def subword_span(
     for s in range(s0, s1):
         longest = max(longest, offsets[s + 1] - offsets[s])
     kept = np.empty(longest, np.int64)
-    outs = np.empty(negative + 1, np.int64)
+    outs = np.empty(2 * window * (negative + 1), np.int64)  # skip-gram: every pair's
+    n_outs = np.empty(2 * window, np.int64)
     ctx = np.empty(2 * window, np.int64)
     S = np.empty(negative + 1, np.float32)
     G = np.empty_like(S)
@@ -198,7 +209,7 @@ def subword_span(
             if arch == SGNS:
                 state, c_nll, c_terms = sg_centre(
                     U, V, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
-                    noise_prob, noise_alias, outs, alpha, S, G, F, h, e, e_sum,
+                    noise_prob, noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
                 )  # fmt: skip
                 nll += c_nll
                 terms += c_terms
