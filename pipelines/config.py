@@ -35,6 +35,8 @@ DEFAULTS: dict[str, dict] = {
         "schedule": _TRAIN["schedule"],
         "workers": 0,
         "seed": _TRAIN["seed"],
+        "subwords": "",  # MINN-MAXN, e.g. "3-6"; "" is off (TOML has no null)
+        "buckets": _TRAIN["buckets"],
         "cds": 0.75,
         "eig": 0.5,
         "neg": 1,

@@ -12,13 +12,15 @@ from w2v.errors import ConfigError
 
 def test_each_option_of_w2v_train_has_the_fields_default_and_bounds():
     options = {p.name: p for p in train_command.params if isinstance(p, click.Option)}
-    for name, (_, default, s) in settings(TrainConfig).items():
+    for name, (kind, default, s) in settings(TrainConfig).items():
         if name in ("lower", "punct"):  # flags: --no-lower, --punct
             continue
         option = options[name]
         assert option.default == default, name
         if s.choices:
             assert tuple(option.type.choices) == s.choices
+        elif kind is str:
+            assert option.type is click.STRING, name
         else:
             assert (option.type.min, option.type.max) == (s.low, s.high), name
             assert (option.type.min_open, option.type.max_open) == (s.low_open, s.high_open)

@@ -12,6 +12,7 @@ The modules, by role (the flow is text → tokens → Vocab → encoded corpus �
                           bigram_counts: the counts and phrase tables behind them
     training              SGNS / CBOW: the epochs of Numba kernel calls (w2v.train)
     checkpoint, continued checkpoints and resume; training that starts from a model (init=)
+    subwords, subword_training   fastText's n-grams (--subwords): buckets, the input matrix
     cooccur, ppmi_svd     co-occurrence counts and PPMI + SVD vectors (w2v.lsa)
     vectors, evaluate     Vectors: lookup, most_similar, analogy; benchmark evaluation
     config, errors        TrainConfig (the one source of training settings); errors a user causes

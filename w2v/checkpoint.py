@@ -5,7 +5,8 @@ A checkpoint of the run writing OUT is the hidden sibling directory `.OUT.checkp
     state.json     format version; the Position (epoch, chunks done, words done, the epoch's
                    loss sums, each finished epoch's loss); the resolved config; fingerprints
                    of the config and of the corpus
-    U.npy, V.npy   float32 [len(vocab), dim], written straight from the training arrays
+    U.npy, V.npy   float32 [len(vocab), dim] (U [len(vocab) + buckets, dim] with subwords),
+                   written straight from the training arrays
 
 It is written through w2v.io.atomic (a temporary sibling, fsynced, exchanged in one step), so
 a SIGKILL at any moment leaves the previous checkpoint or the new one, whole. Its name is
@@ -175,9 +176,10 @@ def read_checkpoint(
             f"checkpoint {str(path)!r} was written for another corpus (its vocabulary or "
             "sentences differ); resume on the same text or remove the checkpoint"
         )
-    shape = (n_words, config.dim)
+    rows = {"U.npy": n_words + (config.buckets if config.subwords else 0), "V.npy": n_words}
     arrays = []
     for name in ("U.npy", "V.npy"):
+        shape = (rows[name], config.dim)
         try:  # the header is checked against the file's size before anything is allocated
             W = check_npy(path / name, np.float32, ndim=2, mmap_mode=None)
         except Exception as e:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import typing
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ MIN_ALPHA_RATIO = 1e-4  # word2vec.c's floor: the rate never falls below alpha �
 MAX_DIM = 65_536  # as w2v.io.word2vec reads: a model w2v trains, it can import back
 MAX_EPOCHS = 100_000  # far past any real run; 10^8 epochs is a typo, not a plan
 SCHEDULES = ("hold", "word2vec")  # learning-rate schedules (w2v.training.rate_factor)
+MAX_BUCKETS = 2**31 - 1  # n-gram buckets (int32 indices, as fastText's)
+MAX_NGRAM = 100  # characters in an n-gram; fastText's maxn is 6
 
 
 def available_workers() -> int:
@@ -72,6 +75,8 @@ class Setting:
             text = " or ".join(self.choices)
         elif kind is bool:
             text = "True or False"
+        elif kind is str:
+            text = "a string"
         else:
             noun, show = ("an int", int) if kind is int else ("a number", "{:g}".format)
             if self.high is None:
@@ -117,6 +122,17 @@ def check_settings(config) -> None:
             raise ConfigError(f"{name} must be {s.describe(kind)}, got {value!r}")
 
 
+def ngram_lengths(text: str) -> tuple[int, int]:
+    """(minn, maxn) of a subwords setting "MINN-MAXN" ("3-6" → (3, 6)); ConfigError else."""
+    m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", text)
+    if not m or not 1 <= int(m[1]) <= int(m[2]) <= MAX_NGRAM:
+        raise ConfigError(
+            f"subwords must be MINN-MAXN with 1 ≤ MINN ≤ MAXN ≤ {MAX_NGRAM} "
+            f"(fastText's default: 3-6), got {text!r}"
+        )
+    return int(m[1]), int(m[2])
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """What `w2v.train` does. Every field is stored in the model's meta.json."""
@@ -146,9 +162,26 @@ class TrainConfig:
     max_vocab_size: int | None = setting(
         None, "keep at most this many words (the most frequent)", low=1, none="no limit"
     )
+    subwords: str | None = setting(
+        None,
+        "character n-gram lengths MINN-MAXN, e.g. 3-6 (fastText's -minn/-maxn): a word is the "
+        "mean of its vector and its n-grams' vectors, and unseen words get vectors",
+        none="off",
+    )
+    buckets: int = setting(
+        2_000_000, "hash buckets of the n-grams with --subwords (fastText's -bucket)",
+        low=1, high=MAX_BUCKETS,
+    )  # fmt: skip
 
     def __post_init__(self):
         check_settings(self)
+        if self.subwords is not None:
+            ngram_lengths(self.subwords)  # ConfigError if malformed
+
+    @property
+    def ngram_lengths(self) -> tuple[int, int] | None:
+        """(minn, maxn) of `subwords` ("3-6" → (3, 6)), None when subwords are off."""
+        return None if self.subwords is None else ngram_lengths(self.subwords)
 
     @classmethod
     def from_kwargs(cls, **config) -> TrainConfig:

@@ -53,11 +53,25 @@ def load_init(init: Vectors | str | os.PathLike) -> InitModel:
             f"{name!r} has no contexts.npy (the output vectors V), which continued training "
             "needs: continue from a model `w2v train` wrote, not an imported vector file"
         )
+    if vectors.ngrams is not None:
+        raise ModelError(
+            f"{name!r} is a subword model: continued training (--init) starts only from "
+            "plain sgns or cbow models"
+        )
     arch = vectors.meta.get("trainer")
     return InitModel(
         list(vectors.words), np.asarray(vectors.counts, np.int64), vectors.vectors,
         vectors.contexts, arch if arch in ("sgns", "cbow") else None, name,
     )  # fmt: skip
+
+
+def check_config(init: InitModel, config) -> None:
+    """ConfigError when `config` cannot continue `init`: another dim, or subwords on."""
+    if config.subwords is not None:
+        raise ConfigError(
+            "--subwords cannot continue a model (--init): a plain model has no n-gram rows"
+        )
+    check_dim(init, config.dim)
 
 
 def check_dim(init: InitModel, dim: int) -> None:

@@ -120,3 +120,31 @@ def subword_table(words: Sequence[str], minn: int, maxn: int, buckets: int) -> S
     out = np.empty(n, np.int32)
     _fill(data, starts, minn, maxn, buckets, offsets, out)
     return SubwordTable(offsets, out)
+
+
+def ngram_mean(ngrams: np.ndarray, word: str, minn: int, maxn: int) -> np.ndarray | None:
+    """float32 [dim]: the mean of the rows of `ngrams` (float32 [buckets, dim]) at the
+    buckets of `word`'s n-grams, summed in float32 and divided, as gensim's
+    FastTextKeyedVectors.get_vector does for a word outside the vocabulary (fastText's
+    getWordVector); None if the word has no n-gram. Reads only those rows of a memory map."""
+    rows = ngram_buckets(word, minn, maxn, ngrams.shape[0]) if ngrams.shape[0] else []
+    if len(rows) == 0:
+        return None
+    return np.asarray(ngrams[rows]).sum(axis=0, dtype=np.float32) / np.float32(len(rows))
+
+
+def check_subword_settings(subwords) -> dict:
+    """{"minn", "maxn", "buckets"} as ints, or ValueError saying what is wrong: 0 ≤ minn ≤
+    maxn with buckets ≥ 1, or maxn 0 (no n-grams, as a fastText model may have)."""
+    if not isinstance(subwords, dict) or set(subwords) != {"minn", "maxn", "buckets"}:
+        raise ValueError(f"subwords must be {{minn, maxn, buckets}}, got {subwords!r}")
+    minn, maxn, buckets = (subwords[k] for k in ("minn", "maxn", "buckets"))
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (minn, maxn, buckets)):
+        raise ValueError(f"subwords' minn, maxn and buckets must be integers, got {subwords!r}")
+    if not (maxn == 0 and minn >= 0 and buckets >= 0) and not (
+        1 <= minn <= maxn and 1 <= buckets <= 2**31 - 1
+    ):
+        raise ValueError(
+            f"subwords need 1 ≤ minn ≤ maxn and 1 ≤ buckets < 2^31 (or maxn 0), got {subwords!r}"
+        )
+    return {"minn": minn, "maxn": maxn, "buckets": buckets}

@@ -36,6 +36,7 @@ from w2v.corpus import EncodedCorpus, encode, encoded_bytes
 from w2v.errors import CorpusError, SmallDataWarning
 from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
+from w2v.subword_training import SubwordInputs
 from w2v.vectors import Vectors
 from w2v.vocab import Vocab, build_vocab
 
@@ -105,10 +106,14 @@ class Model:
         return f"Model({self.config.arch}, {len(self.vocab)} words, dim {self.config.dim})"
 
     @classmethod
-    def trained(cls, U, V, vocab, corpus, config, loss_history, seconds, **meta) -> Model:
+    def trained(
+        cls, U, V, vocab, corpus, config, loss_history, seconds, subwords=None, **meta
+    ) -> Model:
         """The model of a finished run on `corpus` (an EncodedCorpus, each epoch over all
         of it): U and V as trained, and the run in meta (trainer, resolved config, corpus
-        facts, per-epoch loss, time, words/s, then `meta`'s items)."""
+        facts, per-epoch loss, time, words/s, then `meta`'s items). With `subwords` (a
+        SubwordInputs), U is [W + B, dim]: the vectors are the words' means u_w and the
+        bucket rows are kept as `ngrams`."""
         words = int(corpus.offsets[-1] - corpus.offsets[0])
         run = {
             "trainer": config.arch,
@@ -118,7 +123,11 @@ class Model:
             "train_seconds": round(seconds, 3),
             "words_per_sec": round(config.epochs * words / max(seconds, 1e-9)),
         }
-        vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=run | meta)
+        extra = {}
+        if subwords is not None:
+            extra = {"ngrams": U[len(vocab) :], "subwords": subwords.settings}
+            U = subwords.word_vectors(U)
+        vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=run | meta, **extra)
         return cls(vectors, vocab, config, loss_history)
 
 
@@ -273,19 +282,27 @@ def run_chunk(
     alpha1: float,
     stream: int,
     threads: int,
+    subwords: SubwordInputs | None = None,
 ) -> tuple[float, float]:
     """Train sentences s0..s1−1 of (ids uint32 [N], offsets int64 [S + 1]) into U and V
     (float32 [V, dim], in place) with one call of the kernel (w2v.kernels.chunk), the
     rate falling linearly from alpha0 to alpha1 across them, random stream `stream`, cut
     into spans for `threads` threads (inside kernel_threads(threads)). Returns the loss
-    terms: (Σ −log σ(±score), their number)."""
+    terms: (Σ −log σ(±score), their number). With `subwords`, U is [W + B, dim] and the
+    kernel is w2v.kernels.subword's."""
     n_spans = max(MIN_SPANS, SPANS_PER_WORKER * threads)
     spans = split_spans(offsets, s0, s1, n_spans)
+    seed, stream = np.uint64(config.seed), np.uint64(stream)
+    if subwords is not None:
+        loss = subwords.train_chunk(
+            ARCHS[config.arch], U, V, ids, offsets, spans, tables, config, alpha0, alpha1,
+            seed, stream,
+        )  # fmt: skip
+        return float(loss[:, 0].sum()), float(loss[:, 1].sum())
     loss = np.zeros((n_spans, 2))
     train_chunk(
         ARCHS[config.arch], U, V, ids, offsets, spans, tables.keep, tables.prob, tables.alias,
-        config.window, config.negative, alpha0, alpha1, np.uint64(config.seed),
-        np.uint64(stream), loss,
+        config.window, config.negative, alpha0, alpha1, seed, stream, loss,
     )  # fmt: skip
     return float(loss[:, 0].sum()), float(loss[:, 1].sum())
 
@@ -370,23 +387,25 @@ def train_encoded(
     boundary: Callable[[Position, np.ndarray, np.ndarray], object] | None = None,
 ) -> Model:
     """Train on an encoded corpus. U and V, if given (float32 [len(vocab), dim], writable,
-    C-contiguous), are the starting weights and are updated in place; otherwise U is drawn
-    from config.seed and V is zero. `progress`, if given, is called with a Progress after
-    every chunk (about every second) and at the end of each epoch; if it raises, training
-    stops and the exception propagates.
+    C-contiguous; U [len(vocab) + buckets, dim] with config.subwords), are the starting
+    weights and are updated in place; otherwise U is drawn from config.seed and V is zero.
+    `progress`, if given, is called with a Progress after every chunk (about every second)
+    and at the end of each epoch; if it raises, training stops and the exception propagates.
 
     `resume_from` (with the U and V saved there) continues a run from that Position, as if it
     had never stopped. `boundary(position, U, V)` is called from this thread after every
     chunk, once: between two chunks of an epoch, or at its end (as chunk 0 of the next
-    epoch), never inside a kernel: it may read
-    U and V (w2v.checkpoint writes them); returning False at the end of an epoch stops
-    training there."""
+    epoch), never inside a kernel: it may read U and V (w2v.checkpoint writes them);
+    returning False at the end of an epoch stops training there."""
     n_words = len(vocab)
     shape = (n_words, config.dim)
-    _check_weights(U, shape, "U")
+    subwords = SubwordInputs.of(vocab.words, config)  # None without subwords
+    _check_weights(U, (subwords.n_rows, config.dim) if subwords else shape, "U")
     _check_weights(V, shape, "V")
     if U is None or V is None:
         U0, V0 = initial_weights(n_words, config.dim, config.seed)
+        if subwords is not None and U is None:
+            U0 = subwords.initial_input(U0, config.seed)
         U = U0 if U is None else U
         V = V0 if V is None else V
     offsets = np.asarray(corpus.offsets, dtype=np.int64)
@@ -412,7 +431,9 @@ def train_encoded(
             # A call on no sentences compiles the kernel (or loads it from Numba's cache)
             # before the clock starts: words/s and the ETA count training alone.
             ids, chunk_offsets = reader.read(0, 0)
-            run_chunk(U, V, ids, chunk_offsets, 0, 0, tables, config, 0.0, 0.0, 0, workers)
+            run_chunk(
+                U, V, ids, chunk_offsets, 0, 0, tables, config, 0.0, 0.0, 0, workers, subwords
+            )
             start = time.perf_counter()
             for epoch in range(at.epoch, config.epochs):
                 resumed = epoch == at.epoch
@@ -425,7 +446,7 @@ def train_encoded(
                     a1 = learning_rate(config, words_done + chunk, words_total)
                     chunk_nll, chunk_terms = run_chunk(
                         U, V, ids, chunk_offsets, 0, s1 - s0, tables, config, a0, a1,
-                        stream=(epoch << 32) | k, threads=workers,
+                        stream=(epoch << 32) | k, threads=workers, subwords=subwords,
                     )  # fmt: skip
                     words_done += chunk
                     nll += chunk_nll
@@ -457,7 +478,7 @@ def train_encoded(
     finally:
         reader.close()
     seconds = time.perf_counter() - start
-    return Model.trained(U, V, vocab, corpus, config, loss_history, seconds)
+    return Model.trained(U, V, vocab, corpus, config, loss_history, seconds, subwords)
 
 
 def train(
@@ -494,7 +515,7 @@ def train(
     every = None if checkpoint_every is None else parse_every(checkpoint_every)
     start = None
     if init is not None:
-        from w2v.continued import check_dim, continued_run, load_init
+        from w2v.continued import check_config, continued_run, load_init
 
         start = load_init(init)
         config.setdefault("dim", start.dim)
@@ -502,7 +523,7 @@ def train(
             config.setdefault("arch", start.arch)
     cfg = TrainConfig.from_kwargs(**config)
     if start is not None:
-        check_dim(start, cfg.dim)
+        check_config(start, cfg)
     if not isinstance(source, str | os.PathLike) and iter(source) is source:
         source = list(source)  # a one-shot iterator: counted, then encoded
     t0 = time.perf_counter()

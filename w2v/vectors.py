@@ -5,6 +5,12 @@
     vec.most_similar("frog")           # [(word, cosine), ...], the query excluded
     vec.analogy("king", "man", "woman")  # nearest to king - man + woman
 
+A subword model (`w2v train --subwords 3-6`, a fastText import) also holds `ngrams`, the
+n-gram rows of its input matrix (float32 [buckets, dim]), and `subwords` {minn, maxn,
+buckets}: a word outside the vocabulary gets the mean of its n-grams' rows (fastText's
+getWordVector), so `vec["unseen"]` and every query answer for it; `word in vec` still means
+"in the vocabulary", and `vec.has_vector(word)` tells whether a vector can be built.
+
 Rankings follow gensim's `KeyedVectors.most_similar` to the last bit: the query is the
 unit-normalised mean of the unit rows u_i / ||u_i|| of the positive words and of minus the
 negative ones, q = unit(sum_i w_i u_i / ||u_i|| / sum_i |w_i|), and each word j scores
@@ -25,6 +31,7 @@ import numpy as np
 
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io.model_dir import ModelFiles, load_model, repeats, save_model
+from w2v.subwords import check_subword_settings, ngram_mean
 from w2v.vocab import Suggestions
 
 # Score-matrix chunk for batched queries: rows * V * 4 bytes stays under this.
@@ -36,7 +43,9 @@ COPY_BYTES = 1 << 30
 
 class Vectors:
     """Embeddings keyed by word. `vectors` is U (gensim `wv.vectors`); `contexts`, if kept,
-    is the output matrix V (gensim `syn1neg`); `counts` are corpus frequencies."""
+    is the output matrix V (gensim `syn1neg`); `counts` are corpus frequencies; `ngrams`
+    (float32 [buckets, dim]) and `subwords` ({minn, maxn, buckets}) those of a subword model,
+    whose `vectors` are the words' final vectors (own row and n-gram rows averaged)."""
 
     def __init__(
         self,
@@ -45,9 +54,22 @@ class Vectors:
         counts: np.ndarray | None = None,
         contexts: np.ndarray | None = None,
         meta: dict | None = None,
+        ngrams: np.ndarray | None = None,
+        subwords: dict | None = None,
     ):
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise ValueError(f"vectors of shape {vectors.shape} do not match {len(words)} words")
+        if (ngrams is None) != (subwords is None):
+            raise ValueError("a subword model needs both ngrams and subwords")
+        if subwords is not None:
+            subwords = check_subword_settings(subwords)
+            if ngrams.shape != (subwords["buckets"], vectors.shape[1]):
+                raise ValueError(
+                    f"ngrams of shape {ngrams.shape} do not match {subwords['buckets']} buckets "
+                    f"of dimension {vectors.shape[1]}"
+                )
+        self.ngrams = ngrams
+        self.subwords = subwords
         self.words = list(words)
         self.vectors = vectors
         self.counts = (
@@ -73,6 +95,34 @@ class Vectors:
     def __contains__(self, word: object) -> bool:
         return word in self._index
 
+    def has_vector(self, word: str) -> bool:
+        """Whether `vec[word]` gives a vector: a vocabulary word, or for a subword model a
+        word with at least one n-gram."""
+        return word in self._index or self._ngram_mean(word) is not None
+
+    def _ngram_mean(self, word: str) -> np.ndarray | None:
+        """The mean of `word`'s n-gram rows (w2v.subwords.ngram_mean); None for a plain model."""
+        if self.subwords is None or not isinstance(word, str):
+            return None
+        return ngram_mean(self.ngrams, word, self.subwords["minn"], self.subwords["maxn"])
+
+    def _unseen(self, word: str) -> np.ndarray:
+        """float32 [dim]: the vector of a word outside the vocabulary, the mean of its
+        n-gram rows; UnknownWordError, with suggestions, when it has none."""
+        u = self._ngram_mean(word)
+        if u is None:
+            raise UnknownWordError(word, self.suggest(word), self.min_count)
+        return u
+
+    def _unit_of(self, word: str) -> tuple[np.ndarray, int | None]:
+        """(u / ||u||, float32 [dim]; its row, None for an unseen word) of `word`."""
+        i = self._index.get(word) if isinstance(word, str) else None
+        if i is not None:
+            return self._unit_row(i), i
+        u = self._unseen(word)
+        n = np.linalg.norm(u)
+        return (u / n if n > 0 else u), None
+
     def index(self, word: str) -> int:
         try:
             return self._index[word]
@@ -95,6 +145,8 @@ class Vectors:
         # Once queries have read a memory-mapped U into memory (_U), rows come from that
         # copy (the same float32 values): a file truncated on disk while it is mapped
         # would turn a read of the map into SIGBUS, which kills the whole process.
+        if word not in self._index and self.subwords is not None:
+            return self._unseen(word)
         U = self.__dict__.get("_U") if isinstance(self.vectors, np.memmap) else None
         return (self.vectors if U is None else U)[self.index(word)]
 
@@ -108,7 +160,7 @@ class Vectors:
         """See w2v.load."""
         m = load_model(directory, mmap=mmap)
         try:
-            vec = cls(m.words, m.vectors, m.counts, m.contexts, m.meta)
+            vec = cls(m.words, m.vectors, m.counts, m.contexts, m.meta, m.ngrams, m.subwords)
         except ValueError as e:  # load_model checked the shapes: the words repeat
             path = os.path.join(directory, "vocab.parquet")
             raise ModelError(f"{path!r} is not a valid vocabulary: {e}") from None
@@ -119,7 +171,15 @@ class Vectors:
     def save(self, directory: str | os.PathLike, force: bool = False) -> None:
         save_model(
             directory,
-            ModelFiles(self.words, self.counts, self.vectors, self.contexts, self.meta),
+            ModelFiles(
+                self.words,
+                self.counts,
+                self.vectors,
+                self.contexts,
+                self.meta,
+                self.ngrams,
+                self.subwords,
+            ),
             force=force,
         )
 
@@ -188,11 +248,11 @@ class Vectors:
         positive, negative = _as_list(positive), _as_list(negative)
         if not positive and not negative:
             raise ValueError("cannot compute similarity with no input words")
-        ids = [self.index(w) for w in positive + negative]
+        units = [self._unit_of(w) for w in positive + negative]
         mean = np.zeros(self.dim, np.float32)
-        for k, i in enumerate(ids):
-            mean += np.float64(1.0 if k < len(positive) else -1.0) * self._unit_row(i)
-        return _unit(mean / np.float64(len(ids))), ids
+        for k, (u, _) in enumerate(units):
+            mean += np.float64(1.0 if k < len(positive) else -1.0) * u
+        return _unit(mean / np.float64(len(units))), [i for _, i in units if i is not None]
 
     def _cosines(self, q: np.ndarray, restrict: int | None) -> np.ndarray:
         """float32 [V'] cos(u_j, q) over the first `restrict` rows: (U q) / ||u||, as gensim."""
@@ -222,14 +282,14 @@ class Vectors:
         positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
             raise ValueError("3CosMul needs at least one positive word")
-        pos = [self.index(w) for w in positive]
-        neg = [self.index(w) for w in negative]
+        pos = [self._unit_of(w) for w in positive]
+        neg = [self._unit_of(w) for w in negative]
         end = restrict or len(self)
         U, denom = self._U[:end], self._denom[:end]
-        pos_dists = [(1 + np.dot(U, self._unit_row(i)) / denom) / 2 for i in pos]
-        neg_dists = [(1 + np.dot(U, self._unit_row(i)) / denom) / 2 for i in neg]
+        pos_dists = [(1 + np.dot(U, u) / denom) / 2 for u, _ in pos]
+        neg_dists = [(1 + np.dot(U, u) / denom) / 2 for u, _ in neg]
         scores = np.prod(pos_dists, axis=0) / (np.prod(neg_dists, axis=0) + 0.000001)
-        return self._ranked(scores, topn, sorted(set(pos + neg)))
+        return self._ranked(scores, topn, sorted({i for _, i in pos + neg if i is not None}))
 
     def _ranked(self, scores: np.ndarray, topn: int, exclude: list[int]):
         """The best `topn` of `scores` not in `exclude`: like gensim, fetch the best topn +
@@ -255,6 +315,8 @@ class Vectors:
 
     def similarity(self, w1: str, w2: str) -> float:
         """cos(u_1, u_2)."""
+        if self.subwords is not None and not (w1 in self._index and w2 in self._index):
+            return float(np.dot(_unit(self[w1]), _unit(self[w2])))
         return float(self._similarity(self.index(w1), self.index(w2)))
 
     def _similarity(self, i: int, j: int) -> np.float32:
@@ -271,7 +333,7 @@ class Vectors:
         words = _as_list(words)
         if not words:
             raise ValueError("cannot select a word from an empty list")
-        X = np.vstack([self._unit_row(self.index(w)) for w in words])  # [n, dim]
+        X = np.vstack([self._unit_of(w)[0] for w in words])  # [n, dim]
         mean = np.zeros(self.dim, np.float32)
         for x in X:
             mean += x

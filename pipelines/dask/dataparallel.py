@@ -54,7 +54,7 @@ import numpy as np
 
 from w2v.config import TrainConfig
 from w2v.corpus import EncodedCorpus
-from w2v.errors import CorpusError
+from w2v.errors import ConfigError, CorpusError
 from w2v.training import (
     Model,
     Tables,
@@ -213,6 +213,11 @@ def train(
     docstring); `shards` 0 means one per worker; `scale_alpha` multiplies the learning
     rate by the number of shards. Returns the Model and the run's facts
     (shards, rounds, bytes scattered and returned per round)."""
+    if config.subwords is not None:
+        raise ConfigError(
+            "subwords are trained on one machine only: run the pipeline without --dask, "
+            'or set [train] subwords = ""'
+        )
     vocab = Vocab.load(vocab_path)
     corpus = EncodedCorpus.load(corpus_dir)
     offsets = np.asarray(corpus.offsets)

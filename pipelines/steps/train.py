@@ -15,6 +15,7 @@ NAME = "train"
 CHECKPOINT_EVERY = DEFAULT_EVERY  # sgns/cbow write run_dir/.model.checkpoint this often
 _SGNS_KEYS = (
     "dim", "window", "negative", "sample", "epochs", "alpha", "schedule", "workers", "seed",
+    "subwords", "buckets",
 )  # fmt: skip
 _SVD_KEYS = ("dim", "cds", "eig", "neg")
 
@@ -35,6 +36,9 @@ def settings(cfg) -> dict:
     t = cfg["train"]
     keys = _SVD_KEYS if t["trainer"] == "svd" else _SGNS_KEYS
     out = {"trainer": t["trainer"], **{k: t[k] for k in keys}}
+    if not out.get("subwords"):  # off: the settings (and fingerprints) of before subwords
+        out.pop("subwords", None)
+        out.pop("buckets", None)
     if t["trainer"] == "svd":  # the counting options are recorded in the model's meta
         out.update({k: cfg["cooccur"][k] for k in ("window", "weighting", "dynamic")})
         out["seed"] = t["seed"]
@@ -61,6 +65,8 @@ def train_config(config: dict):
         kw.pop("alpha", None)
     if not kw.get("workers"):
         kw.pop("workers", None)
+    if not kw.get("subwords"):  # "" is off
+        kw.pop("subwords", None)
     return TrainConfig(arch=config["trainer"], min_count=config["min_count"], **kw)
 
 
@@ -84,6 +90,10 @@ def lsa_config(config: dict):
 def check(cfg) -> None:
     """ConfigError now, naming the key, for a [train] value the trainer would refuse later."""
     config = settings(cfg)
+    if config["trainer"] == "svd" and cfg["train"]["subwords"]:
+        from w2v.errors import ConfigError
+
+        raise ConfigError("[train] subwords needs trainer sgns or cbow, not svd")
     lsa_config(config) if config["trainer"] == "svd" else train_config(config)
 
 

@@ -4,6 +4,9 @@
     vocab.parquet   word (string), count (int64); row i is vector i; by count, descending
     vectors.npy     float32 [V, dim]: U, the input vectors (gensim wv.vectors, C syn0)
     contexts.npy    float32 [V, dim]: V, the output vectors (gensim syn1neg); optional
+    ngrams.npy      float32 [buckets, dim]: a subword model's n-gram rows, with "subwords"
+                    {minn, maxn, buckets} in meta.json; vectors.npy then holds the words'
+                    final vectors (own row and n-gram rows averaged, as fastText's .vec)
 
 Nothing is pickled; the directory is written through w2v.io.atomic (whole or not at all, and
 only over a model w2v wrote). Loading validates each file and names the broken one.
@@ -27,7 +30,9 @@ from w2v.io.atomic import Owned, atomic_dir, write_json
 FORMAT_VERSION = 1
 MODEL_META = "meta.json"
 MODEL_DIR = Owned(
-    "model", MODEL_META, frozenset({MODEL_META, "vectors.npy", "contexts.npy", "vocab.parquet"})
+    "model",
+    MODEL_META,
+    frozenset({MODEL_META, "vectors.npy", "contexts.npy", "vocab.parquet", "ngrams.npy"}),
 )
 # Keys save_model itself writes: a loaded model saved again gets them anew, not its old ones.
 _WRITTEN_BY_SAVE = ("format_version", "w2v_version", "created", "vocab_size", "dim")
@@ -114,6 +119,8 @@ class ModelFiles:
     vectors: np.ndarray  # float32 [V, dim]
     contexts: np.ndarray | None = None  # float32 [V, dim]
     meta: dict = field(default_factory=dict)
+    ngrams: np.ndarray | None = None  # float32 [buckets, dim], a subword model's
+    subwords: dict | None = None  # {minn, maxn, buckets}, meta.json's "subwords"
 
 
 def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = False) -> Path:
@@ -138,14 +145,18 @@ def save_model(directory: str | os.PathLike, model: ModelFiles, force: bool = Fa
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "vocab_size": V,
         "dim": int(model.vectors.shape[1]),
-        **{k: v for k, v in model.meta.items() if k not in _WRITTEN_BY_SAVE},
+        **{k: v for k, v in model.meta.items() if k not in (*_WRITTEN_BY_SAVE, "subwords")},
     }
+    if model.subwords is not None:
+        meta["subwords"] = dict(model.subwords)
     directory = Path(directory)
     with atomic_dir(directory, MODEL_DIR, force=force) as tmp:
         write_vocab_parquet(tmp / "vocab.parquet", model.words, model.counts)
         np.save(tmp / "vectors.npy", np.ascontiguousarray(model.vectors, dtype=np.float32))
         if model.contexts is not None:
             np.save(tmp / "contexts.npy", np.ascontiguousarray(model.contexts, dtype=np.float32))
+        if model.ngrams is not None:
+            _save_rows(tmp / "ngrams.npy", model.ngrams)
         write_json(tmp / MODEL_META, meta)
     return directory
 
@@ -194,4 +205,39 @@ def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
                 f"{str(d / 'contexts.npy')!r} has shape {contexts.shape}, "
                 f"vectors.npy has {vectors.shape}"
             )
-    return ModelFiles(words, counts, vectors, contexts, meta)
+    ngrams, subwords = _load_ngrams(d, meta, vectors.shape[1], mode)
+    return ModelFiles(words, counts, vectors, contexts, meta, ngrams, subwords)
+
+
+def _save_rows(path: Path, M: np.ndarray, block: int = 1 << 16) -> None:
+    """np.save of a float32 matrix, written in blocks of rows: a memory-mapped one (a loaded
+    model saved again) is not read into memory whole."""
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f4", "fortran_order": False, "shape": tuple(M.shape)}
+        )
+        for a in range(0, M.shape[0], block):
+            f.write(np.ascontiguousarray(M[a : a + block], dtype="<f4").tobytes())
+
+
+def _load_ngrams(d: Path, meta: dict, dim: int, mode) -> tuple[np.ndarray | None, dict | None]:
+    """ngrams.npy and meta.json's "subwords" of a subword model, checked: (None, None) for
+    a plain one."""
+    from w2v.subwords import check_subword_settings
+
+    path = d / "ngrams.npy"
+    if "subwords" not in meta:
+        if path.exists():
+            raise ModelError(f'{str(path)!r} is there but meta.json has no "subwords" settings')
+        return None, None
+    try:
+        subwords = check_subword_settings(meta["subwords"])
+    except ValueError as e:
+        raise ModelError(f"{str(d / MODEL_META)!r}: {e}") from None
+    ngrams = check_npy(path, np.float32, ndim=2, mmap_mode=mode)
+    if ngrams.shape != (subwords["buckets"], dim):
+        raise ModelError(
+            f"{str(path)!r} has shape {ngrams.shape}; meta.json's subwords and vectors.npy "
+            f"need ({subwords['buckets']}, {dim})"
+        )
+    return ngrams, subwords

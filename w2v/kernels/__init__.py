@@ -9,6 +9,7 @@
     chunk      the training walk: train_chunk (spans in parallel) / train_span (one span)
     sgns       the skip-gram negative-sampling step: sgns_centre
     cbow       the CBOW negative-sampling step: cbow_centre
+    subword    fastText's skip-gram and CBOW: inputs are means of word and n-gram rows
     cooccur    window pairs: emitted as sorted keys, radix-sorted, run-length reduced
     lsa        helpers of the PPMI transform
 

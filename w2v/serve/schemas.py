@@ -107,7 +107,8 @@ class SimilarQuery(BaseModel):
         return self
 
 
-SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "schedule", "workers")
+SGNS_ONLY = ("negative", "sample", "epochs", "alpha", "schedule", "workers", "subwords", "buckets")
+BUCKETS_CEILING = 10_000_000  # n-gram rows a job may ask for: buckets · dim · 4 bytes of memory
 SVD_ONLY = ("cds", "eig", "neg", "weighting", "dynamic", "add_contexts", "solver")
 
 
@@ -170,6 +171,10 @@ class TrainOptions(BaseModel):
         "workers", "sgns, cbow; at most the server's cores", le=WORKERS_CEILING
     )
     seed: int | None = train_field("seed")
+    subwords: str | None = train_field("subwords", "sgns, cbow", max_length=16)
+    buckets: int | None = train_field(
+        "buckets", f"sgns, cbow; at most {BUCKETS_CEILING:,}", le=BUCKETS_CEILING
+    )
     cds: float | None = Field(default=None, gt=0, le=1, description="svd")
     eig: float | None = Field(default=None, ge=0, le=1, description="svd")
     neg: float | None = Field(default=None, ge=1, le=100, description="svd: shift log neg")
@@ -182,6 +187,15 @@ class TrainOptions(BaseModel):
         description="join the corpus's phrases (new york → new_york) before its vocabulary, "
         "as `w2v phrases` finds them: true at its defaults, or its options",
     )
+
+    @model_validator(mode="after")
+    def _subwords_the_library_takes(self):
+        if self.subwords is not None:
+            try:
+                TrainConfig(subwords=self.subwords)
+            except ConfigError as e:
+                raise ValueError(str(e)) from None
+        return self
 
 
 class JobRequest(BaseModel):

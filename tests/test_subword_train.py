@@ -1,0 +1,233 @@
+"""Subword (fastText) training: the compiled steps against a direct numpy step, the words'
+final vectors, reproducibility, and a trained model's vectors for unseen words."""
+
+import numpy as np
+import pytest
+
+import w2v
+from tests.helpers import write_small_corpus
+from w2v.config import TrainConfig
+from w2v.errors import ConfigError
+from w2v.kernels.sampling import draw_outputs, stream_seed
+from w2v.kernels.subword import cbow_centre, sg_centre, word_vectors
+from w2v.subwords import ngram_buckets, subword_table
+
+W, B, DIM, K = 6, 11, 8, 3
+WORDS = ["frog", "frogs", "toad", "pond", "lily", "leap"]
+ALPHA = np.float32(0.1)
+
+
+def setup(seed=0, buckets=B):
+    rng = np.random.default_rng(seed)
+    U = rng.uniform(-0.5, 0.5, (W + buckets, DIM)).astype(np.float32)
+    V = rng.uniform(-0.5, 0.5, (W, DIM)).astype(np.float32)
+    table = subword_table(WORDS, 3, 4, buckets)
+    prob = np.ones(W, np.float32)  # the alias table of the uniform distribution
+    alias = np.arange(W, dtype=np.int32)
+    return U, V, table, prob, alias
+
+
+def rows(table, w):
+    """R_w: the word's own row, then W + each of its buckets (repeats kept: with B = 11,
+    words have n-grams in the same bucket)."""
+    return [w, *(W + table.rows(w)).tolist()]
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def output_step(V, h, outs):
+    """One output step in float64 as the module docstring writes it: the scores h·V[o]
+    from V as on entry (outs[0] the true output, label 1), then per output in order
+    e += g·V[o] and V[o] += g·h, g = α(label − σ(score)). Returns e; updates V."""
+    s = np.array([h @ V[o] for o in outs])
+    g = ALPHA * (np.r_[1.0, np.zeros(len(outs) - 1)] - sigmoid(s))
+    e = np.zeros(DIM)
+    for k, o in enumerate(outs):
+        e += g[k] * V[o]
+        V[o] += g[k] * h
+    return e
+
+
+def scratch():
+    f32 = np.float32
+    return [np.empty(K + 1, f32) for _ in range(3)] + [np.empty(DIM, f32), np.empty(DIM, f32)]
+
+
+def test_skipgram_step_is_the_centres_subword_mean_predicting_each_context():
+    """As fastText and gensim step: pair by pair, each pair's e added to every row of R_c
+    before the next pair reads their mean again. (Exactly so when no two n-grams of the
+    centre share a bucket, as here: a bucket repeated within one word would take e twice
+    while the kernel's u_c moves by e; with millions of buckets that is rare and small.)"""
+    U, V, table, prob, alias = setup(buckets=1009)
+    c, ctx = 1, np.array([0, 2, 3], np.int64)
+    state0 = stream_seed(np.uint64(5), np.uint64(0), np.uint64(0))
+    U64, V64 = U.astype(np.float64), V.astype(np.float64)
+    state = state0
+    outs = np.empty(K + 1, np.int64)
+    R = rows(table, c)
+    assert len(set(R)) == len(R)
+    for x in ctx:  # the same draws the kernel makes: K per context, the context excluded
+        state, n_out = draw_outputs(state, x, K, prob, alias, outs)
+        assert outs[0] == x and x not in outs[1:n_out]
+        e = output_step(V64, U64[R].mean(axis=0), outs[:n_out])
+        for r in R:
+            U64[r] += e
+    S, G, F, h, e32 = scratch()
+    _, nll, terms = sg_centre(
+        U, V, W, table.offsets, table.buckets, c, ctx, len(ctx), state0, K, prob, alias,
+        np.empty(len(ctx) * (K + 1), np.int64), np.empty(len(ctx), np.int64), ALPHA, S, G, F,
+        h, e32, np.empty(DIM, np.float32),
+    )  # fmt: skip
+    np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(V, V64, rtol=1e-5, atol=1e-6)
+    assert terms >= len(ctx) and nll > 0
+    untouched = sorted(set(range(W + 1009)) - set(R))
+    np.testing.assert_array_equal(U[untouched], setup(buckets=1009)[0][untouched])
+
+
+def test_cbow_step_is_the_mean_of_every_context_row_predicting_the_centre():
+    U, V, table, prob, alias = setup(1)
+    ctx = np.array([0, 2, 5], np.int64)
+    outs = np.array([1, 4, 3], np.int64)  # the centre, then two negatives
+    U64, V64 = U.astype(np.float64), V.astype(np.float64)
+    R = [r for x in ctx for r in rows(table, x)]
+    e = output_step(V64, U64[R].mean(axis=0), outs)
+    for r in R:  # every row of every context word takes the whole of e, repeats included
+        U64[r] += e
+    S, G, F, h, e32 = scratch()
+    cbow_centre(U, V, W, table.offsets, table.buckets, ctx, 3, outs, 3, ALPHA, S, G, F, h, e32)
+    np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(V, V64, rtol=1e-5, atol=1e-6)
+
+
+def test_word_vectors_are_the_mean_of_own_and_ngram_rows():
+    U, _, table, _, _ = setup(2)
+    out = np.empty((W, DIM), np.float32)
+    word_vectors(U, W, table.offsets, table.buckets, out)
+    for w in range(W):
+        np.testing.assert_allclose(out[w], U[rows(table, w)].mean(axis=0), rtol=1e-6, atol=1e-7)
+
+
+def test_subwords_setting_is_checked():
+    assert TrainConfig(subwords="3-6").ngram_lengths == (3, 6)
+    assert TrainConfig().ngram_lengths is None
+    for bad in ("6-3", "0-4", "3", "a-b", "3-200"):
+        with pytest.raises(ConfigError, match="subwords must be MINN-MAXN"):
+            TrainConfig(subwords=bad)
+    with pytest.raises(ConfigError, match="buckets"):
+        TrainConfig(subwords="3-6", buckets=0)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("subwords") / "small.txt"
+    write_small_corpus(path, lines=3000)
+    return path
+
+
+SETTINGS = {"dim": 16, "epochs": 1, "min_count": 2, "workers": 1, "seed": 3}
+
+
+@pytest.fixture(scope="module")
+def model(corpus):
+    return w2v.train(corpus, subwords="3-5", buckets=5000, **SETTINGS)
+
+
+def test_workers_1_is_reproducible_bit_for_bit(corpus, model):
+    again = w2v.train(corpus, subwords="3-5", buckets=5000, **SETTINGS)
+    np.testing.assert_array_equal(again.vectors.vectors, model.vectors.vectors)
+    np.testing.assert_array_equal(again.vectors.ngrams, model.vectors.ngrams)
+    np.testing.assert_array_equal(again.vectors.contexts, model.vectors.contexts)
+
+
+def test_a_trained_model_answers_unseen_words_from_their_ngrams(model):
+    vec = model.vectors
+    assert vec.subwords == {"minn": 3, "maxn": 5, "buckets": 5000}
+    assert vec.ngrams.shape == (5000, 16)
+    unseen = "frogginess"
+    assert unseen not in vec and vec.has_vector(unseen)
+    rows = ngram_buckets(unseen, 3, 5, 5000)
+    expect = vec.ngrams[rows].astype(np.float64).mean(axis=0)
+    np.testing.assert_allclose(vec[unseen], expect, rtol=1e-5, atol=1e-7)
+    ranked = vec.most_similar(unseen, topn=5)
+    u = expect / np.linalg.norm(expect)
+    cos = vec.vectors @ u / np.linalg.norm(vec.vectors, axis=1)
+    assert [w for w, _ in ranked] == [vec.words[i] for i in np.argsort(-cos)[:5]]
+    assert vec.similarity(unseen, ranked[0][0]) == pytest.approx(ranked[0][1], abs=1e-5)
+    assert vec.analogy(unseen, "animal", "plant", topn=3)  # an unseen word in an analogy
+    # a vocabulary word's vector is the mean of its own row and its n-grams' rows; so the
+    # model differs from the mean of its n-grams alone
+    assert "animal" in vec and not np.allclose(vec["animal"], vec._unseen("animal"))
+
+
+def test_a_plain_model_still_refuses_unknown_words(corpus):
+    vec = w2v.train(corpus, **SETTINGS).vectors
+    assert vec.subwords is None and vec.ngrams is None and not vec.has_vector("frogginess")
+    with pytest.raises(w2v.UnknownWordError):
+        vec["frogginess"]
+    with pytest.raises(w2v.UnknownWordError):
+        vec.most_similar("frogginess")
+
+
+def test_model_directory_round_trip_maps_ngrams(model, tmp_path):
+    model.save(tmp_path / "m")
+    vec = w2v.load(tmp_path / "m")
+    assert isinstance(vec.ngrams, np.memmap)
+    assert vec.subwords == model.vectors.subwords
+    np.testing.assert_array_equal(np.asarray(vec.ngrams), model.vectors.ngrams)
+    np.testing.assert_array_equal(vec["frogginess"], model.vectors["frogginess"])
+    vec.save(tmp_path / "again")  # a loaded model saved again keeps its n-grams
+    np.testing.assert_array_equal(np.load(tmp_path / "again" / "ngrams.npy"), vec.ngrams)
+
+
+@pytest.mark.parametrize("damage", ["missing", "shape", "meta"])
+def test_a_broken_ngrams_file_is_a_broken_model(model, tmp_path, damage):
+    d = tmp_path / "m"
+    model.save(d)
+    if damage == "missing":
+        (d / "ngrams.npy").unlink()
+    elif damage == "shape":
+        np.save(d / "ngrams.npy", np.zeros((4999, 16), np.float32))
+    else:
+        import json
+
+        meta = json.loads((d / "meta.json").read_text())
+        meta["subwords"]["maxn"] = "six"
+        (d / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(w2v.ModelError, match="ngrams.npy|meta.json"):
+        w2v.load(d)
+
+
+def test_the_input_matrix_starts_as_fasttexts():
+    """Every row uniform in (−1/dim, 1/dim): the word rows are initial_weights' doubled."""
+    from w2v.subword_training import SubwordInputs
+    from w2v.training import initial_weights
+
+    inputs = SubwordInputs.of(WORDS, TrainConfig(subwords="3-4", buckets=70_000, dim=DIM))
+    U0, _ = initial_weights(W, DIM, 1)
+    U = inputs.initial_input(U0, 1)
+    assert U.shape == (W + 70_000, DIM) and U.dtype == np.float32
+    np.testing.assert_array_equal(U[:W], 2 * U0)
+    assert np.abs(U).max() < 1 / DIM and np.abs(U[W:]).max() > 0.99 / DIM
+    assert abs(float(U[W:].mean())) < 1e-3 / DIM  # centred
+
+
+def test_unseen_words_get_gensims_vectors_from_gensims_ngrams():
+    """Vectors holding a gensim FastText model's matrices answer as gensim does."""
+    gensim = pytest.importorskip("gensim")
+    from gensim.test.utils import common_texts
+
+    ft = gensim.models.FastText(
+        common_texts, vector_size=8, min_count=1, bucket=997, min_n=2, max_n=4, epochs=2, seed=1
+    )
+    wv = ft.wv
+    vec = w2v.Vectors(
+        list(wv.index_to_key), wv.vectors, ngrams=wv.vectors_ngrams,
+        subwords={"minn": 2, "maxn": 4, "buckets": 997},
+    )  # fmt: skip
+    for word in ("computers", "graphing", "héllo", "xy", "survey"):
+        assert vec.has_vector(word)
+        np.testing.assert_allclose(vec[word], wv[word], rtol=1e-6, atol=1e-7)
+    assert "computers" not in vec and "computer" in vec
