@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from pipelines.steps.export import FILENAMES
+from tests.helpers import one_error_line, run_cli
 from w2v.cli import main
 from w2v.errors import ModelError, UnknownWordError, UserError
 from w2v.io.fasttext import (
@@ -401,3 +402,20 @@ def test_cli_exports_fasttext_vec(model, model_vectors, tmp_path):
     np.testing.assert_allclose(kv.vectors, model_vectors.vectors[:4], rtol=1e-4, atol=1e-9)
     assert gzip.decompress(out.read_bytes()).split(b"\n")[1].endswith(b" ")
     assert set(FILENAMES) == set(EXPORT_FORMATS)  # the pipeline's export step names each
+
+
+def test_import_makes_a_subword_model_that_answers_unseen_words_as_gensim(tmp_path, capsys):
+    path = DATA / "lee_fasttext_new.bin"
+    code, _, _ = run_cli(capsys, "import", path, "-o", tmp_path / "m")
+    assert code == 0 and (tmp_path / "m" / "ngrams.npy").is_file()
+    ft = gensim_fasttext.load_facebook_model(str(path))
+    vec = Vectors.load(tmp_path / "m")
+    unseen = "frogzzled"
+    assert unseen not in vec and vec.has_vector(unseen)
+    np.testing.assert_allclose(vec[unseen], ft.wv[unseen], atol=1e-5)
+    code, out, _ = run_cli(capsys, "similar", unseen, "-m", tmp_path / "m", "-n", "5")
+    assert code == 0
+    ours = [line.split("\t")[0] for line in out.splitlines()]
+    assert ours == [w for w, _ in ft.wv.most_similar(unseen, topn=5)]
+    assert main(["import", str(path), "-o", str(tmp_path / "m2"), "--limit", "10"]) == 2
+    assert "read whole" in one_error_line(capsys) and not (tmp_path / "m2").exists()

@@ -48,7 +48,9 @@ def export(fmt, out, limit, force, model_dir):
 @click.option("--force", is_flag=True, help="Replace the model directory if it exists.")
 def import_(file, output, limit, force):
     """Make a model directory from FILE: word2vec text or binary (sniffed; also .gz, .bz2,
-    .xz) or Parquet (word, vector[, count]). Counts a file lacks are stored as zeros."""
+    .xz), Parquet (word, vector[, count]) or a Facebook fastText .bin, whose n-grams come
+    along (ngrams.npy): words outside its vocabulary get vectors. Counts a file lacks are
+    stored as zeros."""
     from w2v.io.formats import read_vectors
 
     refuse_existing(output, force, owned=MODEL_DIR)

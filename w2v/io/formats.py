@@ -19,7 +19,7 @@ import numpy as np
 from w2v.errors import ModelError, UserError
 from w2v.io.arrow import arrow_numbers, arrow_strings, numbers_of, read_parquet_table
 from w2v.io.atomic import Owned, atomic_dir, atomic_file
-from w2v.io.fasttext import write_vec
+from w2v.io.fasttext import facebook_to_vectors, is_facebook, read_facebook, write_vec
 from w2v.io.model_dir import check_finite
 from w2v.io.word2vec import MAX_DIM, check_words, read_word2vec, write_word2vec
 from w2v.vectors import Vectors
@@ -192,8 +192,17 @@ def write_projector(
 
 
 def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
-    """Read Parquet (by its PAR1 magic) or word2vec text/binary (sniffed)."""
+    """Read a Facebook fastText .bin (by its header, w2v.io.fasttext.is_facebook; its
+    n-grams included, so unseen words get vectors), Parquet (by its PAR1 magic) or word2vec
+    text/binary (sniffed). `limit` cuts a word list; a fastText model is read whole."""
     path = Path(path)
+    if path.is_file() and is_facebook(path):
+        if limit is not None:
+            raise UserError(
+                f"{str(path)!r} is a fastText model: its n-grams serve every word, so it is "
+                "read whole (drop --limit)"
+            )
+        return Vectors(**facebook_to_vectors(read_facebook(path)))
     if path.is_file():
         with open(path, "rb") as f:
             if f.read(4) == b"PAR1":
