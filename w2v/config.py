@@ -136,7 +136,9 @@ class TrainConfig:
     schedule: str = setting(
         "hold",
         "how the rate falls: hold = alpha through the first epoch, then linearly to alpha·1e-4; "
-        "word2vec = linearly from the first word (word2vec.c, gensim with workers=1)",
+        "word2vec = linearly from the first word, with word2vec.c's starting weights and "
+        "the corpus front to back (word2vec.c, gensim with workers=1; w2v's models before "
+        "issue 15, bit for bit)",
         choices=SCHEDULES,
     )
     workers: int | None = setting(None, "threads", low=1, none="all cores")
