@@ -37,6 +37,21 @@ def unpacked_corpus(name: str = "gcide_wn.txt") -> Path:
     return out
 
 
+def repeated(corpus: Path, copies: int) -> Path:
+    """`corpus` concatenated `copies` times, written once into $TMPDIR beside it."""
+    if copies == 1:
+        return corpus
+    out = corpus.with_name(f"{corpus.stem}-x{copies}{corpus.suffix}")
+    if not out.exists():
+        tmp = out.with_suffix(f".part{os.getpid()}")
+        with open(tmp, "wb") as dst:
+            for _ in range(copies):
+                with open(corpus, "rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        os.replace(tmp, out)
+    return out
+
+
 def run_child(code: str, *args: str) -> dict:
     """Run `code` in a fresh Python; it prints one JSON object last. Adds peak_rss_mb.
 

@@ -7,12 +7,9 @@ gensim and w2v. Prints words/s for both and the ratio gensim time / our time.
 """
 
 import argparse
-import os
-import shutil
 import statistics
-from pathlib import Path
 
-from _bench import run_child, unpacked_corpus
+from _bench import repeated, run_child, unpacked_corpus
 
 OURS = """
 import time, tempfile
@@ -40,21 +37,6 @@ def main(path):
     t1 = time.perf_counter()
     return {'vocab_s': t1 - t0, 'words': len(model.wv), 'tokens': model.corpus_total_words}
 """
-
-
-def repeated(corpus: Path, copies: int) -> Path:
-    """`corpus` concatenated `copies` times, written once into $TMPDIR beside it."""
-    if copies == 1:
-        return corpus
-    out = corpus.with_name(f"{corpus.stem}-x{copies}{corpus.suffix}")
-    if not out.exists():
-        tmp = out.with_suffix(f".part{os.getpid()}")
-        with open(tmp, "wb") as dst:
-            for _ in range(copies):
-                with open(corpus, "rb") as src:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-        os.replace(tmp, out)
-    return out
 
 
 def main():

@@ -16,7 +16,15 @@ from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.corpus import encode_in_memory
 from w2v.errors import ConfigError, SmallDataWarning
-from w2v.training import Progress, learning_rate, rate_factor, train_encoded
+from w2v.training import (
+    Progress,
+    chunk_bounds,
+    chunk_plan,
+    initial_weights,
+    learning_rate,
+    rate_factor,
+    train_encoded,
+)
 from w2v.vocab import build_vocab
 
 
@@ -237,8 +245,9 @@ def test_schedule_word2vec_is_the_rate_of_before_to_the_last_bit():
 def test_schedule_word2vec_reproduces_the_model_of_before_bit_for_bit(
     small, arch, sample, monkeypatch
 ):
-    """The whole run under schedule word2vec equals a run whose rate is 00cc75e's own
-    expression, bit for bit, on any CPU (a stored hash held only on the CPU that made it)."""
+    """The whole run under schedule word2vec equals a run made of 00cc75e's own rate
+    expression, starting weights and chunk order, bit for bit, on any CPU (a stored hash
+    held only on the CPU that made it)."""
     corpus, vocab = small
     cfg = TrainConfig(arch=arch, dim=16, epochs=2, workers=1, seed=3, min_count=3,
                       sample=sample, schedule="word2vec")  # fmt: skip
@@ -247,13 +256,68 @@ def test_schedule_word2vec_reproduces_the_model_of_before_bit_for_bit(
     def rate_of_before(config, words_done, words_total):  # 00cc75e's learning_rate
         return config.start_alpha * max(1e-4, 1.0 - words_done / max(words_total, 1))
 
+    def weights_of_before(n_words, dim, seed, scale=None):  # 00cc75e's initial_weights
+        rng = np.random.default_rng(seed)
+        U = rng.random((n_words, dim), dtype=np.float32)
+        U -= np.float32(0.5)
+        U /= np.float32(dim)
+        return U, np.zeros((n_words, dim), np.float32)
+
+    def order_of_before(offsets, chunk_words, regions):  # 00cc75e: chunk_bounds, in order
+        b = w2v.training.chunk_bounds(offsets, chunk_words)
+        return np.stack([b[:-1], b[1:]], axis=1)[:, None, :]
+
     with monkeypatch.context() as m:
         m.setattr(w2v.training, "learning_rate", rate_of_before)
+        m.setattr(w2v.training, "initial_weights", weights_of_before)
+        m.setattr(w2v.training, "chunk_plan", order_of_before)
         before = train_encoded(corpus, vocab, cfg)
     assert model.vectors.vectors.tobytes() == before.vectors.vectors.tobytes()
     assert model.vectors.contexts.tobytes() == before.vectors.contexts.tobytes()
     hold = train_encoded(corpus, vocab, dataclasses.replace(cfg, schedule="hold"))
     assert not np.array_equal(hold.vectors.vectors, model.vectors.vectors)
+
+
+def test_initial_weights_are_gensims_start_and_word2vec_cs_half_of_it():
+    from gensim.models.keyedvectors import prep_vectors
+
+    U, V = initial_weights(300, 40, seed=7)
+    assert U.dtype == np.float32 and U.flags.c_contiguous and not V.any()
+    assert np.array_equal(U, prep_vectors((300, 40), seed=7))  # the same draws, the same maths
+    half, _ = initial_weights(300, 40, seed=7, scale=0.5)
+    assert np.abs(half).max() < 0.5 / 40 < np.abs(U).max() < 1 / 40
+    assert np.allclose(2 * half, U, atol=1e-7)
+
+
+def test_chunk_plan_walks_regions_in_step_and_covers_every_sentence_once():
+    rng = np.random.default_rng(0)
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(1, 40, 5000))]).astype(np.int64)
+    S, N = len(offsets) - 1, int(offsets[-1])
+    one = chunk_plan(offsets, 5000, 1)
+    b = chunk_bounds(offsets, 5000)
+    assert one.shape == (len(b) - 1, 1, 2) and (one[:, 0, 0] == b[:-1]).all()
+    plan = chunk_plan(offsets, 5000, 8)
+    assert plan.shape == (round(N / 5000), 8, 2)
+    pieces = plan.transpose(1, 0, 2).reshape(-1, 2)  # region by region, chunk by chunk
+    assert pieces[0, 0] == 0 and pieces[-1, 1] == S and (pieces[1:, 0] == pieces[:-1, 1]).all()
+    words = offsets[plan[..., 1]] - offsets[plan[..., 0]]
+    assert abs(words.sum(axis=1) - N / len(plan)).max() < 8 * 40  # chunks of equal words
+    starts = offsets[plan[0, :, 0]]  # chunk 0 reads from 8 places an eighth apart
+    assert np.allclose(starts, np.arange(8) * N / 8, atol=40)
+
+
+def test_default_run_interleaves_regions_and_word2vec_walks_front_to_back(small, monkeypatch):
+    corpus, vocab = small
+    seen = []
+
+    def spy(offsets, chunk_words, regions):
+        seen.append(regions)
+        return chunk_plan(offsets, chunk_words, regions)
+
+    monkeypatch.setattr(w2v.training, "chunk_plan", spy)
+    for schedule in ("hold", "word2vec"):
+        train_encoded(corpus, vocab, TrainConfig(dim=8, epochs=1, workers=1, schedule=schedule))
+    assert seen == [w2v.training.spans_per_chunk(1), 1]
 
 
 def test_schedule_hold_keeps_alpha_through_the_first_epoch(small, monkeypatch):

@@ -5,8 +5,9 @@
 
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
 `schedule` is how the rate falls from alpha (w2v.training.rate_factor: "hold", or "word2vec"
-for word2vec.c's own decay); `workers=None` means every core Numba may use. An unknown key or
-a value out of range raises ConfigError naming it.
+for word2vec.c's own decay, which also keeps its starting weights and corpus order);
+`workers=None` means every core Numba may use. An unknown key or a value out of range raises
+ConfigError naming it.
 
 TrainConfig is the one source of every training setting: each field carries a `Setting` (help
 text, range or choices, what None means) from which `w2v train`'s options, the pipeline's
@@ -152,7 +153,9 @@ class TrainConfig:
     schedule: str = setting(
         "hold",
         "how the rate falls: hold = alpha through the first epoch, then linearly to alpha·1e-4; "
-        "word2vec = linearly from the first word (word2vec.c, gensim with workers=1)",
+        "word2vec = linearly from the first word, with word2vec.c's starting weights and "
+        "the corpus front to back (word2vec.c, gensim with workers=1; w2v's models before "
+        "issue 15, bit for bit)",
         choices=SCHEDULES,
     )
     workers: int | None = setting(None, "threads", low=1, none="all cores")

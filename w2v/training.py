@@ -5,16 +5,20 @@
 
 An epoch runs in chunks of about a second of work, each one call of the Numba kernel
 (w2v/kernels/chunk.py; the step is sgns.py's or cbow.py's) whose spans of sentences the
-threads share. Between chunks the loop reports progress and lets Python handle Ctrl-C, so
-an interrupt stops within a chunk and leaves nothing behind (nothing is written until
-`Model.save`).
+threads share; a chunk's spans come from R places of the corpus walked in step
+(chunk_plan, R the spans per chunk), as word2vec.c's and gensim's threads each walk their
+own part. Between chunks the loop reports progress and lets Python handle Ctrl-C, so an
+interrupt stops within a chunk and leaves nothing behind (nothing is written until
+`Model.save`). U starts as gensim's does (initial_weights), V at zero.
 
 The learning rate stays at alpha through the first epoch and then falls linearly with the
-words processed to alpha·1e-4 at the end (`rate_factor` gives the rule and why; schedule
-"word2vec" falls from the first word, as word2vec.c does). Chunks and spans are cut from
-word counts alone and span t of chunk k of epoch e draws from the random stream (seed, e, k,
-t): with workers=1 a run is reproducible bit for bit. With more workers, rows shared by
-threads are updated without locks (Hogwild), so runs differ in the last bits and then more.
+words processed to alpha·1e-4 at the end (`rate_factor` gives the rule and why). Schedule
+"word2vec" falls from the first word, as word2vec.c does, and keeps the rest of w2v's run
+before issue 15 too, word2vec.c's starting weights and the corpus front to back, so that
+its models are those of before to the last bit. Chunks and spans are cut from word counts
+alone and span t of chunk k of epoch e draws from the random stream (seed, e, k, t): with
+workers=1 a run is reproducible bit for bit. With more workers, rows shared by threads are
+updated without locks (Hogwild), so runs differ in the last bits and then more.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ from w2v.vocab import Vocab, build_vocab
 
 SPANS_PER_WORKER = 4  # spans per chunk and thread, handed out one at a time (load balance)
 MIN_SPANS = 8  # at least this many, so that workers 1..2 cut chunks identically
+# Regions of the corpus a chunk draws from (chunk_plan). Fixed, not a function of the
+# threads, so that a run resumed on another number of threads walks the same chunks.
+REGIONS = MIN_SPANS
 _CHUNK_WORK = 1e9  # chunk size in words × dim × (window + 1) × (negative + 1): ≈ 0.2 s
 # Below these, training runs but learns next to nothing, and says so (SmallDataWarning).
 MIN_WORDS = 100  # words kept in the vocabulary
@@ -212,11 +219,25 @@ def learning_rate(config: TrainConfig, words_done: float, words_total: float) ->
     return config.start_alpha * rate_factor(config.schedule, progress, config.epochs)
 
 
-def initial_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """U uniform in (−0.5/dim, 0.5/dim), V zeros (word2vec.c); float32 [n_words, dim] each."""
+def initial_weights(
+    n_words: int, dim: int, seed: int, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """U uniform in (−scale/dim, scale/dim), V zeros; float32 [n_words, dim] each.
+
+    scale 1 is gensim 4's start (its prep_vectors, the same arithmetic), 0.5 word2vec.c's,
+    which schedule "word2vec" keeps. Why the wider start: V starts at zero and each factor's
+    gradient is proportional to the other (∂L/∂V[o] ∝ U[x], ∂L/∂U[x] ∝ Σ V[o]), so SGD
+    leaves the saddle at U·Vᵀ = 0 at a rate set by U's starting size; a row that gets few
+    updates (one epoch, strong subsampling) ends further from it with a larger start. The
+    price is the start itself, which stays in a rarely trained row as noise; gensim's
+    scale is the one users get from the tool they are leaving, and measured better than
+    word2vec.c's when updates are few (issue 15: one epoch, sample 1e-4, min_count 20:
+    +1.2 analogy points, seeds 1-3) and the same at five epochs.
+    """
     rng = np.random.default_rng(seed)
     U = rng.random((n_words, dim), dtype=np.float32)
-    U -= np.float32(0.5)
+    U *= np.float32(2 * scale)  # 0.5: × 1, exact, so word2vec.c's start is as before
+    U -= np.float32(scale)
     U /= np.float32(dim)
     return U, np.zeros((n_words, dim), np.float32)
 
@@ -231,11 +252,46 @@ def chunk_bounds(offsets: np.ndarray, chunk_words: int) -> np.ndarray:
     return np.unique(np.concatenate([[0], np.clip(cuts, 0, S), [S]])).astype(np.int64)
 
 
+def chunk_plan(offsets: np.ndarray, chunk_words: int, regions: int) -> np.ndarray:
+    """The order of an epoch: int64 [n_chunks, regions, 2], chunk k trains sentences
+    plan[k, r, 0]..plan[k, r, 1]−1 for r = 0..regions−1, piece k of region r, the corpus
+    cut into `regions` runs of equal words and each run into n_chunks pieces of equal words.
+
+    regions = 1 walks the corpus front to back, a chunk of about chunk_words at a time. With
+    R regions a chunk's spans (one per region when R is the spans per chunk) come from R
+    places R-th of the corpus apart, walked in step, as word2vec.c's and gensim's threads
+    each walk their own R-th of the file (word2vec.c seeks thread t to t/R of it). Why:
+    SGD's steps are meant to be samples of the whole corpus, and text is ordered (a
+    dictionary alphabetically, a crawl by site, a book by chapter): the updates of one
+    chunk from one stretch of text pull the rows of that stretch's topic together, and the
+    next stretch pulls elsewhere. Interleaving R stretches makes every chunk, and every
+    stretch of the learning rate's decay, a broader sample. (On gcide_wn, alphabetical
+    glosses, at 5 epochs, sample 1e-4, dim 50: analogy +1.1 points, seeds 1-3; issue 15.)
+    """
+    if regions == 1:
+        b = chunk_bounds(offsets, chunk_words)
+        return np.stack([b[:-1], b[1:]], axis=1)[:, None, :]
+    n_words = int(offsets[-1] - offsets[0])
+    n_chunks = max(1, round(n_words / max(chunk_words, 1)))
+    S = len(offsets) - 1
+    edges = split_spans(offsets, 0, S, regions)
+    plan = np.empty((n_chunks, regions, 2), np.int64)
+    for r in range(regions):
+        cuts = split_spans(offsets, int(edges[r]), int(edges[r + 1]), n_chunks)
+        plan[:, r, 0] = cuts[:-1]
+        plan[:, r, 1] = cuts[1:]
+    return plan
+
+
 def split_spans(offsets: np.ndarray, s0: int, s1: int, n_spans: int) -> np.ndarray:
     """Cut sentences s0..s1−1 into `n_spans` runs of about equal words: int64 [n_spans + 1]."""
     targets = np.linspace(offsets[s0], offsets[s1], n_spans + 1)[1:-1]
     cuts = np.clip(np.searchsorted(offsets, targets), s0, s1)
     return np.concatenate([[s0], cuts, [s1]]).astype(np.int64)
+
+
+def spans_per_chunk(threads: int) -> int:
+    return max(MIN_SPANS, SPANS_PER_WORKER * threads)
 
 
 class Tables(NamedTuple):
@@ -290,7 +346,7 @@ def run_chunk(
     into spans for `threads` threads (inside kernel_threads(threads)). Returns the loss
     terms: (Σ −log σ(±score), their number). With `subwords`, U is [W + B, dim] and the
     kernel is w2v.kernels.subword's."""
-    n_spans = max(MIN_SPANS, SPANS_PER_WORKER * threads)
+    n_spans = spans_per_chunk(threads)
     spans = split_spans(offsets, s0, s1, n_spans)
     seed, stream = np.uint64(config.seed), np.uint64(stream)
     if subwords is not None:
@@ -348,6 +404,21 @@ class ChunkReader:
             ids = np.asarray(self.ids[a:b])
         return _readonly(ids, np.uint32), _readonly(self.offsets[s0 : s1 + 1] - a, np.int64)
 
+    def read_pieces(self, pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentences of every (s0, s1) row of `pieces`, one after another."""
+        if len(pieces) == 1:
+            return self.read(int(pieces[0, 0]), int(pieces[0, 1]))
+        all_ids, all_offsets, n = [], [np.zeros(1, np.int64)], 0
+        for s0, s1 in pieces:
+            ids, offsets = self.read(int(s0), int(s1))
+            all_ids.append(ids)
+            all_offsets.append(offsets[1:] + n)
+            n += len(ids)
+        return (
+            _readonly(np.concatenate(all_ids), np.uint32),
+            _readonly(np.concatenate(all_offsets), np.int64),
+        )
+
     def check_ids(self, bounds: np.ndarray) -> None:
         """ValueError if any id is beyond the vocabulary: checked before training starts, so
         a bad corpus never leaves the caller's U and V half-trained."""
@@ -403,7 +474,10 @@ def train_encoded(
     _check_weights(U, (subwords.n_rows, config.dim) if subwords else shape, "U")
     _check_weights(V, shape, "V")
     if U is None or V is None:
-        U0, V0 = initial_weights(n_words, config.dim, config.seed)
+        scale = 0.5 if config.schedule == "word2vec" else 1.0  # word2vec.c's start, or gensim's
+        if subwords is not None:  # initial_input widens word2vec.c's start to fastText's
+            scale = 0.5
+        U0, V0 = initial_weights(n_words, config.dim, config.seed, scale)
         if subwords is not None and U is None:
             U0 = subwords.initial_input(U0, config.seed)
         U = U0 if U is None else U
@@ -418,10 +492,13 @@ def train_encoded(
     workers = config.n_workers
     work_per_word = config.dim * (config.window + 1) * (config.negative + 1)
     bounds = chunk_bounds(offsets, int(_CHUNK_WORK / work_per_word))
+    # schedule "word2vec" is w2v's run before issue 15 exactly: one region, front to back
+    regions = 1 if config.schedule == "word2vec" else REGIONS
+    plan = chunk_plan(offsets, int(_CHUNK_WORK / work_per_word), regions)
     reader = ChunkReader(corpus, n_words)
     words_total = config.epochs * N
     at = resume_from or Position()
-    if at.chunk > len(bounds) - 1 or at.epoch > config.epochs:
+    if at.chunk > len(plan) or at.epoch > config.epochs:
         raise ValueError(f"{at} is beyond this run's {config.epochs} epochs of chunks")
     loss_history: list[float | None] = list(at.loss_history)
     words_done = at.words_done
@@ -438,14 +515,14 @@ def train_encoded(
             for epoch in range(at.epoch, config.epochs):
                 resumed = epoch == at.epoch
                 nll, terms = (at.nll, at.terms) if resumed else (0.0, 0.0)
-                for k in range(at.chunk if resumed else 0, len(bounds) - 1):
-                    s0, s1 = int(bounds[k]), int(bounds[k + 1])
-                    ids, chunk_offsets = reader.read(s0, s1)
-                    chunk = int(offsets[s1] - offsets[s0])
+                for k in range(at.chunk if resumed else 0, len(plan)):
+                    ids, chunk_offsets = reader.read_pieces(plan[k])
+                    n_sentences = len(chunk_offsets) - 1
+                    chunk = int(chunk_offsets[-1])
                     a0 = learning_rate(config, words_done, words_total)
                     a1 = learning_rate(config, words_done + chunk, words_total)
                     chunk_nll, chunk_terms = run_chunk(
-                        U, V, ids, chunk_offsets, 0, s1 - s0, tables, config, a0, a1,
+                        U, V, ids, chunk_offsets, 0, n_sentences, tables, config, a0, a1,
                         stream=(epoch << 32) | k, threads=workers, subwords=subwords,
                     )  # fmt: skip
                     words_done += chunk
@@ -467,7 +544,7 @@ def train_encoded(
                                 eta_seconds=(words_total - words_done) / max(rate, 1e-9),
                             )
                         )
-                    if boundary is not None and k + 2 < len(bounds):  # the last: epoch's end
+                    if boundary is not None and k + 1 < len(plan):  # the last: epoch's end
                         here = Position(epoch, k + 1, words_done, nll, terms, tuple(loss_history))
                         boundary(here, U, V)
                 loss_history.append(mean_loss(nll, terms))

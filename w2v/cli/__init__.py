@@ -1,33 +1,55 @@
 """The `w2v` command: a click group of the commands defined in the sibling modules.
 
-`COMMANDS` lists them; `main` runs the group and turns every `UserError` into one line on
-stderr and exit status 2 (a traceback only with --debug).
+`COMMANDS` names them; `main` runs the group and turns every `UserError` into one line on
+stderr and exit status 2 (a traceback only with --debug). A command's module is imported
+when that command runs (or `w2v --help` lists them all), so `w2v train` does not pay for
+SciPy, the classifier or the service: a fixed cost of every short run.
 """
 
+import importlib
 import os
 import sys
 
 import click
 
 from w2v import __version__
-from w2v.cli import (
-    classify,
-    collocations,
-    corpus,
-    demo,
-    formats,
-    lsa,
-    pipeline,
-    playground,
-    plot,
-    query,
-    serve,
-    train,
-)
 from w2v.errors import UserError
 
+# command name: "module:attribute" of its click command
+COMMANDS = {
+    "train": "w2v.cli.train:train",
+    "similar": "w2v.cli.query:similar",
+    "analogy": "w2v.cli.query:analogy",
+    "eval": "w2v.cli.query:eval_",
+    "vocab": "w2v.cli.corpus:vocab",
+    "phrases": "w2v.cli.collocations:phrases",
+    "cooc": "w2v.cli.lsa:cooc",
+    "svd": "w2v.cli.lsa:svd",
+    "export": "w2v.cli.formats:export",
+    "import": "w2v.cli.formats:import_",
+    "classify": "w2v.cli.classify:classify",
+    "plot": "w2v.cli.plot:plot",
+    "playground": "w2v.cli.playground:playground",
+    "demo": "w2v.cli.demo:demo",
+    "pipeline": "w2v.cli.pipeline:pipeline",
+    "serve": "w2v.cli.serve:serve",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands (COMMANDS) are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="w2v")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.pass_context
@@ -66,25 +88,3 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return 0
-
-
-COMMANDS = (
-    train.train,
-    query.similar,
-    query.analogy,
-    query.eval_,
-    corpus.vocab,
-    collocations.phrases,
-    lsa.cooc,
-    lsa.svd,
-    formats.export,
-    formats.import_,
-    classify.classify,
-    plot.plot,
-    playground.playground,
-    demo.demo,
-    pipeline.pipeline,
-    serve.serve,
-)
-for command in COMMANDS:
-    cli.add_command(command)
