@@ -12,19 +12,13 @@ import pytest
 
 import w2v
 from tests.helpers import one_error_line
+from w2v.chunks import chunk_bounds, chunk_plan
 from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.corpus import encode_in_memory
 from w2v.errors import ConfigError, SmallDataWarning
-from w2v.training import (
-    Progress,
-    chunk_bounds,
-    chunk_plan,
-    initial_weights,
-    learning_rate,
-    rate_factor,
-    train_encoded,
-)
+from w2v.schedule import learning_rate, rate_factor
+from w2v.training import Progress, initial_weights, train_encoded
 from w2v.vocab import build_vocab
 
 
@@ -264,7 +258,7 @@ def test_schedule_word2vec_reproduces_the_model_of_before_bit_for_bit(
         return U, np.zeros((n_words, dim), np.float32)
 
     def order_of_before(offsets, chunk_words, regions):  # 00cc75e: chunk_bounds, in order
-        b = w2v.training.chunk_bounds(offsets, chunk_words)
+        b = w2v.chunks.chunk_bounds(offsets, chunk_words)
         return np.stack([b[:-1], b[1:]], axis=1)[:, None, :]
 
     with monkeypatch.context() as m:
@@ -317,7 +311,7 @@ def test_default_run_interleaves_regions_and_word2vec_walks_front_to_back(small,
     monkeypatch.setattr(w2v.training, "chunk_plan", spy)
     for schedule in ("hold", "word2vec"):
         train_encoded(corpus, vocab, TrainConfig(dim=8, epochs=1, workers=1, schedule=schedule))
-    assert seen == [w2v.training.spans_per_chunk(1), 1]
+    assert seen == [w2v.chunks.spans_per_chunk(1), 1]
 
 
 def test_schedule_hold_keeps_alpha_through_the_first_epoch(small, monkeypatch):

@@ -10,7 +10,9 @@ The modules, by role (the flow is text → tokens → Vocab → encoded corpus �
     vocab, corpus         Vocab (counts, min_count) and the encoded corpus (ids.npy, offsets.npy)
     collocations          phrases: frequent bigrams joined into tokens, as gensim (w2v.phrases);
                           bigram_counts: the counts and phrase tables behind them
-    training              SGNS / CBOW: the epochs of Numba kernel calls (w2v.train)
+    training              SGNS / CBOW: the epochs of Numba kernel calls (w2v.train);
+                          chunks: the walk of an epoch; schedule: the learning rate;
+                          run: a run's records (Progress, Position, Model)
     checkpoint, continued checkpoints and resume; training that starts from a model (init=)
     subwords, subword_training   fastText's n-grams (--subwords): buckets, the input matrix
     cooccur, ppmi_svd     co-occurrence counts and PPMI + SVD vectors (w2v.lsa)

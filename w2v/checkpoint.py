@@ -40,7 +40,7 @@ from w2v.io.model_dir import check_npy
 
 if TYPE_CHECKING:  # imported when needed: the server and `pipeline status` need no Numba
     from w2v.corpus import EncodedCorpus
-    from w2v.training import Position
+    from w2v.run import Position
     from w2v.vocab import Vocab
 
 FORMAT_VERSION = 1
@@ -90,10 +90,10 @@ def parse_every(text: str) -> Every:
 def config_fingerprint(config: TrainConfig) -> str:
     """A hash of every resolved config field that changes the trained model (all but
     NOT_FINGERPRINTED) and of the chunking constants that fix the schedule."""
-    from w2v import training
+    from w2v import chunks, training
 
     fields = {k: v for k, v in config.resolved().to_dict().items() if k not in NOT_FINGERPRINTED}
-    chunking = [training._CHUNK_WORK, training.SPANS_PER_WORKER, training.MIN_SPANS]
+    chunking = [training._CHUNK_WORK, chunks.SPANS_PER_WORKER, chunks.MIN_SPANS, chunks.REGIONS]
     return _digest(json.dumps([fields, chunking], sort_keys=True).encode())
 
 
@@ -150,7 +150,7 @@ def read_checkpoint(
 ) -> tuple[Position, np.ndarray, np.ndarray]:
     """(Position, U, V) of the checkpoint `path`; CheckpointError, in one line, when it is
     damaged or was written for another config or corpus."""
-    from w2v.training import Position
+    from w2v.run import Position
 
     try:
         state = json.loads((path / STATE).read_text(encoding="utf-8"))

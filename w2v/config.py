@@ -4,7 +4,7 @@
                 epochs=5, alpha=None, schedule="hold", workers=None, seed=1, ...)
 
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
-`schedule` is how the rate falls from alpha (w2v.training.rate_factor: "hold", or "word2vec"
+`schedule` is how the rate falls from alpha (w2v.schedule.rate_factor: "hold", or "word2vec"
 for word2vec.c's own decay, which also keeps its starting weights and corpus order);
 `workers=None` means every core Numba may use. An unknown key or a value out of range raises
 ConfigError naming it.
@@ -31,7 +31,7 @@ DEFAULT_ALPHA = {"sgns": 0.025, "cbow": 0.05}
 MIN_ALPHA_RATIO = 1e-4  # word2vec.c's floor: the rate never falls below alpha · 1e-4
 MAX_DIM = 65_536  # as w2v.io.word2vec reads: a model w2v trains, it can import back
 MAX_EPOCHS = 100_000  # far past any real run; 10^8 epochs is a typo, not a plan
-SCHEDULES = ("hold", "word2vec")  # learning-rate schedules (w2v.training.rate_factor)
+SCHEDULES = ("hold", "word2vec")  # learning-rate schedules (w2v.schedule.rate_factor)
 MAX_BUCKETS = 2**31 - 1  # n-gram buckets (int32 indices, as fastText's)
 MAX_NGRAM = 100  # characters in an n-gram; fastText's maxn is 6
 

@@ -6,19 +6,21 @@
 An epoch runs in chunks of about a second of work, each one call of the Numba kernel
 (w2v/kernels/chunk.py; the step is sgns.py's or cbow.py's) whose spans of sentences the
 threads share; a chunk's spans come from R places of the corpus walked in step
-(chunk_plan, R the spans per chunk), as word2vec.c's and gensim's threads each walk their
-own part. Between chunks the loop reports progress and lets Python handle Ctrl-C, so an
-interrupt stops within a chunk and leaves nothing behind (nothing is written until
-`Model.save`). U starts as gensim's does (initial_weights), V at zero.
+(w2v.chunks.chunk_plan), as word2vec.c's and gensim's threads each walk their own part.
+Between chunks the loop reports progress, may write a checkpoint (w2v.checkpoint) and lets
+Python handle Ctrl-C, so an interrupt stops within a chunk and leaves nothing behind
+(nothing is written until `Model.save`). U starts as gensim's does (initial_weights), V at
+zero; with subwords U also holds the n-gram rows (w2v.subword_training).
 
 The learning rate stays at alpha through the first epoch and then falls linearly with the
-words processed to alpha·1e-4 at the end (`rate_factor` gives the rule and why). Schedule
-"word2vec" falls from the first word, as word2vec.c does, and keeps the rest of w2v's run
-before issue 15 too, word2vec.c's starting weights and the corpus front to back, so that
-its models are those of before to the last bit. Chunks and spans are cut from word counts
-alone and span t of chunk k of epoch e draws from the random stream (seed, e, k, t): with
-workers=1 a run is reproducible bit for bit. With more workers, rows shared by threads are
-updated without locks (Hogwild), so runs differ in the last bits and then more.
+words processed to alpha·1e-4 at the end (w2v.schedule.rate_factor gives the rule and
+why). Schedule "word2vec" falls from the first word, as word2vec.c does, and keeps the rest
+of w2v's run before issue 15 too, word2vec.c's starting weights and the corpus front to
+back, so that its models are those of before to the last bit. Chunks and spans are cut
+from word counts alone and span t of chunk k of epoch e draws from the random stream
+(seed, e, k, t): with workers=1 a run is reproducible bit for bit. With more workers, rows
+shared by threads are updated without locks (Hogwild), so runs differ in the last bits
+and then more.
 """
 
 from __future__ import annotations
@@ -28,119 +30,27 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from w2v.config import MIN_ALPHA_RATIO, TrainConfig
+from w2v.chunks import REGIONS, ChunkReader, chunk_bounds, chunk_plan, spans_per_chunk, split_spans
+from w2v.config import TrainConfig
 from w2v.corpus import EncodedCorpus, encode, encoded_bytes
 from w2v.errors import CorpusError, SmallDataWarning
 from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
+from w2v.run import Model, Position, Progress, mean_loss
+from w2v.schedule import learning_rate, rate_factor
 from w2v.subword_training import SubwordInputs
 from w2v.vectors import Vectors
 from w2v.vocab import Vocab, build_vocab
 
-SPANS_PER_WORKER = 4  # spans per chunk and thread, handed out one at a time (load balance)
-MIN_SPANS = 8  # at least this many, so that workers 1..2 cut chunks identically
-# Regions of the corpus a chunk draws from (chunk_plan). Fixed, not a function of the
-# threads, so that a run resumed on another number of threads walks the same chunks.
-REGIONS = MIN_SPANS
 _CHUNK_WORK = 1e9  # chunk size in words × dim × (window + 1) × (negative + 1): ≈ 0.2 s
 # Below these, training runs but learns next to nothing, and says so (SmallDataWarning).
 MIN_WORDS = 100  # words kept in the vocabulary
 MIN_TOKENS = 10_000  # tokens an epoch trains on, expected after subsampling
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where training is, handed to the `progress` callback after every chunk."""
-
-    epoch: int  # 1-based, the epoch in progress
-    epochs: int
-    words_done: int  # corpus words processed so far, all epochs (before subsampling)
-    words_total: int  # epochs × corpus words
-    fraction: float  # words_done / words_total
-    alpha: float  # learning rate reached
-    loss: float | None  # mean loss per term over the epoch so far; None: nothing trained yet
-    words_per_sec: float
-    eta_seconds: float
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where the loop over epochs and chunks is, at a chunk boundary: `chunk` chunks of
-    epoch `epoch` (0-based) are done, `words_done` corpus words in all, the epoch's loss
-    sums so far (Σ −log σ, number of terms) and the mean loss of each finished epoch. With
-    U and V it is the whole state of a run: chunk k of epoch e draws from random stream
-    (e << 32) | k, so (epoch, chunk) is also where the random streams are. `chunk` 0 of
-    `epoch` > 0 is the end of epoch `epoch` (1-based)."""
-
-    epoch: int = 0
-    chunk: int = 0
-    words_done: int = 0
-    nll: float = 0.0
-    terms: float = 0.0
-    loss_history: tuple[float | None, ...] = ()
-
-
-@dataclass
-class Model:
-    """A trained model: `vectors` (w2v.Vectors, with V as `contexts` and the run in `meta`),
-    the `vocab`, the `config` and `loss_history`, the mean loss per term of each epoch
-    (None for an epoch that trained nothing: subsampling left no pair of words)."""
-
-    vectors: Vectors
-    vocab: Vocab
-    config: TrainConfig
-    loss_history: list[float | None] = field(default_factory=list)
-    checkpoint: Path | None = None  # the run's checkpoint (w2v.checkpoint), removed by save
-
-    def save(self, directory: str | os.PathLike, force: bool = False) -> None:
-        """Write a model directory (vectors.npy = U, contexts.npy = V), atomically; then
-        remove the checkpoint of the run that trained it, which the model supersedes."""
-        self.vectors.save(directory, force=force)
-        if self.checkpoint is not None:
-            from w2v.checkpoint import remove_checkpoint
-
-            remove_checkpoint(self.checkpoint)
-            self.checkpoint = None
-
-    def __repr__(self) -> str:
-        return f"Model({self.config.arch}, {len(self.vocab)} words, dim {self.config.dim})"
-
-    @classmethod
-    def trained(
-        cls, U, V, vocab, corpus, config, loss_history, seconds, subwords=None, **meta
-    ) -> Model:
-        """The model of a finished run on `corpus` (an EncodedCorpus, each epoch over all
-        of it): U and V as trained, and the run in meta (trainer, resolved config, corpus
-        facts, per-epoch loss, time, words/s, then `meta`'s items). With `subwords` (a
-        SubwordInputs), U is [W + B, dim]: the vectors are the words' means u_w and the
-        bucket rows are kept as `ngrams`."""
-        words = int(corpus.offsets[-1] - corpus.offsets[0])
-        run = {
-            "trainer": config.arch,
-            "config": config.resolved().to_dict(),
-            "corpus": {**vocab.stats, **corpus.stats, "words": words, "vocab_size": len(vocab)},
-            "loss": loss_history,
-            "train_seconds": round(seconds, 3),
-            "words_per_sec": round(config.epochs * words / max(seconds, 1e-9)),
-        }
-        extra = {}
-        if subwords is not None:
-            extra = {"ngrams": U[len(vocab) :], "subwords": subwords.settings}
-            U = subwords.word_vectors(U)
-        vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=run | meta, **extra)
-        return cls(vectors, vocab, config, loss_history)
-
-
-def mean_loss(nll: float, terms: float) -> float | None:
-    """The mean loss per term, or None when no term was trained."""
-    return float(nll / terms) if terms > 0 else None
 
 
 def small_data_warnings(vocab: Vocab, config: TrainConfig) -> list[str]:
@@ -173,52 +83,6 @@ def small_data_warnings(vocab: Vocab, config: TrainConfig) -> list[str]:
     return found
 
 
-def rate_factor(schedule: str, progress: float, epochs: int) -> float:
-    """The learning rate as a fraction of the starting rate alpha after `progress` p (0..1)
-    of the run's words (all E epochs, counted before subsampling):
-
-        word2vec   max(1e-4, 1 − p)                           word2vec.c; gensim with workers=1
-        hold       1 while p ≤ 1/E, then max(1e-4, (1 − p) / (1 − 1/E));   E = 1: always 1
-
-    "hold" keeps alpha through the first epoch, then falls linearly to word2vec.c's floor.
-
-    Why. SGD does two jobs in turn: each row of U and V must first travel from its random start
-    to where the data puts it, which takes a large total step (the sum of the rates over the
-    row's updates); then the noise of those steps must be averaged away, which takes a falling
-    rate. Falling is worth it only over data whose words the model has already learned from,
-    i.e. after the first pass. word2vec.c falls from the first word, so it anneals before some
-    words have been seen once: an occurrence at position x (0..1) of the corpus is trained at
-    rates summing to α·((E + 1)/2 − x) over the run. A word near the end of a one-epoch run is
-    trained at almost nothing, and every row, on average, at α/2. That costs little when rows
-    get many updates (a large corpus, many epochs) and a lot when they get few (few epochs,
-    strong subsampling, a small corpus; issue 15). "hold" gives every occurrence its first
-    visit at the full rate, and anneals with word2vec.c's linear decay (the fixed-horizon
-    choice for SGD's last iterate) only over the E − 1 later passes, which revisit learned
-    words: the occurrence at x is trained at α·(1 + E/2 − x) in all, the mean rate is
-    α·(E + 1)/(2E) (1, 0.75 and 0.6 of alpha at 1, 2 and 5 epochs, against word2vec.c's 0.5).
-    One epoch has no later pass, so its rate stays alpha. (gensim's corpus_file mode with W
-    workers, the usual way to train it, lets each worker decay by its own words over the whole
-    epoch's: alpha falls 1/W of the way within an epoch and jumps back at the next, a mean of
-    α·(2E + 1)/(4E) at W = 2, and one epoch ends at α·(1 − 1/W).)
-    """
-    if schedule == "word2vec":
-        return max(MIN_ALPHA_RATIO, 1.0 - progress)
-    if schedule == "hold":
-        first = 1.0 / epochs  # the first epoch's share of the run
-        if progress <= first:
-            return 1.0
-        return max(MIN_ALPHA_RATIO, (1.0 - progress) / (1.0 - first))
-    raise ValueError(f"unknown learning-rate schedule {schedule!r}")
-
-
-def learning_rate(config: TrainConfig, words_done: float, words_total: float) -> float:
-    """The rate after `words_done` of the run's `words_total` words: config.start_alpha times
-    rate_factor(config.schedule, ...). Schedule "word2vec" computes word2vec.c's expression
-    exactly as w2v did before schedules existed, so its models are the same to the last bit."""
-    progress = words_done / max(words_total, 1)
-    return config.start_alpha * rate_factor(config.schedule, progress, config.epochs)
-
-
 def initial_weights(
     n_words: int, dim: int, seed: int, scale: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -240,58 +104,6 @@ def initial_weights(
     U -= np.float32(scale)
     U /= np.float32(dim)
     return U, np.zeros((n_words, dim), np.float32)
-
-
-def chunk_bounds(offsets: np.ndarray, chunk_words: int) -> np.ndarray:
-    """Sentence indices cutting the corpus into chunks of about `chunk_words` words each."""
-    S = len(offsets) - 1
-    n_words = int(offsets[-1] - offsets[0])
-    n_chunks = max(1, round(n_words / max(chunk_words, 1)))
-    targets = offsets[0] + np.linspace(0, n_words, n_chunks + 1)[1:-1]
-    cuts = np.searchsorted(offsets, targets)
-    return np.unique(np.concatenate([[0], np.clip(cuts, 0, S), [S]])).astype(np.int64)
-
-
-def chunk_plan(offsets: np.ndarray, chunk_words: int, regions: int) -> np.ndarray:
-    """The order of an epoch: int64 [n_chunks, regions, 2], chunk k trains sentences
-    plan[k, r, 0]..plan[k, r, 1]−1 for r = 0..regions−1, piece k of region r, the corpus
-    cut into `regions` runs of equal words and each run into n_chunks pieces of equal words.
-
-    regions = 1 walks the corpus front to back, a chunk of about chunk_words at a time. With
-    R regions a chunk's spans (one per region when R is the spans per chunk) come from R
-    places R-th of the corpus apart, walked in step, as word2vec.c's and gensim's threads
-    each walk their own R-th of the file (word2vec.c seeks thread t to t/R of it). Why:
-    SGD's steps are meant to be samples of the whole corpus, and text is ordered (a
-    dictionary alphabetically, a crawl by site, a book by chapter): the updates of one
-    chunk from one stretch of text pull the rows of that stretch's topic together, and the
-    next stretch pulls elsewhere. Interleaving R stretches makes every chunk, and every
-    stretch of the learning rate's decay, a broader sample. (On gcide_wn, alphabetical
-    glosses, at 5 epochs, sample 1e-4, dim 50: analogy +1.1 points, seeds 1-3; issue 15.)
-    """
-    if regions == 1:
-        b = chunk_bounds(offsets, chunk_words)
-        return np.stack([b[:-1], b[1:]], axis=1)[:, None, :]
-    n_words = int(offsets[-1] - offsets[0])
-    n_chunks = max(1, round(n_words / max(chunk_words, 1)))
-    S = len(offsets) - 1
-    edges = split_spans(offsets, 0, S, regions)
-    plan = np.empty((n_chunks, regions, 2), np.int64)
-    for r in range(regions):
-        cuts = split_spans(offsets, int(edges[r]), int(edges[r + 1]), n_chunks)
-        plan[:, r, 0] = cuts[:-1]
-        plan[:, r, 1] = cuts[1:]
-    return plan
-
-
-def split_spans(offsets: np.ndarray, s0: int, s1: int, n_spans: int) -> np.ndarray:
-    """Cut sentences s0..s1−1 into `n_spans` runs of about equal words: int64 [n_spans + 1]."""
-    targets = np.linspace(offsets[s0], offsets[s1], n_spans + 1)[1:-1]
-    cuts = np.clip(np.searchsorted(offsets, targets), s0, s1)
-    return np.concatenate([[s0], cuts, [s1]]).astype(np.int64)
-
-
-def spans_per_chunk(threads: int) -> int:
-    return max(MIN_SPANS, SPANS_PER_WORKER * threads)
 
 
 class Tables(NamedTuple):
@@ -361,75 +173,6 @@ def run_chunk(
         config.window, config.negative, alpha0, alpha1, seed, stream, loss,
     )  # fmt: skip
     return float(loss[:, 0].sum()), float(loss[:, 1].sum())
-
-
-def _readonly(a: np.ndarray, dtype) -> np.ndarray:
-    """A read-only C-contiguous view, so that every caller shares one compiled signature."""
-    v = np.ascontiguousarray(a, dtype=dtype).view(np.ndarray)
-    v.flags.writeable = False
-    return v
-
-
-class ChunkReader:
-    """Token ids of sentences s0..s1−1 as kernel arguments (ids, offsets from 0).
-
-    A memory-mapped corpus is read from its file chunk by chunk instead of through the map,
-    so its pages stay in the page cache and out of this process's resident memory."""
-
-    def __init__(self, corpus: EncodedCorpus, n_words: int):
-        self.ids = corpus.ids
-        self.offsets = np.asarray(corpus.offsets, dtype=np.int64)
-        self.n_words = n_words
-        self.file = None
-        ids = corpus.ids
-        # only a map of a whole .npy file (a slice of a memmap keeps its parent's offset)
-        if (
-            isinstance(ids, np.memmap)
-            and ids.filename
-            and ids.dtype == np.uint32
-            and ids.flags.c_contiguous
-            and ids.offset + ids.nbytes == os.path.getsize(ids.filename)
-        ):
-            self.file = open(ids.filename, "rb")  # closed in close()
-            self.base = ids.offset
-
-    def read(self, s0: int, s1: int) -> tuple[np.ndarray, np.ndarray]:
-        a, b = int(self.offsets[s0]), int(self.offsets[s1])
-        if self.file is not None:
-            self.file.seek(self.base + 4 * a)
-            ids = np.fromfile(self.file, dtype=np.uint32, count=b - a)
-            if len(ids) != b - a:
-                raise CorpusError(f"encoded corpus file {self.ids.filename!r} is truncated")
-        else:
-            ids = np.asarray(self.ids[a:b])
-        return _readonly(ids, np.uint32), _readonly(self.offsets[s0 : s1 + 1] - a, np.int64)
-
-    def read_pieces(self, pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The sentences of every (s0, s1) row of `pieces`, one after another."""
-        if len(pieces) == 1:
-            return self.read(int(pieces[0, 0]), int(pieces[0, 1]))
-        all_ids, all_offsets, n = [], [np.zeros(1, np.int64)], 0
-        for s0, s1 in pieces:
-            ids, offsets = self.read(int(s0), int(s1))
-            all_ids.append(ids)
-            all_offsets.append(offsets[1:] + n)
-            n += len(ids)
-        return (
-            _readonly(np.concatenate(all_ids), np.uint32),
-            _readonly(np.concatenate(all_offsets), np.int64),
-        )
-
-    def check_ids(self, bounds: np.ndarray) -> None:
-        """ValueError if any id is beyond the vocabulary: checked before training starts, so
-        a bad corpus never leaves the caller's U and V half-trained."""
-        for s0, s1 in zip(bounds[:-1], bounds[1:], strict=True):
-            ids, _ = self.read(int(s0), int(s1))
-            if len(ids) and int(ids.max()) >= self.n_words:
-                raise ValueError("the encoded corpus has ids beyond the vocabulary")
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
 
 
 def _check_weights(W: np.ndarray | None, shape: tuple[int, int], name: str) -> None:

@@ -13,7 +13,7 @@ words, and each shard into R parts, R = rounds per epoch. Round g = e·R + r of 
 
    and likewise V (MLlib averages the new rows, which is the same thing).
 
-The learning rate follows the single-machine schedule (w2v.training.learning_rate) by global
+The learning rate follows the single-machine schedule (w2v.schedule.learning_rate) by global
 progress: a round that starts when D of the E·N words are done and covers W words in all
 its parts runs every part from alpha(D) down to alpha(D + W), linearly by position, times
 P when `scale_alpha`. Why: while steps are small, ΔU_p[i] ≈ −α Σ (gradients of row i in
@@ -52,21 +52,13 @@ from pathlib import Path
 
 import numpy as np
 
+from w2v.chunks import readonly, split_spans
 from w2v.config import TrainConfig
 from w2v.corpus import EncodedCorpus
 from w2v.errors import ConfigError, CorpusError
-from w2v.training import (
-    Model,
-    Tables,
-    _readonly,
-    initial_weights,
-    kernel_threads,
-    learning_rate,
-    mean_loss,
-    run_chunk,
-    sampling_tables,
-    split_spans,
-)
+from w2v.run import Model, mean_loss
+from w2v.schedule import learning_rate
+from w2v.training import Tables, initial_weights, kernel_threads, run_chunk, sampling_tables
 from w2v.vocab import Vocab
 
 _KERNEL_LOCK = threading.Lock()  # a worker process runs one parallel kernel call at a time
@@ -135,8 +127,8 @@ def train_part(
     the trainer's own driver (w2v.training.run_chunk); returns the rows it changed. Runs
     on a worker."""
     corpus = EncodedCorpus.load(part.corpus)
-    ids = _readonly(corpus.ids, np.uint32)
-    offsets = _readonly(corpus.offsets, np.int64)
+    ids = readonly(corpus.ids, np.uint32)
+    offsets = readonly(corpus.offsets, np.int64)
     U, V = U0.copy(), V0.copy()
     threads = _task_threads()
     with _KERNEL_LOCK, kernel_threads(threads):

@@ -266,8 +266,8 @@ class DaskExecutor:
         self._check_shared(inputs, outputs)
         import dask.bag as db
 
+        from w2v.chunks import split_spans
         from w2v.cooccur import pair_weights
-        from w2v.training import split_spans
 
         n_words = len(read_vocab_parquet(inputs["vocab"])[0])
         corpus = EncodedCorpus.load(inputs["corpus"])
