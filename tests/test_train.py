@@ -390,7 +390,7 @@ def test_embedded_corpus_gives_sensible_neighbours(embedded_model):
 @pytest.mark.slow
 def test_schedule_hold_beats_word2vec_on_the_embedded_corpus(embedded_model):
     # Three epochs on 1.46 M tokens give each row few updates: word2vec.c's decay anneals
-    # before they are learned (see w2v.training.rate_factor). One worker, seeds 1-3: analogies
+    # before they are learned (see w2v.schedule.rate_factor). One worker, seeds 1-3: analogies
     # 0.043-0.045 against 0.030-0.031, WordSim353 0.32-0.34 against 0.28-0.29.
     old = w2v.train(w2v.default_corpus(), epochs=3, workers=1, seed=2, schedule="word2vec")
     hold, before = embedded_model.vectors, old.vectors
