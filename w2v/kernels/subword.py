@@ -8,19 +8,16 @@ and its input is their mean
     u_w = (1 / |R_w|) Σ_{r ∈ R_w} U[r].
 
 Skip-gram, in fastText's orientation (as gensim's FastText): the centre c's input predicts
-each context word x_j within the radius b (uniform in 1..window) against K negatives,
+each context word x within the radius b (uniform in 1..window), K negatives drawn per pair,
 
-    L(x_j, c) = −log σ(u_c·V[x_j]) − Σ_k log σ(−u_c·V[n_k]),   n_k ~ P_n(w) ∝ count(w)^0.75.
+    L(x, c) = −log σ(u_c·V[x]) − Σ_k log σ(−u_c·V[n_k]),   n_k ~ P_n(w) ∝ count(w)^0.75.
 
-As the plain kernel (w2v.kernels.sgns), the K negatives are drawn once per centre and shared
-by its 2b contexts, and the centre's Σ_j L(x_j, c) is one minibatch: u_c, the mean of R_c
-read once, against the 2b context rows (label 1) and the K negative rows (label 0), each
-negative n_k weighted by ω_k, the number of contexts x_j ≠ n_k (the pairs it is a negative
-of: Σ_j L's negative terms are ω_k copies of the same term, u_c being one vector for all
-pairs). The outputs are 2b + K rows instead of 2b·(1 + K), and they stay in L1 while the
-step runs. fastText and gensim draw K per pair and step pair by pair, u_c moving after
-each; scripts/bench_subwords.py measures the two against each other (scripts/results/
-subwords.txt).
+Both peers update the rows R_c after each pair, and the next pair reads them again. Adding e
+to every row of R_c adds e to their mean, so the kernel reads R_c once per centre, keeps
+u_c ← u_c + e_j after pair j, and writes Σ_j e_j to the rows at the end: the same updates,
+without reading the rows again for every pair (gensim reads and writes all of R_c per
+pair, |R_c| ≈ 15 rows of a matrix too large for the caches; a bucket repeated within one
+word, a hash collision, would take e twice while u_c moves by e).
 
 CBOW: h, the mean over every row of every context word (Σ_j |R_{x_j}| rows), predicts c
 against K negatives.
@@ -28,11 +25,10 @@ against K negatives.
 The step is fastText's (Model::update) and gensim's (fasttext_inner.pyx): with s = σ(u·V[o])
 and label 1 for the true output, 0 for a negative,
 
-    V[o] += ω_o·α(label − s)·u,   e = Σ_o ω_o·α(label − s)·V[o],   U[r] += e for every r ∈ R,
+    V[o] += α(label − s)·u,   e = Σ_o α(label − s)·V[o],   U[r] += e for every r ∈ R,
 
-(ω_o = 1 but for skip-gram's shared negatives), each input row taking the whole of e, not
-e / |R| (the exact gradient of the mean): both peers do so, as word2vec.c's CBOW does for its
-context words. V is [W, dim] as in the plain
+each input row taking the whole of e, not e / |R| (the exact gradient of the mean): both
+peers do so, as word2vec.c's CBOW does for its context words. V is [W, dim] as in the plain
 kernels. Only the rows a step touches are written (Hogwild across threads).
 """
 
@@ -42,12 +38,9 @@ from numba import njit, prange
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
     clamp,
-    draw_alias,
     draw_outputs,
-    exp,
     gather_window,
     log_sum,
-    step,
     step_sizes,
     stream_seed,
     subsample,
@@ -115,80 +108,44 @@ def output_step(V, h, outs, n_out, alpha, S, G, F, e):
 
 
 @njit(inline="always", cache=True)
-def draw_shared_negatives(state, ctx, m, negative, noise_prob, noise_alias, outs, weight):
-    """K draws from the noise table into outs[m:m + n], each with weight[k] = ω_k, the number
-    of contexts ctx[:m] it differs from (a draw equal to every context is dropped, as
-    word2vec.c drops a negative equal to its pair's output). Returns (state, n)."""
-    n = 0
-    for _ in range(negative):
-        state, r = step(state)
-        o = draw_alias(r, noise_prob, noise_alias)
-        w = m
-        for j in range(m):
-            if ctx[j] == o:
-                w -= 1
-        if w > 0:
-            outs[m + n] = o
-            weight[n] = w
-            n += 1
-    return state, n
-
-
-@njit(inline="always", cache=True)
 def sg_centre(
     U, V, n_words, sub_offsets, sub_buckets, c, ctx, m, state, negative, noise_prob,
-    noise_alias, outs, weight, alpha, S, G, F, h, e,
+    noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
 ):  # fmt: skip
-    """Skip-gram: one minibatch, u_c against the contexts ctx[:m] (label 1) and K shared
-    negatives (label 0, weights ω). outs (int64 [≥ m + K]) takes the outputs, weight
-    (int64 [≥ K]) the ω; S, G, F float32 [≥ m + K], h, e float32 [dim]. The scores all come
-    first, from V as on entry; then per output in order e += g_o·V[o], V[o] += g_o·u_c,
-    g_o = ω_o·α(label − σ(score)); then U[r] += e for r ∈ R_c. Returns (state,
-    Σ ω·(−log σ(±score)), Σ ω)."""
+    """Skip-gram: u_c against each context ctx[:m] in turn, with its K negatives, u_c
+    taking each pair's step before the next (as R_c's rows would). The outputs of all
+    pairs are drawn first, into outs (int64 [≥ m·(K + 1)]; their counts in n_outs), and
+    their V rows prefetched while R_c is read. Writes R_c's rows of U, the V rows of the
+    pairs, and the scratch (h, e, e_sum: float32 [dim]). Returns (state, Σ −log σ(±score),
+    terms)."""
     dim = U.shape[1]
+    width = negative + 1
     for j in range(m):
-        outs[j] = ctx[j]
-    state, n_neg = draw_shared_negatives(
-        state, ctx, m, negative, noise_prob, noise_alias, outs, weight
-    )
-    n_out = m + n_neg
-    for k in range(n_out):
-        prefetch_row(V, outs[k])
+        state, n = draw_outputs(
+            state, ctx[j], negative, noise_prob, noise_alias, outs[j * width : (j + 1) * width]
+        )
+        n_outs[j] = n
+        for k in range(n):
+            prefetch_row(V, outs[j * width + k])
     for d in range(dim):
         h[d] = 0.0
-        e[d] = 0.0
+        e_sum[d] = 0.0
     count = add_rows(U, n_words, sub_offsets, sub_buckets, c, h)
     inv = np.float32(1.0) / np.float32(count)
     for d in range(dim):
         h[d] *= inv
-    for k in range(n_out):
-        o = outs[k]
-        f = np.float32(0.0)
+    nll = 0.0
+    terms = 0
+    for j in range(m):
         for d in range(dim):
-            f += h[d] * V[o, d]
-        S[k] = clamp(f)
-    # G, F as step_sizes writes them, the negatives' scaled by ω
-    one = np.float32(1.0)
-    for k in range(m):
-        x = exp(-S[k])
-        G[k] = alpha * x / (one + x)
-        F[k] = one + x
-    nll = log_sum(F, m)
-    terms = m
-    for k in range(m, n_out):
-        x = exp(-S[k])
-        w = weight[k - m]
-        G[k] = -alpha * np.float32(w) / (one + x)
-        nll += w * np.log(one + one / x)
-        terms += w
-    for k in range(n_out):
-        g = G[k]
-        o = outs[k]
+            e[d] = 0.0
+        n_out = n_outs[j]
+        nll += output_step(V, h, outs[j * width : j * width + n_out], n_out, alpha, S, G, F, e)
+        terms += n_out
         for d in range(dim):
-            v = V[o, d]
-            e[d] += g * v
-            V[o, d] = v + g * h[d]
-    update_rows(U, n_words, sub_offsets, sub_buckets, c, e)
+            h[d] += e[d]
+            e_sum[d] += e[d]
+    update_rows(U, n_words, sub_offsets, sub_buckets, c, e_sum)
     return state, nll, terms
 
 
@@ -224,14 +181,15 @@ def subword_span(
     for s in range(s0, s1):
         longest = max(longest, offsets[s + 1] - offsets[s])
     kept = np.empty(longest, np.int64)
-    outs = np.empty(2 * window + negative + 1, np.int64)  # skip-gram: contexts, negatives
-    weight = np.empty(negative, np.int64)
+    outs = np.empty(2 * window * (negative + 1), np.int64)  # skip-gram: every pair's
+    n_outs = np.empty(2 * window, np.int64)
     ctx = np.empty(2 * window, np.int64)
-    S = np.empty(2 * window + negative + 1, np.float32)
+    S = np.empty(negative + 1, np.float32)
     G = np.empty_like(S)
     F = np.empty_like(S)
     h = np.empty(dim, np.float32)
     e = np.empty(dim, np.float32)
+    e_sum = np.empty(dim, np.float32)
     nll = 0.0
     terms = 0
     slope = (alpha1 - alpha0) / max(w_total, 1)
@@ -251,7 +209,7 @@ def subword_span(
             if arch == SGNS:
                 state, c_nll, c_terms = sg_centre(
                     U, V, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
-                    noise_prob, noise_alias, outs, weight, alpha, S, G, F, h, e,
+                    noise_prob, noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
                 )  # fmt: skip
                 nll += c_nll
                 terms += c_terms
