@@ -206,7 +206,7 @@ def test_the_input_matrix_starts_as_fasttexts():
     from w2v.training import initial_weights
 
     inputs = SubwordInputs.of(WORDS, TrainConfig(subwords="3-4", buckets=70_000, dim=DIM))
-    U0, _ = initial_weights(W, DIM, 1, scale=0.5)  # word2vec.c's start, as train_encoded draws it
+    U0, _ = initial_weights(W, DIM, 1)
     U = inputs.initial_input(U0, 1)
     assert U.shape == (W + 70_000, DIM) and U.dtype == np.float32
     np.testing.assert_array_equal(U[:W], 2 * U0)
