@@ -35,13 +35,11 @@ kernels. Only the rows a step touches are written (Hogwild across threads).
 import numpy as np
 from numba import njit, prange
 
+from w2v.kernels.cbow import output_step
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
-    clamp,
     draw_outputs,
     gather_window,
-    log_sum,
-    step_sizes,
     stream_seed,
     subsample,
 )
@@ -82,29 +80,6 @@ def prefetch_rows(U, n_words, sub_offsets, sub_buckets, w):
     prefetch_row(U, w)
     for p in range(sub_offsets[w], sub_offsets[w + 1]):
         prefetch_row(U, n_words + sub_buckets[p])
-
-
-@njit(inline="always", cache=True)
-def output_step(V, h, outs, n_out, alpha, S, G, F, e):
-    """h (float32 [dim]) against V[outs[:n_out]], outs[0] the true output: V[o] += g_o·h
-    and e += Σ_o g_o·V[o] (V as on entry), g_o = α(label − σ(h·V[o])). Returns
-    Σ −log σ(±h·V[o]). The scores all come first, from V as it is on entry."""
-    dim = V.shape[1]
-    for k in range(n_out):
-        o = outs[k]
-        f = np.float32(0.0)
-        for d in range(dim):
-            f += h[d] * V[o, d]
-        S[k] = clamp(f)
-    step_sizes(S, 1, n_out, alpha, G, F)
-    for k in range(n_out):
-        g = G[k]
-        o = outs[k]
-        for d in range(dim):
-            v = V[o, d]
-            e[d] += g * v
-            V[o, d] = v + g * h[d]
-    return log_sum(F, n_out)
 
 
 @njit(inline="always", cache=True)
