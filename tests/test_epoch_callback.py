@@ -32,3 +32,35 @@ def test_a_callback_that_returns_nothing_lets_training_run(embedded_sentences):
         on_epoch_end=lambda e, loss, v: calls.append(e),
     )  # fmt: skip
     assert calls == [1, 2, 3] and len(model.loss_history) == 3
+
+
+def test_a_subword_run_is_seen_as_its_model_and_resumes_bit_for_bit(tmp_path, embedded_sentences):
+    """A subword run's U holds the bucket rows too: the view gives the words' vectors and the
+    n-grams (so unseen words answer), and a run stopped at an epoch's end resumes from its
+    checkpoint to the model of a run never stopped."""
+    sentences = embedded_sentences[:2000]
+    settings = dict(dim=12, epochs=3, workers=1, seed=2, subwords="3-4", buckets=5000)
+    whole = w2v.train(sentences, **settings).vectors
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(epoch, loss, vectors):
+        assert vectors.has_vector("frogzzle") and "frogzzle" not in vectors
+        assert vectors.vectors.shape == (len(whole), 12) and vectors.ngrams.shape == (5000, 12)
+        if epoch == 2:
+            raise Stop
+
+    checkpoint = tmp_path / ".m.checkpoint"
+    with pytest.raises(Stop):
+        w2v.train(
+            sentences, checkpoint=checkpoint, checkpoint_every="1", on_epoch_end=stop_after_two,
+            **settings,
+        )  # fmt: skip
+    resumed = w2v.train(
+        sentences, checkpoint=checkpoint, checkpoint_every="1", resume=True, **settings
+    ).vectors
+    assert resumed.meta["checkpoints"]["resumed_at"]["epoch"] == 2
+    for a, b in [(whole.vectors, resumed.vectors), (whole.ngrams, resumed.ngrams)]:
+        assert np.array_equal(a, b)
+    assert np.array_equal(whole.contexts, resumed.contexts)

@@ -357,7 +357,7 @@ def train(
     else:
         vocab, U, V = continued_run(source, cfg, joiner, start)
     t1 = time.perf_counter()
-    hook = None if on_epoch_end is None else epoch_end_hook(on_epoch_end, vocab)
+    hook = None if on_epoch_end is None else epoch_end_hook(on_epoch_end, vocab, cfg)
     with scratch_dir("encoded", encoded_bytes(vocab.stats)) as tmp:
         corpus = encode(
             source, vocab, os.path.join(tmp, "corpus"), cfg.lower, cfg.punct, phrases=joiner
@@ -383,14 +383,21 @@ def train(
     return model
 
 
-def epoch_end_hook(on_epoch_end, vocab: Vocab):
+def epoch_end_hook(on_epoch_end, vocab: Vocab, config: TrainConfig):
     """train_encoded's `boundary` calling on_epoch_end(epoch, loss, vectors) at the end of
-    each epoch with a read-only Vectors view of U and V (no copy)."""
+    each epoch with a read-only Vectors view of U and V (no copy). For a subword model U
+    holds the bucket rows too: the view gets the words' vectors as the model will (the mean
+    of each word's rows, computed for the call) and the bucket rows as its `ngrams`."""
+    subwords = SubwordInputs.of(vocab.words, config)
 
     def boundary(at: Position, U: np.ndarray, V: np.ndarray):
         if at.chunk != 0:
             return None
-        view = Vectors(vocab.words, _readonly_view(U), vocab.counts, _readonly_view(V))
+        extra, words = {}, U
+        if subwords is not None:
+            words = subwords.word_vectors(U)
+            extra = {"ngrams": _readonly_view(U[len(vocab) :]), "subwords": subwords.settings}
+        view = Vectors(vocab.words, _readonly_view(words), vocab.counts, _readonly_view(V), **extra)
         return on_epoch_end(at.epoch, at.loss_history[-1], view)
 
     return boundary
