@@ -1,6 +1,10 @@
 """Subword (fastText) training: the compiled steps against a direct numpy step, the words'
 final vectors, reproducibility, and a trained model's vectors for unseen words."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +15,7 @@ from w2v.errors import ConfigError
 from w2v.kernels.sampling import draw_outputs, stream_seed
 from w2v.kernels.subword import cbow_centre, sg_centre, word_vectors
 from w2v.subwords import ngram_buckets, subword_table
+from w2v.vectors import Vectors
 
 W, B, DIM, K = 6, 11, 8, 3
 WORDS = ["frog", "frogs", "toad", "pond", "lily", "leap"]
@@ -231,3 +236,25 @@ def test_unseen_words_get_gensims_vectors_from_gensims_ngrams():
         assert vec.has_vector(word)
         np.testing.assert_allclose(vec[word], wv[word], rtol=1e-6, atol=1e-7)
     assert "computers" not in vec and "computer" in vec
+
+
+def test_querying_a_subword_model_loads_no_numba(tmp_path):
+    """The server and `w2v similar` read models without Numba's runtime (its import and its
+    ~65 MB): an unseen word's vector is built in numpy, the kernels load only to train."""
+    rng = np.random.default_rng(0)
+    words = ["frog", "frogs", "toad", "newt"]
+    vec = Vectors(
+        words, rng.random((4, 8), dtype=np.float32), np.array([4, 3, 2, 1]),
+        ngrams=rng.random((50, 8), dtype=np.float32),
+        subwords={"minn": 3, "maxn": 4, "buckets": 50},
+    )  # fmt: skip
+    vec.save(tmp_path / "m")
+    code = (
+        "import sys, w2v, w2v.io.formats\n"
+        f"vec = w2v.load({str(tmp_path / 'm')!r})\n"
+        "assert vec.most_similar('froggy', topn=2)\n"
+        "assert 'numba' not in sys.modules, 'numba was imported'\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 BOW, EOW = "<", ">"
 FNV_OFFSET = 2166136261
@@ -74,37 +73,6 @@ class SubwordTable(NamedTuple):
         return self.buckets[self.offsets[i] : self.offsets[i + 1]]
 
 
-@njit(cache=True, nogil=True)
-def _fill(data, starts, minn, maxn, n_buckets, offsets, out):
-    """Count (out empty) or write the buckets of each word data[starts[w]:starts[w + 1]]
-    (bytes of "<word>"); returns the total count. See `ngrams` for the walk."""
-    total = 0
-    for w in range(len(starts) - 1):
-        a, b = starts[w], starts[w + 1]
-        offsets[w] = total
-        for i in range(a, b):
-            if data[i] & 0xC0 == 0x80:
-                continue
-            h = np.uint64(FNV_OFFSET)  # 32 bits kept in 64: Numba widens uint32 products
-            j, n = i, 1
-            while j < b and n <= maxn:
-                while True:  # one character: its lead byte and continuation bytes
-                    c = np.uint64(data[j])
-                    if c >= 0x80:
-                        c |= np.uint64(0xFFFFFF00)
-                    h = ((h ^ c) * np.uint64(FNV_PRIME)) & np.uint64(_LOW32)
-                    j += 1
-                    if j >= b or data[j] & 0xC0 != 0x80:
-                        break
-                if n >= minn and not (n == 1 and (i == a or j == b)):
-                    if len(out) > 0:
-                        out[total] = np.int32(h % np.uint64(n_buckets))
-                    total += 1
-                n += 1
-    offsets[len(starts) - 1] = total
-    return total
-
-
 def subword_table(words: Sequence[str], minn: int, maxn: int, buckets: int) -> SubwordTable:
     """The n-gram buckets of every word of `words` (minn ≤ maxn; maxn 0: no n-grams)."""
     if buckets < 1 or buckets > 2**31 - 1:
@@ -116,9 +84,11 @@ def subword_table(words: Sequence[str], minn: int, maxn: int, buckets: int) -> S
     offsets = np.zeros(len(encoded) + 1, np.int64)
     if maxn == 0:
         return SubwordTable(offsets, np.zeros(0, np.int32))
-    n = _fill(data, starts, minn, maxn, buckets, offsets, np.zeros(0, np.int32))
+    from w2v.kernels.ngrams import fill_buckets  # here: querying a model needs no Numba
+
+    n = fill_buckets(data, starts, minn, maxn, buckets, offsets, np.zeros(0, np.int32))
     out = np.empty(n, np.int32)
-    _fill(data, starts, minn, maxn, buckets, offsets, out)
+    fill_buckets(data, starts, minn, maxn, buckets, offsets, out)
     return SubwordTable(offsets, out)
 
 

@@ -22,7 +22,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
 
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io.fasttext_bin import MAGIC, is_facebook, read_bin
@@ -120,10 +119,14 @@ class FacebookModel:
         if not self.has_ngrams:
             out[:] = self.input[: self.nwords]
             return out
+        from w2v.kernels.ngrams import fasttext_word_vectors  # here: the server loads no Numba
+
         eos = self._eos()
         for a, b in self._blocks():
             table = subword_table(self.words[a:b], self.minn, self.maxn, self.bucket)
-            _mean_rows(self.input, a, self.nwords, table.offsets, table.buckets, eos, out[a:b])
+            fasttext_word_vectors(
+                self.input, a, self.nwords, table.offsets, table.buckets, eos, out[a:b]
+            )
         return out
 
     def _blocks(self) -> list[tuple[int, int]]:
@@ -163,25 +166,6 @@ class FacebookModel:
     @cached_property
     def _index(self) -> dict[str, int]:
         return {w: i for i, w in enumerate(self.words)}
-
-
-@njit(parallel=True, cache=True)
-def _mean_rows(input, first, nwords, offsets, buckets, eos, out):
-    """out[i] = (input[w] + Σ_k input[nwords + buckets[k]]) * float32(1 / (1 + |G_w|)) for
-    word w = first + i, k over its n-grams offsets[i]:offsets[i + 1] (none for word `eos`)."""
-    for i in prange(out.shape[0]):
-        a, b = offsets[i], offsets[i + 1]
-        if first + i == eos:
-            b = a
-        for j in range(out.shape[1]):
-            out[i, j] = input[first + i, j]
-        for k in range(a, b):
-            r = nwords + buckets[k]
-            for j in range(out.shape[1]):
-                out[i, j] += input[r, j]
-        scale = np.float32(1.0 / (b - a + 1))
-        for j in range(out.shape[1]):
-            out[i, j] *= scale
 
 
 def read_facebook(path: str | os.PathLike, unicode_errors: str = "strict") -> FacebookModel:

@@ -10,6 +10,7 @@
     sgns       the skip-gram negative-sampling step: sgns_centre
     cbow       the CBOW negative-sampling step: cbow_centre
     subword    fastText's skip-gram and CBOW: inputs are means of word and n-gram rows
+    ngrams     fastText's n-gram buckets of a vocabulary; a fastText model's word vectors
     cooccur    window pairs: emitted as sorted keys, radix-sorted, run-length reduced
     lsa        helpers of the PPMI transform
 
