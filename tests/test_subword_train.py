@@ -206,15 +206,15 @@ def test_a_broken_ngrams_file_is_a_broken_model(model, tmp_path, damage):
 
 
 def test_the_input_matrix_starts_as_fasttexts():
-    """Every row uniform in (−1/dim, 1/dim): the word rows are initial_weights' doubled."""
+    """Every row uniform in (−1/dim, 1/dim): the word rows are initial_weights' (gensim's scale)."""
     from w2v.subword_training import SubwordInputs
     from w2v.training import initial_weights
 
     inputs = SubwordInputs.of(WORDS, TrainConfig(subwords="3-4", buckets=70_000, dim=DIM))
-    U0, _ = initial_weights(W, DIM, 1, scale=0.5)  # word2vec.c's start, as train_encoded draws it
+    U0, _ = initial_weights(W, DIM, 1)
     U = inputs.initial_input(U0, 1)
     assert U.shape == (W + 70_000, DIM) and U.dtype == np.float32
-    np.testing.assert_array_equal(U[:W], 2 * U0)
+    np.testing.assert_array_equal(U[:W], U0)
     assert np.abs(U).max() < 1 / DIM and np.abs(U[W:]).max() > 0.99 / DIM
     assert abs(float(U[W:].mean())) < 1e-3 / DIM  # centred
 

@@ -217,9 +217,8 @@ def train_encoded(
     _check_weights(U, (subwords.n_rows, config.dim) if subwords else shape, "U")
     _check_weights(V, shape, "V")
     if U is None or V is None:
-        scale = 0.5 if config.schedule == "word2vec" else 1.0  # word2vec.c's start, or gensim's
-        if subwords is not None:  # initial_input widens word2vec.c's start to fastText's
-            scale = 0.5
+        # word2vec.c's start under its schedule, else gensim's (and fastText's, with subwords)
+        scale = 0.5 if config.schedule == "word2vec" and subwords is None else 1.0
         U0, V0 = initial_weights(n_words, config.dim, config.seed, scale)
         if subwords is not None and U is None:
             U0 = subwords.initial_input(U0, config.seed)
