@@ -91,6 +91,31 @@ def test_alias_table_is_exact():
     np.testing.assert_allclose(implied / n, p, atol=1e-7)
 
 
+def _vose_reference(p):
+    """Vose's method as the lists of its description (w2v's table before the kernel)."""
+    n = len(p)
+    prob, alias, scaled = np.zeros(n), np.arange(n, dtype=np.int32), p * n
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        (small if scaled[g] < 1.0 else large).append(g)
+    for i in small + large:
+        prob[i] = 1.0
+    return prob.astype(np.float32), alias
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 5000])
+def test_alias_table_is_vose_step_for_step(n):
+    counts = np.random.default_rng(n).zipf(1.3, n).astype(np.float64) ** 0.75
+    p = counts / counts.sum()
+    prob, alias = alias_table(p)
+    want_prob, want_alias = _vose_reference(p)
+    assert np.array_equal(prob, want_prob) and np.array_equal(alias, want_alias)
+
+
 def test_noise_sampling_frequencies_match_count_power(embedded_corpus):
     v = build_vocab(embedded_corpus, min_count=5)
     prob, alias = v.noise_alias()
@@ -145,3 +170,17 @@ def test_suggestions_are_difflibs_and_sensible():
     assert suggest("frgo", words)[0] == "frog"
     assert Vocab(["king", "queen"], np.ones(2)).suggest("quen") == ["queen"]
     assert suggest("frog", ["cat", "mouse"]) == [] and suggest("frog", []) == []
+
+
+def test_count_words_min_count_keeps_order_and_distinct(tmp_path):
+    """Words below min_count are dropped before they are decoded; the kept ones keep their
+    first-appearance order and counts, and info["distinct"] still counts every word seen."""
+    text = "c a b a\nd c a e\nb c\n"
+    p = tmp_path / "c.txt"
+    p.write_text(text, encoding="utf-8")
+    for source in (p, [line.split() for line in text.splitlines()]):
+        everything, info_all = count_words(source)
+        kept, info = count_words(source, min_count=2)
+        assert list(kept.items()) == [(w, c) for w, c in everything.items() if c >= 2]
+        assert list(kept) == ["c", "a", "b"]
+        assert info["distinct"] == info_all["distinct"] == 5

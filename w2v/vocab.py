@@ -128,21 +128,13 @@ def kept_order(counts: np.ndarray, min_count: int, max_size: int | None = None) 
 
 
 def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vose's alias method for a discrete distribution p (float64 [n], sums to 1)."""
-    n = len(p)
-    prob = np.zeros(n, dtype=np.float64)
-    alias = np.arange(n, dtype=np.int32)
-    scaled = p * n
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
-    while small and large:
-        s, g = small.pop(), large.pop()
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] = scaled[g] + scaled[s] - 1.0
-        (small if scaled[g] < 1.0 else large).append(g)
-    for i in small + large:  # leftovers are 1 up to rounding
-        prob[i] = 1.0
+    """Vose's alias method for a discrete distribution p (float64 [n], sums to 1): (prob
+    float32 [n], alias int32 [n]), built by w2v.kernels.sampling.vose."""
+    from w2v.kernels.sampling import vose  # Numba: only when training
+
+    prob = np.zeros(len(p), dtype=np.float64)
+    alias = np.arange(len(p), dtype=np.int32)
+    vose(np.asarray(p, dtype=np.float64) * len(p), prob, alias)
     return prob.astype(np.float32), alias
 
 
@@ -214,8 +206,11 @@ def count_words(
     punct: bool = False,
     max_table: int = MAX_TABLE,
     phrases=None,
+    min_count: int = 1,
 ) -> tuple[Counter, dict]:
-    """Count every token of a corpus. Memory stays bounded: when more than `max_table`
+    """Count every token of a corpus: the words seen at least `min_count` times, in
+    first-appearance order, and what the pass saw (info["distinct"]: the distinct words
+    held at the end, rare ones included). Memory stays bounded: when more than `max_table`
     distinct words are held, words rarer than a rising threshold are dropped (as gensim's
     `max_vocab_size`), so counts of very rare words become lower bounds. With `phrases` (a
     w2v.collocations.PhraseModel), the tokens are those of the text with its phrases joined."""
@@ -223,7 +218,8 @@ def count_words(
         from w2v.scan import count_file  # Numba: only when counting
 
         table, info = count_file(source, lower, punct, max_table, phrases=phrases)
-        words, counts = table.items()
+        words, counts = table.items(min_count)  # decoding only the words kept
+        info["distinct"] = len(table)
         return Counter(dict(zip(words, counts.tolist(), strict=True))), info
     if phrases is not None:
         source = phrases.transform(source)
@@ -235,6 +231,9 @@ def count_words(
             min_reduce += 1
             pruned += _prune(counter, min_reduce)
     info = stats.counting_info(pruned)
+    info["distinct"] = len(counter)
+    if min_count > 1:
+        _prune(counter, min_count)
     return counter, info
 
 
@@ -254,7 +253,7 @@ def build_vocab(
     """
     if min_count < 1:
         raise ValueError("min_count must be at least 1")
-    counter, info = count_words(source, lower, punct, max_table, phrases)
+    counter, info = count_words(source, lower, punct, max_table, phrases, min_count)
     name = str(source) if isinstance(source, str | os.PathLike) else "corpus"
     if info["tokens"] == 0:
         raise CorpusError(f"corpus {name!r} is empty (no tokens)")
@@ -263,7 +262,6 @@ def build_vocab(
         raise CorpusError(
             f"no word of corpus {name!r} occurs at least {min_count} times; lower --min-count"
         )
-    vocab.stats["distinct"] = len(counter)
     return vocab
 
 

@@ -198,3 +198,42 @@ def gather_window(kept, n, i, state, window, ctx):
             ctx[m] = kept[j]
             m += 1
     return state, m
+
+
+@njit(cache=True)
+def vose(scaled, prob, alias):
+    """Vose's alias table of the distribution p, from scaled = n·p (float64 [n], modified):
+    writes prob (float64 [n], zeros) and alias (int32 [n], alias[i] = i).
+
+    Columns below 1 ("small") take their own mass and borrow the rest from a column above 1
+    ("large"), which loses what it lent; both kept as stacks in index order, popped from
+    the end. What is left at the end is 1 up to rounding."""
+    n = scaled.shape[0]
+    small = np.empty(n, np.int64)
+    large = np.empty(n, np.int64)
+    n_small = n_large = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        n_large -= 1
+        s = small[n_small]
+        g = large[n_large]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            small[n_small] = g
+            n_small += 1
+        else:
+            large[n_large] = g
+            n_large += 1
+    for t in range(n_small):
+        prob[small[t]] = 1.0
+    for t in range(n_large):
+        prob[large[t]] = 1.0
