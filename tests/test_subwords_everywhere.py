@@ -43,6 +43,20 @@ def test_cli_train_subwords_then_similar_for_an_unseen_word(trained, capsys):
     ]
 
 
+def test_batch_queries_and_plots_take_unseen_words(trained):
+    from w2v.plot.figures import neighbour_groups
+
+    vec = w2v.load(trained)
+    seen = vec.words[3]
+    batch = vec.most_similar_batch([seen, UNSEEN, seen], topn=4)
+    for got, word in zip(batch, [seen, UNSEEN, seen], strict=True):
+        want = vec.most_similar(word, topn=4)
+        assert [w for w, _ in got] == [w for w, _ in want]
+        np.testing.assert_allclose([c for _, c in got], [c for _, c in want], atol=1e-5)
+    groups = neighbour_groups(vec, [UNSEEN], 3)
+    assert groups == [[UNSEEN] + [w for w, _ in vec.most_similar(UNSEEN, topn=3)]]
+
+
 def test_cli_a_broken_ngrams_file_is_one_line_and_exit_2(trained, tmp_path, capsys):
     import shutil
 

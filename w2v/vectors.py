@@ -345,10 +345,12 @@ class Vectors:
         queries, S = N_q N^T (float32 [B, V]), chunked so S stays under BATCH_BYTES.
 
         Scores agree with most_similar to float32 rounding; words whose scores tie to
-        within that rounding may come out in the other order.
+        within that rounding may come out in the other order. A subword model answers for
+        words outside the vocabulary too (their n-grams' mean, as most_similar).
         """
         words = _as_list(words)
-        ids = np.array([self.index(w) for w in words], dtype=np.int64)
+        ids = np.array([self._index.get(w, -1) for w in words], dtype=np.int64)
+        unseen = {r: self._unit_of(w)[0] for r, w in enumerate(words) if ids[r] < 0}
         if topn < 1:
             return [[] for _ in words]
         end = min(restrict or len(self), len(self))
@@ -359,7 +361,11 @@ class Vectors:
         out = []
         for start in range(0, len(ids), step):
             q = ids[start : start + step]
-            S = N[q] @ Nr.T  # [B, V']
+            Q = N[q]  # [B, dim]; the rows of unseen words (q = −1) are replaced next
+            for r in range(start, start + len(q)):
+                if r in unseen:
+                    Q[r - start] = unseen[r]
+            S = Q @ Nr.T  # [B, V']
             top = _topk_rows(S, k)
             for r, i in enumerate(q):
                 row = [j for j in top[r] if j != i][:topn]

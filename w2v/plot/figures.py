@@ -196,7 +196,7 @@ def neighbour_groups(vec: Vectors, words: list[str], neighbours: int) -> list[li
     drawn once, in the first group that has it; query words always lead their own group."""
     queries = list(dict.fromkeys(words))
     for w in queries:
-        vec.index(w)  # UnknownWordError with suggestions before any work
+        vec[w]  # UnknownWordError with suggestions before any work (unless it has n-grams)
     seen = set(queries)
     groups = []
     for q in queries:
