@@ -419,3 +419,15 @@ def test_import_makes_a_subword_model_that_answers_unseen_words_as_gensim(tmp_pa
     assert ours == [w for w, _ in ft.wv.most_similar(unseen, topn=5)]
     assert main(["import", str(path), "-o", str(tmp_path / "m2"), "--limit", "10"]) == 2
     assert "read whole" in one_error_line(capsys) and not (tmp_path / "m2").exists()
+
+
+def test_a_bin_that_is_neither_format_says_both_were_tried(tmp_path, capsys):
+    junk = tmp_path / "model.bin"
+    junk.write_bytes(bytes(range(256)) * 4)
+    assert main(["import", str(junk), "-o", str(tmp_path / "m")]) == 2
+    line = one_error_line(capsys)
+    assert "neither a fastText model" in line and "nor a word2vec file" in line
+    assert not (tmp_path / "m").exists()
+    junk.rename(tmp_path / "model.txt")  # any other name: the word2vec reader's own words
+    assert main(["import", str(tmp_path / "model.txt"), "-o", str(tmp_path / "m")]) == 2
+    assert one_error_line(capsys).count("is not a word2vec file") == 1

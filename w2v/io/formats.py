@@ -207,7 +207,18 @@ def read_vectors(path: str | os.PathLike, limit: int | None = None) -> Vectors:
         with open(path, "rb") as f:
             if f.read(4) == b"PAR1":
                 return read_parquet(path, limit=limit)
-    return read_word2vec(path, limit=limit)
+    try:
+        return read_word2vec(path, limit=limit)
+    except ModelError as e:
+        if path.suffix.lower() != ".bin" or "is not a word2vec file" not in str(e):
+            raise
+        raise ModelError(  # a .bin is most often meant as fastText's: say both were tried
+            str(e).replace(
+                "is not a word2vec file",
+                "is neither a fastText model (it does not start with fastText's magic "
+                "number) nor a word2vec file",
+            )
+        ) from None
 
 
 EXPORT_FORMATS = ("word2vec", "word2vec-binary", "fasttext-vec", "parquet", "projector")
