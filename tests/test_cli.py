@@ -121,3 +121,32 @@ def test_json_output_has_no_nan(capsys):
     out = capsys.readouterr().out
     assert out == '{"spearman": null, "rows": [null, 1.5, "naïve"], "n": 3}\n'
     assert json.loads(out)["rows"][2] == "naïve"
+
+
+def test_the_console_script_ends_fast_with_everything_written_and_flushed(tmp_path):
+    """`python -m w2v` leaves through os._exit (w2v.cli.run): the model directory is whole,
+    stdout is all there, errors keep status 2, and a pipe closed early is no error."""
+    from tests.helpers import write_small_corpus
+
+    corpus = tmp_path / "small.txt"
+    write_small_corpus(corpus, 500)
+    out = tmp_path / "m"
+    r = run("train", str(corpus), "-o", str(out), "--epochs", "1", "--min-count", "2",
+            "--dim", "8", "--workers", "1")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.rstrip().endswith(f"saved {out}")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "contexts.npy", "meta.json", "vectors.npy", "vocab.parquet"
+    ]  # fmt: skip
+    r = run("similar", "entity", "-m", str(out), "-n", "500")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 500, r.stderr
+    r = run("similar", "entityy", "-m", str(out))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    piped = subprocess.run(  # 200 KB into a pipe closed after a line
+        f"{sys.executable} -m w2v vocab -n 1000000 | head -1; exit ${{PIPESTATUS[0]}}",
+        executable="/bin/bash",
+        shell=True, capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 1
+    assert piped.stderr == ""

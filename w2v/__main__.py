@@ -1,5 +1,3 @@
-import sys
+from w2v.cli import run
 
-from w2v.cli import main
-
-sys.exit(main())
+run()
