@@ -144,3 +144,47 @@ def test_a_token_of_many_megabytes_is_refused_after_a_bounded_read(tmp_path, mon
     opened.clear()
     with pytest.raises(CorpusError, match=r"\(from byte 8,388,608\)"):  # where the shard starts
         list(iter_blocks(p, start=1 << 23))
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+@pytest.mark.parametrize("min_bytes", [1, 500, 10_000])
+def test_counting_in_ranges_is_the_single_pass(tmp_path, threads, min_bytes):
+    """Ranges counted at once and merged in order: the same words, counts, first-appearance
+    order and reading facts (lines, tokens, invalid bytes) as one pass."""
+    from w2v.scan import count_file, count_ranges, split_points
+
+    p = tmp_path / "t.txt"
+    p.write_bytes(CLEAN_HEAD + TRICKY.encode() + b" bad \xff\xfe byte\n\n" + TRICKY.encode())
+    cuts = split_points(p, threads, min_bytes)
+    size = p.stat().st_size
+    assert cuts[0] == 0 and cuts[-1] == size and cuts == sorted(set(cuts))
+    assert len(cuts) - 1 <= threads and (min_bytes > size // 2 or len(cuts) > 2)
+    raw = p.read_bytes()
+    assert all(raw[c - 1 : c] in b" \t\r\n\f\v" for c in cuts[1:-1])  # cut after whitespace
+    for lower, punct in [(True, False), (False, True)]:
+        one, one_info = count_file(p, lower, punct, 10**9)
+        many, many_info = count_ranges(p, lower, punct, 10**9, threads, min_bytes)
+        (words, counts), (want_words, want_counts) = many.items(), one.items()
+        assert words == want_words and np.array_equal(counts, want_counts)
+        assert many_info == one_info
+
+
+def test_counting_in_ranges_that_prune_falls_back_to_one_pass(tmp_path):
+    from w2v.scan import count_file, count_ranges
+
+    p = tmp_path / "t.txt"
+    p.write_text(" ".join(f"w{i}" for i in range(3000)) + "\n" + "a b " * 500, encoding="utf-8")
+    one, one_info = count_file(p, True, False, 1000)
+    many, many_info = count_ranges(p, True, False, 1000, 2, min_bytes=100)
+    assert one_info["pruned_words"] > 0 and many_info == one_info
+    assert many.items()[0] == one.items()[0]
+
+
+def test_an_endless_token_is_not_cut(tmp_path):
+    from w2v.scan import split_points
+
+    p = tmp_path / "t.txt"
+    p.write_bytes(b"x" * 300_000)
+    assert split_points(p, 2, min_bytes=1000) == [0, 300_000]
+    p.write_bytes(b"x" * 200_000 + b" y")
+    assert split_points(p, 2, min_bytes=1000) == [0, 200_001, 200_002]

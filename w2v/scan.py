@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from w2v.tokens import (
 
 BLOCK_BYTES = 4 << 20
 _WS = b" \t\r\n\f\v"
+_SPACE = re.compile(rb"[ \t\r\n\f\v]")
 # The bytes of plain text, lowercased or not: a block of nothing else is already normalised.
 # (bytes.translate deletes them ten times faster than a regex matches them.)
 _PLAIN_LOWER = b"abcdefghijklmnopqrstuvwxyz0123456789" + _WS
@@ -175,6 +177,79 @@ def count_file(
     return table, info
 
 
+PARALLEL_MIN_BYTES = 2 * BLOCK_BYTES  # a range smaller than this is counted with the rest
+
+
+def split_points(
+    path: str | os.PathLike, parts: int, min_bytes: int = PARALLEL_MIN_BYTES
+) -> list[int]:
+    """Byte offsets [0, c_1, ..., size] cutting a plain (uncompressed) file into at most
+    `parts` ranges of about `min_bytes` or more, each cut just after a whitespace byte,
+    so that no token is split and the ranges' line counts add up to the file's; [0, size]
+    when the file is compressed or too small to cut."""
+    from w2v.io.compressed import COMPRESSED
+
+    path = Path(path)
+    if not path.is_file():  # missing, a directory, a pipe: the single pass says which
+        return [0, 0]
+    size = path.stat().st_size
+    parts = min(parts, size // max(min_bytes, 1))
+    if parts < 2 or path.suffix.lower() in COMPRESSED:
+        return [0, size]
+    cuts = [0]
+    with open(path, "rb") as f:
+        for k in range(1, parts):
+            at = max(k * size // parts, cuts[-1])
+            f.seek(at)
+            gap = None
+            while at - k * size // parts <= MAX_TOKEN_BYTES:
+                piece = f.read(1 << 16)
+                gap = _SPACE.search(piece)
+                if not piece or gap:
+                    break
+                at += len(piece)
+            if not gap:
+                break  # no whitespace to cut at: one pass (which refuses an endless token)
+            cuts.append(at + gap.start() + 1)
+    return list(dict.fromkeys([*cuts, size]))
+
+
+def count_ranges(
+    path: str | os.PathLike,
+    lower: bool,
+    punct: bool,
+    max_table: int,
+    threads: int,
+    min_bytes: int = PARALLEL_MIN_BYTES,
+) -> tuple[WordTable, dict]:
+    """count_file's table and facts, counted in up to `threads` byte ranges of the file at
+    once (split_points; the kernels run without the GIL) and merged in order, so the table
+    is the single pass's, first-appearance order included. When a range had to prune its
+    table (more than `max_table` distinct words), the file is counted again in one pass,
+    whose pruning is the one gensim's max_vocab_size describes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cuts = split_points(path, threads, min_bytes)
+    if len(cuts) <= 2:
+        return count_file(path, lower, punct, max_table)
+
+    def count(a: int, b: int) -> tuple[WordTable, dict]:
+        return count_file(path, lower, punct, max_table, a, b)
+
+    with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="w2v-count") as pool:
+        parts = list(pool.map(count, cuts[:-1], cuts[1:]))
+    if any(info["pruned_words"] for _, info in parts):
+        return count_file(path, lower, punct, max_table)
+    table, info = parts[0]
+    for more, more_info in parts[1:]:
+        table.merge(more)
+        for key in ("lines", "tokens", "invalid_utf8"):
+            info[key] += more_info[key]
+    if len(table) > max_table:  # the merged table may hold more than one range's
+        return count_file(path, lower, punct, max_table)
+    return table, info
+
+
 class WordTable:
     """Distinct tokens (as UTF-8 bytes) and their counts, in first-appearance order."""
 
@@ -225,6 +300,19 @@ class WordTable:
             if pos >= len(buf):
                 return total
             self._alloc(2 * len(self.counts), max(2 * len(self.arena), self.arena_used + len(buf)))
+
+    def merge(self, other: WordTable) -> None:
+        """Add `other`'s counts: its words already here add to theirs, the others follow
+        this table's, in `other`'s order. Counting a text's first part here and the rest
+        in `other`, then merging, gives the table of the whole text."""
+        entries, arena = self.n + other.n, self.arena_used + other.arena_used
+        if entries > len(self.counts) or arena > len(self.arena):
+            self._alloc(max(entries, len(self.counts)), max(arena, len(self.arena)))
+        self.n, self.arena_used = K.merge_entries(
+            self.slots, self.hashes, self.starts, self.lens, self.counts, self.n, self.arena,
+            self.arena_used, other.arena, other.starts, other.lens, other.hashes, other.counts,
+            other.n,
+        )  # fmt: skip
 
     def prune(self, min_count: int) -> int:
         """Drop entries seen fewer than `min_count` times, keeping order; returns how many."""

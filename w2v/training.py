@@ -350,8 +350,9 @@ def train(
     t_phrases = time.perf_counter()
     if start is None:
         vocab = build_vocab(
-            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner
-        )
+            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner,
+            workers=cfg.n_workers,
+        )  # fmt: skip
         U = V = None  # a fresh run's, drawn by train_encoded
     else:
         vocab, U, V = continued_run(source, cfg, joiner, start)

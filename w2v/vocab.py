@@ -207,17 +207,25 @@ def count_words(
     max_table: int = MAX_TABLE,
     phrases=None,
     min_count: int = 1,
+    workers: int | None = None,
 ) -> tuple[Counter, dict]:
     """Count every token of a corpus: the words seen at least `min_count` times, in
     first-appearance order, and what the pass saw (info["distinct"]: the distinct words
     held at the end, rare ones included). Memory stays bounded: when more than `max_table`
     distinct words are held, words rarer than a rising threshold are dropped (as gensim's
     `max_vocab_size`), so counts of very rare words become lower bounds. With `phrases` (a
-    w2v.collocations.PhraseModel), the tokens are those of the text with its phrases joined."""
+    w2v.collocations.PhraseModel), the tokens are those of the text with its phrases joined.
+    A large plain-text file is counted by up to `workers` threads (default: every core),
+    each a range of it (w2v.scan.count_ranges), into the same counts."""
     if isinstance(source, str | os.PathLike):
-        from w2v.scan import count_file  # Numba: only when counting
+        from w2v.config import available_workers
+        from w2v.scan import count_file, count_ranges  # Numba: only when counting
 
-        table, info = count_file(source, lower, punct, max_table, phrases=phrases)
+        if phrases is None:
+            threads = workers or available_workers()
+            table, info = count_ranges(source, lower, punct, max_table, threads)
+        else:
+            table, info = count_file(source, lower, punct, max_table, phrases=phrases)
         words, counts = table.items(min_count)  # decoding only the words kept
         info["distinct"] = len(table)
         return Counter(dict(zip(words, counts.tolist(), strict=True))), info
@@ -245,6 +253,7 @@ def build_vocab(
     punct: bool = False,
     max_table: int = MAX_TABLE,
     phrases=None,
+    workers: int | None = None,
 ) -> Vocab:
     """Count a corpus (a path or an iterable of token lists) and keep its frequent words;
     with `phrases` (a w2v.collocations.PhraseModel), those of the text with them joined.
@@ -253,7 +262,7 @@ def build_vocab(
     """
     if min_count < 1:
         raise ValueError("min_count must be at least 1")
-    counter, info = count_words(source, lower, punct, max_table, phrases, min_count)
+    counter, info = count_words(source, lower, punct, max_table, phrases, min_count, workers)
     name = str(source) if isinstance(source, str | os.PathLike) else "corpus"
     if info["tokens"] == 0:
         raise CorpusError(f"corpus {name!r} is empty (no tokens)")

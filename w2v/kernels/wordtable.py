@@ -105,6 +105,35 @@ def count_tokens(buf, pos, slots, hashes, starts, lens, counts, n_entries, arena
 
 
 @njit(cache=True, nogil=True)
+def merge_entries(
+    slots, hashes, starts, lens, counts, n_entries, arena, arena_used,
+    b_arena, b_starts, b_lens, b_hashes, b_counts, b_n,
+):  # fmt: skip
+    """Add the b_n entries of table B (its arena, starts, lens, hashes, counts) to this
+    table: a known entry's count grows, a new one is appended, in B's order. The caller
+    makes room first (entries, arena bytes, slots at most half full afterwards). Returns
+    (n_entries, arena_used)."""
+    for f in range(b_n):
+        a = b_starts[f]
+        length = b_lens[f]
+        h = b_hashes[f]
+        s = find(b_arena, a, a + length, h, slots, hashes, starts, lens, arena)
+        e = slots[s]
+        if e >= 0:
+            counts[e] += b_counts[f]
+            continue
+        arena[arena_used : arena_used + length] = b_arena[a : a + length]
+        hashes[n_entries] = h
+        starts[n_entries] = arena_used
+        lens[n_entries] = length
+        counts[n_entries] = b_counts[f]
+        slots[s] = n_entries
+        arena_used += length
+        n_entries += 1
+    return n_entries, arena_used
+
+
+@njit(cache=True, nogil=True)
 def rehash(slots, hashes, n_entries):
     """Refill `slots` (all -1 on entry) from the first n_entries hashes. Writes slots."""
     mask = len(slots) - 1
