@@ -132,9 +132,14 @@ def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     float32 [n], alias int32 [n]), built by w2v.kernels.sampling.vose."""
     from w2v.kernels.sampling import vose  # Numba: only when training
 
-    prob = np.zeros(len(p), dtype=np.float64)
-    alias = np.arange(len(p), dtype=np.int32)
-    vose(np.asarray(p, dtype=np.float64) * len(p), prob, alias)
+    n = len(p)
+    scaled = np.asarray(p, dtype=np.float64) * n
+    small, large = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    below = np.flatnonzero(scaled < 1.0)
+    above = np.flatnonzero(scaled >= 1.0)
+    small[: len(below)], large[: len(above)] = below, above
+    prob, alias = np.zeros(n, dtype=np.float64), np.arange(n, dtype=np.int32)
+    vose(scaled, prob, alias, small, len(below), large, len(above))
     return prob.astype(np.float32), alias
 
 

@@ -201,24 +201,15 @@ def gather_window(kept, n, i, state, window, ctx):
 
 
 @njit(cache=True)
-def vose(scaled, prob, alias):
+def vose(scaled, prob, alias, small, n_small, large, n_large):
     """Vose's alias table of the distribution p, from scaled = n·p (float64 [n], modified):
     writes prob (float64 [n], zeros) and alias (int32 [n], alias[i] = i).
 
-    Columns below 1 ("small") take their own mass and borrow the rest from a column above 1
-    ("large"), which loses what it lent; both kept as stacks in index order, popped from
-    the end. What is left at the end is 1 up to rounding."""
-    n = scaled.shape[0]
-    small = np.empty(n, np.int64)
-    large = np.empty(n, np.int64)
-    n_small = n_large = 0
-    for i in range(n):
-        if scaled[i] < 1.0:
-            small[n_small] = i
-            n_small += 1
-        else:
-            large[n_large] = i
-            n_large += 1
+    small[:n_small] and large[:n_large] (int64 [n] each) are the columns with scaled
+    below 1 and the others, in index order: two stacks, popped from the end. A small
+    column takes its own mass and borrows the rest from a large one, which loses what it
+    lent and goes onto the stack it now belongs to. What is left at the end is 1 up to
+    rounding."""
     while n_small > 0 and n_large > 0:
         n_small -= 1
         n_large -= 1
