@@ -9,7 +9,8 @@ import w2v.vectors
 from tests.gensim_vectors import trained
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io.arrow import write_vocab_parquet
-from w2v.vectors import Vectors, _topk_rows
+from w2v.ranking import topk_rows
+from w2v.vectors import Vectors
 
 pytest.importorskip("gensim")
 # gensim's most_similar_cosmul calls its own deprecated init_sims.
@@ -143,7 +144,7 @@ def test_topk_rows_equals_a_full_sort(kind, shape_k):
     if kind == "nan":
         S[0, 3] = np.nan
     expected = np.lexsort((np.broadcast_to(np.arange(V), S.shape), -S), axis=1)[:, :k]
-    np.testing.assert_array_equal(_topk_rows(S, k), expected)
+    np.testing.assert_array_equal(topk_rows(S, k), expected)
 
 
 def test_unknown_word_is_a_keyerror_naming_the_word_with_suggestions(pair):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from w2v.errors import UserError
-from w2v.vectors import _argsort_desc, _topk_rows
+from w2v.ranking import argsort_desc, topk_rows
 
 ANALOGIES = "questions-words.txt"
 PAIRS = ("wordsim353.tsv", "simlex999.txt")
@@ -189,7 +189,7 @@ def _answer(vec, quads, ok, restrict, case_insensitive) -> np.ndarray:
     k = min(_FETCH + 1, end)
     for s in range(0, len(quads), step):
         S = Q[s : s + step] @ Nr.T  # [b, end] cosines
-        part = _topk_rows(S, k)
+        part = topk_rows(S, k)
         close = -np.diff(np.take_along_axis(S, part, axis=1), axis=1) < _TIE  # [b, k - 1]
         first_close = np.where(close.any(axis=1), close.argmax(axis=1), k).tolist()
         for r in range(len(part)):
@@ -197,7 +197,7 @@ def _answer(vec, quads, ok, restrict, case_insensitive) -> np.ndarray:
             inputs = (A[n], B[n], C[n])
             hit, last = _judge(vec, quads[n], ok, part[r, :_FETCH], inputs, case_insensitive)
             if first_close[r] <= last:  # an order that float32 rounding could flip
-                exact = _argsort_desc(vec._cosines(Q[n], end), _FETCH)
+                exact = argsort_desc(vec._cosines(Q[n], end), _FETCH)
                 hit, _ = _judge(vec, quads[n], ok, exact, inputs, case_insensitive)
             hits[n] = hit
     return hits

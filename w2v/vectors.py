@@ -31,6 +31,7 @@ import numpy as np
 
 from w2v.errors import ModelError, UnknownWordError
 from w2v.io.model_dir import ModelFiles, load_model, repeats, save_model
+from w2v.ranking import argsort_desc, topk_rows
 from w2v.subwords import check_subword_settings, ngram_mean
 from w2v.vocab import Suggestions
 
@@ -296,9 +297,9 @@ class Vectors:
         len(exclude) and filter them. Equal scores (common in float32 when cosines crowd
         near 1) are left in the order gensim's partial sort gives them."""
         k = min(topn + len(exclude), len(scores))
-        top = _topk_rows(scores[None, :], min(k + 1, len(scores)))[0]
+        top = topk_rows(scores[None, :], min(k + 1, len(scores)))[0]
         vals = scores[top]
-        best = _argsort_desc(scores, k) if (vals[1:] == vals[:-1]).any() else top[:k]
+        best = argsort_desc(scores, k) if (vals[1:] == vals[:-1]).any() else top[:k]
         skip = set(exclude)
         return [(self.words[i], float(scores[i])) for i in best if i not in skip][:topn]
 
@@ -366,7 +367,7 @@ class Vectors:
                 if r in unseen:
                     Q[r - start] = unseen[r]
             S = Q @ Nr.T  # [B, V']
-            top = _topk_rows(S, k)
+            top = topk_rows(S, k)
             for r, i in enumerate(q):
                 row = [j for j in top[r] if j != i][:topn]
                 out.append([(self.words[j], float(S[r, j])) for j in row])
@@ -407,44 +408,3 @@ def _unit(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     norm = np.sqrt(np.dot(x, x))
     return (x * (1.0 / norm) if norm > 0 else x).astype(np.float32)
-
-
-def _argsort_desc(x: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest entries of x, largest first, in exactly the order gensim's
-    matutils.argsort gives them, equal entries included."""
-    x = -x
-    if k >= x.size:
-        return np.argsort(x)[:k]
-    part = np.argpartition(x, k)[:k]
-    return part.take(np.argsort(x.take(part)))
-
-
-def _topk_rows(S: np.ndarray, k: int) -> np.ndarray:
-    """int64 [B, k]: per row of S (float32 [B, V]) the columns of its k largest entries,
-    largest first, equal entries by column.
-
-    The columns are split into 64 interleaved groups' worth of G = V // 64 strided sets;
-    the k-th largest set maximum is a lower bound on the row's k-th largest entry, so only
-    the sets whose maximum reaches it (about k of them) are searched.
-    """
-    B, V = S.shape
-    G = V // 64
-    M = S[:, : 64 * G].reshape(B, 64, G).max(axis=1) if G >= 2 * k else None  # [B, G]
-    if M is None or not np.isfinite(M).all():
-        columns = np.broadcast_to(np.arange(V), S.shape)
-        return np.lexsort((columns, -S), axis=1)[:, :k]  # small V, or NaN: sort it all
-    bound = -np.partition(-M, k - 1, axis=1)[:, k - 1]  # [B] <= each row's k-th largest
-    r, j = np.nonzero(M >= bound[:, None])
-    cols = (j[:, None] + G * np.arange(64)).ravel()
-    rows = np.repeat(r, 64)
-    if V > 64 * G:  # the last V - 64 G columns belong to no set: always candidates
-        tail = np.arange(64 * G, V)
-        rows = np.concatenate([rows, np.repeat(np.arange(B), len(tail))])
-        cols = np.concatenate([cols, np.tile(tail, B)])
-    vals = S[rows, cols]
-    keep = vals >= bound[rows]
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    order = np.lexsort((cols, -vals, rows))
-    rows, cols = rows[order], cols[order]
-    starts = np.searchsorted(rows, np.arange(B))
-    return cols[starts[:, None] + np.arange(k)]  # each row has at least k candidates
