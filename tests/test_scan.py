@@ -188,3 +188,23 @@ def test_an_endless_token_is_not_cut(tmp_path):
     assert split_points(p, 2, min_bytes=1000) == [0, 300_000]
     p.write_bytes(b"x" * 200_000 + b" y")
     assert split_points(p, 2, min_bytes=1000) == [0, 200_001, 200_002]
+
+
+def test_a_range_over_its_share_of_the_table_falls_back_to_one_pass(tmp_path, monkeypatch):
+    """Two ranges may hold max_table / 2 words each (the single pass's memory): one range
+    with 600 distinct words of a 1000-word budget is counted again in one pass, unpruned."""
+    import w2v.scan
+    from w2v.scan import count_file, count_ranges, split_points
+
+    p = tmp_path / "t.txt"
+    p.write_text(" ".join(f"w{i}" for i in range(600)) + "\n" + "a b " * 1500, encoding="utf-8")
+    assert len(split_points(p, 2, min_bytes=100)) == 3
+    one, one_info = count_file(p, True, False, 1000)
+    passes = []
+    monkeypatch.setattr(
+        w2v.scan, "count_file", lambda *a, **k: passes.append(a[3:]) or count_file(*a, **k)
+    )
+    many, many_info = count_ranges(p, True, False, 1000, 2, min_bytes=100)
+    assert [limit for limit, *_ in passes] == [500, 500, 1000]  # two ranges, then one pass
+    assert one_info["pruned_words"] == 0 and many_info == one_info
+    assert many.items()[0] == one.items()[0] and len(many) == 602

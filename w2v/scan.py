@@ -224,17 +224,19 @@ def count_ranges(
 ) -> tuple[WordTable, dict]:
     """count_file's table and facts, counted in up to `threads` byte ranges of the file at
     once (split_points; the kernels run without the GIL) and merged in order, so the table
-    is the single pass's, first-appearance order included. When a range had to prune its
-    table (more than `max_table` distinct words), the file is counted again in one pass,
-    whose pruning is the one gensim's max_vocab_size describes."""
+    is the single pass's, first-appearance order included. Each range may hold its share
+    of `max_table` words, so the tables together stay within the single pass's memory;
+    when a range had to prune, the file is counted again in one pass, whose pruning is the
+    one gensim's max_vocab_size describes."""
     from concurrent.futures import ThreadPoolExecutor
 
     cuts = split_points(path, threads, min_bytes)
-    if len(cuts) <= 2:
+    share = max_table // max(len(cuts) - 1, 1)
+    if len(cuts) <= 2 or share < 1:
         return count_file(path, lower, punct, max_table)
 
     def count(a: int, b: int) -> tuple[WordTable, dict]:
-        return count_file(path, lower, punct, max_table, a, b)
+        return count_file(path, lower, punct, share, a, b)
 
     with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="w2v-count") as pool:
         parts = list(pool.map(count, cuts[:-1], cuts[1:]))
@@ -245,8 +247,6 @@ def count_ranges(
         table.merge(more)
         for key in ("lines", "tokens", "invalid_utf8"):
             info[key] += more_info[key]
-    if len(table) > max_table:  # the merged table may hold more than one range's
-        return count_file(path, lower, punct, max_table)
     return table, info
 
 
