@@ -13,7 +13,7 @@ from tests.helpers import write_small_corpus
 from w2v.config import TrainConfig
 from w2v.errors import ConfigError
 from w2v.kernels.sampling import draw_outputs, stream_seed
-from w2v.kernels.subword import cbow_centre, sg_centre, word_vectors
+from w2v.kernels.subword import cbow_sentence, sg_centre, word_vectors
 from w2v.subwords import ngram_buckets, subword_table
 from w2v.vectors import Vectors
 
@@ -92,17 +92,99 @@ def test_skipgram_step_is_the_centres_subword_mean_predicting_each_context():
     np.testing.assert_array_equal(U[untouched], setup(buckets=1009)[0][untouched])
 
 
-def test_cbow_step_is_the_mean_of_every_context_row_predicting_the_centre():
-    U, V, table, prob, alias = setup(1)
-    ctx = np.array([0, 2, 5], np.int64)
-    outs = np.array([1, 4, 3], np.int64)  # the centre, then two negatives
-    U64, V64 = U.astype(np.float64), V.astype(np.float64)
-    R = [r for x in ctx for r in rows(table, x)]
-    e = output_step(V64, U64[R].mean(axis=0), outs)
-    for r in R:  # every row of every context word takes the whole of e, repeats included
-        U64[r] += e
+def cbow_reference(U64, V64, table, sentence, state, window, prob, alias):
+    """CBOW in float64 as fastText and gensim step: for each centre i, a radius b drawn as
+    the kernel draws it, h the mean of every row of every context word, one output step,
+    and e added to each of those rows before the next centre reads them."""
+    from w2v.kernels.sampling import below, step
+
+    outs = np.empty(K + 1, np.int64)
+    n = len(sentence)
+    for i in range(n):
+        state, r = step(state)  # Numba hands uint64 back as Python ints
+        state, b = np.uint64(state), 1 + below(np.uint64(r), window)
+        context = [sentence[p] for p in range(max(0, i - b), min(n, i + b + 1)) if p != i]
+        if not context:
+            continue
+        state, n_out = draw_outputs(state, sentence[i], K, prob, alias, outs)
+        state = np.uint64(state)
+        R = [r for x in context for r in rows(table, x)]
+        e = output_step(V64, U64[R].mean(axis=0), outs[:n_out])
+        for r in R:  # every row of every context word takes the whole of e
+            U64[r] += e
+
+
+def run_cbow_sentence(U, V, table, sentence, state, window, prob, alias):
+    kept = np.array(sentence, np.int64)
+    ring = 2 * window + 1
     S, G, F, h, e32 = scratch()
-    cbow_centre(U, V, W, table.offsets, table.buckets, ctx, 3, outs, 3, ALPHA, S, G, F, h, e32)
+    return cbow_sentence(  # a uint64 state: Numba would unify a Python int's with uint64 as float
+        U, V, W, table.offsets, table.buckets, kept, len(kept), np.uint64(state), window, K,
+        prob, alias,
+        np.empty(K + 1, np.int64), ALPHA, S, G, F, h, e32, np.empty((ring, DIM), np.float32),
+        np.empty((ring, DIM), np.float32), np.empty(ring, np.int64),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("window", [1, 2, 4])
+def test_cbow_is_fasttexts_step_when_a_window_shares_no_row(window):
+    """Every word of the sentence distinct and no two n-grams in one bucket: the kernel's
+    sums per position (rows read once, steps written once, when a position leaves every
+    window) take exactly the steps of the per-centre reference."""
+    U, V, table, prob, alias = setup(1, buckets=100_003)
+    sentence = [2, 3, 4, 5, 0]  # toad pond lily leap frog: no n-gram in common
+    every = [r for w in sentence for r in rows(table, w)]
+    assert len(set(every)) == len(every)
+    U64, V64 = U.astype(np.float64), V.astype(np.float64)
+    state = stream_seed(np.uint64(3), np.uint64(0), np.uint64(0))
+    cbow_reference(U64, V64, table, sentence, state, window, prob, alias)
+    _, nll, terms = run_cbow_sentence(U, V, table, sentence, state, window, prob, alias)
+    np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(V, V64, rtol=1e-5, atol=1e-6)
+    assert nll > 0 and terms > 0
+
+
+def deferred_reference(U64, V64, table, sentence, state, window, prob, alias):
+    """The kernel's rule in float64, by position: Q_p (the sum of the rows R_p, read when
+    p comes within `window` of the centre) and E_p (its steps); a step e on p adds e to
+    E_p and |R_p|·e to Q_p; E_p goes to the rows when no later centre reaches p."""
+    from w2v.kernels.sampling import below, step
+
+    outs = np.empty(K + 1, np.int64)
+    n = len(sentence)
+    Q, E = {}, {}
+    for i in range(n):
+        for p in range(n):
+            if p <= i + window and p not in Q:
+                Q[p], E[p] = U64[rows(table, sentence[p])].sum(axis=0), np.zeros(DIM)
+        state, r = step(state)
+        state, b = np.uint64(state), 1 + below(np.uint64(r), window)
+        around = [p for p in range(max(0, i - b), min(n, i + b + 1)) if p != i]
+        if around:
+            state, n_out = draw_outputs(state, sentence[i], K, prob, alias, outs)
+            state = np.uint64(state)
+            size = sum(len(rows(table, sentence[p])) for p in around)
+            e = output_step(V64, sum(Q[p] for p in around) / size, outs[:n_out])
+            for p in around:
+                E[p] += e
+                Q[p] += len(rows(table, sentence[p])) * e
+        if i >= window:
+            U64[rows(table, sentence[i - window])] += E[i - window]
+    for p in range(max(0, n - window), n):
+        U64[rows(table, sentence[p])] += E[p]
+
+
+@pytest.mark.parametrize("window", [1, 3, 9])
+def test_cbow_with_repeated_words_and_shared_ngrams_follows_its_rule(window):
+    """frog three times and frogs (which shares n-grams with it) within reach of each
+    other: a position's steps reach the shared rows when it leaves the window (the ring of
+    2·window + 1 positions reused, a window wider than the sentence)."""
+    U, V, table, prob, alias = setup(1, buckets=100_003)
+    sentence = [0, 2, 0, 1, 0, 3, 5, 0]
+    U64, V64 = U.astype(np.float64), V.astype(np.float64)
+    state = stream_seed(np.uint64(3), np.uint64(0), np.uint64(0))
+    deferred_reference(U64, V64, table, sentence, state, window, prob, alias)
+    run_cbow_sentence(U, V, table, sentence, state, window, prob, alias)
     np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(V, V64, rtol=1e-5, atol=1e-6)
 

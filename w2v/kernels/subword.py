@@ -20,7 +20,11 @@ pair, |R_c| ≈ 15 rows of a matrix too large for the caches; a bucket repeated 
 word, a hash collision, would take e twice while u_c moves by e).
 
 CBOW: h, the mean over every row of every context word (Σ_j |R_{x_j}| rows), predicts c
-against K negatives.
+against K negatives. Both peers read and write all those rows (~150: 10 words of ~15 rows)
+for every centre, and each word stays in ~2·window windows in a row; the kernel keeps a
+running sum of each position's rows and its pending steps while it is within reach of the
+centre (cbow_sentence), so a word's rows are read and written once per position: the same
+steps when no two positions within reach share a row, 1.7x faster on gcide_wn.
 
 The step is fastText's (Model::update) and gensim's (fasttext_inner.pyx): with s = σ(u·V[o])
 and label 1 for the true output, 0 for a negative,
@@ -38,8 +42,10 @@ from numba import njit, prange
 from w2v.kernels.cbow import output_step
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
+    below,
     draw_outputs,
     gather_window,
+    step,
     stream_seed,
     subsample,
 )
@@ -125,23 +131,72 @@ def sg_centre(
 
 
 @njit(inline="always", cache=True)
-def cbow_centre(U, V, n_words, sub_offsets, sub_buckets, ctx, m, outs, n_out, alpha, S, G, F, h, e):
-    """CBOW: h, the mean of every row of every context word ctx[:m], against V[outs[:n_out]]
-    (outs[0] the centre). Writes those rows of U, V[outs] and the scratch; returns the loss."""
+def cbow_sentence(
+    U, V, n_words, sub_offsets, sub_buckets, kept, n, state, window, negative, noise_prob,
+    noise_alias, outs, alpha, S, G, F, h, e, Q, E, sizes,
+):  # fmt: skip
+    """CBOW over the kept words kept[:n] of one sentence, each in turn the centre c: h, the
+    mean of every row of every context word (radius b uniform in 1..window), against c
+    and K negatives. Returns (state, Σ −log σ(±score), terms).
+
+    A position p holds Q_p, the sum of its word's rows R_p, and E_p, the steps it has
+    taken (scratch Q, E: float32 [2·window + 1, dim], a ring by position; sizes: int64
+    [2·window + 1], |R_p|). Q_p is read from U once, when p comes within `window` of the
+    centre; a step e on p adds e to E_p and |R_p|·e to Q_p, as adding e to each row would;
+    E_p is added to the rows of R_p once, when no later centre can reach p. Each position's
+    rows are read and written once instead of once per centre whose window holds it
+    (~2·window times): a word's own earlier steps are in its Q_p at once, another
+    position's steps to rows they share (the same word twice, a common n-gram) reach U,
+    and the h that read them, when that position leaves the window."""
     dim = U.shape[1]
-    for d in range(dim):
-        h[d] = 0.0
-        e[d] = 0.0
-    count = 0
-    for j in range(m):
-        count += add_rows(U, n_words, sub_offsets, sub_buckets, ctx[j], h)
-    inv = np.float32(1.0) / np.float32(count)
-    for d in range(dim):
-        h[d] *= inv
-    nll = output_step(V, h, outs, n_out, alpha, S, G, F, e)
-    for j in range(m):
-        update_rows(U, n_words, sub_offsets, sub_buckets, ctx[j], e)
-    return nll
+    ring = Q.shape[0]
+    nll = 0.0
+    terms = 0
+    entered = 0  # positions 0..entered−1 have their Q_p, E_p
+    for i in range(n):
+        while entered < n and entered <= i + window:
+            slot = entered % ring
+            for d in range(dim):
+                Q[slot, d] = 0.0
+                E[slot, d] = 0.0
+            sizes[slot] = add_rows(U, n_words, sub_offsets, sub_buckets, kept[entered], Q[slot])
+            entered += 1
+        if entered < n:  # the rows the next centre reads first
+            prefetch_rows(U, n_words, sub_offsets, sub_buckets, kept[entered])
+        state, r = step(state)
+        b = 1 + below(r, window)  # as gather_window draws it
+        lo, hi = max(0, i - b), min(n, i + b + 1)
+        if hi - lo > 1:
+            state, n_out = draw_outputs(state, kept[i], negative, noise_prob, noise_alias, outs)
+            for d in range(dim):
+                h[d] = 0.0
+                e[d] = 0.0
+            count = 0
+            for p in range(lo, hi):
+                if p != i:
+                    slot = p % ring
+                    count += sizes[slot]
+                    for d in range(dim):
+                        h[d] += Q[slot, d]
+            inv = np.float32(1.0) / np.float32(count)
+            for d in range(dim):
+                h[d] *= inv
+            nll += output_step(V, h, outs, n_out, alpha, S, G, F, e)
+            terms += n_out
+            for p in range(lo, hi):
+                if p != i:
+                    slot = p % ring
+                    size = np.float32(sizes[slot])
+                    for d in range(dim):
+                        E[slot, d] += e[d]
+                        Q[slot, d] += size * e[d]
+        if i >= window:  # no later centre reaches position i − window
+            update_rows(
+                U, n_words, sub_offsets, sub_buckets, kept[i - window], E[(i - window) % ring]
+            )
+    for p in range(max(0, n - window), n):
+        update_rows(U, n_words, sub_offsets, sub_buckets, kept[p], E[p % ring])
+    return state, nll, terms
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
@@ -165,6 +220,10 @@ def subword_span(
     h = np.empty(dim, np.float32)
     e = np.empty(dim, np.float32)
     e_sum = np.empty(dim, np.float32)
+    ring = 2 * window + 1 if arch == CBOW else 1  # CBOW: the positions within reach
+    Q = np.empty((ring, dim), np.float32)
+    E = np.empty((ring, dim), np.float32)
+    sizes = np.empty(ring, np.int64)
     nll = 0.0
     terms = 0
     slope = (alpha1 - alpha0) / max(w_total, 1)
@@ -172,29 +231,26 @@ def subword_span(
         a = offsets[s]
         alpha = np.float32(alpha0 + slope * (a - w_base))
         state, n = subsample(ids, a, offsets[s + 1], keep, state, kept)
+        if arch == CBOW:
+            state, s_nll, s_terms = cbow_sentence(
+                U, V, n_words, sub_offsets, sub_buckets, kept, n, state, window, negative,
+                noise_prob, noise_alias, outs, alpha, S, G, F, h, e, Q, E, sizes,
+            )  # fmt: skip
+            nll += s_nll
+            terms += s_terms
+            continue
         for i in range(n):
-            # the rows the next step reads first: the next centre's (skip-gram), the word
-            # entering the window (CBOW)
-            nxt = i + 1 if arch == SGNS else i + 1 + window
-            if nxt < n:
-                prefetch_rows(U, n_words, sub_offsets, sub_buckets, kept[nxt])
+            if i + 1 < n:  # the rows the next centre reads first
+                prefetch_rows(U, n_words, sub_offsets, sub_buckets, kept[i + 1])
             state, m = gather_window(kept, n, i, state, window, ctx)
             if m == 0:
                 continue
-            if arch == SGNS:
-                state, c_nll, c_terms = sg_centre(
-                    U, V, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
-                    noise_prob, noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
-                )  # fmt: skip
-                nll += c_nll
-                terms += c_terms
-            else:
-                state, n_out = draw_outputs(state, kept[i], negative, noise_prob, noise_alias, outs)
-                nll += cbow_centre(
-                    U, V, n_words, sub_offsets, sub_buckets, ctx, m, outs, n_out, alpha, S, G,
-                    F, h, e,
-                )  # fmt: skip
-                terms += n_out
+            state, c_nll, c_terms = sg_centre(
+                U, V, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
+                noise_prob, noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
+            )  # fmt: skip
+            nll += c_nll
+            terms += c_terms
     return nll, terms
 
 
