@@ -25,7 +25,8 @@ test of the vectors of words training never saw.
    run; the held-out words stay the same fixed draw) and prints each side's mean and range.
    gensim with workers=2 is not deterministic even at a fixed seed, so the range is the
    measure of noise a difference must clear. --sides picks which models part 2 trains;
-   --w2v-args passes extra options to every `w2v train` (a variant under test).
+   --w2v-args passes extra options to every `w2v train` (a variant under test); --keep DIR
+   keeps part 2's models (DIR/gensim-1/, DIR/w2v-1/, ...) for a closer look.
 """
 
 from __future__ import annotations
@@ -203,12 +204,15 @@ def main() -> None:
         help=f"comma-separated models part 2 trains, of {','.join(SIDES)}",
     )
     ap.add_argument("--w2v-args", default="", help="extra options for every w2v train")
+    ap.add_argument("--keep", type=Path, help="keep part 2's models here (side-seed/)")
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     sides = args.sides.split(",")
     if not set(sides) <= set(SIDES):
         ap.error(f"--sides: choose from {','.join(SIDES)}")
     extra = shlex.split(args.w2v_args)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     corpus = args.corpus or unpacked_corpus()
     import gensim
     import numba
@@ -283,7 +287,10 @@ def main() -> None:
                 print(f"{name:<16} {run['wall']:7.1f} s | vectors for {unseen}/{len(heldout)} "
                       f"removed words | {'; '.join(line)} (load {os.getloadavg()[0]:.2f})",
                       flush=True)  # fmt: skip
-                shutil.rmtree(out)
+                if args.keep:
+                    shutil.move(out, args.keep / f"{side}-{seed}")
+                else:
+                    shutil.rmtree(out)
         if len(seeds) > 1:
             print(f"over seeds {seeds}: mean [min, max]")
             for side in sides:
