@@ -15,12 +15,12 @@ test of the vectors of words training never saw.
    restrict 30,000; overall and the syntactic sections) and evaluate_word_pairs (WordSim353,
    SimLex-999), on the vocabulary's vectors.
 2. Held out: N words of WS353 and SimLex-999 that the corpus holds 20 to 2,000 times,
-   drawn with a fixed seed, are removed (every occurrence) from a copy of the corpus. gensim
-   FastText, w2v --subwords and plain w2v train on that copy; the Spearman correlation with
-   the human scores is taken over the pairs with a removed word, each word's vector being
-   what the model gives it (gensim: `model.wv[word]`; w2v: `vec[word]`, the mean of its
-   n-grams' rows for an unseen word). Plain w2v has no vector for a removed word: the line
-   says how many of those pairs it can answer (none).
+   drawn with a fixed seed (--draw, default 1), are removed (every occurrence) from a copy
+   of the corpus. gensim FastText, w2v --subwords and plain w2v train on that copy; the
+   Spearman correlation with the human scores is taken over the pairs with a removed word,
+   each word's vector being what the model gives it (gensim: `model.wv[word]`; w2v:
+   `vec[word]`, the mean of its n-grams' rows for an unseen word). Plain w2v has no vector
+   for a removed word: the line says how many of those pairs it can answer (none).
    With --seeds, part 2 trains each side once per seed (the same seed on both sides in a
    run; the held-out words stay the same fixed draw) and prints each side's mean and range.
    gensim with workers=2 is not deterministic even at a fixed seed, so the range is the
@@ -72,7 +72,7 @@ def read_pairs(path: str) -> list[tuple[str, str, float]]:
     return out
 
 
-def choose_heldout(corpus: Path, n: int) -> list[str]:
+def choose_heldout(corpus: Path, n: int, draw: int = 1) -> list[str]:
     counts = Counter()
     with open(corpus, encoding="utf-8") as f:
         for line in f:
@@ -80,7 +80,7 @@ def choose_heldout(corpus: Path, n: int) -> list[str]:
     words = sorted({w for p in pair_files().values() for a, b, _ in read_pairs(p) for w in (a, b)})
     lo, hi = HELDOUT_COUNTS
     fit = [w for w in words if lo <= counts[w] <= hi]
-    return sorted(random.Random(1).sample(fit, min(n, len(fit))))
+    return sorted(random.Random(draw).sample(fit, min(n, len(fit))))
 
 
 def remove_words(corpus: Path, words: set[str], out: Path) -> int:
@@ -204,6 +204,7 @@ def main() -> None:
         help=f"comma-separated models part 2 trains, of {','.join(SIDES)}",
     )
     ap.add_argument("--w2v-args", default="", help="extra options for every w2v train")
+    ap.add_argument("--draw", type=int, default=1, help="seed of the held-out words' draw")
     ap.add_argument("--keep", type=Path, help="keep part 2's models here (side-seed/)")
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
@@ -254,8 +255,9 @@ def main() -> None:
 
         if args.skip_heldout:
             return finish(launcher)
-        print(f"\n2. held out: {args.heldout} words of WS353/SimLex removed from the corpus")
-        heldout = choose_heldout(corpus, args.heldout)
+        print(f"\n2. held out: {args.heldout} words of WS353/SimLex removed from the corpus"
+              + (f" (draw {args.draw})" if args.draw != 1 else ""))  # fmt: skip
+        heldout = choose_heldout(corpus, args.heldout, args.draw)
         cut = tmp / "heldout.txt"
         removed = remove_words(corpus, set(heldout), cut)
         print(f"held-out words ({len(heldout)}, {removed:,} tokens removed): {' '.join(heldout)}")

@@ -88,6 +88,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1, help="which kept pair of models")
     ap.add_argument("--corpus", type=Path, help="the corpus of the bench run (default gcide_wn)")
     ap.add_argument("--heldout", type=int, default=80)
+    ap.add_argument("--draw", type=int, default=1, help="as bench_subwords.py --draw")
     args = ap.parse_args()
     from scipy.stats import rankdata
 
@@ -95,7 +96,7 @@ def main() -> None:
     from w2v.subwords import ngram_mean
 
     g_dir, w_dir = args.keep / f"gensim-{args.seed}", args.keep / f"w2v-{args.seed}"
-    heldout = set(choose_heldout(args.corpus or unpacked_corpus(), args.heldout))
+    heldout = set(choose_heldout(args.corpus or unpacked_corpus(), args.heldout, args.draw))
     pairs = {k: [p for p in read_pairs(f) if p[0] in heldout or p[1] in heldout]
              for k, f in pair_files().items()}  # fmt: skip
     asked = sorted({w for ps in pairs.values() for a, b, _ in ps for w in (a, b)})
