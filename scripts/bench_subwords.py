@@ -3,6 +3,8 @@ test of the vectors of words training never saw.
 
     PYTHONPATH=. python scripts/bench_subwords.py [--corpus FILE] [--arch sgns|cbow]
                                                   [--heldout 80] [--skip-full]
+                                                  [--seeds 1,2,3] [--sides gensim,w2v,plain]
+                                                  [--w2v-args="--schedule word2vec"]
 
 1. The whole corpus (default: gcide_wn): gensim `FastText(corpus_file=..., workers=2)` and
    `w2v train --subwords 3-6 --buckets 2000000 --workers 2` at the same settings (dim 100,
@@ -13,12 +15,18 @@ test of the vectors of words training never saw.
    restrict 30,000; overall and the syntactic sections) and evaluate_word_pairs (WordSim353,
    SimLex-999), on the vocabulary's vectors.
 2. Held out: N words of WS353 and SimLex-999 that the corpus holds 20 to 2,000 times,
-   drawn with a fixed seed, are removed (every occurrence) from a copy of the corpus. gensim
-   FastText, w2v --subwords and plain w2v train on that copy; the Spearman correlation with
-   the human scores is taken over the pairs with a removed word, each word's vector being
-   what the model gives it (gensim: `model.wv[word]`; w2v: `vec[word]`, the mean of its
-   n-grams' rows for an unseen word). Plain w2v has no vector for a removed word: the line
-   says how many of those pairs it can answer (none).
+   drawn with a fixed seed (--draw, default 1), are removed (every occurrence) from a copy
+   of the corpus. gensim FastText, w2v --subwords and plain w2v train on that copy; the
+   Spearman correlation with the human scores is taken over the pairs with a removed word,
+   each word's vector being what the model gives it (gensim: `model.wv[word]`; w2v:
+   `vec[word]`, the mean of its n-grams' rows for an unseen word). Plain w2v has no vector
+   for a removed word: the line says how many of those pairs it can answer (none).
+   With --seeds, part 2 trains each side once per seed (the same seed on both sides in a
+   run; the held-out words stay the same fixed draw) and prints each side's mean and range.
+   gensim with workers=2 is not deterministic even at a fixed seed, so the range is the
+   measure of noise a difference must clear. --sides picks which models part 2 trains;
+   --w2v-args passes extra options to every `w2v train` (a variant under test); --keep DIR
+   keeps part 2's models (DIR/gensim-1/, DIR/w2v-1/, ...) for a closer look.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ import argparse
 import json
 import os
 import random
+import shlex
 import shutil
+import statistics
 import sys
 import tempfile
 from collections import Counter
@@ -41,6 +51,7 @@ SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "epochs": 5,
 MINN, MAXN, BUCKETS = 3, 6, 2_000_000
 WORKERS = 2
 HELDOUT_COUNTS = (20, 2000)  # a held-out word occurs this often in the corpus
+SIDES = {"gensim": "gensim FastText", "w2v": "w2v --subwords", "plain": "w2v (plain)"}
 BAR = {"analogy": -0.01, "syntactic": -0.01, "ws353": -0.015, "simlex": -0.015}
 
 
@@ -61,7 +72,7 @@ def read_pairs(path: str) -> list[tuple[str, str, float]]:
     return out
 
 
-def choose_heldout(corpus: Path, n: int) -> list[str]:
+def choose_heldout(corpus: Path, n: int, draw: int = 1) -> list[str]:
     counts = Counter()
     with open(corpus, encoding="utf-8") as f:
         for line in f:
@@ -69,7 +80,7 @@ def choose_heldout(corpus: Path, n: int) -> list[str]:
     words = sorted({w for p in pair_files().values() for a, b, _ in read_pairs(p) for w in (a, b)})
     lo, hi = HELDOUT_COUNTS
     fit = [w for w in words if lo <= counts[w] <= hi]
-    return sorted(random.Random(1).sample(fit, min(n, len(fit))))
+    return sorted(random.Random(draw).sample(fit, min(n, len(fit))))
 
 
 def remove_words(corpus: Path, words: set[str], out: Path) -> int:
@@ -104,8 +115,8 @@ def gensim_child(corpus: str, out: str, params: str, words: str) -> None:
     )
 
 
-def gensim_cmd(corpus: Path, out: Path, arch: str, words: list[str]) -> list[str]:
-    s = SETTINGS
+def gensim_cmd(corpus: Path, out: Path, arch: str, words: list[str], seed: int) -> list[str]:
+    s = SETTINGS | {"seed": seed}
     params = dict(
         sg=1 if arch == "sgns" else 0, vector_size=s["dim"], window=s["window"],
         negative=s["negative"], sample=s["sample"], epochs=s["epochs"], min_count=s["min_count"],
@@ -115,12 +126,16 @@ def gensim_cmd(corpus: Path, out: Path, arch: str, words: list[str]) -> list[str
             json.dumps(params), json.dumps(words)]  # fmt: skip
 
 
-def w2v_cmd(corpus: Path, out: Path, arch: str, subwords: bool) -> list[str]:
+def w2v_cmd(
+    corpus: Path, out: Path, arch: str, subwords: bool, seed: int, extra: list[str]
+) -> list[str]:
     cmd = [sys.executable, "-m", "w2v", "train", str(corpus), "-o", str(out), "--force",
            "--arch", arch, "--workers", str(WORKERS)]  # fmt: skip
-    for k, v in SETTINGS.items():
+    for k, v in (SETTINGS | {"seed": seed}).items():
         cmd += [f"--{k.replace('_', '-')}", str(v)]
-    return cmd + (["--subwords", f"{MINN}-{MAXN}", "--buckets", str(BUCKETS)] if subwords else [])
+    if subwords:
+        cmd += ["--subwords", f"{MINN}-{MAXN}", "--buckets", str(BUCKETS)]
+    return cmd + extra
 
 
 def syntactic(out: Path) -> float:
@@ -178,7 +193,27 @@ def main() -> None:
     ap.add_argument("--heldout", type=int, default=80, help="words removed for the held-out test")
     ap.add_argument("--skip-full", action="store_true", help="only the held-out test")
     ap.add_argument("--skip-heldout", action="store_true", help="only the whole corpus")
+    ap.add_argument(
+        "--seeds",
+        default=str(SETTINGS["seed"]),
+        help="comma-separated seeds: part 2 runs once per seed (part 1: the first)",
+    )
+    ap.add_argument(
+        "--sides",
+        default=",".join(SIDES),
+        help=f"comma-separated models part 2 trains, of {','.join(SIDES)}",
+    )
+    ap.add_argument("--w2v-args", default="", help="extra options for every w2v train")
+    ap.add_argument("--draw", type=int, default=1, help="seed of the held-out words' draw")
+    ap.add_argument("--keep", type=Path, help="keep part 2's models here (side-seed/)")
     args = ap.parse_args()
+    seeds = [int(x) for x in args.seeds.split(",")]
+    sides = args.sides.split(",")
+    if not set(sides) <= set(SIDES):
+        ap.error(f"--sides: choose from {','.join(SIDES)}")
+    extra = shlex.split(args.w2v_args)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     corpus = args.corpus or unpacked_corpus()
     import gensim
     import numba
@@ -186,7 +221,7 @@ def main() -> None:
     print(f"corpus {corpus} ({corpus.stat().st_size / 1e6:.1f} MB); gensim {gensim.__version__}, "
           f"numba {numba.__version__}, cores {os.cpu_count()}, load average "
           f"{os.getloadavg()[0]:.2f}; arch {args.arch}; {SETTINGS}; n-grams {MINN}-{MAXN}, "
-          f"{BUCKETS:,} buckets; workers {WORKERS}")  # fmt: skip
+          f"{BUCKETS:,} buckets; workers {WORKERS}; seeds {seeds}; w2v extra {extra}")  # fmt: skip
     floor = launcher.run([sys.executable, "-c", NUMBA_FLOOR])
     print(f"Numba runtime floor: peak RssAnon {floor['rss_anon']:.0f} MB")
     pairs = {k: read_pairs(p) for k, p in pair_files().items()}
@@ -203,8 +238,8 @@ def main() -> None:
             results = {}
             for name in ("gensim", "w2v") if os.getpid() % 2 else ("w2v", "gensim"):
                 out = tmp / f"full-{name}"
-                cmd = (gensim_cmd(corpus, out, args.arch, []) if name == "gensim"
-                       else w2v_cmd(corpus, out, args.arch, True))  # fmt: skip
+                cmd = (gensim_cmd(corpus, out, args.arch, [], seeds[0]) if name == "gensim"
+                       else w2v_cmd(corpus, out, args.arch, True, seeds[0], extra))  # fmt: skip
                 run = launcher.run(cmd)
                 results[name] = run | evaluate(out) | {"syntactic": syntactic(out)}
                 print(report(name if name == "gensim" else "w2v --subwords", results[name]),
@@ -220,8 +255,9 @@ def main() -> None:
 
         if args.skip_heldout:
             return finish(launcher)
-        print(f"\n2. held out: {args.heldout} words of WS353/SimLex removed from the corpus")
-        heldout = choose_heldout(corpus, args.heldout)
+        print(f"\n2. held out: {args.heldout} words of WS353/SimLex removed from the corpus"
+              + (f" (draw {args.draw})" if args.draw != 1 else ""))  # fmt: skip
+        heldout = choose_heldout(corpus, args.heldout, args.draw)
         cut = tmp / "heldout.txt"
         removed = remove_words(corpus, set(heldout), cut)
         print(f"held-out words ({len(heldout)}, {removed:,} tokens removed): {' '.join(heldout)}")
@@ -231,22 +267,38 @@ def main() -> None:
         words = sorted({w for ps in with_removed.values() for a, b, _ in ps for w in (a, b)})
         print("pairs with a removed word: "
               + ", ".join(f"{k} {len(ps)}" for k, ps in with_removed.items()))  # fmt: skip
-        for name in ("gensim FastText", "w2v --subwords", "w2v (plain)"):
-            out = tmp / "heldout-model"
-            if name.startswith("gensim"):
-                run = launcher.run(gensim_cmd(cut, out, args.arch, words))
-                vectors = gensim_vectors(out, words)
-            else:
-                run = launcher.run(w2v_cmd(cut, out, args.arch, "subwords" in name))
-                vectors = w2v_vectors(out, words)
-            unseen = sum(w in vectors for w in heldout)
-            line = []
-            for k, ps in with_removed.items():
-                rho, n = heldout_score(vectors, ps)
-                line.append(f"{k} spearman {rho:.4f} on {n}/{len(ps)} pairs")
-            print(f"{name:<16} {run['wall']:7.1f} s | vectors for {unseen}/{len(heldout)} "
-                  f"removed words | {'; '.join(line)}", flush=True)  # fmt: skip
-            shutil.rmtree(out)
+        rhos = {}  # (side, pair set) → [spearman per seed]
+        for seed in seeds:
+            if len(seeds) > 1:
+                print(f"seed {seed}")
+            for side in sides:
+                name = SIDES[side]
+                out = tmp / "heldout-model"
+                if side == "gensim":
+                    run = launcher.run(gensim_cmd(cut, out, args.arch, words, seed))
+                    vectors = gensim_vectors(out, words)
+                else:
+                    run = launcher.run(w2v_cmd(cut, out, args.arch, side == "w2v", seed, extra))
+                    vectors = w2v_vectors(out, words)
+                unseen = sum(w in vectors for w in heldout)
+                line = []
+                for k, ps in with_removed.items():
+                    rho, n = heldout_score(vectors, ps)
+                    rhos.setdefault((side, k), []).append(rho)
+                    line.append(f"{k} spearman {rho:.4f} on {n}/{len(ps)} pairs")
+                print(f"{name:<16} {run['wall']:7.1f} s | vectors for {unseen}/{len(heldout)} "
+                      f"removed words | {'; '.join(line)} (load {os.getloadavg()[0]:.2f})",
+                      flush=True)  # fmt: skip
+                if args.keep:
+                    shutil.move(out, args.keep / f"{side}-{seed}")
+                else:
+                    shutil.rmtree(out)
+        if len(seeds) > 1:
+            print(f"over seeds {seeds}: mean [min, max]")
+            for side in sides:
+                print(f"{SIDES[side]:<16} " + "; ".join(
+                    f"{k} {statistics.fmean(r):.4f} [{min(r):.4f}, {max(r):.4f}]"
+                    for k in with_removed for r in [rhos[side, k]]))  # fmt: skip
     finish(launcher)
 
 
