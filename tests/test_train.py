@@ -586,3 +586,24 @@ def test_too_little_free_space_in_tmpdir_is_refused_before_encoding(tmp_path, mo
     ):
         w2v.train(corpus, dim=4, epochs=1, min_count=1)
     assert list((tmp_path / "tmp").iterdir()) == []  # nothing written
+
+
+def test_cutting_chunks_does_not_copy_the_offsets():
+    """chunk_bounds and chunk_plan search the (memory-mapped) sentence offsets in place:
+    float64 targets would make numpy copy all of them first (29 MB on gcide_wn x 10), and
+    the cuts are those of the float targets."""
+    import tracemalloc
+
+    from w2v.chunks import REGIONS, chunk_bounds, chunk_plan
+
+    lengths = np.random.default_rng(0).integers(0, 40, 2_000_000)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)  # 16 MB
+    tracemalloc.start()
+    bounds = chunk_bounds(offsets, 300_000)
+    plan = chunk_plan(offsets, 300_000, REGIONS)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < offsets.nbytes // 4  # a copy would be the whole 16 MB
+    targets = np.linspace(0, offsets[-1], len(bounds))[1:-1]  # the float formulation
+    assert np.array_equal(bounds[1:-1], np.searchsorted(offsets, targets))
+    assert plan.shape == (len(bounds) - 1, REGIONS, 2)

@@ -29,7 +29,7 @@ def chunk_bounds(offsets: np.ndarray, chunk_words: int) -> np.ndarray:
     S = len(offsets) - 1
     n_words = int(offsets[-1] - offsets[0])
     n_chunks = max(1, round(n_words / max(chunk_words, 1)))
-    targets = offsets[0] + np.linspace(0, n_words, n_chunks + 1)[1:-1]
+    targets = _ceil(offsets[0] + np.linspace(0, n_words, n_chunks + 1)[1:-1])
     cuts = np.searchsorted(offsets, targets)
     return np.unique(np.concatenate([[0], np.clip(cuts, 0, S), [S]])).astype(np.int64)
 
@@ -67,9 +67,16 @@ def chunk_plan(offsets: np.ndarray, chunk_words: int, regions: int) -> np.ndarra
 
 def split_spans(offsets: np.ndarray, s0: int, s1: int, n_spans: int) -> np.ndarray:
     """Cut sentences s0..s1−1 into `n_spans` runs of about equal words: int64 [n_spans + 1]."""
-    targets = np.linspace(offsets[s0], offsets[s1], n_spans + 1)[1:-1]
+    targets = _ceil(np.linspace(offsets[s0], offsets[s1], n_spans + 1)[1:-1])
     cuts = np.clip(np.searchsorted(offsets, targets), s0, s1)
     return np.concatenate([[s0], cuts, [s1]]).astype(np.int64)
+
+
+def _ceil(targets: np.ndarray) -> np.ndarray:
+    """Word positions (float64) as the int64 positions searchsorted finds the same sentences
+    for: the first offset ≥ t is the first ≥ ⌈t⌉. Searching int64 offsets for float64 values
+    would first copy all of them to float64 (8 bytes a sentence: 29 MB on gcide_wn × 10)."""
+    return np.ceil(targets).astype(np.int64)
 
 
 def spans_per_chunk(threads: int) -> int:
