@@ -115,12 +115,14 @@ def gensim_child(corpus: str, out: str, params: str, words: str) -> None:
     )
 
 
-def gensim_cmd(corpus: Path, out: Path, arch: str, words: list[str], seed: int) -> list[str]:
+def gensim_cmd(
+    corpus: Path, out: Path, arch: str, words: list[str], seed: int, workers: int = WORKERS
+) -> list[str]:
     s = SETTINGS | {"seed": seed}
     params = dict(
         sg=1 if arch == "sgns" else 0, vector_size=s["dim"], window=s["window"],
         negative=s["negative"], sample=s["sample"], epochs=s["epochs"], min_count=s["min_count"],
-        seed=s["seed"], workers=WORKERS, min_n=MINN, max_n=MAXN, bucket=BUCKETS,
+        seed=s["seed"], workers=workers, min_n=MINN, max_n=MAXN, bucket=BUCKETS,
     )  # fmt: skip
     return [sys.executable, __file__, "--gensim-child", str(corpus), str(out),
             json.dumps(params), json.dumps(words)]  # fmt: skip
@@ -206,6 +208,9 @@ def main() -> None:
     ap.add_argument("--w2v-args", default="", help="extra options for every w2v train")
     ap.add_argument("--draw", type=int, default=1, help="seed of the held-out words' draw")
     ap.add_argument("--keep", type=Path, help="keep part 2's models here (side-seed/)")
+    ap.add_argument(
+        "--gensim-workers", type=int, default=WORKERS, help="gensim's workers (1: no Hogwild)"
+    )
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     sides = args.sides.split(",")
@@ -221,7 +226,8 @@ def main() -> None:
     print(f"corpus {corpus} ({corpus.stat().st_size / 1e6:.1f} MB); gensim {gensim.__version__}, "
           f"numba {numba.__version__}, cores {os.cpu_count()}, load average "
           f"{os.getloadavg()[0]:.2f}; arch {args.arch}; {SETTINGS}; n-grams {MINN}-{MAXN}, "
-          f"{BUCKETS:,} buckets; workers {WORKERS}; seeds {seeds}; w2v extra {extra}")  # fmt: skip
+          f"{BUCKETS:,} buckets; workers {WORKERS} (gensim {args.gensim_workers}); "
+          f"seeds {seeds}; w2v extra {extra}")  # fmt: skip
     floor = launcher.run([sys.executable, "-c", NUMBA_FLOOR])
     print(f"Numba runtime floor: peak RssAnon {floor['rss_anon']:.0f} MB")
     pairs = {k: read_pairs(p) for k, p in pair_files().items()}
@@ -238,7 +244,8 @@ def main() -> None:
             results = {}
             for name in ("gensim", "w2v") if os.getpid() % 2 else ("w2v", "gensim"):
                 out = tmp / f"full-{name}"
-                cmd = (gensim_cmd(corpus, out, args.arch, [], seeds[0]) if name == "gensim"
+                workers = args.gensim_workers
+                cmd = (gensim_cmd(corpus, out, args.arch, [], seeds[0], workers) if name == "gensim"
                        else w2v_cmd(corpus, out, args.arch, True, seeds[0], extra))  # fmt: skip
                 run = launcher.run(cmd)
                 results[name] = run | evaluate(out) | {"syntactic": syntactic(out)}
@@ -275,7 +282,8 @@ def main() -> None:
                 name = SIDES[side]
                 out = tmp / "heldout-model"
                 if side == "gensim":
-                    run = launcher.run(gensim_cmd(cut, out, args.arch, words, seed))
+                    cmd = gensim_cmd(cut, out, args.arch, words, seed, args.gensim_workers)
+                    run = launcher.run(cmd)
                     vectors = gensim_vectors(out, words)
                 else:
                     run = launcher.run(w2v_cmd(cut, out, args.arch, side == "w2v", seed, extra))
