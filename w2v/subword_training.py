@@ -7,8 +7,8 @@ rows, the kernel call, and the vocabulary's final vectors (w2v.kernels.subword).
 
 The input matrix starts as fastText's and gensim's do, every row uniform in (−1/dim, 1/dim):
 the word rows are w2v.training.initial_weights' at gensim's scale (whatever the schedule), the
-n-gram rows come from their own stream of the seed (gensim draws its vectors_ngrams with
-seed + 1). Measured on the first 4 MB of gcide_wn (skip-gram, 5 epochs, 2 workers), the
+n-gram rows come from streams of their own of the seed, filled in parallel (gensim draws its
+vectors_ngrams with seed + 1). Measured on the first 4 MB of gcide_wn (skip-gram, 5 epochs, 2 workers), the
 wider start gave analogies 0.356 against 0.325 and 0.328 (seeds 1, 2) for word2vec.c's
 range, WS353 0.313 against 0.308, SimLex 0.120 against 0.110: a word's input is a mean of
 ~15 rows, so a narrower start leaves it closer to zero for longer.
@@ -21,10 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2v.config import TrainConfig
-from w2v.kernels.subword import train_subword_chunk, word_vectors
+from w2v.kernels.subword import train_subword_chunk, uniform_rows, word_vectors
 from w2v.subwords import SubwordTable, subword_table
-
-_INIT_ROWS = 1 << 16  # n-gram rows drawn per call: the draw needs no second matrix
 
 
 @dataclass(frozen=True)
@@ -58,16 +56,12 @@ class SubwordInputs:
 
     def initial_input(self, U_words: np.ndarray, seed: int) -> np.ndarray:
         """float32 [W + B, dim]: U_words (the word rows, [W, dim], uniform in (−1/dim, 1/dim)
-        as initial_weights draws them), then B n-gram rows likewise, drawn from (seed, 1)."""
+        as initial_weights draws them), then B n-gram rows likewise (w2v.kernels.subword.
+        uniform_rows: streams of the seed, filled in parallel)."""
         dim = U_words.shape[1]
         U = np.empty((self.n_rows, dim), np.float32)
         U[: self.n_words] = U_words
-        rng = np.random.default_rng([seed, 1])
-        for a in range(self.n_words, self.n_rows, _INIT_ROWS):
-            block = U[a : min(a + _INIT_ROWS, self.n_rows)]
-            rng.random(out=block, dtype=np.float32)
-            block -= np.float32(0.5)
-            block *= np.float32(2.0 / dim)
+        uniform_rows(U, self.n_words, np.uint64(seed), np.float32(1.0 / dim))
         return U
 
     def word_vectors(self, U: np.ndarray) -> np.ndarray:

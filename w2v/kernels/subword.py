@@ -48,6 +48,7 @@ from w2v.kernels.sampling import (
     step,
     stream_seed,
     subsample,
+    unit24,
 )
 
 SGNS = 0  # as w2v.kernels.chunk
@@ -297,3 +298,24 @@ def word_vectors(U, n_words, sub_offsets, sub_buckets, out):
         inv = np.float32(1.0) / np.float32(count)
         for d in range(dim):
             h[d] *= inv
+
+
+UNIFORM_BLOCK = 4096  # rows a random stream fills: the draw does not depend on the threads
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def uniform_rows(U, first, seed, scale):
+    """U[first:] uniform in (−scale, scale), each block of UNIFORM_BLOCK rows from its own
+    stream (seed, 1, block), the blocks in parallel: the n-gram rows' start. (Two threads
+    also take the first touch of a matrix of a few hundred MB in half the time.)"""
+    n_rows, dim = U.shape
+    n_blocks = (n_rows - first + UNIFORM_BLOCK - 1) // UNIFORM_BLOCK
+    half = np.float32(0.5 / 16777216.0)  # half a step of unit24: symmetric, strictly inside
+    two = np.float32(2.0)
+    one = np.float32(1.0)
+    for b in prange(n_blocks):
+        state = stream_seed(seed, 1, b)
+        for r in range(first + b * UNIFORM_BLOCK, min(first + (b + 1) * UNIFORM_BLOCK, n_rows)):
+            for d in range(dim):
+                state, bits = step(state)
+                U[r, d] = ((unit24(bits) + half) * two - one) * scale
