@@ -8,10 +8,10 @@ rows, the kernel call, and the vocabulary's final vectors (w2v.kernels.subword).
 The input matrix starts as fastText's and gensim's do, every row uniform in (−1/dim, 1/dim):
 the word rows are w2v.training.initial_weights' at gensim's scale (whatever the schedule), the
 n-gram rows come from streams of their own of the seed, filled in parallel (gensim draws its
-vectors_ngrams with seed + 1). Measured on the first 4 MB of gcide_wn (skip-gram, 5 epochs, 2 workers), the
-wider start gave analogies 0.356 against 0.325 and 0.328 (seeds 1, 2) for word2vec.c's
-range, WS353 0.313 against 0.308, SimLex 0.120 against 0.110: a word's input is a mean of
-~15 rows, so a narrower start leaves it closer to zero for longer.
+vectors_ngrams with seed + 1). Measured on the first 4 MB of gcide_wn (skip-gram, 5 epochs,
+2 workers), the wider start gave analogies 0.356 against 0.325 and 0.328 (seeds 1, 2) for
+word2vec.c's range, WS353 0.313 against 0.308, SimLex 0.120 against 0.110: a word's input is
+a mean of ~15 rows, so a narrower start leaves it closer to zero for longer.
 """
 
 from __future__ import annotations
