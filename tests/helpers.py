@@ -266,3 +266,19 @@ def alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as f:  # a zombie is dead too
         return f.read().split(") ")[1][0] != "Z"
+
+
+DEAD_PID = 2**22 + 1  # above Linux's pid_max: no such process
+
+
+def job_left_running(models: Path, name: str, source=None, config=None):
+    """A job store in `models` whose job `name` a dead server left running (started, its
+    worker's pid one that no process has): (the store, still open, and the job)."""
+    from w2v.serve.store import JobStore
+
+    models.mkdir(exist_ok=True)
+    store = JobStore(models / "jobs.sqlite3")
+    job = store.add(name, "sgns", source, config or {})
+    store.start(job["id"])
+    store.set_pid(job["id"], DEAD_PID)
+    return store, job

@@ -10,7 +10,15 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.helpers import TINY, alive, local_client, toy_vectors, wait_for, write_small_corpus
+from tests.helpers import (
+    TINY,
+    alive,
+    job_left_running,
+    local_client,
+    toy_vectors,
+    wait_for,
+    write_small_corpus,
+)
 from w2v.serve.app import create_app
 from w2v.serve.jobs import INTERRUPTED, SCRATCH, JobRunner
 from w2v.serve.schemas import JobRequest
@@ -206,11 +214,7 @@ def test_a_cancelled_job_is_logged(tmp_path, caplog):
 
 def test_recovery_fails_jobs_left_running(tmp_path):
     models = tmp_path / "models"
-    models.mkdir()
-    store = JobStore(models / "jobs.sqlite3")
-    left = store.add("half", "sgns", None, {})
-    store.start(left["id"])
-    store.set_pid(left["id"], 2**22 + 1)  # no such process
+    store, left = job_left_running(models, "half")
     queued = store.add("later", "sgns", None, {})
     store.close()
     partial = models / SCRATCH / str(left["id"]) / "model"

@@ -8,10 +8,9 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
 
 import w2v
-from tests.helpers import write_small_corpus
+from tests.helpers import job_left_running, write_small_corpus
 from w2v.checkpoint import checkpoint_path, has_checkpoint
 from w2v.serve.jobs import SCRATCH, JobRunner
-from w2v.serve.store import JobStore
 from w2v.serve.worker import MODEL
 
 CONFIG = {"dim": 16, "epochs": 3, "workers": 1, "min_count": 2}
@@ -22,11 +21,7 @@ def test_a_job_left_running_with_a_checkpoint_resumes_from_it(tmp_path):
     data, models = tmp_path / "data", tmp_path / "models"
     data.mkdir()
     write_small_corpus(data / "small.txt")
-    models.mkdir()
-    store = JobStore(models / "jobs.sqlite3")
-    job = store.add("resumed", "sgns", "small.txt", CONFIG)
-    store.start(job["id"])
-    store.set_pid(job["id"], 2**22 + 1)  # the dead server's worker: no such process
+    store, job = job_left_running(models, "resumed", "small.txt", CONFIG)
     store.close()
     # what that worker left: a checkpoint after its second epoch, and other scratch files
     scratch = models / SCRATCH / str(job["id"])
@@ -57,10 +52,7 @@ def test_a_job_left_running_with_a_checkpoint_resumes_from_it(tmp_path):
 
 def test_a_job_left_running_without_a_checkpoint_still_fails(tmp_path):
     models = tmp_path / "models"
-    models.mkdir()
-    store = JobStore(models / "jobs.sqlite3")
-    job = store.add("half", "sgns", None, {})
-    store.start(job["id"])
+    store, job = job_left_running(models, "half")
     store.close()
     (models / SCRATCH / str(job["id"]) / "tmp").mkdir(parents=True)
     runner = JobRunner(models, None, on_model=lambda name, path: None).open()
