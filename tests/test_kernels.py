@@ -27,15 +27,16 @@ def readonly(a, dtype):
 
 
 def run_kernel(arch, U, V, sentences, prob, alias, *, keep=None, window=1, negative=1,
-               alpha=0.05, seed=1, n_spans=1):  # fmt: skip
-    """One call of the chunk kernel on `sentences` (lists of ids); returns the loss array."""
+               alpha=0.05, seed=1, n_spans=1, hot=0):  # fmt: skip
+    """One call of the chunk kernel on `sentences` (lists of ids); returns the loss array.
+    `hot`: the output rows each span steps on in its own copy (w2v.kernels.hotrows)."""
     ids = readonly([w for s in sentences for w in s], np.uint32)
     offsets = readonly(np.cumsum([0] + [len(s) for s in sentences]), np.int64)
     keep = np.ones(len(U), np.float32) if keep is None else keep
     spans = np.linspace(0, len(sentences), n_spans + 1).astype(np.int64)
     loss = np.zeros((n_spans, 2))
     train_chunk(ARCHS[arch], U, V, ids, offsets, spans, keep, prob, alias, window, negative,
-                alpha, alpha, np.uint64(seed), np.uint64(0), loss)  # fmt: skip
+                alpha, alpha, np.uint64(seed), np.uint64(0), loss, hot)  # fmt: skip
     return loss
 
 
@@ -123,8 +124,9 @@ def test_alias_draws_follow_the_noise_distribution():
     assert stats.chisquare(draws, vocab.noise_probs() * draws.sum()).pvalue > 1e-4
 
 
+@pytest.mark.parametrize("hot", [0, 3])
 @pytest.mark.parametrize("arch", ["sgns", "cbow"])
-def test_a_step_is_minus_alpha_times_the_gradient(arch):
+def test_a_step_is_minus_alpha_times_the_gradient(arch, hot):
     # one negative, always word 2, and window 1: every step is known. Skip-gram on [0, 1]
     # (each centre has one context); CBOW on [0, 1, 3] (centre 1 averages two contexts)
     sentence = [0, 1] if arch == "sgns" else [0, 1, 3]
@@ -133,7 +135,7 @@ def test_a_step_is_minus_alpha_times_the_gradient(arch):
     V = rng.normal(scale=0.3, size=(4, 6)).astype(np.float32)
     U0, V0 = U.astype(np.float64), V.astype(np.float64)
     alpha = 0.05
-    loss = run_kernel(arch, U, V, [sentence], *noise_on([2], 4), alpha=alpha)
+    loss = run_kernel(arch, U, V, [sentence], *noise_on([2], 4), alpha=alpha, hot=hot)
     total, terms = 0.0, 0
     for i, c in enumerate(sentence):
         context = [sentence[j] for j in (i - 1, i + 1) if 0 <= j < len(sentence)]
@@ -151,14 +153,17 @@ def test_a_step_is_minus_alpha_times_the_gradient(arch):
     assert loss[0, 0] == pytest.approx(total, rel=1e-5)
 
 
+@pytest.mark.parametrize("hot", [0, 4])
 @pytest.mark.parametrize("arch", ["sgns", "cbow"])
-def test_untouched_rows_stay_bit_identical(arch):
+def test_untouched_rows_stay_bit_identical(arch, hot):
     rng = np.random.default_rng(2)
     U = rng.normal(size=(50, 8)).astype(np.float32)
     V = rng.normal(size=(50, 8)).astype(np.float32)
     U0, V0 = U.copy(), V.copy()
     sentences = [[0, 1, 2], [3, 4, 0, 5], [1, 2]]  # words 0..5; negatives only 6 and 7
-    run_kernel(arch, U, V, sentences, *noise_on([6, 7], 50), window=2, negative=3, n_spans=2)
+    run_kernel(
+        arch, U, V, sentences, *noise_on([6, 7], 50), window=2, negative=3, n_spans=2, hot=hot
+    )
     assert np.array_equal(U[6:], U0[6:])  # never an input
     assert np.array_equal(V[8:], V0[8:])  # neither a centre nor a negative
     assert not np.array_equal(U[:6], U0[:6]) and not np.array_equal(V[:8], V0[:8])

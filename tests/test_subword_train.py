@@ -20,6 +20,7 @@ from w2v.vectors import Vectors
 W, B, DIM, K = 6, 11, 8, 3
 WORDS = ["frog", "frogs", "toad", "pond", "lily", "leap"]
 ALPHA = np.float32(0.1)
+NO_COPY = np.empty((0, DIM), np.float32)  # no private output rows (one thread)
 
 
 def setup(seed=0, buckets=B):
@@ -81,7 +82,7 @@ def test_skipgram_step_is_the_centres_subword_mean_predicting_each_context():
             U64[r] += e
     S, G, F, h, e32 = scratch()
     _, nll, terms = sg_centre(
-        U, V, W, table.offsets, table.buckets, c, ctx, len(ctx), state0, K, prob, alias,
+        U, V, NO_COPY, W, table.offsets, table.buckets, c, ctx, len(ctx), state0, K, prob, alias,
         np.empty(len(ctx) * (K + 1), np.int64), np.empty(len(ctx), np.int64), ALPHA, S, G, F,
         h, e32, np.empty(DIM, np.float32),
     )  # fmt: skip
@@ -118,12 +119,13 @@ def run_cbow_sentence(U, V, table, sentence, state, window, prob, alias):
     kept = np.array(sentence, np.int64)
     ring = 2 * window + 1
     S, G, F, h, e32 = scratch()
-    return cbow_sentence(  # a uint64 state: Numba would unify a Python int's with uint64 as float
-        U, V, W, table.offsets, table.buckets, kept, len(kept), np.uint64(state), window, K,
-        prob, alias,
+    state, nll, terms, _ = cbow_sentence(  # uint64 state: Numba unifies int and uint64 as float
+        U, V, NO_COPY, NO_COPY, 0, W, table.offsets, table.buckets, kept, len(kept),
+        np.uint64(state), window, K, prob, alias,
         np.empty(K + 1, np.int64), ALPHA, S, G, F, h, e32, np.empty((ring, DIM), np.float32),
         np.empty((ring, DIM), np.float32), np.empty(ring, np.int64),
     )  # fmt: skip
+    return state, nll, terms
 
 
 @pytest.mark.parametrize("window", [1, 2, 4])

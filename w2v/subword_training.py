@@ -70,13 +70,15 @@ class SubwordInputs:
         word_vectors(U, self.n_words, self.table.offsets, self.table.buckets, out)
         return out
 
-    def train_chunk(self, arch, U, V, ids, offsets, spans, tables, config, a0, a1, seed, stream):
+    def train_chunk(
+        self, arch, U, V, ids, offsets, spans, tables, config, a0, a1, seed, stream, hot
+    ):
         """One call of w2v.kernels.subword.train_subword_chunk; returns its loss
         (float64 [T, 2])."""
         loss = np.zeros((len(spans) - 1, 2))
         train_subword_chunk(
             arch, U, V, self.n_words, self.table.offsets, self.table.buckets, ids, offsets,
             spans, tables.keep, tables.prob, tables.alias, config.window, config.negative,
-            a0, a1, seed, stream, loss,
+            a0, a1, seed, stream, loss, hot,
         )  # fmt: skip
         return loss

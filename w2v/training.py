@@ -41,6 +41,7 @@ from w2v.corpus import EncodedCorpus, encode, encoded_bytes
 from w2v.errors import CorpusError, SmallDataWarning
 from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
+from w2v.kernels.hotrows import HOT_ROWS
 from w2v.run import Model, Position, Progress, mean_loss
 from w2v.schedule import learning_rate, rate_factor
 from w2v.subword_training import SubwordInputs
@@ -137,6 +138,12 @@ def kernel_threads(n: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
+def hot_rows(threads: int) -> int:
+    """How many of the most frequent output rows each span copies for itself: none with
+    one thread (nobody to contend with: the arithmetic stays word2vec.c's to the bit)."""
+    return HOT_ROWS if threads > 1 else 0
+
+
 def run_chunk(
     U: np.ndarray,
     V: np.ndarray,
@@ -164,13 +171,13 @@ def run_chunk(
     if subwords is not None:
         loss = subwords.train_chunk(
             ARCHS[config.arch], U, V, ids, offsets, spans, tables, config, alpha0, alpha1,
-            seed, stream,
+            seed, stream, hot_rows(threads),
         )  # fmt: skip
         return float(loss[:, 0].sum()), float(loss[:, 1].sum())
     loss = np.zeros((n_spans, 2))
     train_chunk(
         ARCHS[config.arch], U, V, ids, offsets, spans, tables.keep, tables.prob, tables.alias,
-        config.window, config.negative, alpha0, alpha1, seed, stream, loss,
+        config.window, config.negative, alpha0, alpha1, seed, stream, loss, hot_rows(threads),
     )  # fmt: skip
     return float(loss[:, 0].sum()), float(loss[:, 1].sum())
 

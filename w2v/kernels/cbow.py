@@ -21,30 +21,33 @@ from w2v.kernels.sampling import (
 
 
 @njit(inline="always", cache=True)
-def output_step(V, h, outs, n_out, alpha, S, G, F, e):
+def output_step(V, P, h, outs, n_out, alpha, S, G, F, e):
     """h (float32 [dim]) against V[outs[:n_out]], outs[0] the true output: V[o] += g_o·h
     and e += Σ_o g_o·V[o] (V as on entry), g_o = α(label − σ(h·V[o])). Returns
-    Σ −log σ(±h·V[o]). The scores all come first, from V as it is on entry."""
+    Σ −log σ(±h·V[o]). The scores all come first, from V as it is on entry. Rows below
+    P.shape[0] are P's, the span's private copy of them (w2v.kernels.hotrows)."""
     dim = V.shape[1]
     for k in range(n_out):
         o = outs[k]
+        R = P if o < P.shape[0] else V  # hotrows: P holds rows < H
         f = np.float32(0.0)
         for d in range(dim):
-            f += h[d] * V[o, d]
+            f += h[d] * R[o, d]
         S[k] = clamp(f)
     step_sizes(S, 1, n_out, alpha, G, F)
     for k in range(n_out):
         g = G[k]
         o = outs[k]
+        R = P if o < P.shape[0] else V  # hotrows: P holds rows < H
         for d in range(dim):
-            v = V[o, d]
+            v = R[o, d]
             e[d] += g * v
-            V[o, d] = v + g * h[d]
+            R[o, d] = v + g * h[d]
     return log_sum(F, n_out)
 
 
 @njit(inline="always", cache=True)
-def cbow_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, h, e_h):
+def cbow_centre(U, V, P, ctx, m, outs, n_out, alpha, S, G, F, h, e_h):
     """One CBOW step: h = mean of U[ctx[:m]] against V[outs[:n_out]], outs[0] the centre.
     Returns Σ −log σ(±h·V[o]). Writes U[ctx], V[outs] and the scratch S, G, F (float32
     [≥ n_out]), h, e_h (float32 [dim]), in sgns_centre's order. The scores all come from
@@ -61,7 +64,7 @@ def cbow_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, h, e_h):
     inv_m = one / np.float32(m)
     for d in range(dim):
         h[d] *= inv_m
-    nll = output_step(V, h, outs, n_out, alpha, S, G, F, e_h)
+    nll = output_step(V, P, h, outs, n_out, alpha, S, G, F, e_h)
     for j in range(m):
         x = ctx[j]
         for d in range(dim):

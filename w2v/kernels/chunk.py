@@ -5,13 +5,16 @@ For each sentence: subsample it (w2v.kernels.sampling.subsample); for each kept 
 draw its outputs (c and K negatives from P_n) and its window (radius b uniform in
 1..window), then take one step of the architecture's loss: `sgns_centre` (each context
 predicts c) or `cbow_centre` (the mean of the contexts predicts c). The next centre's
-outputs are drawn, and their rows prefetched, while this one computes.
+outputs are drawn, and their rows prefetched, while this one computes. With several
+threads, each span steps on its own copy of the hottest output rows and publishes them every
+few centres (w2v.kernels.hotrows).
 """
 
 import numpy as np
 from numba import njit, prange
 
 from w2v.kernels.cbow import cbow_centre
+from w2v.kernels.hotrows import count_centre, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import draw_outputs, gather_window, stream_seed, subsample
 from w2v.kernels.sgns import sgns_centre
@@ -24,14 +27,17 @@ ARCHS = {"sgns": SGNS, "cbow": CBOW}
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def train_span(
     arch, U, V, ids, offsets, s0, s1, keep, noise_prob, noise_alias, window, negative,
-    alpha0, alpha1, w_base, w_total, state,
+    alpha0, alpha1, w_base, w_total, state, hot,
 ):  # fmt: skip
     """Train sentences s0..s1−1 in order; returns (Σ −log-likelihood, number of terms).
 
-    Writes only the rows of U and V that its steps touch. The learning rate at a sentence
-    starting at word p is alpha0 + (alpha1 − alpha0)·(p − w_base) / w_total.
+    Writes only the rows of U and V that its steps touch, the first `hot` rows of V through
+    a private copy (w2v.kernels.hotrows). The learning rate at a sentence starting at word
+    p is alpha0 + (alpha1 − alpha0)·(p − w_base) / w_total.
     """
     dim = U.shape[1]
+    P, P0 = private_rows(V, hot)
+    since = 0
     longest = 1
     for s in range(s0, s1):
         longest = max(longest, offsets[s + 1] - offsets[s])
@@ -63,26 +69,29 @@ def train_span(
                     state, kept[i + 1], negative, noise_prob, noise_alias, outs_next
                 )
                 for k in range(n_next):
-                    prefetch_row(V, outs_next[k])
+                    if outs_next[k] >= P.shape[0]:
+                        prefetch_row(V, outs_next[k])
                 if i + 1 + window < n:  # the word entering the window
                     prefetch_row(U, kept[i + 1 + window])
             state, m = gather_window(kept, n, i, state, window, ctx)
             if m > 0:
                 if arch == SGNS:
-                    nll += sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, A, B)
+                    nll += sgns_centre(U, V, P, ctx, m, outs, n_out, alpha, S, G, F, A, B)
                     terms += m * n_out
                 else:
-                    nll += cbow_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, A, B)
+                    nll += cbow_centre(U, V, P, ctx, m, outs, n_out, alpha, S, G, F, A, B)
                     terms += n_out
+                since = count_centre(V, P, P0, since)
             outs, outs_next = outs_next, outs
             n_out = n_next
+    publish(V, P, P0)
     return nll, terms
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy", parallel=True)
 def train_chunk(
     arch, U, V, ids, offsets, spans, keep, noise_prob, noise_alias, window, negative,
-    alpha0, alpha1, seed, stream, loss,
+    alpha0, alpha1, seed, stream, loss, hot,
 ):  # fmt: skip
     """Train a chunk of the corpus, its spans in parallel (Hogwild: lock-free, rows shared).
 
@@ -102,6 +111,8 @@ def train_chunk(
     seed, stream              span t draws from the stream stream_seed(seed, stream, t)
     loss         float64 [T, 2], written: (Σ −log σ(±score) over the terms trained, their
                  number; SGNS has a term per context and output, CBOW one per output)
+    hot          H: each span steps on its own copy of V[:H], published every few centres
+                 (w2v.kernels.hotrows.HOT_ROWS with several threads; 0 with one)
 
     Writes U, V and loss only. With one thread the result is a pure function of the
     arguments; with several, concurrent updates of a shared row may interleave (Hogwild).
@@ -112,7 +123,7 @@ def train_chunk(
     for t in prange(T):
         nll, terms = train_span(
             arch, U, V, ids, offsets, spans[t], spans[t + 1], keep, noise_prob, noise_alias,
-            window, negative, alpha0, alpha1, w_base, w_total, stream_seed(seed, stream, t),
+            window, negative, alpha0, alpha1, w_base, w_total, stream_seed(seed, stream, t), hot,
         )  # fmt: skip
         loss[t, 0] = nll
         loss[t, 1] = terms

@@ -35,18 +35,19 @@ from w2v.kernels.sampling import (
 
 
 @njit(inline="always", cache=True)
-def sgns_scores(U, V, ctx, m, outs, n_out, S):
+def sgns_scores(U, V, P, ctx, m, outs, n_out, S):
     """S[k·m + j] = U[ctx[j]]·V[outs[k]], clamped; two contexts per pass over a V row."""
     dim = U.shape[1]
     for j in range(0, m - 1, 2):
         x = ctx[j]
         y = ctx[j + 1]
         for k in range(n_out):
+            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
             fx = np.float32(0.0)
             fy = np.float32(0.0)
             for d in range(dim):
-                v = V[o, d]
+                v = R[o, d]
                 fx += U[x, d] * v
                 fy += U[y, d] * v
             S[k * m + j] = clamp(fx)
@@ -54,15 +55,16 @@ def sgns_scores(U, V, ctx, m, outs, n_out, S):
     if m % 2 == 1:
         x = ctx[m - 1]
         for k in range(n_out):
+            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
             f = np.float32(0.0)
             for d in range(dim):
-                f += U[x, d] * V[o, d]
+                f += U[x, d] * R[o, d]
             S[k * m + m - 1] = clamp(f)
 
 
 @njit(inline="always", cache=True)
-def sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey):
+def sgns_update(U, V, P, ctx, m, outs, n_out, G, Ex, Ey):
     """The step: V[o] += g·U[x] and U[x] += Σ_o g·V[o], two contexts per pass; each pair's
     U gradients read V as earlier pairs left it. Ex, Ey: float32 [dim] scratch."""
     dim = U.shape[1]
@@ -75,12 +77,13 @@ def sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey):
         for k in range(n_out):
             gx = G[k * m + j]
             gy = G[k * m + j + 1]
+            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
             for d in range(dim):
-                v = V[o, d]
+                v = R[o, d]
                 Ex[d] += gx * v
                 Ey[d] += gy * v
-                V[o, d] = v + gx * U[x, d] + gy * U[y, d]
+                R[o, d] = v + gx * U[x, d] + gy * U[y, d]
         for d in range(dim):
             U[x, d] += Ex[d]
         for d in range(dim):
@@ -91,24 +94,27 @@ def sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey):
             Ex[d] = 0.0
         for k in range(n_out):
             g = G[k * m + m - 1]
+            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
             for d in range(dim):
-                v = V[o, d]
+                v = R[o, d]
                 Ex[d] += g * v
-                V[o, d] = v + g * U[x, d]
+                R[o, d] = v + g * U[x, d]
         for d in range(dim):
             U[x, d] += Ex[d]
 
 
 @njit(inline="always", cache=True)
-def sgns_centre(U, V, ctx, m, outs, n_out, alpha, S, G, F, Ex, Ey):
+def sgns_centre(U, V, P, ctx, m, outs, n_out, alpha, S, G, F, Ex, Ey):
     """One minibatch: inputs U[ctx[:m]] against outputs V[outs[:n_out]], outs[0] the true
     centre (label 1), the rest negatives (label 0). Returns Σ −log σ(±score) of its terms.
+    Output rows below P.shape[0] are read and written in P, the span's private copy of
+    them (w2v.kernels.hotrows).
 
     Writes U[ctx], V[outs] and the scratch S, G, F (float32 [≥ n_out·m]) and Ex, Ey
     (float32 [dim]). All scores come first, from the rows as they are on entry; then the steps.
     """
-    sgns_scores(U, V, ctx, m, outs, n_out, S)
+    sgns_scores(U, V, P, ctx, m, outs, n_out, S)
     step_sizes(S, m, n_out, alpha, G, F)
-    sgns_update(U, V, ctx, m, outs, n_out, G, Ex, Ey)
+    sgns_update(U, V, P, ctx, m, outs, n_out, G, Ex, Ey)
     return log_sum(F, n_out * m)

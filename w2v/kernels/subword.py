@@ -40,6 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from w2v.kernels.cbow import output_step
+from w2v.kernels.hotrows import count_centre, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
     below,
@@ -91,7 +92,7 @@ def prefetch_rows(U, n_words, sub_offsets, sub_buckets, w):
 
 @njit(inline="always", cache=True)
 def sg_centre(
-    U, V, n_words, sub_offsets, sub_buckets, c, ctx, m, state, negative, noise_prob,
+    U, V, P, n_words, sub_offsets, sub_buckets, c, ctx, m, state, negative, noise_prob,
     noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
 ):  # fmt: skip
     """Skip-gram: u_c against each context ctx[:m] in turn, with its K negatives, u_c
@@ -108,7 +109,8 @@ def sg_centre(
         )
         n_outs[j] = n
         for k in range(n):
-            prefetch_row(V, outs[j * width + k])
+            if outs[j * width + k] >= P.shape[0]:
+                prefetch_row(V, outs[j * width + k])
     for d in range(dim):
         h[d] = 0.0
         e_sum[d] = 0.0
@@ -122,7 +124,7 @@ def sg_centre(
         for d in range(dim):
             e[d] = 0.0
         n_out = n_outs[j]
-        nll += output_step(V, h, outs[j * width : j * width + n_out], n_out, alpha, S, G, F, e)
+        nll += output_step(V, P, h, outs[j * width : j * width + n_out], n_out, alpha, S, G, F, e)
         terms += n_out
         for d in range(dim):
             h[d] += e[d]
@@ -133,12 +135,14 @@ def sg_centre(
 
 @njit(inline="always", cache=True)
 def cbow_sentence(
-    U, V, n_words, sub_offsets, sub_buckets, kept, n, state, window, negative, noise_prob,
-    noise_alias, outs, alpha, S, G, F, h, e, Q, E, sizes,
+    U, V, P, P0, since, n_words, sub_offsets, sub_buckets, kept, n, state, window, negative,
+    noise_prob, noise_alias, outs, alpha, S, G, F, h, e, Q, E, sizes,
 ):  # fmt: skip
     """CBOW over the kept words kept[:n] of one sentence, each in turn the centre c: h, the
     mean of every row of every context word (radius b uniform in 1..window), against c
-    and K negatives. Returns (state, Σ −log σ(±score), terms).
+    and K negatives. Returns (state, Σ −log σ(±score), terms, since): the output rows
+    below P.shape[0] live in the span's copy P, published as w2v.kernels.hotrows does
+    (`since` counts the centres since the last publication).
 
     A position p holds Q_p, the sum of its word's rows R_p, and E_p, the steps it has
     taken (scratch Q, E: float32 [2·window + 1, dim], a ring by position; sizes: int64
@@ -182,8 +186,9 @@ def cbow_sentence(
             inv = np.float32(1.0) / np.float32(count)
             for d in range(dim):
                 h[d] *= inv
-            nll += output_step(V, h, outs, n_out, alpha, S, G, F, e)
+            nll += output_step(V, P, h, outs, n_out, alpha, S, G, F, e)
             terms += n_out
+            since = count_centre(V, P, P0, since)
             for p in range(lo, hi):
                 if p != i:
                     slot = p % ring
@@ -197,17 +202,20 @@ def cbow_sentence(
             )
     for p in range(max(0, n - window), n):
         update_rows(U, n_words, sub_offsets, sub_buckets, kept[p], E[p % ring])
-    return state, nll, terms
+    return state, nll, terms, since
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def subword_span(
     arch, U, V, n_words, sub_offsets, sub_buckets, ids, offsets, s0, s1, keep, noise_prob,
-    noise_alias, window, negative, alpha0, alpha1, w_base, w_total, state,
+    noise_alias, window, negative, alpha0, alpha1, w_base, w_total, state, hot,
 ):  # fmt: skip
-    """Train sentences s0..s1−1 in order (as w2v.kernels.chunk.train_span walks them);
-    returns (Σ −log-likelihood, number of terms)."""
+    """Train sentences s0..s1−1 in order (as w2v.kernels.chunk.train_span walks them, the
+    first `hot` rows of V through a private copy); returns (Σ −log-likelihood, number of
+    terms)."""
     dim = U.shape[1]
+    P, P0 = private_rows(V, hot)
+    since = 0
     longest = 1
     for s in range(s0, s1):
         longest = max(longest, offsets[s + 1] - offsets[s])
@@ -233,9 +241,9 @@ def subword_span(
         alpha = np.float32(alpha0 + slope * (a - w_base))
         state, n = subsample(ids, a, offsets[s + 1], keep, state, kept)
         if arch == CBOW:
-            state, s_nll, s_terms = cbow_sentence(
-                U, V, n_words, sub_offsets, sub_buckets, kept, n, state, window, negative,
-                noise_prob, noise_alias, outs, alpha, S, G, F, h, e, Q, E, sizes,
+            state, s_nll, s_terms, since = cbow_sentence(
+                U, V, P, P0, since, n_words, sub_offsets, sub_buckets, kept, n, state, window,
+                negative, noise_prob, noise_alias, outs, alpha, S, G, F, h, e, Q, E, sizes,
             )  # fmt: skip
             nll += s_nll
             terms += s_terms
@@ -247,18 +255,20 @@ def subword_span(
             if m == 0:
                 continue
             state, c_nll, c_terms = sg_centre(
-                U, V, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
+                U, V, P, n_words, sub_offsets, sub_buckets, kept[i], ctx, m, state, negative,
                 noise_prob, noise_alias, outs, n_outs, alpha, S, G, F, h, e, e_sum,
             )  # fmt: skip
             nll += c_nll
             terms += c_terms
+            since = count_centre(V, P, P0, since)
+    publish(V, P, P0)
     return nll, terms
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy", parallel=True)
 def train_subword_chunk(
     arch, U, V, n_words, sub_offsets, sub_buckets, ids, offsets, spans, keep, noise_prob,
-    noise_alias, window, negative, alpha0, alpha1, seed, stream, loss,
+    noise_alias, window, negative, alpha0, alpha1, seed, stream, loss, hot,
 ):  # fmt: skip
     """Train a chunk of the corpus, its spans in parallel (Hogwild), as
     w2v.kernels.chunk.train_chunk does, with subword inputs:
@@ -269,8 +279,8 @@ def train_subword_chunk(
     sub_offsets  int64 [W + 1], sub_buckets int32 [nnz]: word w's buckets are
                  sub_buckets[sub_offsets[w]:sub_offsets[w + 1]] (w2v.subwords.subword_table)
 
-    and the other arguments as train_chunk's. Writes U, V and loss only; with one thread
-    the result is a pure function of the arguments.
+    and the other arguments as train_chunk's (hot included). Writes U, V and loss only;
+    with one thread the result is a pure function of the arguments.
     """
     T = len(spans) - 1
     w_base = offsets[spans[0]]
@@ -279,7 +289,7 @@ def train_subword_chunk(
         nll, terms = subword_span(
             arch, U, V, n_words, sub_offsets, sub_buckets, ids, offsets, spans[t],
             spans[t + 1], keep, noise_prob, noise_alias, window, negative, alpha0, alpha1,
-            w_base, w_total, stream_seed(seed, stream, t),
+            w_base, w_total, stream_seed(seed, stream, t), hot,
         )  # fmt: skip
         loss[t, 0] = nll
         loss[t, 1] = terms
