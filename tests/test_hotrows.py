@@ -6,7 +6,7 @@ import pytest
 from numba import njit
 
 from tests.test_kernels import noise_on, run_kernel
-from w2v.kernels.hotrows import PUBLISH_WORDS, count_centre, private_rows, publish
+from w2v.kernels.hotrows import PUBLISH_DRAWS, count_draws, private_rows, publish
 
 
 @njit
@@ -20,8 +20,8 @@ def publish_rows(V, P, B):
 
 
 @njit
-def count(V, P, B, since):
-    return count_centre(V, P, B, since)
+def count(V, P, B, since, n):
+    return count_draws(V, P, B, since, n)
 
 
 def test_publishing_adds_each_copys_steps_to_v():
@@ -44,16 +44,16 @@ def test_publishing_adds_each_copys_steps_to_v():
     assert copy_rows(V, 100)[0].shape == (6, 4) and copy_rows(V, 0)[0].shape == (0, 4)
 
 
-def test_a_copy_is_published_every_publish_words_centres():
+def test_a_copy_is_published_once_publish_draws_outputs_are_drawn():
     V = np.zeros((2, 3), np.float32)
     P, B = copy_rows(V, 2)
     since = 0
-    for i in range(PUBLISH_WORDS - 1):
+    for i in range(PUBLISH_DRAWS // 6 - 1):  # centres of 6 outputs each
         P[0, 0] += 1.0
-        since = count(V, P, B, since)
-        assert since == i + 1 and V[0, 0] == 0.0
+        since = count(V, P, B, since, 6)
+        assert since == 6 * (i + 1) and V[0, 0] == 0.0
     P[0, 0] += 1.0
-    assert count(V, P, B, since) == 0 and V[0, 0] == PUBLISH_WORDS
+    assert count(V, P, B, since, 6) == 0 and V[0, 0] == PUBLISH_DRAWS // 6
 
 
 @pytest.mark.parametrize("arch", ["sgns", "cbow"])

@@ -7,14 +7,14 @@ draw its outputs (c and K negatives from P_n) and its window (radius b uniform i
 predicts c) or `cbow_centre` (the mean of the contexts predicts c). The next centre's
 outputs are drawn, and their rows prefetched, while this one computes. With several
 threads, each span steps on its own copy of the hottest output rows and publishes them every
-few centres (w2v.kernels.hotrows).
+few hundred centres (w2v.kernels.hotrows).
 """
 
 import numpy as np
 from numba import njit, prange
 
 from w2v.kernels.cbow import cbow_centre
-from w2v.kernels.hotrows import count_centre, private_rows, publish
+from w2v.kernels.hotrows import count_draws, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import draw_outputs, gather_window, stream_seed, subsample
 from w2v.kernels.sgns import sgns_centre
@@ -81,7 +81,7 @@ def train_span(
                 else:
                     nll += cbow_centre(U, V, P, ctx, m, outs, n_out, alpha, S, G, F, A, B)
                     terms += n_out
-                since = count_centre(V, P, P0, since)
+                since = count_draws(V, P, P0, since, n_out)
             outs, outs_next = outs_next, outs
             n_out = n_next
     publish(V, P, P0)

@@ -8,13 +8,16 @@ costs 10–18% of a training run (scripts/results/hotrows.txt).
 
 So a span with company keeps its own copy P of the first H rows of V (vocabulary ids run
 from the most frequent word down, so these are the H most frequent words' rows), takes its
-steps on P, and every PUBLISH_WORDS centre words publishes them:
+steps on P, and every PUBLISH_DRAWS output rows drawn (centres and negatives) publishes them:
 
     V[:H] += P − B,   then P = B = V[:H],
 
 B being the copy as it was at the previous publication. The other threads' steps on those H
-rows reach the span at most PUBLISH_WORDS centres late, as a minibatch of that many centres
-would see them; every row below H is shared at once, as before. With one thread there is no
+rows reach the span at most PUBLISH_DRAWS draws late, as a minibatch of that many outputs
+would see them; every row past H is shared at once, as before. The delay is counted in draws,
+not centres: the subword skip-gram draws K negatives per pair, ~2·window times as many per
+centre as the plain kernels (which share them), and at 256 centres between publications its
+loss rose 2%. With one thread there is no
 copy (H = 0) and the arithmetic is unchanged to the bit.
 
 The steps pick a row's matrix in place, `R = P if o < P.shape[0] else V`: an inlined
@@ -25,7 +28,7 @@ import numpy as np
 from numba import njit
 
 HOT_ROWS = 128  # H: covers ~1/5 of the draws of P_n on gcide_wn, and P fits in L2 at dim 300
-PUBLISH_WORDS = 256  # publishing costs H·dim per this many centres: ~2% of their steps
+PUBLISH_DRAWS = 1536  # 256 centres at K = 5 in the plain kernels; publishing costs ~2%
 
 
 @njit(inline="always", cache=True)
@@ -52,11 +55,11 @@ def publish(V, P, B):
 
 
 @njit(inline="always", cache=True)
-def count_centre(V, P, B, since):
-    """One more centre word since the last publication; publishes after PUBLISH_WORDS.
-    Returns the new count."""
-    since += 1
-    if since >= PUBLISH_WORDS and P.shape[0] > 0:
+def count_draws(V, P, B, since, n):
+    """n more output rows drawn since the last publication (`since` of them before);
+    publishes once PUBLISH_DRAWS are reached. Returns the new count."""
+    since += n
+    if since >= PUBLISH_DRAWS and P.shape[0] > 0:
         publish(V, P, B)
         return 0
     return since

@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from w2v.kernels.cbow import output_step
-from w2v.kernels.hotrows import count_centre, private_rows, publish
+from w2v.kernels.hotrows import count_draws, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
     below,
@@ -142,7 +142,7 @@ def cbow_sentence(
     mean of every row of every context word (radius b uniform in 1..window), against c
     and K negatives. Returns (state, Σ −log σ(±score), terms, since): the output rows
     below P.shape[0] live in the span's copy P, published as w2v.kernels.hotrows does
-    (`since` counts the centres since the last publication).
+    (`since` counts the outputs drawn since the last publication).
 
     A position p holds Q_p, the sum of its word's rows R_p, and E_p, the steps it has
     taken (scratch Q, E: float32 [2·window + 1, dim], a ring by position; sizes: int64
@@ -188,7 +188,7 @@ def cbow_sentence(
                 h[d] *= inv
             nll += output_step(V, P, h, outs, n_out, alpha, S, G, F, e)
             terms += n_out
-            since = count_centre(V, P, P0, since)
+            since = count_draws(V, P, P0, since, n_out)
             for p in range(lo, hi):
                 if p != i:
                     slot = p % ring
@@ -260,7 +260,7 @@ def subword_span(
             )  # fmt: skip
             nll += c_nll
             terms += c_terms
-            since = count_centre(V, P, P0, since)
+            since = count_draws(V, P, P0, since, c_terms)
     publish(V, P, P0)
     return nll, terms
 
