@@ -1,6 +1,9 @@
 """The Numba kernels: sampling helpers against their formulas, one step against the
 float64 gradient of w2v.lecture.softmax, and sparsity (untouched rows stay bit-identical)."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from numba import njit
@@ -181,3 +184,23 @@ def test_extreme_scores_stay_finite():
         V[:, 0] = scale  # every score is exactly `scale`
         loss = run_kernel("sgns", U, V, [[0, 1]], *noise_on([2], 3))
         assert np.isfinite(U).all() and np.isfinite(V).all() and np.isfinite(loss).all()
+
+
+def test_kernels_load_without_scipy_linalg_and_blas_calls_still_compile():
+    # Numba's first load would import scipy.linalg (0.2 s) to check for BLAS; w2v.kernels
+    # answers that check without the import, and puts Numba's own back for BLAS users
+    code = """
+import sys
+import numpy as np
+from numba import njit
+from w2v.kernels.wordtable import rehash
+rehash(np.full(8, -1, np.int64), np.zeros(2, np.uint64), 2)
+assert "scipy.linalg" not in sys.modules, "scipy.linalg imported"
+import numba.np.linalg, numba.np.arraymath
+assert numba.np.arraymath._HAVE_BLAS
+assert numba.np.linalg.ensure_blas.__module__ == "numba.np.linalg"
+dot = njit(lambda a, b: np.dot(a, b))
+assert dot(np.ones((2, 3)), np.ones((3, 2)))[1, 1] == 3.0
+assert "scipy.linalg" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

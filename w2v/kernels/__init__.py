@@ -17,3 +17,29 @@
 U is the input matrix (gensim wv.vectors, word2vec.c syn0), V the output matrix (gensim and
 word2vec.c syn1neg). Every kernel is compiled on first use and cached on disk (cache=True).
 """
+
+
+def _light_blas_check() -> None:
+    """Numba's CPU target, at its first compile or cache load, imports numba.np.arraymath,
+    which imports scipy.linalg only to learn whether np.dot may call BLAS: 0.2 s of every
+    run's start, before the first kernel. These kernels call no BLAS. So arraymath is
+    imported here with that check answered by finding scipy instead of importing it, and
+    Numba's own check is put back for whatever compiles BLAS calls later (which imports
+    scipy.linalg then, as before)."""
+    import importlib.util
+
+    import numba.np.linalg as linalg
+
+    def scipy_is_there() -> None:
+        if importlib.util.find_spec("scipy") is None:
+            raise ImportError("scipy 0.16+ is required for linear algebra")
+
+    numba_check = linalg.ensure_blas
+    linalg.ensure_blas = scipy_is_there
+    try:
+        import numba.np.arraymath  # noqa: F401 (the import is the point)
+    finally:
+        linalg.ensure_blas = numba_check
+
+
+_light_blas_check()
