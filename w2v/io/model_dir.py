@@ -217,7 +217,7 @@ def _save_rows(path: Path, M: np.ndarray, block: int = 1 << 16) -> None:
             f, {"descr": "<f4", "fortran_order": False, "shape": tuple(M.shape)}
         )
         for a in range(0, M.shape[0], block):
-            f.write(np.ascontiguousarray(M[a : a + block], dtype="<f4").tobytes())
+            f.write(memoryview(np.ascontiguousarray(M[a : a + block], dtype="<f4")))
 
 
 def _load_ngrams(d: Path, meta: dict, dim: int, mode) -> tuple[np.ndarray | None, dict | None]:

@@ -43,9 +43,11 @@ from w2v.kernels.cbow import output_step
 from w2v.kernels.hotrows import count_draws, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
+    GOLDEN,
     below,
     draw_outputs,
     gather_window,
+    mix,
     step,
     stream_seed,
     subsample,
@@ -325,7 +327,11 @@ def uniform_rows(U, first, seed, scale):
     one = np.float32(1.0)
     for b in prange(n_blocks):
         state = stream_seed(seed, 1, b)
-        for r in range(first + b * UNIFORM_BLOCK, min(first + (b + 1) * UNIFORM_BLOCK, n_rows)):
+        r0 = first + b * UNIFORM_BLOCK
+        for r in range(r0, min(r0 + UNIFORM_BLOCK, n_rows)):
+            # the k-th step of a stream is mix(state + k·γ) (sampling.step): computed from
+            # k, the draws of a row do not wait on each other, and the loop vectorises
+            at = state + np.uint64((r - r0) * dim) * GOLDEN
             for d in range(dim):
-                state, bits = step(state)
+                bits = mix(at + np.uint64(d + 1) * GOLDEN)
                 U[r, d] = ((unit24(bits) + half) * two - one) * scale
