@@ -12,7 +12,7 @@ import w2v
 from tests.helpers import write_small_corpus
 from w2v.config import TrainConfig
 from w2v.errors import ConfigError
-from w2v.kernels.sampling import draw_outputs, stream_seed
+from w2v.kernels.sampling import draw_outputs, step, stream_seed
 from w2v.kernels.subword import cbow_sentence, sg_centre, word_vectors
 from w2v.subwords import ngram_buckets, subword_table
 from w2v.vectors import Vectors
@@ -342,3 +342,26 @@ def test_querying_a_subword_model_loads_no_numba(tmp_path):
     root = str(Path(__file__).resolve().parents[1])
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stderr
+
+
+def test_ngram_rows_start_uniform_from_one_stream_per_block_whatever_the_threads():
+    # row r of block b holds draws (r - first - b·UNIFORM_BLOCK)·dim + 1 ... of the stream
+    # (seed, 1, b), computed from their index: the same values as stepping the stream
+    from w2v.kernels.subword import UNIFORM_BLOCK, uniform_rows
+
+    first, dim, seed, scale = 3, 5, np.uint64(11), np.float32(0.2)
+    U = np.zeros((first + UNIFORM_BLOCK + 7, dim), np.float32)
+    uniform_rows(U, first, seed, scale)
+    assert np.array_equal(U[:first], np.zeros((first, dim), np.float32))
+    for b, r in [(0, first), (0, first + 1), (1, first + UNIFORM_BLOCK + 6)]:
+        state = stream_seed(seed, np.uint64(1), np.uint64(b))
+        for _ in range((r - first - b * UNIFORM_BLOCK) * dim):
+            state, _ = step(np.uint64(state))
+        row = []
+        for _ in range(dim):
+            state, bits = step(np.uint64(state))
+            unit = np.float32(np.uint64(bits) >> np.uint64(40)) / np.float32(16777216.0)
+            half = np.float32(0.5 / 16777216.0)
+            row.append(((unit + half) * np.float32(2.0) - np.float32(1.0)) * scale)
+        np.testing.assert_array_equal(U[r], np.array(row, np.float32))
+    assert np.abs(U[first:]).max() < scale and U[first:].std() > scale / 2
