@@ -404,3 +404,40 @@ def test_a_vocabulary_of_more_rows_than_vectors_is_refused_before_it_is_read(tmp
     )
     with pytest.raises(ModelError, match="has 5 rows but vocab.parquet has 1000000 words"):
         load_model(d)
+
+
+@pytest.mark.parametrize("refused", [None, "open", "write"])
+def test_large_rows_are_a_npy_file_whatever_the_filesystem_allows(tmp_path, monkeypatch, refused):
+    # ngrams.npy is written with O_DIRECT past a 4096-byte header; where the filesystem
+    # refuses O_DIRECT (at open, or at the first write), through the page cache instead
+    import errno
+
+    from w2v.io import model_dir
+
+    direct = getattr(os, "O_DIRECT", 0)
+    real_open, real_write, is_direct, opened_direct = os.open, os.write, {}, []
+
+    def open_(path, flags, *mode):
+        if refused == "open" and flags & direct:
+            raise OSError(errno.EINVAL, "no O_DIRECT here")
+        fd = real_open(path, flags, *mode)
+        is_direct[fd] = bool(flags & direct)  # a number closed and opened again: updated
+        opened_direct.append(is_direct[fd])
+        return fd
+
+    def write(fd, data):
+        if refused == "write" and is_direct.get(fd):
+            raise OSError(errno.EINVAL, "no O_DIRECT here")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(model_dir, "DIRECT_BLOCK", 8192)  # several blocks, a padded last one
+    M = np.random.default_rng(0).random((1000, 7), dtype=np.float32)
+    path = tmp_path / "ngrams.npy"
+    model_dir._save_rows(path, M)
+    assert path.stat().st_size == 4096 + M.nbytes
+    loaded = np.load(path, mmap_mode="r")
+    assert loaded.offset == 4096 and loaded.dtype == np.float32
+    assert np.array_equal(loaded, M)
+    assert opened_direct[0] == (refused != "open" and direct != 0)  # tried O_DIRECT first

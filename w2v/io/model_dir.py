@@ -15,6 +15,7 @@ only over a model w2v wrote). Loading validates each file and names the broken o
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import math
 import os
@@ -209,15 +210,62 @@ def load_model(directory: str | os.PathLike, mmap: bool = True) -> ModelFiles:
     return ModelFiles(words, counts, vectors, contexts, meta, ngrams, subwords)
 
 
-def _save_rows(path: Path, M: np.ndarray, block: int = 1 << 16) -> None:
-    """np.save of a float32 matrix, written in blocks of rows: a memory-mapped one (a loaded
-    model saved again) is not read into memory whole."""
-    with open(path, "wb") as f:
-        np.lib.format.write_array_header_1_0(
-            f, {"descr": "<f4", "fortran_order": False, "shape": tuple(M.shape)}
-        )
-        for a in range(0, M.shape[0], block):
-            f.write(memoryview(np.ascontiguousarray(M[a : a + block], dtype="<f4")))
+DIRECT_ALIGN = 4096  # O_DIRECT: file offsets, lengths and buffers on this boundary
+DIRECT_BLOCK = 8 << 20  # bytes a write takes, through one reused aligned buffer
+
+
+def npy_header(shape: tuple[int, ...], size: int = DIRECT_ALIGN) -> bytes:
+    """A .npy (version 1.0) header of a C-ordered little-endian float32 array, padded with
+    spaces to `size` bytes, so that the data begins on a DIRECT_ALIGN boundary (numpy reads
+    any header length)."""
+    text = repr({"descr": "<f4", "fortran_order": False, "shape": tuple(shape)})
+    pad = size - 10 - len(text) - 1
+    if pad < 0:
+        raise ValueError(f"shape {shape} does not fit a {size}-byte header")
+    body = (text + " " * pad + "\n").encode("latin1")
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body
+
+
+def _save_rows(path: Path, M: np.ndarray) -> None:
+    """np.save of a float32 matrix (a subword model's n-gram rows: 800 MB at 2M × 100), read
+    in blocks (a memory-mapped one is not read into memory whole) and written with O_DIRECT
+    from one aligned buffer: straight to the disk, not first copied into page-cache pages
+    that the directory's fsync then writes out. On gcide_wn's 2M × 100 rows: 0.55 s for
+    both, against 2.2 s + 0.4 s by the page cache (scripts/results/subwords.txt). Where the
+    filesystem refuses O_DIRECT (tmpfs), the same bytes go through the page cache."""
+    flat = np.ascontiguousarray(M, dtype="<f4").reshape(-1).view(np.uint8)
+    header = npy_header(M.shape)
+    try:
+        _write_aligned(path, header, flat, getattr(os, "O_DIRECT", 0))
+    except OSError as e:
+        if e.errno != errno.EINVAL:
+            raise
+        _write_aligned(path, header, flat, 0)
+
+
+def _write_aligned(path: Path, header: bytes, data: np.ndarray, direct: int) -> None:
+    """Write header (DIRECT_ALIGN bytes) then the bytes `data` (uint8 [n]) to path, in
+    DIRECT_BLOCK writes of an aligned buffer; the last one padded, then cut back to size."""
+    import mmap
+
+    buf = mmap.mmap(-1, DIRECT_BLOCK)  # anonymous memory: page-aligned (freed with buf)
+    staging = np.frombuffer(buf, np.uint8)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | direct, 0o644)
+    try:
+        staging[: len(header)] = np.frombuffer(header, np.uint8)
+        _write_all(fd, memoryview(buf)[: len(header)])
+        for a in range(0, len(data), DIRECT_BLOCK):
+            n = min(DIRECT_BLOCK, len(data) - a)
+            staging[:n] = data[a : a + n]
+            _write_all(fd, memoryview(buf)[: -(-n // DIRECT_ALIGN) * DIRECT_ALIGN])
+        os.ftruncate(fd, len(header) + len(data))
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, view: memoryview) -> None:
+    if os.write(fd, view) != len(view):  # a regular file takes all or fails
+        raise OSError(errno.EIO, "short write")
 
 
 def _load_ngrams(d: Path, meta: dict, dim: int, mode) -> tuple[np.ndarray | None, dict | None]:
