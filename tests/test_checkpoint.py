@@ -133,7 +133,7 @@ def test_a_damaged_checkpoint_is_refused_before_allocating(corpus, tmp_path):
     (where / "state.json").write_text("{", encoding="utf-8")
     fp = ckpt.Fingerprints("a", "b")
     with pytest.raises(CheckpointError, match="damaged"):
-        read_checkpoint(where, fp, w2v.TrainConfig(), 10)
+        read_checkpoint(where, fp, w2v.TrainConfig(), [str(i) for i in range(10)])
 
 
 def test_resume_without_a_checkpoint_starts_from_the_beginning(corpus, uninterrupted, tmp_path):

@@ -1,6 +1,7 @@
 """Subword (fastText) training: the compiled steps against a direct numpy step, the words'
 final vectors, reproducibility, and a trained model's vectors for unseen words."""
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -297,10 +298,18 @@ def test_the_input_matrix_starts_as_fasttexts():
     inputs = SubwordInputs.of(WORDS, TrainConfig(subwords="3-4", buckets=70_000, dim=DIM))
     U0, _ = initial_weights(W, DIM, 1)
     U = inputs.initial_input(U0, 1)
-    assert U.shape == (W + 70_000, DIM) and U.dtype == np.float32
+    used = inputs.used  # the buckets the words' n-grams fall in, ascending
+    assert len(used) == len(set(inputs.table.buckets.tolist())) and np.all(np.diff(used) > 0)
+    assert U.shape == (W + len(used), DIM) and U.dtype == np.float32
     np.testing.assert_array_equal(U[:W], U0)
-    assert np.abs(U).max() < 1 / DIM and np.abs(U[W:]).max() > 0.99 / DIM
-    assert abs(float(U[W:].mean())) < 1e-3 / DIM  # centred
+    # every bucket's row, the untrained ones from the seed: the trained ones start as theirs
+    rows = inputs.ngram_rows(U, 1)
+    assert rows.shape == (70_000, DIM)
+    np.testing.assert_array_equal(rows[used], U[W:])
+    assert np.abs(rows).max() < 1 / DIM and np.abs(rows).max() > 0.99 / DIM
+    assert abs(float(rows.mean())) < 1e-3 / DIM  # centred
+    for w in range(W):  # R_w through the dense numbering is R_w
+        np.testing.assert_array_equal(used[inputs.dense.rows(w)], inputs.table.rows(w))
 
 
 def test_unseen_words_get_gensims_vectors_from_gensims_ngrams():
@@ -365,3 +374,25 @@ def test_ngram_rows_start_uniform_from_one_stream_per_block_whatever_the_threads
             row.append(((unit + half) * np.float32(2.0) - np.float32(1.0)) * scale)
         np.testing.assert_array_equal(U[r], np.array(row, np.float32))
     assert np.abs(U[first:]).max() < scale and U[first:].std() > scale / 2
+
+
+@pytest.mark.parametrize("arch", ["sgns", "cbow"])
+def test_training_only_the_buckets_in_use_is_training_them_all(corpus, monkeypatch, arch):
+    # the same model, bit for bit (one worker), as an input matrix of all B bucket rows: the
+    # unused rows never change, and ngram_rows gives them their start
+    from w2v.subword_training import SubwordInputs
+
+    settings = dict(subwords="3-5", buckets=50_000, epochs=1, workers=1, seed=4, arch=arch)
+    dense = w2v.train(corpus, **settings).vectors
+    of = SubwordInputs.of.__func__
+
+    def every_row(cls, words, config):
+        inputs = of(cls, words, config)
+        all_rows = np.arange(inputs.buckets, dtype=np.int64)
+        return dataclasses.replace(inputs, used=all_rows, dense=inputs.table)
+
+    monkeypatch.setattr(SubwordInputs, "of", classmethod(every_row))
+    full = w2v.train(corpus, **settings).vectors
+    assert len(SubwordInputs.of(dense.words, TrainConfig(**settings)).used) == 50_000  # patched
+    np.testing.assert_array_equal(dense.vectors, full.vectors)
+    np.testing.assert_array_equal(dense.ngrams, full.ngrams)

@@ -5,7 +5,7 @@ A checkpoint of the run writing OUT is the hidden sibling directory `.OUT.checkp
     state.json     format version; the Position (epoch, chunks done, words done, the epoch's
                    loss sums, each finished epoch's loss); the resolved config; fingerprints
                    of the config and of the corpus
-    U.npy, V.npy   float32 [len(vocab), dim] (U [len(vocab) + buckets, dim] with subwords),
+    U.npy, V.npy   float32 [len(vocab), dim] (U [len(vocab) + buckets in use, dim] with subwords),
                    written straight from the training arrays
 
 It is written through w2v.io.atomic (a temporary sibling, fsynced, exchanged in one step), so
@@ -146,7 +146,7 @@ def write_checkpoint(
 
 
 def read_checkpoint(
-    path: Path, fp: Fingerprints, config: TrainConfig, n_words: int
+    path: Path, fp: Fingerprints, config: TrainConfig, words: list[str]
 ) -> tuple[Position, np.ndarray, np.ndarray]:
     """(Position, U, V) of the checkpoint `path`; CheckpointError, in one line, when it is
     damaged or was written for another config or corpus."""
@@ -176,7 +176,10 @@ def read_checkpoint(
             f"checkpoint {str(path)!r} was written for another corpus (its vocabulary or "
             "sentences differ); resume on the same text or remove the checkpoint"
         )
-    rows = {"U.npy": n_words + (config.buckets if config.subwords else 0), "V.npy": n_words}
+    from w2v.subword_training import SubwordInputs  # here: Numba only when resuming
+
+    n_words, subwords = len(words), SubwordInputs.of(words, config)
+    rows = {"U.npy": subwords.n_rows if subwords else n_words, "V.npy": n_words}
     arrays = []
     for name in ("U.npy", "V.npy"):
         shape = (rows[name], config.dim)
@@ -282,7 +285,7 @@ def train_resumable(
                 "to continue it (w2v.train: resume=True), or remove it to start over"
             )
         try:
-            start, U, V = read_checkpoint(checkpoint, fp, config, len(vocab))
+            start, U, V = read_checkpoint(checkpoint, fp, config, vocab.words)
         except CheckpointError:
             if not restart_on_mismatch:
                 raise

@@ -79,8 +79,8 @@ class Model:
         """The model of a finished run on `corpus` (an EncodedCorpus, each epoch over all
         of it): U and V as trained, and the run in meta (trainer, resolved config, corpus
         facts, per-epoch loss, time, words/s, then `meta`'s items). With `subwords` (a
-        SubwordInputs), U is [W + B, dim]: the vectors are the words' means u_w and the
-        bucket rows are kept as `ngrams`."""
+        SubwordInputs), U is [W + B', dim]: the vectors are the words' means u_w and every
+        bucket's row is kept as `ngrams` (SubwordInputs.ngram_rows)."""
         words = int(corpus.offsets[-1] - corpus.offsets[0])
         run = {
             "trainer": config.arch,
@@ -92,7 +92,7 @@ class Model:
         }
         extra = {}
         if subwords is not None:
-            extra = {"ngrams": U[len(vocab) :], "subwords": subwords.settings}
+            extra = {"ngrams": subwords.ngram_rows(U, config.seed), "subwords": subwords.settings}
             U = subwords.word_vectors(U)
         vectors = Vectors(list(vocab.words), U, vocab.counts, contexts=V, meta=run | meta, **extra)
         return cls(vectors, vocab, config, loss_history)

@@ -208,7 +208,7 @@ def train_encoded(
     boundary: Callable[[Position, np.ndarray, np.ndarray], object] | None = None,
 ) -> Model:
     """Train on an encoded corpus. U and V, if given (float32 [len(vocab), dim], writable,
-    C-contiguous; U [len(vocab) + buckets, dim] with config.subwords), are the starting
+    C-contiguous; U [len(vocab) + buckets in use, dim] with config.subwords), are the starting
     weights and are updated in place; otherwise U is drawn from config.seed and V is zero.
     `progress`, if given, is called with a Progress after every chunk (about every second)
     and at the end of each epoch; if it raises, training stops and the exception propagates.
@@ -403,7 +403,8 @@ def epoch_end_hook(on_epoch_end, vocab: Vocab, config: TrainConfig):
         extra, words = {}, U
         if subwords is not None:
             words = subwords.word_vectors(U)
-            extra = {"ngrams": _readonly_view(U[len(vocab) :]), "subwords": subwords.settings}
+            ngrams = subwords.ngram_rows(U, config.seed)  # [B, dim], built for the call
+            extra = {"ngrams": _readonly_view(ngrams), "subwords": subwords.settings}
         view = Vectors(vocab.words, _readonly_view(words), vocab.counts, _readonly_view(V), **extra)
         return on_epoch_end(at.epoch, at.loss_history[-1], view)
 

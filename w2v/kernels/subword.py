@@ -320,18 +320,32 @@ def uniform_rows(U, first, seed, scale):
     """U[first:] uniform in (−scale, scale), each block of UNIFORM_BLOCK rows from its own
     stream (seed, 1, block), the blocks in parallel: the n-gram rows' start. (Two threads
     also take the first touch of a matrix of a few hundred MB in half the time.)"""
-    n_rows, dim = U.shape
-    n_blocks = (n_rows - first + UNIFORM_BLOCK - 1) // UNIFORM_BLOCK
+    n_blocks = (U.shape[0] - first + UNIFORM_BLOCK - 1) // UNIFORM_BLOCK
+    for b in prange(n_blocks):
+        for k in range(b * UNIFORM_BLOCK, min((b + 1) * UNIFORM_BLOCK, U.shape[0] - first)):
+            uniform_row(U, first + k, k, seed, scale)
+
+
+@njit(inline="always", cache=True)
+def uniform_row(U, r, k, seed, scale):
+    """U[r] = row k of the uniform start (uniform_rows' row first + k): the draws
+    k_in·dim + 1 … of the stream (seed, 1, k // UNIFORM_BLOCK), k_in = k % UNIFORM_BLOCK."""
+    dim = U.shape[1]
     half = np.float32(0.5 / 16777216.0)  # half a step of unit24: symmetric, strictly inside
     two = np.float32(2.0)
     one = np.float32(1.0)
-    for b in prange(n_blocks):
-        state = stream_seed(seed, 1, b)
-        r0 = first + b * UNIFORM_BLOCK
-        for r in range(r0, min(r0 + UNIFORM_BLOCK, n_rows)):
-            # the k-th step of a stream is mix(state + k·γ) (sampling.step): computed from
-            # k, the draws of a row do not wait on each other, and the loop vectorises
-            at = state + np.uint64((r - r0) * dim) * GOLDEN
-            for d in range(dim):
-                bits = mix(at + np.uint64(d + 1) * GOLDEN)
-                U[r, d] = ((unit24(bits) + half) * two - one) * scale
+    state = stream_seed(seed, 1, k // UNIFORM_BLOCK)
+    # the k-th step of a stream is mix(state + k·γ) (sampling.step): computed from k, the
+    # draws of a row do not wait on each other, and the loop vectorises
+    at = state + np.uint64((k % UNIFORM_BLOCK) * dim) * GOLDEN
+    for d in range(dim):
+        bits = mix(at + np.uint64(d + 1) * GOLDEN)
+        U[r, d] = ((unit24(bits) + half) * two - one) * scale
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def uniform_rows_at(U, first, rows, seed, scale):
+    """U[first + j] = row rows[j] of the uniform start, for every j, in parallel: the start
+    of only the n-gram rows that some word uses (uniform_rows would give the same values)."""
+    for j in prange(len(rows)):
+        uniform_row(U, first + j, rows[j], seed, scale)
