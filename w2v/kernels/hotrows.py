@@ -25,7 +25,6 @@ The steps pick a row's matrix in place, `R = P if o < P.shape[0] else V`: an inl
 function returning R costs a reference count per row, 15% of a CBOW run.
 """
 
-import numpy as np
 from numba import njit
 
 HOT_ROWS = 128  # H: 19% of the draws of P_n on gcide_wn; P fits in L2 at dim 300
@@ -35,11 +34,7 @@ PUBLISH_DRAWS = 1536  # 256 centres at K = 5 in the plain kernels; publishing co
 @njit(inline="always", cache=True)
 def private_rows(V, hot):
     """(P, B): two copies of V[:hot] (float32 [H, dim]); H = 0 gives empty copies."""
-    h = min(hot, V.shape[0])
-    P = np.empty((h, V.shape[1]), np.float32)
-    for r in range(h):
-        for d in range(V.shape[1]):
-            P[r, d] = V[r, d]
+    P = V[: min(hot, V.shape[0])].copy()
     return P, P.copy()
 
 

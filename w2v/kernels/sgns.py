@@ -42,8 +42,8 @@ def sgns_scores(U, V, P, ctx, m, outs, n_out, S):
         x = ctx[j]
         y = ctx[j + 1]
         for k in range(n_out):
-            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
+            R = P if o < P.shape[0] else V  # hotrows: P holds rows < H
             fx = np.float32(0.0)
             fy = np.float32(0.0)
             for d in range(dim):
@@ -55,8 +55,8 @@ def sgns_scores(U, V, P, ctx, m, outs, n_out, S):
     if m % 2 == 1:
         x = ctx[m - 1]
         for k in range(n_out):
-            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
+            R = P if o < P.shape[0] else V  # hotrows: P holds rows < H
             f = np.float32(0.0)
             for d in range(dim):
                 f += U[x, d] * R[o, d]
@@ -77,8 +77,8 @@ def sgns_update(U, V, P, ctx, m, outs, n_out, G, Ex, Ey):
         for k in range(n_out):
             gx = G[k * m + j]
             gy = G[k * m + j + 1]
-            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
+            R = P if o < P.shape[0] else V  # hotrows: P holds rows < H
             for d in range(dim):
                 v = R[o, d]
                 Ex[d] += gx * v
@@ -94,8 +94,8 @@ def sgns_update(U, V, P, ctx, m, outs, n_out, G, Ex, Ey):
             Ex[d] = 0.0
         for k in range(n_out):
             g = G[k * m + m - 1]
-            R = P if outs[k] < P.shape[0] else V  # hotrows: P holds rows < H
             o = outs[k]
+            R = P if o < P.shape[0] else V  # hotrows: P holds rows < H
             for d in range(dim):
                 v = R[o, d]
                 Ex[d] += g * v
