@@ -26,7 +26,9 @@ test of the vectors of words training never saw.
    gensim with workers=2 is not deterministic even at a fixed seed, so the range is the
    measure of noise a difference must clear. --sides picks which models part 2 trains;
    --w2v-args passes extra options to every `w2v train` (a variant under test); --keep DIR
-   keeps part 2's models (DIR/gensim-1/, DIR/w2v-1/, ...) for a closer look.
+   keeps part 2's models (DIR/gensim-1/, DIR/w2v-1/, ...) for a closer look;
+   --gensim-workers and --gensim-input iterable train gensim's other ways (one worker; the
+   lines through its job queue instead of corpus_file).
 """
 
 from __future__ import annotations
@@ -101,7 +103,13 @@ def gensim_child(corpus: str, out: str, params: str, words: str) -> None:
     import numpy as np
     from gensim.models import FastText
 
-    model = FastText(corpus_file=corpus, **json.loads(params))
+    params = json.loads(params)
+    if params.pop("input", "file") == "iterable":  # gensim's job queue: one global rate
+        from gensim.models.word2vec import LineSentence
+
+        model = FastText(sentences=LineSentence(corpus, max_sentence_length=10_000), **params)
+    else:
+        model = FastText(corpus_file=corpus, **params)
     Path(out).mkdir(parents=True, exist_ok=True)
     np.save(Path(out, "vectors.npy"), model.wv.vectors)
     np.save(Path(out, "ngrams.npy"), model.wv.vectors_ngrams)
@@ -116,13 +124,20 @@ def gensim_child(corpus: str, out: str, params: str, words: str) -> None:
 
 
 def gensim_cmd(
-    corpus: Path, out: Path, arch: str, words: list[str], seed: int, workers: int = WORKERS
+    corpus: Path,
+    out: Path,
+    arch: str,
+    words: list[str],
+    seed: int,
+    workers: int = WORKERS,
+    gensim_input: str = "file",
 ) -> list[str]:
     s = SETTINGS | {"seed": seed}
     params = dict(
         sg=1 if arch == "sgns" else 0, vector_size=s["dim"], window=s["window"],
         negative=s["negative"], sample=s["sample"], epochs=s["epochs"], min_count=s["min_count"],
         seed=s["seed"], workers=workers, min_n=MINN, max_n=MAXN, bucket=BUCKETS,
+        input=gensim_input,
     )  # fmt: skip
     return [sys.executable, __file__, "--gensim-child", str(corpus), str(out),
             json.dumps(params), json.dumps(words)]  # fmt: skip
@@ -211,6 +226,13 @@ def main() -> None:
     ap.add_argument(
         "--gensim-workers", type=int, default=WORKERS, help="gensim's workers (1: no Hogwild)"
     )
+    ap.add_argument(
+        "--gensim-input",
+        choices=("file", "iterable"),
+        default="file",
+        help="gensim reads corpus_file (its workers each walk a part of the file, each decaying"
+        " its own rate) or an iterable of lines (one job queue, one global rate)",
+    )
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     sides = args.sides.split(",")
@@ -226,7 +248,8 @@ def main() -> None:
     print(f"corpus {corpus} ({corpus.stat().st_size / 1e6:.1f} MB); gensim {gensim.__version__}, "
           f"numba {numba.__version__}, cores {os.cpu_count()}, load average "
           f"{os.getloadavg()[0]:.2f}; arch {args.arch}; {SETTINGS}; n-grams {MINN}-{MAXN}, "
-          f"{BUCKETS:,} buckets; workers {WORKERS} (gensim {args.gensim_workers}); "
+          f"{BUCKETS:,} buckets; workers {WORKERS} (gensim {args.gensim_workers}, "
+          f"input {args.gensim_input}); "
           f"seeds {seeds}; w2v extra {extra}")  # fmt: skip
     floor = launcher.run([sys.executable, "-c", NUMBA_FLOOR])
     print(f"Numba runtime floor: peak RssAnon {floor['rss_anon']:.0f} MB")
@@ -245,7 +268,8 @@ def main() -> None:
             for name in ("gensim", "w2v") if os.getpid() % 2 else ("w2v", "gensim"):
                 out = tmp / f"full-{name}"
                 workers = args.gensim_workers
-                cmd = (gensim_cmd(corpus, out, args.arch, [], seeds[0], workers) if name == "gensim"
+                cmd = (gensim_cmd(corpus, out, args.arch, [], seeds[0], workers, args.gensim_input)
+                       if name == "gensim"
                        else w2v_cmd(corpus, out, args.arch, True, seeds[0], extra))  # fmt: skip
                 run = launcher.run(cmd)
                 results[name] = run | evaluate(out) | {"syntactic": syntactic(out)}
@@ -282,7 +306,9 @@ def main() -> None:
                 name = SIDES[side]
                 out = tmp / "heldout-model"
                 if side == "gensim":
-                    cmd = gensim_cmd(cut, out, args.arch, words, seed, args.gensim_workers)
+                    cmd = gensim_cmd(
+                        cut, out, args.arch, words, seed, args.gensim_workers, args.gensim_input
+                    )
                     run = launcher.run(cmd)
                     vectors = gensim_vectors(out, words)
                 else:
