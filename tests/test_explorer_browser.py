@@ -323,6 +323,21 @@ def test_a_job_started_from_the_page_finishes_and_its_model_appears(open_page, s
     assert row[4] == "small.txt"
 
 
+def test_a_job_started_elsewhere_shows_its_model_however_soon_it_ends(open_page, server):
+    # a tiny job ends within one poll (1 s) of starting: the page may first see it done
+    page = open_page("#/jobs")
+    page.wait_for_selector("#jobs-table tr.job-done")  # the first listing is in (a job above)
+    config = {"dim": 8, "min_count": 2, "epochs": 1}
+    request = urllib.request.Request(
+        f"{server}/v1/jobs",
+        data=json.dumps({"corpus": "small.txt", "name": "from-api", "config": config}).encode(),
+        headers={"authorization": f"Bearer {TOKEN}", "content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert json.loads(r.read())["state"] in ("queued", "running")
+    page.wait_for_selector("#model-select option[value='from-api']", state="attached")
+
+
 # ---- the token and the XSS word ------------------------------------------------------------------
 
 

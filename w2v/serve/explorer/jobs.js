@@ -16,6 +16,7 @@ let visible = false;
 let polling = false;
 let onModelDone = () => {};
 const states = new Map(); // job id -> the state last seen
+let listed = false; // the first listing is recorded: a job it does not know is new
 const losses = new Map(); // job id -> [[progress, loss], ...]
 
 export function initJobs(modelDone) {
@@ -23,7 +24,8 @@ export function initJobs(modelDone) {
   $("job-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api("/v1/jobs", { method: "POST", body: jobRequest(new FormData(event.target)) });
+      const job = await api("/v1/jobs", { method: "POST", body: jobRequest(new FormData(event.target)) });
+      states.set(job.id, job.state); // seen before it ends, however soon that is
       showError(null);
       poll();
     } catch (error) {
@@ -84,8 +86,11 @@ function record(jobs) {
       if (!seen.length || seen[seen.length - 1][0] < job.progress) seen.push([job.progress, job.loss]);
       losses.set(job.id, seen);
     }
-    if (job.state === "done" && before !== undefined && before !== "done") onModelDone(job.name);
+    // a job that ended between two polls is new too, unless it is in the page's first listing
+    const isNew = before === undefined ? listed : before !== "done";
+    if (job.state === "done" && isNew) onModelDone(job.name);
   }
+  listed = true;
 }
 
 function render(jobs) {
