@@ -303,8 +303,8 @@ def test_the_input_matrix_starts_as_fasttexts():
     assert U.shape == (W + len(used), DIM) and U.dtype == np.float32
     np.testing.assert_array_equal(U[:W], U0)
     # every bucket's row, the untrained ones from the seed: the trained ones start as theirs
-    rows = inputs.ngram_rows(U, 1)
-    assert rows.shape == (70_000, DIM)
+    rows = np.asarray(inputs.ngram_rows(U, 1))
+    assert rows.shape == (70_000, DIM) and rows.dtype == np.float32
     np.testing.assert_array_equal(rows[used], U[W:])
     assert np.abs(rows).max() < 1 / DIM and np.abs(rows).max() > 0.99 / DIM
     assert abs(float(rows.mean())) < 1e-3 / DIM  # centred
@@ -374,6 +374,38 @@ def test_ngram_rows_start_uniform_from_one_stream_per_block_whatever_the_threads
             row.append(((unit + half) * np.float32(2.0) - np.float32(1.0)) * scale)
         np.testing.assert_array_equal(U[r], np.array(row, np.float32))
     assert np.abs(U[first:]).max() < scale and U[first:].std() > scale / 2
+
+
+def test_ngram_rows_are_read_as_the_whole_matrix_they_stand_for(tmp_path, monkeypatch):
+    # NgramRows computes rows as read; every way of reading gives the matrix it replaces
+    # (uniform_rows' start, the trained rows at the buckets in use), and save writes it
+    from w2v.io import model_dir
+    from w2v.kernels.subword import uniform_rows
+    from w2v.subword_training import NgramRows
+
+    B, dim, seed = 9_000, 7, 5
+    used = np.array([0, 3, 4, 4_095, 4_096, 8_999], np.int64)
+    trained = np.random.default_rng(0).random((len(used), dim), dtype=np.float32) + 1
+    whole = np.empty((B, dim), np.float32)
+    uniform_rows(whole, 0, np.uint64(seed), np.float32(1 / dim))
+    whole[used] = trained
+    M = NgramRows(trained, used, B, seed)
+    assert M.shape == (B, dim) and len(M) == B and M.dtype == np.float32 and M.ndim == 2
+    np.testing.assert_array_equal(np.asarray(M), whole)
+    indices = [4, -1, slice(None), slice(4_090, 4_100), slice(None, None, -7), [3, 2, 3]]
+    indices += [np.array([[8_999, 1], [4_096, 0]]), (slice(2, 6), 3), (used, slice(1, 3))]
+    for index in indices:
+        np.testing.assert_array_equal(M[index], whole[index])
+    out = np.empty((50, dim), np.float32)
+    M.read_into(out, 4_070)
+    np.testing.assert_array_equal(out, whole[4_070:4_120])
+    for bad in (B, -B - 1, [0, B], np.array([True] * B), 1.5):
+        with pytest.raises(IndexError):
+            M[bad]
+    # written a block of whole pages at a time, the rows not aligned with the pages
+    monkeypatch.setattr(model_dir, "DIRECT_BLOCK", 3 * 4096)
+    model_dir._save_rows(tmp_path / "ngrams.npy", M)
+    np.testing.assert_array_equal(np.load(tmp_path / "ngrams.npy"), whole)
 
 
 @pytest.mark.parametrize("arch", ["sgns", "cbow"])

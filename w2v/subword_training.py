@@ -4,13 +4,14 @@ rows, the kernel call, and the vocabulary's final vectors (w2v.kernels.subword).
     inputs = SubwordInputs.of(vocab, config)     # None when config.subwords is None
     U = inputs.initial_input(U_words, seed)      # float32 [W + B', dim]: word rows, used buckets
     vectors = inputs.word_vectors(U)             # float32 [W, dim]: u_w, the mean of R_w
-    ngrams = inputs.ngram_rows(U, seed)          # float32 [B, dim]: every bucket's row
+    ngrams = inputs.ngram_rows(U, seed)          # NgramRows [B, dim]: every bucket's row
 
 Only the buckets that some word's n-grams fall in are trained: B' of them (209,416 of
 2,000,000 on gcide_wn's 48,578 words), renumbered 0..B'−1 in bucket order for the kernels,
 which then walk a matrix of 103 MB instead of 820 MB (the subword CBOW's kernel 12% faster,
-the skip-gram's 8%). The other rows never leave their start, and ngram_rows computes them
-from the seed when the whole matrix is wanted: the same model as training all B rows.
+the skip-gram's 8%). The other rows never leave their start, and ngram_rows gives the whole
+matrix as NgramRows, which computes them from the seed as they are read: the same model as
+training all B rows, without ever holding B rows (800 MB at 2M × 100) in memory.
 
 The input matrix starts as fastText's and gensim's do, every row uniform in (−1/dim, 1/dim):
 the word rows are w2v.training.initial_weights' at gensim's scale (whatever the schedule), the
@@ -29,8 +30,8 @@ import numpy as np
 
 from w2v.config import TrainConfig
 from w2v.kernels.subword import (
+    bucket_rows_into,
     train_subword_chunk,
-    uniform_rows,
     uniform_rows_at,
     word_vectors,
 )
@@ -84,14 +85,11 @@ class SubwordInputs:
         uniform_rows_at(U, self.n_words, self.used, np.uint64(seed), np.float32(1.0 / dim))
         return U
 
-    def ngram_rows(self, U: np.ndarray, seed: int) -> np.ndarray:
-        """float32 [B, dim]: every bucket's row, as training all B would have left it: the
-        trained rows of U ([W + B', dim]) for the buckets in use, the start for the rest."""
-        dim = U.shape[1]
-        rows = np.empty((self.buckets, dim), np.float32)
-        uniform_rows(rows, 0, np.uint64(seed), np.float32(1.0 / dim))
-        rows[self.used] = U[self.n_words :]
-        return rows
+    def ngram_rows(self, U: np.ndarray, seed: int) -> NgramRows:
+        """[B, dim], computed as read: every bucket's row, as training all B would have left
+        it: the trained rows of U ([W + B', dim]) for the buckets in use, the start for the
+        rest."""
+        return NgramRows(U[self.n_words :], self.used, self.buckets, seed)
 
     def word_vectors(self, U: np.ndarray) -> np.ndarray:
         """float32 [W, dim]: each word's u_w, the mean of its rows of U ([W + B', dim])."""
@@ -111,3 +109,53 @@ class SubwordInputs:
             a0, a1, seed, stream, loss, hot,
         )  # fmt: skip
         return loss
+
+
+class NgramRows:
+    """float32 [B, dim], read-only, each row computed when read: `trained[p]` (float32 [B',
+    dim]) for bucket used[p], the start uniform_rows gives a bucket for the others. Reads
+    as an array does (an int, a slice or an int array of rows; np.asarray for the whole),
+    and save writes it a block at a time (read_into), so the B rows never sit in memory
+    together unless asked for: a subword model's n-gram matrix after training, whose
+    B − B' untouched rows are a function of the seed."""
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, trained: np.ndarray, used: np.ndarray, buckets: int, seed: int):
+        self.trained = trained
+        self.used = used
+        self.seed = seed
+        self.shape = (buckets, trained.shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def read_into(self, out: np.ndarray, start: int) -> None:
+        """out[:] = rows start..start + len(out) − 1 (out: float32 [n, dim], C-ordered)."""
+        self._fill(out, np.arange(start, start + len(out), dtype=np.int64))
+
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, tuple):  # M[rows, cols]: the rows, then the columns
+            return self[index[0]][(slice(None), *index[1:])]
+        if isinstance(index, slice):
+            rows = np.arange(*index.indices(self.shape[0]), dtype=np.int64)
+        else:
+            rows = np.asarray(index)
+            if rows.dtype == bool or not np.issubdtype(rows.dtype, np.integer):
+                raise IndexError("NgramRows takes an int, a slice or an int array of rows")
+            rows = np.where(rows < 0, rows + self.shape[0], rows).astype(np.int64)
+            if rows.size and (rows.min() < 0 or rows.max() >= self.shape[0]):
+                raise IndexError(f"row out of range for {self.shape[0]} buckets")
+        out = np.empty((rows.size, self.shape[1]), np.float32)
+        self._fill(out, rows.reshape(-1))
+        return out.reshape(rows.shape + (self.shape[1],))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype, copy=False)
+
+    def _fill(self, out: np.ndarray, rows: np.ndarray) -> None:
+        dim = self.shape[1]
+        scale = np.float32(1.0 / dim)
+        bucket_rows_into(out, rows, self.trained, self.used, np.uint64(self.seed), scale)

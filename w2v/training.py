@@ -403,8 +403,8 @@ def epoch_end_hook(on_epoch_end, vocab: Vocab, config: TrainConfig):
         extra, words = {}, U
         if subwords is not None:
             words = subwords.word_vectors(U)
-            ngrams = subwords.ngram_rows(U, config.seed)  # [B, dim], built for the call
-            extra = {"ngrams": _readonly_view(ngrams), "subwords": subwords.settings}
+            ngrams = subwords.ngram_rows(U, config.seed)  # read-only, rows computed as read
+            extra = {"ngrams": ngrams, "subwords": subwords.settings}
         view = Vectors(vocab.words, _readonly_view(words), vocab.counts, _readonly_view(V), **extra)
         return on_epoch_end(at.epoch, at.loss_history[-1], view)
 

@@ -45,8 +45,10 @@ COPY_BYTES = 1 << 30
 class Vectors:
     """Embeddings keyed by word. `vectors` is U (gensim `wv.vectors`); `contexts`, if kept,
     is the output matrix V (gensim `syn1neg`); `counts` are corpus frequencies; `ngrams`
-    (float32 [buckets, dim]) and `subwords` ({minn, maxn, buckets}) those of a subword model,
-    whose `vectors` are the words' final vectors (own row and n-gram rows averaged)."""
+    (float32 [buckets, dim]: an array, or after training w2v.subword_training.NgramRows,
+    whose rows are computed as read) and `subwords` ({minn, maxn, buckets}) those of a
+    subword model, whose `vectors` are the words' final vectors (own row and n-gram rows
+    averaged)."""
 
     def __init__(
         self,

@@ -120,7 +120,7 @@ class ModelFiles:
     vectors: np.ndarray  # float32 [V, dim]
     contexts: np.ndarray | None = None  # float32 [V, dim]
     meta: dict = field(default_factory=dict)
-    ngrams: np.ndarray | None = None  # float32 [buckets, dim], a subword model's
+    ngrams: np.ndarray | None = None  # float32 [buckets, dim], a subword model's (or NgramRows)
     subwords: dict | None = None  # {minn, maxn, buckets}, meta.json's "subwords"
 
 
@@ -226,39 +226,51 @@ def npy_header(shape: tuple[int, ...], size: int = DIRECT_ALIGN) -> bytes:
     return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body
 
 
-def _save_rows(path: Path, M: np.ndarray) -> None:
-    """np.save of a float32 matrix (a subword model's n-gram rows: 800 MB at 2M × 100), read
-    in blocks (a memory-mapped one is not read into memory whole) and written with O_DIRECT
-    from one aligned buffer: straight to the disk, not first copied into page-cache pages
-    that the directory's fsync then writes out. On gcide_wn's 2M × 100 rows: 0.55 s for
-    both, against 2.2 s + 0.4 s by the page cache (scripts/results/subwords.txt). Where the
-    filesystem refuses O_DIRECT (tmpfs), the same bytes go through the page cache."""
-    flat = np.ascontiguousarray(M, dtype="<f4").reshape(-1).view(np.uint8)
+def _save_rows(path: Path, M) -> None:
+    """np.save of a float32 matrix M [n, dim] (a subword model's n-gram rows: 800 MB at 2M ×
+    100): an ndarray (a memory-mapped one is not read into memory whole) or rows computed as
+    read (anything with `shape` and read_into(out, start), w2v.subword_training.NgramRows),
+    a block of rows at a time into one aligned buffer, written with O_DIRECT: straight to
+    the disk, not first copied into page-cache pages that the directory's fsync then writes
+    out. On gcide_wn's 2M × 100 rows: 0.55 s for both, against 2.2 s + 0.4 s by the page
+    cache (scripts/results/subwords.txt). Where the filesystem refuses O_DIRECT (tmpfs), the
+    same bytes go through the page cache."""
     header = npy_header(M.shape)
     try:
-        _write_aligned(path, header, flat, getattr(os, "O_DIRECT", 0))
+        _write_aligned(path, header, M, getattr(os, "O_DIRECT", 0))
     except OSError as e:
         if e.errno != errno.EINVAL:
             raise
-        _write_aligned(path, header, flat, 0)
+        _write_aligned(path, header, M, 0)
 
 
-def _write_aligned(path: Path, header: bytes, data: np.ndarray, direct: int) -> None:
-    """Write header (DIRECT_ALIGN bytes) then the bytes `data` (uint8 [n]) to path, in
-    DIRECT_BLOCK writes of an aligned buffer; the last one padded, then cut back to size."""
+def _write_aligned(path: Path, header: bytes, M, direct: int) -> None:
+    """Write header (DIRECT_ALIGN bytes) then the rows of M (float32 [n, dim]) to path, in
+    writes of whole rows through one aligned buffer of about DIRECT_BLOCK bytes (a multiple
+    of DIRECT_ALIGN); the last one padded, then cut back to size."""
+    import math
     import mmap
 
-    buf = mmap.mmap(-1, DIRECT_BLOCK)  # anonymous memory: page-aligned (freed with buf)
+    n, dim = M.shape
+    row_bytes = 4 * dim
+    unit = DIRECT_ALIGN // math.gcd(row_bytes, DIRECT_ALIGN)  # rows filling whole pages
+    block_rows = unit * max(1, DIRECT_BLOCK // (unit * row_bytes))
+    buf = mmap.mmap(-1, block_rows * row_bytes)  # anonymous: page-aligned, freed with buf
     staging = np.frombuffer(buf, np.uint8)
+    rows = staging.view("<f4").reshape(block_rows, dim)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | direct, 0o644)
     try:
         staging[: len(header)] = np.frombuffer(header, np.uint8)
         _write_all(fd, memoryview(buf)[: len(header)])
-        for a in range(0, len(data), DIRECT_BLOCK):
-            n = min(DIRECT_BLOCK, len(data) - a)
-            staging[:n] = data[a : a + n]
-            _write_all(fd, memoryview(buf)[: -(-n // DIRECT_ALIGN) * DIRECT_ALIGN])
-        os.ftruncate(fd, len(header) + len(data))
+        for a in range(0, n, block_rows):
+            b = min(n, a + block_rows)
+            if isinstance(M, np.ndarray):
+                rows[: b - a] = M[a:b]
+            else:
+                M.read_into(rows[: b - a], a)
+            nbytes = (b - a) * row_bytes
+            _write_all(fd, memoryview(buf)[: -(-nbytes // DIRECT_ALIGN) * DIRECT_ALIGN])
+        os.ftruncate(fd, len(header) + n * row_bytes)
     finally:
         os.close(fd)
 

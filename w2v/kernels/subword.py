@@ -349,3 +349,17 @@ def uniform_rows_at(U, first, rows, seed, scale):
     of only the n-gram rows that some word uses (uniform_rows would give the same values)."""
     for j in prange(len(rows)):
         uniform_row(U, first + j, rows[j], seed, scale)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def bucket_rows_into(out, rows, trained, used, seed, scale):
+    """out[j] = the row of bucket rows[j] in the full n-gram matrix, for every j, in
+    parallel: trained[p] where used[p] == rows[j] (used: int64 [B'] ascending), else the
+    bucket's start, uniform_rows' row rows[j]. (w2v.subword_training.NgramRows.)"""
+    for j in prange(len(rows)):
+        r = rows[j]
+        p = np.searchsorted(used, r)
+        if p < len(used) and used[p] == r:
+            out[j, :] = trained[p]
+        else:
+            uniform_row(out, j, r, seed, scale)
