@@ -89,6 +89,14 @@ NUMBA_FLOOR = (
     "fnv1a(np.frombuffer(b'frog', np.uint8), 0, 4)\n"
 )
 
+# Compiles (or loads) the kernels of the vocabulary count in ranges, which a warm-up run on
+# a small file does not reach (one range); run as [python, -c, WARM_RANGES, small_file].
+WARM_RANGES = (
+    "import sys\n"
+    "from w2v.scan import count_ranges\n"
+    "count_ranges(sys.argv[1], True, False, 1 << 20, 2, min_bytes=64)\n"
+)
+
 POLL_SECONDS = 0.01  # how often the launcher reads a child's RssAnon
 
 

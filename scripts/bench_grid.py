@@ -39,7 +39,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import NUMBA_FLOOR, Launcher, evaluate, gensim_cmd, unpacked_corpus
+from _bench import NUMBA_FLOOR, WARM_RANGES, Launcher, evaluate, gensim_cmd, unpacked_corpus
 
 # (arch, epochs, sample, window, negative, dim, min_count); row n of the output is GRID[n − 1]
 GRID = [
@@ -213,6 +213,7 @@ def main() -> None:
         tmp = Path(tmp)
         small = tmp / "small.txt"  # compile w2v's kernels once, so that no timed run pays
         small.write_text("the cat sat on the mat\n" * 50)
+        launcher.run([sys.executable, "-c", WARM_RANGES, str(small)])
         for arch in ("sgns", "cbow"):
             warm = {**dict(zip(FIELDS, GRID[0], strict=True)), "arch": arch, "min_count": 1}
             launcher.run(w2v_trainer(small, tmp / arch, warm | {"epochs": 1}, 1, args.schedule))

@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import Launcher, gensim_cmd, repeated, unpacked_corpus
+from _bench import WARM_RANGES, Launcher, gensim_cmd, repeated, unpacked_corpus
 
 SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "min_count": 5}
 WALL_BAR, ANON_BAR = 11.0, 1.10
@@ -78,6 +78,7 @@ def main() -> None:
         tmp = Path(tmp)
         small = tmp / "small.txt"  # compile w2v's kernels once, so that no timed run pays
         small.write_text("the cat sat on the mat\n" * 50)
+        launcher.run([sys.executable, "-c", WARM_RANGES, str(small)])
         launcher.run(w2v_cmd(small, tmp / "warm", 1) + ["--min-count", "1"])  # the last wins
         tools = ("w2v",) if args.no_gensim else ("w2v", "gensim")
         print(

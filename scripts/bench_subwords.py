@@ -46,7 +46,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import NUMBA_FLOOR, Launcher, evaluate, unpacked_corpus
+from _bench import NUMBA_FLOOR, WARM_RANGES, Launcher, evaluate, unpacked_corpus
 
 SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "epochs": 5,
             "min_count": 5, "seed": 1}  # fmt: skip
@@ -258,6 +258,7 @@ def main() -> None:
         tmp = Path(tmp)
         small = tmp / "small.txt"  # compile w2v's kernels once, so that no timed run pays
         small.write_text("the cat sat on the mat\n" * 50)
+        launcher.run([sys.executable, "-c", WARM_RANGES, str(small)])
         for extra in (["--subwords", "3-6", "--buckets", "1000"], []):
             launcher.run([sys.executable, "-m", "w2v", "train", str(small), "-o", str(tmp / "warm"),
                           "--force", "--arch", args.arch, "--min-count", "1", "--epochs", "1",

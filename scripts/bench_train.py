@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import NUMBA_FLOOR, Launcher, evaluate, gensim_cmd, unpacked_corpus
+from _bench import NUMBA_FLOOR, WARM_RANGES, Launcher, evaluate, gensim_cmd, unpacked_corpus
 
 
 def run(cmd: list[str]) -> tuple[float, float]:
@@ -128,6 +128,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-train-") as warm:
         small = Path(warm, "small.txt")
         small.write_text("the cat sat on the mat\n" * 50)
+        run([sys.executable, "-c", WARM_RANGES, str(small)])
         for arch in ("sgns", "cbow"):
             run(trainer_cmd("w2v", small, Path(warm, arch), arch, 1, 1))
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
