@@ -394,6 +394,7 @@ def test_ngram_rows_are_read_as_the_whole_matrix_they_stand_for(tmp_path, monkey
     np.testing.assert_array_equal(np.asarray(M), whole)
     indices = [4, -1, slice(None), slice(4_090, 4_100), slice(None, None, -7), [3, 2, 3]]
     indices += [np.array([[8_999, 1], [4_096, 0]]), (slice(2, 6), 3), (used, slice(1, 3))]
+    indices += [(np.array([[3, 3], [8_998, 0]]), 2), ([5, 4, 5], [0, 6, 1]), (-2,), (7, [1, 2])]
     for index in indices:
         np.testing.assert_array_equal(M[index], whole[index])
     out = np.empty((50, dim), np.float32)

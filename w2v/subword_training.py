@@ -136,20 +136,29 @@ class NgramRows:
         self._fill(out, np.arange(start, start + len(out), dtype=np.int64))
 
     def __getitem__(self, index) -> np.ndarray:
-        if isinstance(index, tuple):  # M[rows, cols]: the rows, then the columns
-            return self[index[0]][(slice(None), *index[1:])]
-        if isinstance(index, slice):
-            rows = np.arange(*index.indices(self.shape[0]), dtype=np.int64)
-        else:
-            rows = np.asarray(index)
-            if rows.dtype == bool or not np.issubdtype(rows.dtype, np.integer):
-                raise IndexError("NgramRows takes an int, a slice or an int array of rows")
-            rows = np.where(rows < 0, rows + self.shape[0], rows).astype(np.int64)
-            if rows.size and (rows.min() < 0 or rows.max() >= self.shape[0]):
-                raise IndexError(f"row out of range for {self.shape[0]} buckets")
+        if isinstance(index, tuple):  # M[rows, cols, ...]: numpy's meaning, on the rows read
+            first, rest = (index[0], index[1:]) if index else (slice(None), ())
+            if isinstance(first, slice):
+                return self[first][(slice(None), *rest)]
+            rows = self._rows(first)
+            wanted, at = np.unique(rows, return_inverse=True)
+            return self[wanted][(at.reshape(rows.shape), *rest)]
+        rows = self._rows(index)
         out = np.empty((rows.size, self.shape[1]), np.float32)
         self._fill(out, rows.reshape(-1))
         return out.reshape(rows.shape + (self.shape[1],))
+
+    def _rows(self, index) -> np.ndarray:
+        """The row numbers an int, a slice or an int array picks (int64, its shape)."""
+        if isinstance(index, slice):
+            return np.arange(*index.indices(self.shape[0]), dtype=np.int64)
+        rows = np.asarray(index)
+        if rows.dtype == bool or not np.issubdtype(rows.dtype, np.integer):
+            raise IndexError("NgramRows takes an int, a slice or an int array of rows")
+        rows = np.where(rows < 0, rows + self.shape[0], rows).astype(np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= self.shape[0]):
+            raise IndexError(f"row out of range for {self.shape[0]} buckets")
+        return rows
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]
