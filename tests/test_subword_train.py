@@ -353,18 +353,25 @@ def test_querying_a_subword_model_loads_no_numba(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
-def test_ngram_rows_start_uniform_from_one_stream_per_block_whatever_the_threads():
-    # row r of block b holds draws (r - first - b·UNIFORM_BLOCK)·dim + 1 ... of the stream
-    # (seed, 1, b), computed from their index: the same values as stepping the stream
-    from w2v.kernels.subword import UNIFORM_BLOCK, uniform_rows
+def start_rows(buckets: int, dim: int, seed: int) -> np.ndarray:
+    """Every bucket's start: the rows of an NgramRows with nothing trained."""
+    from w2v.subword_training import NgramRows
 
-    first, dim, seed, scale = 3, 5, np.uint64(11), np.float32(0.2)
-    U = np.zeros((first + UNIFORM_BLOCK + 7, dim), np.float32)
-    uniform_rows(U, first, seed, scale)
-    assert np.array_equal(U[:first], np.zeros((first, dim), np.float32))
-    for b, r in [(0, first), (0, first + 1), (1, first + UNIFORM_BLOCK + 6)]:
-        state = stream_seed(seed, np.uint64(1), np.uint64(b))
-        for _ in range((r - first - b * UNIFORM_BLOCK) * dim):
+    nothing = NgramRows(np.empty((0, dim), np.float32), np.empty(0, np.int64), buckets, seed)
+    return np.asarray(nothing)
+
+
+def test_ngram_rows_start_uniform_from_one_stream_per_block_whatever_the_threads():
+    # bucket k of block b holds draws (k - b·UNIFORM_BLOCK)·dim + 1 ... of the stream
+    # (seed, 1, b), computed from their index: the same values as stepping the stream
+    from w2v.kernels.subword import UNIFORM_BLOCK
+
+    dim, seed = 5, 11
+    scale = np.float32(1 / dim)
+    U = start_rows(UNIFORM_BLOCK + 7, dim, seed)
+    for b, k in [(0, 0), (0, 1), (0, UNIFORM_BLOCK - 1), (1, UNIFORM_BLOCK + 6)]:
+        state = stream_seed(np.uint64(seed), np.uint64(1), np.uint64(b))
+        for _ in range((k - b * UNIFORM_BLOCK) * dim):
             state, _ = step(np.uint64(state))
         row = []
         for _ in range(dim):
@@ -372,22 +379,21 @@ def test_ngram_rows_start_uniform_from_one_stream_per_block_whatever_the_threads
             unit = np.float32(np.uint64(bits) >> np.uint64(40)) / np.float32(16777216.0)
             half = np.float32(0.5 / 16777216.0)
             row.append(((unit + half) * np.float32(2.0) - np.float32(1.0)) * scale)
-        np.testing.assert_array_equal(U[r], np.array(row, np.float32))
-    assert np.abs(U[first:]).max() < scale and U[first:].std() > scale / 2
+        np.testing.assert_array_equal(U[k], np.array(row, np.float32))
+    assert np.abs(U).max() < scale and U.std() > scale / 2
 
 
 def test_ngram_rows_are_read_as_the_whole_matrix_they_stand_for(tmp_path, monkeypatch):
     # NgramRows computes rows as read; every way of reading gives the matrix it replaces
-    # (uniform_rows' start, the trained rows at the buckets in use), and save writes it
+    # (every bucket's start, the trained rows at the buckets in use), and save writes it
     from w2v.io import model_dir
-    from w2v.kernels.subword import uniform_rows
     from w2v.subword_training import NgramRows
 
     B, dim, seed = 9_000, 7, 5
     used = np.array([0, 3, 4, 4_095, 4_096, 8_999], np.int64)
     trained = np.random.default_rng(0).random((len(used), dim), dtype=np.float32) + 1
-    whole = np.empty((B, dim), np.float32)
-    uniform_rows(whole, 0, np.uint64(seed), np.float32(1 / dim))
+    whole = start_rows(B, dim, seed)
+    assert np.abs(whole).max() < 1 / dim  # none of the trained rows (all above 1)
     whole[used] = trained
     M = NgramRows(trained, used, B, seed)
     assert M.shape == (B, dim) and len(M) == B and M.dtype == np.float32 and M.ndim == 2

@@ -29,12 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from w2v.config import TrainConfig
-from w2v.kernels.subword import (
-    bucket_rows_into,
-    train_subword_chunk,
-    uniform_rows_at,
-    word_vectors,
-)
+from w2v.kernels.subword import bucket_rows, train_subword_chunk, word_vectors
 from w2v.subwords import SubwordTable, subword_table
 
 
@@ -78,11 +73,12 @@ class SubwordInputs:
     def initial_input(self, U_words: np.ndarray, seed: int) -> np.ndarray:
         """float32 [W + B', dim]: U_words (the word rows, [W, dim], uniform in (−1/dim, 1/dim)
         as initial_weights draws them), then the rows of the buckets in use likewise, each
-        the row uniform_rows gives its bucket (streams of the seed, filled in parallel)."""
+        its bucket's start (w2v.kernels.subword.bucket_rows: streams of the seed, in parallel)."""
         dim = U_words.shape[1]
         U = np.empty((self.n_rows, dim), np.float32)
         U[: self.n_words] = U_words
-        uniform_rows_at(U, self.n_words, self.used, np.uint64(seed), np.float32(1.0 / dim))
+        start = NgramRows(U[:0], self.used[:0], self.buckets, seed)  # nothing trained yet
+        start.read_rows(U[self.n_words :], self.used)
         return U
 
     def ngram_rows(self, U: np.ndarray, seed: int) -> NgramRows:
@@ -113,7 +109,7 @@ class SubwordInputs:
 
 class NgramRows:
     """float32 [B, dim], read-only, each row computed when read: `trained[p]` (float32 [B',
-    dim]) for bucket used[p], the start uniform_rows gives a bucket for the others. Reads
+    dim]) for bucket used[p], its start from the seed for the others. Reads
     as an array does (an int, a slice or an int array of rows; np.asarray for the whole),
     and save writes it a block at a time (read_into), so the B rows never sit in memory
     together unless asked for: a subword model's n-gram matrix after training, whose
@@ -133,7 +129,13 @@ class NgramRows:
 
     def read_into(self, out: np.ndarray, start: int) -> None:
         """out[:] = rows start..start + len(out) − 1 (out: float32 [n, dim], C-ordered)."""
-        self._fill(out, np.arange(start, start + len(out), dtype=np.int64))
+        self.read_rows(out, np.arange(start, start + len(out), dtype=np.int64))
+
+    def read_rows(self, out: np.ndarray, rows: np.ndarray) -> None:
+        """out[j] = row rows[j] (rows: int64 [n], each in 0..B−1; out: float32 [n, dim],
+        C-ordered)."""
+        scale = np.float32(1.0 / self.shape[1])
+        bucket_rows(out, rows, self.trained, self.used, np.uint64(self.seed), scale)
 
     def __getitem__(self, index) -> np.ndarray:
         if isinstance(index, tuple):  # M[rows, cols, ...]: numpy's meaning, on the rows read
@@ -145,7 +147,7 @@ class NgramRows:
             return self[wanted][(at.reshape(rows.shape), *rest)]
         rows = self._rows(index)
         out = np.empty((rows.size, self.shape[1]), np.float32)
-        self._fill(out, rows.reshape(-1))
+        self.read_rows(out, rows.reshape(-1))
         return out.reshape(rows.shape + (self.shape[1],))
 
     def _rows(self, index) -> np.ndarray:
@@ -163,8 +165,3 @@ class NgramRows:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]
         return whole if dtype is None else whole.astype(dtype, copy=False)
-
-    def _fill(self, out: np.ndarray, rows: np.ndarray) -> None:
-        dim = self.shape[1]
-        scale = np.float32(1.0 / dim)
-        bucket_rows_into(out, rows, self.trained, self.used, np.uint64(self.seed), scale)

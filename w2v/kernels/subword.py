@@ -315,21 +315,11 @@ def word_vectors(U, n_words, sub_offsets, sub_buckets, out):
 UNIFORM_BLOCK = 4096  # rows a random stream fills: the draw does not depend on the threads
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def uniform_rows(U, first, seed, scale):
-    """U[first:] uniform in (−scale, scale), each block of UNIFORM_BLOCK rows from its own
-    stream (seed, 1, block), the blocks in parallel: the n-gram rows' start. (Two threads
-    also take the first touch of a matrix of a few hundred MB in half the time.)"""
-    n_blocks = (U.shape[0] - first + UNIFORM_BLOCK - 1) // UNIFORM_BLOCK
-    for b in prange(n_blocks):
-        for k in range(b * UNIFORM_BLOCK, min((b + 1) * UNIFORM_BLOCK, U.shape[0] - first)):
-            uniform_row(U, first + k, k, seed, scale)
-
-
 @njit(inline="always", cache=True)
 def uniform_row(U, r, k, seed, scale):
-    """U[r] = row k of the uniform start (uniform_rows' row first + k): the draws
-    k_in·dim + 1 … of the stream (seed, 1, k // UNIFORM_BLOCK), k_in = k % UNIFORM_BLOCK."""
+    """U[r] = the start of bucket k, uniform in (−scale, scale): the draws k_in·dim + 1 … of
+    the stream (seed, 1, k // UNIFORM_BLOCK), k_in = k % UNIFORM_BLOCK (each block of
+    UNIFORM_BLOCK buckets from its own stream, so no draw depends on the threads)."""
     dim = U.shape[1]
     half = np.float32(0.5 / 16777216.0)  # half a step of unit24: symmetric, strictly inside
     two = np.float32(2.0)
@@ -344,18 +334,11 @@ def uniform_row(U, r, k, seed, scale):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def uniform_rows_at(U, first, rows, seed, scale):
-    """U[first + j] = row rows[j] of the uniform start, for every j, in parallel: the start
-    of only the n-gram rows that some word uses (uniform_rows would give the same values)."""
-    for j in prange(len(rows)):
-        uniform_row(U, first + j, rows[j], seed, scale)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def bucket_rows_into(out, rows, trained, used, seed, scale):
-    """out[j] = the row of bucket rows[j] in the full n-gram matrix, for every j, in
-    parallel: trained[p] where used[p] == rows[j] (used: int64 [B'] ascending), else the
-    bucket's start, uniform_rows' row rows[j]. (w2v.subword_training.NgramRows.)"""
+def bucket_rows(out, rows, trained, used, seed, scale):
+    """out[j] = the row of bucket rows[j], for every j, in parallel: trained[p] where
+    used[p] == rows[j] (used: int64 [B'] ascending; trained: float32 [B', dim]), else the
+    bucket's start (uniform_row). With nothing trained (B' = 0), the start of every bucket
+    asked: SubwordInputs.initial_input's; otherwise NgramRows' rows."""
     for j in prange(len(rows)):
         r = rows[j]
         p = np.searchsorted(used, r)
