@@ -76,3 +76,53 @@ def test_inconsistent_encoded_corpus_is_refused(tmp_path):
     np.save(tmp_path / "e" / "offsets.npy", np.array([0, 5], np.int64))
     with pytest.raises(CorpusError, match="inconsistent"):
         EncodedCorpus.load(tmp_path / "e")
+
+
+ONE_READ_TEXT = (
+    "I like deep learning.\r\nI like NLP.\nI enjoy flying.\n\n\n"
+    "Ünïcode naïve café — don't stop, o'clock!\n"
+    "MiXeD CaSe words 123 4x4 rare1 rare2\n"
+    + " ".join(f"w{i % 13}" for i in range(25_003))  # a line cut at MAX_SENTENCE_LEN
+    + "\n"
+    + " ".join(f"r{i}" for i in range(10_000))  # a cut that keeps no word
+    + " w1\n   \nbad \udcff byte\n"  # past the sniffed head, which must be UTF-8
+    + "last line without newline"
+)
+
+
+@pytest.mark.parametrize("threads,min_bytes", [(1, 1), (2, 1), (3, 5_000), (7, 100)])
+@pytest.mark.parametrize("min_count,max_size", [(1, None), (2, None), (2, 9)])
+def test_one_read_gives_the_vocabulary_and_corpus_of_two_passes(
+    tmp_path, threads, min_bytes, min_count, max_size
+):
+    """RecordedText: counting with the tokens recorded, then encoding the record, gives
+    build_vocab's vocabulary and encode's corpus (ids, sentence ends, facts) to the bit,
+    over ranges cut anywhere, unknown words, empty lines and sentences cut at 10,000."""
+    from w2v.corpus import RecordedText
+
+    p = tmp_path / "t.txt"
+    p.write_bytes(ONE_READ_TEXT.encode("utf-8", "surrogateescape"))
+    for lower, punct in [(True, False), (False, True)]:
+        scratch = tmp_path / f"scratch-{lower}"
+        scratch.mkdir()
+        text = RecordedText.count(p, scratch, lower, punct, 10**9, threads, min_bytes)
+        vocab = text.vocab(min_count, max_size)
+        corpus = text.encode(tmp_path / f"one-{lower}")
+        want_vocab = build_vocab(p, min_count, max_size, lower, punct, workers=threads)
+        want = encode(p, want_vocab, tmp_path / f"two-{lower}", lower, punct)
+        assert vocab.words == want_vocab.words and vocab.stats == want_vocab.stats
+        assert np.array_equal(vocab.counts, want_vocab.counts)
+        assert np.array_equal(corpus.ids, want.ids)
+        assert np.array_equal(corpus.offsets, want.offsets) and corpus.stats == want.stats
+        assert list(scratch.iterdir()) == []  # the record is gone once encoded
+
+
+def test_one_read_that_had_to_prune_says_so_and_leaves_no_record(tmp_path):
+    from w2v.corpus import RecordedText
+
+    p = tmp_path / "t.txt"
+    p.write_text(" ".join(f"w{i}" for i in range(3000)) + "\n" + "a b " * 500, encoding="utf-8")
+    assert RecordedText.count(p, tmp_path, True, False, 1000, 2, min_bytes=100) is None
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["t.txt"]
+    text = RecordedText.count(p, tmp_path, True, False, 10_000, 2, min_bytes=100)
+    assert text.vocab(2).words == ["a", "b"]

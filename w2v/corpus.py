@@ -21,6 +21,7 @@ import numpy as np
 from w2v.errors import CorpusError
 from w2v.io.atomic import MARK, Owned, atomic_dir
 from w2v.io.model_dir import check_npy
+from w2v.kernels import wordtable as K
 from w2v.scan import WordTable, iter_blocks, prefetch
 from w2v.tokens import MAX_SENTENCE_LEN, ReadStats, iter_sentences
 from w2v.vocab import Vocab
@@ -130,6 +131,125 @@ def encode_files(
             paths, vocab, ids, ends, stats, lower, punct, phrases=phrases
         ),
     )
+
+
+class RecordedText:
+    """A plain-text file read once: counted, with every token's table entry recorded on disk
+    as it was read (w2v.scan.count_recorded), so that once the vocabulary is known the
+    encoded corpus follows from the record (w2v.kernels.wordtable.encode_stream), without
+    reading, normalising and hashing the text again. The vocabulary and the corpus are
+    those of build_vocab and encode, to the bit.
+
+        text = RecordedText.count(path, scratch, lower, punct, max_table, threads)
+        vocab = text.vocab(min_count, max_size)
+        corpus = text.encode(out_dir)
+
+    The record takes 4 bytes a token and a line (recorded_bytes), in `scratch`.
+    """
+
+    PIECE = 1 << 20  # record entries encoded at a time: 4 MB of ids, 8 MB of ends at most
+
+    def __init__(self, path, table, info, where, records):
+        self.path, self.table, self.info = path, table, info
+        self.where = where  # where[r]: range r's entries in the merged table
+        self.records = records  # records[r]: the file holding range r's record
+        self.id_of: np.ndarray | None = None  # uint32 [entries]: a kept entry's row, or DROP
+
+    @classmethod
+    def count(
+        cls, path, scratch, lower: bool, punct: bool, max_table: int, threads: int,
+        min_bytes: int | None = None,
+    ) -> RecordedText | None:  # fmt: skip
+        """Count the file `path` in up to `threads` ranges at once (of min_bytes or more,
+        w2v.scan.split_points), recording into files in the existing directory `scratch`;
+        None when the count had to prune (too many distinct words), the record then being of
+        no use: count and encode in two passes."""
+        from w2v.scan import PARALLEL_MIN_BYTES, count_recorded
+
+        records: dict[int, Path] = {}
+        files = []
+
+        def sink_for(r: int):
+            records[r] = Path(scratch) / f"record-{r}.u32"
+            f = open(records[r], "wb")
+            files.append(f)
+            return f.write
+
+        try:
+            min_bytes = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
+            counted = count_recorded(path, lower, punct, max_table, threads, sink_for, min_bytes)
+        finally:
+            for f in files:
+                f.close()
+        if counted is None:
+            for record in records.values():
+                record.unlink()
+            return None
+        table, info, where = counted
+        info["distinct"] = len(table)
+        return cls(path, table, info, where, [records[r] for r in range(len(where))])
+
+    def vocab(self, min_count: int, max_size: int | None = None) -> Vocab:
+        """build_vocab(path, min_count, max_size, ...) of the text."""
+        from w2v.vocab import checked, kept_order
+
+        order = kept_order(self.table.counts[: self.table.n], min_count, max_size)
+        self.id_of = np.full(self.table.n, K.DROP, np.uint32)
+        self.id_of[order] = np.arange(len(order), dtype=np.uint32)
+        words = [self.table.word(e) for e in order]
+        vocab = Vocab(words, self.table.counts[order], dict(self.info))
+        return checked(vocab, str(self.path), min_count)
+
+    def encode(self, out_dir: str | os.PathLike) -> EncodedCorpus:
+        """encode(path, self.vocab(...), out_dir), from the record, which it then deletes."""
+        if self.id_of is None:
+            raise RuntimeError("RecordedText.encode needs the vocabulary first")
+
+        def fill(ids_out, ends_out, stats):
+            state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
+            for record, where in zip(self.records, self.where, strict=True):
+                id_of = self.id_of[where]  # the range's entries straight to rows
+                stream = np.memmap(record, np.uint32, "r") if record.stat().st_size else []
+                for a in range(0, len(stream), self.PIECE):
+                    piece = stream[a : a + self.PIECE]
+                    ids = np.empty(len(piece), np.uint32)
+                    ends = np.empty(len(piece) + 1, np.int64)
+                    n_ids, n_ends = K.encode_stream(
+                        piece, id_of, ids, ends, state, MAX_SENTENCE_LEN
+                    )
+                    ids_out.append(ids[:n_ids])
+                    ends_out.append(ends[:n_ends])
+                del stream
+                record.unlink()
+            if state[1] > state[2]:  # the last line had no newline
+                ends_out.append(state[1:2])
+            stats.lines = self.info["lines"]
+            stats.tokens = self.info["tokens"]
+            stats.invalid_utf8 = self.info["invalid_utf8"]
+
+        return _write(out_dir, fill)
+
+
+def one_read(source, threads: int) -> bool:
+    """Whether RecordedText can count and encode `source`: a plain-text file (a compressed
+    one's size says nothing of its text) whose record fits in $TMPDIR's free space."""
+    from w2v.io.atomic import scratch_free
+    from w2v.io.compressed import COMPRESSED
+
+    if not isinstance(source, str | os.PathLike) or not os.path.isfile(source):
+        return False
+    if Path(source).suffix.lower() in COMPRESSED:
+        return False
+    return recorded_bytes(source, threads) <= scratch_free()
+
+
+def recorded_bytes(path: str | os.PathLike, threads: int) -> int:
+    """At most the scratch bytes of RecordedText.count and encode for the plain-text file
+    `path` of n bytes: the record, 4 bytes a token or newline (a token has a byte of its
+    own, so at most n + 1 of them a range), and the encoded corpus (at most n/2 + 1 tokens
+    and n + 1 lines, encoded_bytes)."""
+    n = os.stat(path).st_size
+    return 4 * (n + threads) + encoded_bytes({"tokens": n // 2 + 1, "lines": n + 1})
 
 
 def encoded_bytes(stats: dict) -> int:

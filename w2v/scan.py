@@ -30,6 +30,7 @@ from w2v.tokens import (
 )
 
 BLOCK_BYTES = 4 << 20
+_NO_STREAM = np.empty(0, np.uint32)  # count_tokens records nothing into it
 _WS = b" \t\r\n\f\v"
 _SPACE = re.compile(rb"[ \t\r\n\f\v]")
 # The bytes of plain text, lowercased or not: a block of nothing else is already normalised.
@@ -157,6 +158,7 @@ def count_file(
     end: int | None = None,
     phrases=None,
     block: int | None = None,
+    sink=None,
 ) -> tuple[WordTable, dict]:
     """Every token of a corpus file (or of its lines starting in bytes start..end−1) counted
     in a WordTable, and what the pass saw (lines, tokens, invalid_utf8, pruned_words); the
@@ -164,14 +166,21 @@ def count_file(
     Memory stays bounded: past `max_table` distinct words, words rarer than a rising
     threshold are dropped (as gensim's max_vocab_size), so very rare counts are lower bounds.
     With `phrases` (a w2v.collocations.PhraseModel), the tokens are those of the text with
-    its phrases joined (joined as it is read, in the reading thread)."""
+    its phrases joined (joined as it is read, in the reading thread). `sink`, if given, is
+    called with each block recorded (WordTable.count_recorded), in order; a prune
+    renumbers the entries, so after one (pruned_words > 0) the record is of no use."""
     stats = ReadStats()
     table, min_reduce, pruned = WordTable(), 1, 0
     blocks = iter_blocks(path, lower, punct, stats, block, start, end)
     if phrases is not None:
         blocks = phrases.join_blocks(blocks)
     for normalised in prefetch(blocks):
-        stats.tokens += table.count(normalised)
+        if sink is None:
+            stats.tokens += table.count(normalised)
+        else:
+            tokens, recorded = table.count_recorded(normalised)
+            stats.tokens += tokens
+            sink(recorded)
         while len(table) > max_table:
             min_reduce += 1
             pruned += table.prune(min_reduce)
@@ -235,26 +244,62 @@ def count_ranges(
     of `max_table` words, so the tables together stay within the single pass's memory;
     when a range had to prune, the file is counted again in one pass, whose pruning is the
     one gensim's max_vocab_size describes."""
+    parts = _count_parts(path, lower, punct, max_table, threads, min_bytes)
+    if len(parts) > 1 and any(info["pruned_words"] for _, info in parts):
+        return count_file(path, lower, punct, max_table)
+    table, info, _ = _merged(parts)
+    return table, info
+
+
+def count_recorded(
+    path: str | os.PathLike,
+    lower: bool,
+    punct: bool,
+    max_table: int,
+    threads: int,
+    sink_for,
+    min_bytes: int = PARALLEL_MIN_BYTES,
+) -> tuple[WordTable, dict, list[np.ndarray]] | None:
+    """count_ranges' table and facts, the file recorded as it is counted: range r's blocks
+    go to the sink sink_for(r) (see count_file), and where[r] (int64) maps range r's
+    entries to the table's. None when a count had to prune: its record is of no use."""
+    parts = _count_parts(path, lower, punct, max_table, threads, min_bytes, sink_for)
+    if any(info["pruned_words"] for _, info in parts):
+        return None
+    return _merged(parts)
+
+
+def _count_parts(path, lower, punct, max_table, threads, min_bytes, sink_for=None):
+    """[(table, facts)] of each range of split_points(path, threads, min_bytes), counted at
+    once, with the ranges' shares of `max_table`; recorded into sink_for(r) if given."""
     from concurrent.futures import ThreadPoolExecutor
 
     cuts = split_points(path, threads, min_bytes)
     share = max_table // max(len(cuts) - 1, 1)
+
+    def count(r: int) -> tuple[WordTable, dict]:
+        sink = None if sink_for is None else sink_for(r)
+        if len(cuts) <= 2 or share < 1:
+            return count_file(path, lower, punct, max_table, sink=sink)
+        a, b = cuts[r], cuts[r + 1]
+        return count_file(path, lower, punct, share, a, b, block=RANGE_BLOCK_BYTES, sink=sink)
+
     if len(cuts) <= 2 or share < 1:
-        return count_file(path, lower, punct, max_table)
-
-    def count(a: int, b: int) -> tuple[WordTable, dict]:
-        return count_file(path, lower, punct, share, a, b, block=RANGE_BLOCK_BYTES)
-
+        return [count(0)]
     with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="w2v-count") as pool:
-        parts = list(pool.map(count, cuts[:-1], cuts[1:]))
-    if any(info["pruned_words"] for _, info in parts):
-        return count_file(path, lower, punct, max_table)
+        return list(pool.map(count, range(len(cuts) - 1)))
+
+
+def _merged(parts: list[tuple[WordTable, dict]]) -> tuple[WordTable, dict, list[np.ndarray]]:
+    """The ranges' tables merged into the first, in order, with their facts added up, and
+    for each range where its entries went (the first's stay where they are)."""
     table, info = parts[0]
+    where = [np.arange(table.n)]
     for more, more_info in parts[1:]:
-        table.merge(more)
+        where.append(table.merge(more))
         for key in ("lines", "tokens", "invalid_utf8"):
             info[key] += more_info[key]
-    return table, info
+    return table, info, where
 
 
 class WordTable:
@@ -288,38 +333,41 @@ class WordTable:
 
     def count(self, block: bytes) -> int:
         """Add the tokens of a normalised block; returns how many tokens it held."""
+        return self._count(block, _NO_STREAM)[0]
+
+    def count_recorded(self, block: bytes) -> tuple[int, np.ndarray]:
+        """count(block), and the block recorded: its tokens' entry indices with LINE for
+        each newline (uint32; w2v.kernels.wordtable). Entry indices hold until a prune."""
+        return self._count(block, np.empty(len(block) + 1, np.uint32))
+
+    def _count(self, block: bytes, stream: np.ndarray) -> tuple[int, np.ndarray]:
         buf = np.frombuffer(block, np.uint8)
-        pos, total = 0, 0
+        pos, total, n_stream = 0, 0, 0
         while True:
-            pos, self.n, self.arena_used, tokens = K.count_tokens(
-                buf,
-                pos,
-                self.slots,
-                self.hashes,
-                self.starts,
-                self.lens,
-                self.counts,
-                self.n,
-                self.arena,
-                self.arena_used,
-            )
+            pos, self.n, self.arena_used, tokens, n_stream = K.count_tokens(
+                buf, pos, self.slots, self.hashes, self.starts, self.lens, self.counts, self.n,
+                self.arena, self.arena_used, stream, n_stream,
+            )  # fmt: skip
             total += tokens
             if pos >= len(buf):
-                return total
+                return total, stream[:n_stream]
             self._alloc(2 * len(self.counts), max(2 * len(self.arena), self.arena_used + len(buf)))
 
-    def merge(self, other: WordTable) -> None:
+    def merge(self, other: WordTable) -> np.ndarray:
         """Add `other`'s counts: its words already here add to theirs, the others follow
         this table's, in `other`'s order. Counting a text's first part here and the rest
-        in `other`, then merging, gives the table of the whole text."""
+        in `other`, then merging, gives the table of the whole text. Returns where each of
+        `other`'s entries is in this table (int64 [len(other)])."""
         entries, arena = self.n + other.n, self.arena_used + other.arena_used
         if entries > len(self.counts) or arena > len(self.arena):
             self._alloc(max(entries, len(self.counts)), max(arena, len(self.arena)))
+        where = np.empty(other.n, np.int64)
         self.n, self.arena_used = K.merge_entries(
             self.slots, self.hashes, self.starts, self.lens, self.counts, self.n, self.arena,
             self.arena_used, other.arena, other.starts, other.lens, other.hashes, other.counts,
-            other.n,
+            other.n, where,
         )  # fmt: skip
+        return where
 
     def prune(self, min_count: int) -> int:
         """Drop entries seen fewer than `min_count` times, keeping order; returns how many."""

@@ -37,7 +37,14 @@ import numpy as np
 
 from w2v.chunks import REGIONS, ChunkReader, chunk_bounds, chunk_plan, spans_per_chunk, split_spans
 from w2v.config import TrainConfig
-from w2v.corpus import EncodedCorpus, encode, encoded_bytes
+from w2v.corpus import (
+    EncodedCorpus,
+    RecordedText,
+    encode,
+    encoded_bytes,
+    one_read,
+    recorded_bytes,
+)
 from w2v.errors import CorpusError, SmallDataWarning
 from w2v.io.atomic import scratch_dir
 from w2v.kernels.chunk import ARCHS, train_chunk
@@ -46,7 +53,7 @@ from w2v.run import Model, Position, Progress, mean_loss
 from w2v.schedule import learning_rate, rate_factor
 from w2v.subword_training import SubwordInputs
 from w2v.vectors import Vectors
-from w2v.vocab import Vocab, build_vocab
+from w2v.vocab import MAX_TABLE, Vocab, build_vocab
 
 _CHUNK_WORK = 1e9  # chunk size in words × dim × (window + 1) × (negative + 1): ≈ 0.2 s
 # Below these, training runs but learns next to nothing, and says so (SmallDataWarning).
@@ -341,7 +348,7 @@ def train(
     every = None if checkpoint_every is None else parse_every(checkpoint_every)
     start = None
     if init is not None:
-        from w2v.continued import check_config, continued_run, load_init
+        from w2v.continued import check_config, load_init
 
         start = load_init(init)
         config.setdefault("dim", start.dim)
@@ -355,20 +362,9 @@ def train(
     t0 = time.perf_counter()
     joiner = phrase_model(phrases, source, cfg.lower, cfg.punct)
     t_phrases = time.perf_counter()
-    if start is None:
-        vocab = build_vocab(
-            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner,
-            workers=cfg.n_workers,
-        )  # fmt: skip
-        U = V = None  # a fresh run's, drawn by train_encoded
-    else:
-        vocab, U, V = continued_run(source, cfg, joiner, start)
-    t1 = time.perf_counter()
-    hook = None if on_epoch_end is None else epoch_end_hook(on_epoch_end, vocab, cfg)
-    with scratch_dir("encoded", encoded_bytes(vocab.stats)) as tmp:
-        corpus = encode(
-            source, vocab, os.path.join(tmp, "corpus"), cfg.lower, cfg.punct, phrases=joiner
-        )
+    with contextlib.ExitStack() as stack:
+        vocab, U, V, corpus, t1 = _vocab_and_corpus(source, cfg, joiner, start, stack)
+        hook = None if on_epoch_end is None else epoch_end_hook(on_epoch_end, vocab, cfg)
         t2 = time.perf_counter()
         model = train_resumable(
             corpus, vocab, cfg, checkpoint, every, resume, progress=progress, boundary=hook,
@@ -388,6 +384,35 @@ def train(
     meta["vocab_seconds"] = round(t1 - t_phrases, 3)
     meta["encode_seconds"] = round(t2 - t1, 3)
     return model
+
+
+def _vocab_and_corpus(source, cfg: TrainConfig, joiner, start, stack: contextlib.ExitStack):
+    """The run's vocabulary, its starting U and V (None: a fresh run's, drawn by
+    train_encoded), its corpus encoded in a scratch directory that `stack` removes, and
+    when the vocabulary was ready (time.perf_counter). A fresh run on a plain-text file
+    reads it once (w2v.corpus.RecordedText); any other run reads it twice: the count, then
+    the encoding (a continued run counts with its model's words, w2v.continued)."""
+    if start is None and joiner is None and one_read(source, cfg.n_workers):
+        tmp = stack.enter_context(scratch_dir("encoded", recorded_bytes(source, cfg.n_workers)))
+        text = RecordedText.count(source, tmp, cfg.lower, cfg.punct, MAX_TABLE, cfg.n_workers)
+        if text is not None:  # None: the count had to prune, so two passes after all
+            vocab = text.vocab(cfg.min_count, cfg.max_vocab_size)
+            ready = time.perf_counter()
+            return vocab, None, None, text.encode(os.path.join(tmp, "corpus")), ready
+    U = V = None
+    if start is None:
+        vocab = build_vocab(
+            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner,
+            workers=cfg.n_workers,
+        )  # fmt: skip
+    else:
+        from w2v.continued import continued_run
+
+        vocab, U, V = continued_run(source, cfg, joiner, start)
+    ready = time.perf_counter()
+    tmp = stack.enter_context(scratch_dir("encoded", encoded_bytes(vocab.stats)))
+    out = os.path.join(tmp, "corpus")
+    return vocab, U, V, encode(source, vocab, out, cfg.lower, cfg.punct, phrases=joiner), ready
 
 
 def epoch_end_hook(on_epoch_end, vocab: Vocab, config: TrainConfig):

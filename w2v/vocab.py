@@ -269,9 +269,14 @@ def build_vocab(
         raise ValueError("min_count must be at least 1")
     counter, info = count_words(source, lower, punct, max_table, phrases, min_count, workers)
     name = str(source) if isinstance(source, str | os.PathLike) else "corpus"
-    if info["tokens"] == 0:
+    return checked(Vocab.from_counter(counter, min_count, max_size, stats=info), name, min_count)
+
+
+def checked(vocab: Vocab, name: str, min_count: int) -> Vocab:
+    """`vocab`, counted from the corpus `name` with `min_count`; CorpusError when the corpus
+    had no tokens (vocab.stats["tokens"]) or none of its words reached min_count."""
+    if vocab.stats["tokens"] == 0:
         raise CorpusError(f"corpus {name!r} is empty (no tokens)")
-    vocab = Vocab.from_counter(counter, min_count, max_size, stats=info)
     if len(vocab) == 0:
         raise CorpusError(
             f"no word of corpus {name!r} occurs at least {min_count} times; lower --min-count"

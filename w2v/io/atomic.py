@@ -313,7 +313,7 @@ def scratch_dir(name: str, need_bytes: int = 0) -> Iterator[Path]:
     root = Path(tempfile.gettempdir())
     place = root / f"w2v-{name}"  # never made itself: the scratch directories are its temporaries
     remove_stale_temps(place)
-    free = shutil.disk_usage(root).free
+    free = scratch_free()
     if need_bytes > free:
         raise UserError(
             f"the {name} scratch files need {need_bytes / 1e6:,.1f} MB in {str(root)!r} "
@@ -324,6 +324,11 @@ def scratch_dir(name: str, need_bytes: int = 0) -> Iterator[Path]:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def scratch_free() -> int:
+    """The bytes free for scratch_dir's directories, in $TMPDIR."""
+    return shutil.disk_usage(tempfile.gettempdir()).free
 
 
 def write_json(path: str | os.PathLike, obj) -> None:

@@ -13,6 +13,10 @@ Keys are compared byte for byte, so counts are exact whatever the hash does. Tok
 separated by ASCII whitespace; b"\\n" also ends a line. Kernels that may need more room stop
 at the start of the token that did not fit and return where they stopped; the caller grows
 the arrays and calls again.
+
+Counting can also *record* the text: its tokens' entry indices, with LINE for each newline
+(uint32, a "stream"). Encoding the stream (`encode_stream`) then needs no second read and no
+hashing: it is `encode_tokens` with the lookup already done.
 """
 
 import numpy as np
@@ -21,6 +25,8 @@ from numba import njit
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 NEWLINE = 10
+LINE = np.uint32(0xFFFFFFFF)  # a newline, in a recorded stream
+DROP = np.uint32(0xFFFFFFFF)  # an entry that has no id, in encode_stream's id_of
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -62,16 +68,24 @@ def find(buf, start, end, h, slots, hashes, starts, lens, arena):
 
 
 @njit(cache=True, nogil=True)
-def count_tokens(buf, pos, slots, hashes, starts, lens, counts, n_entries, arena, arena_used):
-    """Count the tokens of buf[pos:] into the table.
+def count_tokens(
+    buf, pos, slots, hashes, starts, lens, counts, n_entries, arena, arena_used, stream, n_stream
+):  # fmt: skip
+    """Count the tokens of buf[pos:] into the table; record them unless `stream` is empty.
 
-    Writes slots, hashes, starts, lens, counts, arena. Returns (pos, n_entries, arena_used,
-    tokens): pos == len(buf) when done, else where it stopped for lack of room.
+    Writes slots, hashes, starts, lens, counts, arena, and stream[n_stream:] (uint32, room
+    for a value per token and newline of buf[pos:], or length 0): each token's entry index,
+    LINE for each newline. Returns (pos, n_entries, arena_used, tokens, n_stream): pos ==
+    len(buf) when done, else where it stopped for lack of room.
     """
     n = len(buf)
+    record = len(stream) > 0
     tokens = 0
     while pos < n:
         while pos < n and _is_space(buf[pos]):
+            if record and buf[pos] == NEWLINE:
+                stream[n_stream] = LINE
+                n_stream += 1
             pos += 1
         if pos >= n:
             break
@@ -90,29 +104,33 @@ def count_tokens(buf, pos, slots, hashes, starts, lens, counts, n_entries, arena
                 or arena_used + length > len(arena)
                 or 2 * (n_entries + 1) > len(slots)
             ):
-                return pos, n_entries, arena_used, tokens
+                return pos, n_entries, arena_used, tokens, n_stream
             arena[arena_used : arena_used + length] = buf[pos:end]
             hashes[n_entries] = h
             starts[n_entries] = arena_used
             lens[n_entries] = length
             counts[n_entries] = 1
             slots[s] = n_entries
+            e = n_entries
             arena_used += length
             n_entries += 1
+        if record:
+            stream[n_stream] = e
+            n_stream += 1
         tokens += 1
         pos = end
-    return pos, n_entries, arena_used, tokens
+    return pos, n_entries, arena_used, tokens, n_stream
 
 
 @njit(cache=True, nogil=True)
 def merge_entries(
     slots, hashes, starts, lens, counts, n_entries, arena, arena_used,
-    b_arena, b_starts, b_lens, b_hashes, b_counts, b_n,
+    b_arena, b_starts, b_lens, b_hashes, b_counts, b_n, where,
 ):  # fmt: skip
     """Add the b_n entries of table B (its arena, starts, lens, hashes, counts) to this
     table: a known entry's count grows, a new one is appended, in B's order. The caller
-    makes room first (entries, arena bytes, slots at most half full afterwards). Returns
-    (n_entries, arena_used)."""
+    makes room first (entries, arena bytes, slots at most half full afterwards). Writes
+    where[f] (int64 [b_n]), the entry B's entry f is here. Returns (n_entries, arena_used)."""
     for f in range(b_n):
         a = b_starts[f]
         length = b_lens[f]
@@ -121,6 +139,7 @@ def merge_entries(
         e = slots[s]
         if e >= 0:
             counts[e] += b_counts[f]
+            where[f] = e
             continue
         arena[arena_used : arena_used + length] = b_arena[a : a + length]
         hashes[n_entries] = h
@@ -128,6 +147,7 @@ def merge_entries(
         lens[n_entries] = length
         counts[n_entries] = b_counts[f]
         slots[s] = n_entries
+        where[f] = n_entries
         arena_used += length
         n_entries += 1
     return n_entries, arena_used
@@ -191,3 +211,38 @@ def encode_tokens(buf, slots, hashes, starts, lens, arena, ids, ends, state, max
         pos = end
     state[0], state[1], state[2] = raw, kept, begin
     return n_ids, n_ends, seen
+
+
+@njit(cache=True, nogil=True)
+def encode_stream(stream, id_of, ids, ends, state, max_sentence_len):
+    """encode_tokens on a recorded stream (entry indices and LINE marks, uint32) instead of
+    bytes: a token is kept as id_of[entry] (uint32), or dropped when that is DROP. Same
+    sentence ends, same `state` (int64 [3]) carried across pieces of the stream.
+    Writes ids (uint32, room for every token of the stream), ends (int64), state.
+    Returns (ids written, ends written)."""
+    n_ids = 0
+    n_ends = 0
+    raw, kept, begin = state[0], state[1], state[2]
+    for t in range(len(stream)):
+        e = stream[t]
+        if e == LINE:
+            if kept > begin:
+                ends[n_ends] = kept
+                n_ends += 1
+                begin = kept
+            raw = 0
+            continue
+        i = id_of[e]
+        if i != DROP:
+            ids[n_ids] = i
+            n_ids += 1
+            kept += 1
+        raw += 1
+        if raw == max_sentence_len:
+            if kept > begin:
+                ends[n_ends] = kept
+                n_ends += 1
+                begin = kept
+            raw = 0
+    state[0], state[1], state[2] = raw, kept, begin
+    return n_ids, n_ends
