@@ -607,3 +607,26 @@ def test_cutting_chunks_does_not_copy_the_offsets():
     targets = np.linspace(0, offsets[-1], len(bounds))[1:-1]  # the float formulation
     assert np.array_equal(bounds[1:-1], np.searchsorted(offsets, targets))
     assert plan.shape == (len(bounds) - 1, REGIONS, 2)
+
+
+def test_too_little_room_for_the_record_trains_in_two_passes(tmp_path, monkeypatch):
+    """One read of the corpus keeps a record of it in $TMPDIR (w2v.corpus.RecordedText);
+    with room for the encoded corpus but not for the record, training reads the file twice
+    and gives the same model."""
+    import shutil
+    import tempfile
+
+    from w2v.corpus import encoded_bytes, one_read, recorded_bytes
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the frog sat on the log\n" * 200)
+    one = w2v.train(corpus, dim=4, epochs=1, min_count=1, workers=1, seed=3)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    room = encoded_bytes(one.vectors.meta["corpus"]) + 100
+    assert room < recorded_bytes(corpus, 1)
+    full = shutil.disk_usage(tmp_path)._replace(free=room)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
+    assert not one_read(corpus, 1)
+    two = w2v.train(corpus, dim=4, epochs=1, min_count=1, workers=1, seed=3)
+    assert np.array_equal(one.vectors.vectors, two.vectors.vectors)

@@ -246,10 +246,11 @@ def one_read(source, threads: int) -> bool:
 def recorded_bytes(path: str | os.PathLike, threads: int) -> int:
     """At most the scratch bytes of RecordedText.count and encode for the plain-text file
     `path` of n bytes: the record, 4 bytes a token or newline (a token has a byte of its
-    own, so at most n + 1 of them a range), and the encoded corpus (at most n/2 + 1 tokens
-    and n + 1 lines, encoded_bytes)."""
+    own, so at most n + 1 of them a range), and the encoded corpus: at most n/2 + 1 tokens
+    (each is followed by a space or the end) and as many sentences (none is empty)."""
     n = os.stat(path).st_size
-    return 4 * (n + threads) + encoded_bytes({"tokens": n // 2 + 1, "lines": n + 1})
+    tokens = n // 2 + 1
+    return 4 * (n + threads) + 4 * tokens + 8 * (tokens + 1) + 256
 
 
 def encoded_bytes(stats: dict) -> int:
