@@ -174,6 +174,26 @@ def test_untouched_rows_stay_bit_identical(arch, hot):
         assert not np.array_equal(U[w], U0[w]) and not np.array_equal(V[w], V0[w])
 
 
+@pytest.mark.parametrize("arch", ["sgns", "cbow"])
+def test_cbow_draws_negatives_once_for_every_few_centres(arch):
+    """CBOW shares one draw of K negatives among NEGATIVES_SHARED consecutive centres of a
+    sentence (w2v.kernels.cbow); skip-gram draws them for every centre."""
+    from w2v.kernels.cbow import NEGATIVES_SHARED
+
+    rng = np.random.default_rng(4)
+    U = rng.normal(size=(200, 4)).astype(np.float32)
+    V = rng.normal(size=(200, 4)).astype(np.float32)
+    V0 = V.copy()
+    sentences = [list(range(12)), [12, 13]]  # negatives: uniform over 100..199
+    run_kernel(arch, U, V, sentences, *noise_on(list(range(100, 200)), 200), negative=3)
+    negatives = np.flatnonzero((V[100:] != V0[100:]).any(axis=1))
+    draws = sum(-(-len(s) // NEGATIVES_SHARED) for s in sentences)  # 3 + 1
+    if arch == "cbow":
+        assert NEGATIVES_SHARED > 1 and 3 < len(negatives) <= 3 * draws
+    else:  # 14 draws of 3: about 34 distinct rows
+        assert len(negatives) > 25
+
+
 def test_extreme_scores_stay_finite():
     # word2vec.c's sigmoid table reads past its end at a score of exactly 6 (NaN);
     # here scores are clamped to ±20 before σ, for any size of vector

@@ -2,7 +2,8 @@
 sentences in order, each kept word in turn as the centre c.
 
 For each sentence: subsample it (w2v.kernels.sampling.subsample); for each kept centre,
-draw its outputs (c and K negatives from P_n) and its window (radius b uniform in
+draw its outputs (c and K negatives from P_n; CBOW draws the negatives once for every
+NEGATIVES_SHARED centres, w2v.kernels.cbow) and its window (radius b uniform in
 1..window), then take one step of the architecture's loss: `sgns_centre` (each context
 predicts c) or `cbow_centre` (the mean of the contexts predicts c). The next centre's
 outputs are drawn, and their rows prefetched, while this one computes. With several
@@ -13,10 +14,16 @@ few hundred centres (w2v.kernels.hotrows).
 import numpy as np
 from numba import njit, prange
 
-from w2v.kernels.cbow import cbow_centre
+from w2v.kernels.cbow import NEGATIVES_SHARED, cbow_centre
 from w2v.kernels.hotrows import count_draws, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
-from w2v.kernels.sampling import draw_outputs, gather_window, stream_seed, subsample
+from w2v.kernels.sampling import (
+    draw_outputs,
+    gather_window,
+    reuse_negatives,
+    stream_seed,
+    subsample,
+)
 from w2v.kernels.sgns import sgns_centre
 
 SGNS = 0  # skip-gram: the loss of w2v.kernels.sgns
@@ -65,10 +72,15 @@ def train_span(
         for i in range(n):
             n_next = 0
             if i + 1 < n:
-                state, n_next = draw_outputs(
-                    state, kept[i + 1], negative, noise_prob, noise_alias, outs_next
-                )
-                for k in range(n_next):
+                if arch == CBOW and (i + 1) % NEGATIVES_SHARED != 0:
+                    n_next = reuse_negatives(kept[i + 1], outs, n_out, outs_next)
+                    fresh = 1  # the negatives' rows are in cache already
+                else:
+                    state, n_next = draw_outputs(
+                        state, kept[i + 1], negative, noise_prob, noise_alias, outs_next
+                    )
+                    fresh = n_next
+                for k in range(fresh):
                     if outs_next[k] >= P.shape[0]:
                         prefetch_row(V, outs_next[k])
                 if i + 1 + window < n:  # the word entering the window

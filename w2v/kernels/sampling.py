@@ -187,6 +187,19 @@ def draw_outputs(state, c, negative, noise_prob, noise_alias, outs):
 
 
 @njit(inline="always", cache=True)
+def reuse_negatives(c, outs, n_out, outs_next):
+    """outs_next[0] = c, then the negatives outs[1:n_out] but any equal to c (as
+    draw_outputs skips them). Returns the number of outputs written."""
+    outs_next[0] = c
+    n_next = 1
+    for k in range(1, n_out):
+        if outs[k] != c:
+            outs_next[n_next] = outs[k]
+            n_next += 1
+    return n_next
+
+
+@njit(inline="always", cache=True)
 def gather_window(kept, n, i, state, window, ctx):
     """The context of position i of kept[:n]: a radius b uniform in 1..window (word2vec.c's
     reduced window), then kept[i−b..i+b] without kept[i] into ctx. Returns (state, count)."""
