@@ -150,3 +150,35 @@ def test_the_console_script_ends_fast_with_everything_written_and_flushed(tmp_pa
     )  # fmt: skip
     assert piped.returncode == 0 and len(piped.stdout.splitlines()) == 1
     assert piped.stderr == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc and /proc")
+def test_the_console_script_gives_freed_memory_back(tmp_path):
+    """w2v.cli.run fixes glibc's mmap threshold (return_freed_memory): freed 1 MB blocks
+    leave RssAnon even after an 8 MB block freed earlier would have raised the threshold
+    and put them on a heap that cannot shrink past a later allocation."""
+    code = """
+import sys
+import numpy as np
+from w2v.cli import return_freed_memory
+if sys.argv[1] == "fixed":
+    return_freed_memory()
+def anon():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("RssAnon")) // 1024
+big = np.ones(8 << 20, np.uint8)
+del big
+base = anon()
+blocks = [np.ones(1 << 20, np.uint8) for _ in range(64)]
+pin = np.ones(200_000, np.uint8)
+del blocks
+print(anon() - base)
+"""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    kept = {}
+    for mode in ("default", "fixed"):
+        r = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True,
+                           env=env, timeout=60)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        kept[mode] = int(r.stdout)
+    assert kept["default"] >= 48 and kept["fixed"] <= 8, kept  # MB still resident

@@ -147,7 +147,7 @@ class RecordedText:
     The record takes 4 bytes a token and a line (recorded_bytes), in `scratch`.
     """
 
-    PIECE = 1 << 20  # record entries encoded at a time: 4 MB of ids, 8 MB of ends at most
+    PIECE = 1 << 18  # record entries encoded at a time: 1 MB of ids, 2 MB of ends at most
 
     def __init__(self, path, table, info, where, records):
         self.path, self.table, self.info = path, table, info
@@ -193,11 +193,12 @@ class RecordedText:
         """build_vocab(path, min_count, max_size, ...) of the text."""
         from w2v.vocab import checked, kept_order
 
-        order = kept_order(self.table.counts[: self.table.n], min_count, max_size)
-        self.id_of = np.full(self.table.n, K.DROP, np.uint32)
+        table = self.table
+        order = kept_order(table.counts[: table.n], min_count, max_size)
+        self.id_of = np.full(table.n, K.DROP, np.uint32)
         self.id_of[order] = np.arange(len(order), dtype=np.uint32)
-        words = [self.table.word(e) for e in order]
-        vocab = Vocab(words, self.table.counts[order], dict(self.info))
+        vocab = Vocab([table.word(e) for e in order], table.counts[order], dict(self.info))
+        self.table = None  # ~40 MB on gcide_wn, of no use to the encoding
         return checked(vocab, str(self.path), min_count)
 
     def encode(self, out_dir: str | os.PathLike) -> EncodedCorpus:
@@ -207,13 +208,13 @@ class RecordedText:
 
         def fill(ids_out, ends_out, stats):
             state = np.zeros(3, np.int64)  # see w2v.kernels.wordtable.encode_tokens
+            ids = np.empty(self.PIECE, np.uint32)
+            ends = np.empty(self.PIECE + 1, np.int64)
             for record, where in zip(self.records, self.where, strict=True):
                 id_of = self.id_of[where]  # the range's entries straight to rows
                 stream = np.memmap(record, np.uint32, "r") if record.stat().st_size else []
                 for a in range(0, len(stream), self.PIECE):
                     piece = stream[a : a + self.PIECE]
-                    ids = np.empty(len(piece), np.uint32)
-                    ends = np.empty(len(piece) + 1, np.int64)
                     n_ids, n_ends = K.encode_stream(
                         piece, id_of, ids, ends, state, MAX_SENTENCE_LEN
                     )

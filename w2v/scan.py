@@ -174,11 +174,14 @@ def count_file(
     blocks = iter_blocks(path, lower, punct, stats, block, start, end)
     if phrases is not None:
         blocks = phrases.join_blocks(blocks)
+    room = np.empty(0, np.uint32)  # one buffer for every block's record
     for normalised in prefetch(blocks):
         if sink is None:
             stats.tokens += table.count(normalised)
         else:
-            tokens, recorded = table.count_recorded(normalised)
+            if len(room) <= len(normalised):
+                room = np.empty(len(normalised) + 1, np.uint32)
+            tokens, recorded = table.count_recorded(normalised, room)
             stats.tokens += tokens
             sink(recorded)
         while len(table) > max_table:
@@ -335,10 +338,11 @@ class WordTable:
         """Add the tokens of a normalised block; returns how many tokens it held."""
         return self._count(block, _NO_STREAM)[0]
 
-    def count_recorded(self, block: bytes) -> tuple[int, np.ndarray]:
-        """count(block), and the block recorded: its tokens' entry indices with LINE for
-        each newline (uint32; w2v.kernels.wordtable). Entry indices hold until a prune."""
-        return self._count(block, np.empty(len(block) + 1, np.uint32))
+    def count_recorded(self, block: bytes, room: np.ndarray) -> tuple[int, np.ndarray]:
+        """count(block), and the block recorded in `room` (uint32, at least len(block) + 1):
+        its tokens' entry indices with LINE for each newline (w2v.kernels.wordtable), a
+        view of room's start. Entry indices hold until a prune."""
+        return self._count(block, room)
 
     def _count(self, block: bytes, stream: np.ndarray) -> tuple[int, np.ndarray]:
         buf = np.frombuffer(block, np.uint8)

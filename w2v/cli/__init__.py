@@ -101,6 +101,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+
+
+def return_freed_memory() -> None:
+    """Make glibc's malloc give every freed block of 128 KB or more back to the system.
+
+    By default glibc raises its mmap threshold to the size of each large block freed (up to
+    32 MB); the counting's growing tables and the encoding's buffers then come from the
+    heap, and what they free stays resident, fragmented, through training: 14 MB more peak
+    RssAnon in a one-epoch run on gcide_wn (139 MB against 125 MB, same speed). A fixed
+    threshold keeps glibc's starting value. Elsewhere (no glibc), nothing changes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):
+        pass
+
+
 def run() -> NoReturn:
     """The console script (`w2v`, `python -m w2v`): main(), then the process ends without
     the interpreter's teardown.
@@ -111,7 +130,9 @@ def run() -> NoReturn:
     it matters to a finished command: every file w2v writes is closed (atomically renamed
     and synced) before main returns. The exit handlers still run (temporary files,
     multiprocessing's children) and the standard streams are flushed; with another
-    Python thread still alive, the normal exit (which waits for it) is taken instead."""
+    Python thread still alive, the normal exit (which waits for it) is taken instead.
+    Freed memory goes back to the system at once (return_freed_memory)."""
+    return_freed_memory()
     code = main()
     if threading.active_count() > 1:
         sys.exit(code)

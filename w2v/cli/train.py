@@ -116,8 +116,10 @@ def train(
 
     Runs skip-gram (or CBOW) with negative sampling as word2vec.c does, in parallel, and
     writes a model directory that `w2v similar`, `w2v eval` and the rest read. The corpus
-    is first encoded into $TMPDIR (4 bytes a token, removed at the end); a $TMPDIR with
-    too little free space is refused before training, saying how much is needed.
+    is first encoded into $TMPDIR (4 bytes a token, removed at the end; a plain-text file
+    is read once, its tokens recorded as they are counted, when $TMPDIR has room for the
+    record, 4 bytes a byte of the file at most); a $TMPDIR with too little free space for
+    the encoded corpus is refused before training, saying how much is needed.
 
     With --checkpoint-every, the training state is saved atomically in .OUT.checkpoint
     beside the output OUT; after a crash, the same command plus --resume continues from
