@@ -5,7 +5,9 @@
 
 Written in one streaming pass (the .npy header is rewritten with the final length at the
 end), so neither the text nor the ids are ever held whole. Out-of-vocabulary tokens are
-dropped, as word2vec.c does; a sentence left empty is dropped too.
+dropped, as word2vec.c does; a sentence left empty is dropped too. `encode` reads the text
+again after the vocabulary was counted; `RecordedText` counts a plain-text file and keeps a
+record of its tokens, so that the vocabulary and the encoded corpus come from one read.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ CBOW rows 15–18 of scripts/bench_grid.py (seed 1): training 1.2x as fast at th
 setting (row 15) and 1.33x at dim 300, K = 15 (row 17); analogy scores 0.4–2.6 points
 lower (row 16 unchanged), WordSim353 and SimLex-999 within ±0.03, all still above
 gensim's CBOW at the same settings. Skip-gram already shares its negatives among a centre's
-contexts (w2v.kernels.sgns); sharing them across two centres too cost it 1–2 analogy points
-for 7% of speed, so it does not.
+contexts (w2v.kernels.sgns); sharing them across two centres too took 0.7 analogy points
+off its 14 grid rows on average (2.0 at most) for 7% of speed, so it does not.
 """
 
 import numpy as np
