@@ -164,6 +164,26 @@ def rehash(slots, hashes, n_entries):
         slots[s] = e
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _sentence_end(ends, n_ends, kept, begin):
+    """A sentence ends after `kept` tokens kept, unless it is empty (kept == begin).
+    Returns (ends written, where the next sentence begins)."""
+    if kept > begin:
+        ends[n_ends] = kept
+        return n_ends + 1, kept
+    return n_ends, begin
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _line_goes_on(ends, n_ends, kept, begin, raw, max_sentence_len):
+    """After the raw-th token of a line (kept or not): a sentence ends at max_sentence_len
+    of them. Returns (ends written, where the next sentence begins, raw tokens now)."""
+    if raw == max_sentence_len:
+        n_ends, begin = _sentence_end(ends, n_ends, kept, begin)
+        return n_ends, begin, 0
+    return n_ends, begin, raw
+
+
 @njit(cache=True, nogil=True)
 def encode_tokens(buf, slots, hashes, starts, lens, arena, ids, ends, state, max_sentence_len):
     """Encode buf's tokens as entry indices, dropping unknown tokens, and record sentence ends.
@@ -184,10 +204,7 @@ def encode_tokens(buf, slots, hashes, starts, lens, arena, ids, ends, state, max
         b = buf[pos]
         if _is_space(b):
             if b == NEWLINE:
-                if kept > begin:
-                    ends[n_ends] = kept
-                    n_ends += 1
-                    begin = kept
+                n_ends, begin = _sentence_end(ends, n_ends, kept, begin)
                 raw = 0
             pos += 1
             continue
@@ -200,14 +217,8 @@ def encode_tokens(buf, slots, hashes, starts, lens, arena, ids, ends, state, max
             ids[n_ids] = e
             n_ids += 1
             kept += 1
+        n_ends, begin, raw = _line_goes_on(ends, n_ends, kept, begin, raw + 1, max_sentence_len)
         seen += 1
-        raw += 1
-        if raw == max_sentence_len:
-            if kept > begin:
-                ends[n_ends] = kept
-                n_ends += 1
-                begin = kept
-            raw = 0
         pos = end
     state[0], state[1], state[2] = raw, kept, begin
     return n_ids, n_ends, seen
@@ -226,10 +237,7 @@ def encode_stream(stream, id_of, ids, ends, state, max_sentence_len):
     for t in range(len(stream)):
         e = stream[t]
         if e == LINE:
-            if kept > begin:
-                ends[n_ends] = kept
-                n_ends += 1
-                begin = kept
+            n_ends, begin = _sentence_end(ends, n_ends, kept, begin)
             raw = 0
             continue
         i = id_of[e]
@@ -237,12 +245,6 @@ def encode_stream(stream, id_of, ids, ends, state, max_sentence_len):
             ids[n_ids] = i
             n_ids += 1
             kept += 1
-        raw += 1
-        if raw == max_sentence_len:
-            if kept > begin:
-                ends[n_ends] = kept
-                n_ends += 1
-                begin = kept
-            raw = 0
+        n_ends, begin, raw = _line_goes_on(ends, n_ends, kept, begin, raw + 1, max_sentence_len)
     state[0], state[1], state[2] = raw, kept, begin
     return n_ids, n_ends
