@@ -9,6 +9,7 @@ import pytest
 from numba import njit
 from scipy import stats
 
+from w2v.kernels.cbow import NEGATIVES_SHARED
 from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.kernels.sampling import (
     draw_alias,
@@ -30,16 +31,17 @@ def readonly(a, dtype):
 
 
 def run_kernel(arch, U, V, sentences, prob, alias, *, keep=None, window=1, negative=1,
-               alpha=0.05, seed=1, n_spans=1, hot=0):  # fmt: skip
+               alpha=0.05, seed=1, n_spans=1, hot=0, shared=NEGATIVES_SHARED):  # fmt: skip
     """One call of the chunk kernel on `sentences` (lists of ids); returns the loss array.
-    `hot`: the output rows each span steps on in its own copy (w2v.kernels.hotrows)."""
+    `hot`: the output rows each span steps on in its own copy (w2v.kernels.hotrows);
+    `shared`: CBOW's centres per draw of negatives (w2v.kernels.cbow)."""
     ids = readonly([w for s in sentences for w in s], np.uint32)
     offsets = readonly(np.cumsum([0] + [len(s) for s in sentences]), np.int64)
     keep = np.ones(len(U), np.float32) if keep is None else keep
     spans = np.linspace(0, len(sentences), n_spans + 1).astype(np.int64)
     loss = np.zeros((n_spans, 2))
     train_chunk(ARCHS[arch], U, V, ids, offsets, spans, keep, prob, alias, window, negative,
-                alpha, alpha, np.uint64(seed), np.uint64(0), loss, hot)  # fmt: skip
+                alpha, alpha, np.uint64(seed), np.uint64(0), loss, hot, shared)  # fmt: skip
     return loss
 
 
@@ -174,21 +176,22 @@ def test_untouched_rows_stay_bit_identical(arch, hot):
         assert not np.array_equal(U[w], U0[w]) and not np.array_equal(V[w], V0[w])
 
 
-@pytest.mark.parametrize("arch", ["sgns", "cbow"])
-def test_cbow_draws_negatives_once_for_every_few_centres(arch):
+@pytest.mark.parametrize("arch, shared", [("sgns", NEGATIVES_SHARED), ("cbow", NEGATIVES_SHARED),
+                                          ("cbow", 1)])  # fmt: skip
+def test_cbow_draws_negatives_once_for_every_few_centres(arch, shared):
     """CBOW shares one draw of K negatives among NEGATIVES_SHARED consecutive centres of a
-    sentence (w2v.kernels.cbow); skip-gram draws them for every centre."""
-    from w2v.kernels.cbow import NEGATIVES_SHARED
-
+    sentence (w2v.kernels.cbow); with shared = 1 (schedule "word2vec") and in skip-gram,
+    every centre draws its own."""
     rng = np.random.default_rng(4)
     U = rng.normal(size=(200, 4)).astype(np.float32)
     V = rng.normal(size=(200, 4)).astype(np.float32)
     V0 = V.copy()
     sentences = [list(range(12)), [12, 13]]  # negatives: uniform over 100..199
-    run_kernel(arch, U, V, sentences, *noise_on(list(range(100, 200)), 200), negative=3)
+    run_kernel(arch, U, V, sentences, *noise_on(list(range(100, 200)), 200), negative=3,
+               shared=shared)  # fmt: skip
     negatives = np.flatnonzero((V[100:] != V0[100:]).any(axis=1))
     draws = sum(-(-len(s) // NEGATIVES_SHARED) for s in sentences)  # 3 + 1
-    if arch == "cbow":
+    if arch == "cbow" and shared > 1:
         assert NEGATIVES_SHARED > 1 and 3 < len(negatives) <= 3 * draws
     else:  # 14 draws of 3: about 34 distinct rows
         assert len(negatives) > 25

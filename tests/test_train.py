@@ -630,3 +630,26 @@ def test_too_little_room_for_the_record_trains_in_two_passes(tmp_path, monkeypat
     assert not one_read(corpus, 1)
     two = w2v.train(corpus, dim=4, epochs=1, min_count=1, workers=1, seed=3)
     assert np.array_equal(one.vectors.vectors, two.vectors.vectors)
+
+
+def test_schedule_word2vec_draws_cbow_negatives_for_every_centre(small, monkeypatch):
+    """CBOW shares a draw of negatives among NEGATIVES_SHARED centres (w2v.kernels.cbow),
+    but schedule "word2vec" keeps word2vec.c's draw for every centre, its models those of
+    before."""
+    from w2v.kernels.cbow import NEGATIVES_SHARED
+
+    corpus, vocab = small
+    shared = []
+    real_chunk = w2v.training.train_chunk
+
+    def chunk(*args):
+        shared.append(args[-1])  # train_chunk(..., hot, shared)
+        return real_chunk(*args)
+
+    monkeypatch.setattr(w2v.training, "train_chunk", chunk)
+    for schedule, want in (("hold", NEGATIVES_SHARED), ("word2vec", 1)):
+        shared.clear()
+        cfg = TrainConfig(arch="cbow", dim=8, epochs=1, workers=1, min_count=3, schedule=schedule)
+        train_encoded(corpus, vocab, cfg)
+        assert set(shared) == {want}
+    assert NEGATIVES_SHARED > 1

@@ -5,7 +5,8 @@
 
 `alpha=None` means word2vec.c's default for the architecture (0.025 skip-gram, 0.05 CBOW);
 `schedule` is how the rate falls from alpha (w2v.schedule.rate_factor: "hold", or "word2vec"
-for word2vec.c's own decay, which also keeps its starting weights and corpus order);
+for word2vec.c's own decay, which also keeps its starting weights, corpus order and CBOW's
+negatives drawn for every centre);
 `workers=None` means every core Numba may use. An unknown key or a value out of range raises
 ConfigError naming it.
 
@@ -153,9 +154,9 @@ class TrainConfig:
     schedule: str = setting(
         "hold",
         "how the rate falls: hold = alpha through the first epoch, then linearly to alpha·1e-4; "
-        "word2vec = linearly from the first word, with word2vec.c's starting weights and "
-        "the corpus front to back (word2vec.c, gensim with workers=1; w2v's models before "
-        "issue 15, bit for bit)",
+        "word2vec = linearly from the first word, with word2vec.c's starting weights, "
+        "the corpus front to back and CBOW's negatives drawn for every centre (word2vec.c, "
+        "gensim with workers=1; w2v's models before issue 15, bit for bit)",
         choices=SCHEDULES,
     )
     workers: int | None = setting(None, "threads", low=1, none="all cores")

@@ -15,8 +15,9 @@ zero; with subwords U also holds the n-gram rows (w2v.subword_training).
 The learning rate stays at alpha through the first epoch and then falls linearly with the
 words processed to alpha·1e-4 at the end (w2v.schedule.rate_factor gives the rule and
 why). Schedule "word2vec" falls from the first word, as word2vec.c does, and keeps the rest
-of w2v's run before issue 15 too, word2vec.c's starting weights and the corpus front to
-back, so that its models are those of before to the last bit. Chunks and spans are cut
+of w2v's run before issue 15 too, word2vec.c's starting weights, the corpus front to
+back and CBOW's negatives drawn for every centre (w2v.kernels.cbow), so that its models are
+those of before to the last bit. Chunks and spans are cut
 from word counts alone and span t of chunk k of epoch e draws from the random stream
 (seed, e, k, t): with workers=1 a run is reproducible bit for bit. With more workers, rows
 shared by threads are updated without locks (Hogwild), so runs differ in the last bits
@@ -47,6 +48,7 @@ from w2v.corpus import (
 )
 from w2v.errors import CorpusError, SmallDataWarning
 from w2v.io.atomic import scratch_dir
+from w2v.kernels.cbow import NEGATIVES_SHARED
 from w2v.kernels.chunk import ARCHS, train_chunk
 from w2v.kernels.hotrows import HOT_ROWS
 from w2v.run import Model, Position, Progress, mean_loss
@@ -182,9 +184,11 @@ def run_chunk(
         )  # fmt: skip
         return float(loss[:, 0].sum()), float(loss[:, 1].sum())
     loss = np.zeros((n_spans, 2))
+    shared = 1 if config.schedule == "word2vec" else NEGATIVES_SHARED  # word2vec.c: 1
     train_chunk(
         ARCHS[config.arch], U, V, ids, offsets, spans, tables.keep, tables.prob, tables.alias,
         config.window, config.negative, alpha0, alpha1, seed, stream, loss, hot_rows(threads),
+        shared,
     )  # fmt: skip
     return float(loss[:, 0].sum()), float(loss[:, 1].sum())
 

@@ -3,7 +3,7 @@ sentences in order, each kept word in turn as the centre c.
 
 For each sentence: subsample it (w2v.kernels.sampling.subsample); for each kept centre,
 draw its outputs (c and K negatives from P_n; CBOW draws the negatives once for every
-NEGATIVES_SHARED centres, w2v.kernels.cbow) and its window (radius b uniform in
+`shared` centres, w2v.kernels.cbow) and its window (radius b uniform in
 1..window), then take one step of the architecture's loss: `sgns_centre` (each context
 predicts c) or `cbow_centre` (the mean of the contexts predicts c). The next centre's
 outputs are drawn, and their rows prefetched, while this one computes. With several
@@ -14,7 +14,7 @@ few hundred centres (w2v.kernels.hotrows).
 import numpy as np
 from numba import njit, prange
 
-from w2v.kernels.cbow import NEGATIVES_SHARED, cbow_centre
+from w2v.kernels.cbow import cbow_centre
 from w2v.kernels.hotrows import count_draws, private_rows, publish
 from w2v.kernels.prefetch import prefetch_row
 from w2v.kernels.sampling import (
@@ -34,7 +34,7 @@ ARCHS = {"sgns": SGNS, "cbow": CBOW}
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def train_span(
     arch, U, V, ids, offsets, s0, s1, keep, noise_prob, noise_alias, window, negative,
-    alpha0, alpha1, w_base, w_total, state, hot,
+    alpha0, alpha1, w_base, w_total, state, hot, shared,
 ):  # fmt: skip
     """Train sentences s0..s1−1 in order; returns (Σ −log-likelihood, number of terms).
 
@@ -72,7 +72,7 @@ def train_span(
         for i in range(n):
             n_next = 0
             if i + 1 < n:
-                if arch == CBOW and (i + 1) % NEGATIVES_SHARED != 0:
+                if arch == CBOW and (i + 1) % shared != 0:
                     n_next = reuse_negatives(kept[i + 1], outs, n_out, outs_next)
                     fresh = 1  # the negatives' rows are in cache already
                 else:
@@ -103,7 +103,7 @@ def train_span(
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy", parallel=True)
 def train_chunk(
     arch, U, V, ids, offsets, spans, keep, noise_prob, noise_alias, window, negative,
-    alpha0, alpha1, seed, stream, loss, hot,
+    alpha0, alpha1, seed, stream, loss, hot, shared,
 ):  # fmt: skip
     """Train a chunk of the corpus, its spans in parallel (Hogwild: lock-free, rows shared).
 
@@ -125,6 +125,8 @@ def train_chunk(
                  number; SGNS has a term per context and output, CBOW one per output)
     hot          H: each span steps on its own copy of V[:H], published every few centres
                  (w2v.kernels.hotrows.HOT_ROWS with several threads; 0 with one)
+    shared       CBOW: consecutive centres of a sentence that share one draw of negatives
+                 (w2v.kernels.cbow.NEGATIVES_SHARED; 1 draws for every centre, as word2vec.c)
 
     Writes U, V and loss only. With one thread the result is a pure function of the
     arguments; with several, concurrent updates of a shared row may interleave (Hogwild).
@@ -136,6 +138,7 @@ def train_chunk(
         nll, terms = train_span(
             arch, U, V, ids, offsets, spans[t], spans[t + 1], keep, noise_prob, noise_alias,
             window, negative, alpha0, alpha1, w_base, w_total, stream_seed(seed, stream, t), hot,
+            shared,
         )  # fmt: skip
         loss[t, 0] = nll
         loss[t, 1] = terms
