@@ -653,3 +653,23 @@ def test_schedule_word2vec_draws_cbow_negatives_for_every_centre(small, monkeypa
         train_encoded(corpus, vocab, cfg)
         assert set(shared) == {want}
     assert NEGATIVES_SHARED > 1
+
+
+def test_a_one_read_count_that_prunes_falls_back_to_one_counting_pass(tmp_path, monkeypatch):
+    """When the recording count (two ranges of an 18 MB file) has to prune, training counts
+    again in the one pass its ranges would end in, then encodes: four reads of the file,
+    not six. The vocabulary is the one pruned pass's (gensim's max_vocab_size)."""
+    from tests.helpers import count_reads
+    from w2v.scan import PARALLEL_MIN_BYTES
+    from w2v.vocab import build_vocab
+
+    corpus = tmp_path / "c.txt"
+    rare = " ".join(f"r{i}" for i in range(3000))
+    corpus.write_text((rare + "\n" + "the frog sat on the log " * 40 + "\n") * 1000)
+    assert corpus.stat().st_size > 2 * PARALLEL_MIN_BYTES  # counted in two ranges
+    monkeypatch.setattr(w2v.training, "MAX_TABLE", 2000)
+    opened = count_reads(monkeypatch, "w2v.scan")
+    model = w2v.train(corpus, dim=4, epochs=1, min_count=2, workers=2, sample=0)
+    assert len(opened) == 4  # recording count (2 ranges), the one pass, the encoding
+    want = build_vocab(corpus, min_count=2, max_table=2000, workers=1)
+    assert model.vocab.words == want.words and model.vocab.stats["pruned_words"] > 0

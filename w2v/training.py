@@ -396,18 +396,22 @@ def _vocab_and_corpus(source, cfg: TrainConfig, joiner, start, stack: contextlib
     when the vocabulary was ready (time.perf_counter). A fresh run on a plain-text file
     reads it once (w2v.corpus.RecordedText); any other run reads it twice: the count, then
     the encoding (a continued run counts with its model's words, w2v.continued)."""
-    if start is None and joiner is None and one_read(source, cfg.n_workers):
-        tmp = stack.enter_context(scratch_dir("encoded", recorded_bytes(source, cfg.n_workers)))
-        text = RecordedText.count(source, tmp, cfg.lower, cfg.punct, MAX_TABLE, cfg.n_workers)
-        if text is not None:  # None: the count had to prune, so two passes after all
+    workers = cfg.n_workers
+    if start is None and joiner is None and one_read(source, workers):
+        tmp = stack.enter_context(scratch_dir("encoded", recorded_bytes(source, workers)))
+        text = RecordedText.count(source, tmp, cfg.lower, cfg.punct, MAX_TABLE, workers)
+        if text is not None:
             vocab = text.vocab(cfg.min_count, cfg.max_vocab_size)
             ready = time.perf_counter()
             return vocab, None, None, text.encode(os.path.join(tmp, "corpus")), ready
+        # The count had to prune, so two passes after all; its ranges would prune again
+        # (w2v.scan.count_ranges), so the count goes straight to the one pass they end in.
+        workers = 1
     U = V = None
     if start is None:
         vocab = build_vocab(
-            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, phrases=joiner,
-            workers=cfg.n_workers,
+            source, cfg.min_count, cfg.max_vocab_size, cfg.lower, cfg.punct, MAX_TABLE,
+            phrases=joiner, workers=workers,
         )  # fmt: skip
     else:
         from w2v.continued import continued_run
