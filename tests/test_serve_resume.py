@@ -61,3 +61,46 @@ def test_a_job_left_running_without_a_checkpoint_still_fails(tmp_path):
         assert not (models / SCRATCH).exists()
     finally:
         runner.close()
+
+
+@pytest.mark.slow
+def test_a_job_running_when_the_server_shuts_down_resumes_at_the_next_start(tmp_path):
+    data, models = tmp_path / "data", tmp_path / "models"
+    data.mkdir()
+    write_small_corpus(data / "small.txt")
+    config = {"dim": 16, "epochs": 100, "workers": 1, "min_count": 2}
+
+    def runner():  # a checkpoint after every chunk: an epoch of this corpus
+        return JobRunner(models, data, on_model=lambda name, path: None, poll=0.05,
+                         checkpoint_every="1000").open()  # fmt: skip
+
+    first = runner()
+    try:
+        first.start()
+        job = first.submit("sgns", "small.txt", config, "restarted")
+        where = checkpoint_path(models / SCRATCH / str(job["id"]) / MODEL)
+        deadline = time.monotonic() + 120
+        while not has_checkpoint(where):
+            assert first.store.get(job["id"])["state"] in ("queued", "running")
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        first.close()  # the worker is killed mid-run
+    assert has_checkpoint(where)
+
+    second = runner()
+    try:
+        assert second.store.get(job["id"])["state"] == "queued"  # not failed
+        assert [p.name for p in where.parent.iterdir()] == [where.name]
+        second.start()
+        deadline = time.monotonic() + 120
+        while (state := second.store.get(job["id"])["state"]) in ("queued", "running"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert state == "done", second.store.get(job["id"])
+    finally:
+        second.close()
+    model = w2v.load(models / "restarted")
+    assert 1 <= model.meta["checkpoints"]["resumed_at"]["epoch"] < 100
+    assert model.meta["config"]["epochs"] == 100
+    assert not any((models / SCRATCH).iterdir())  # the job's scratch went with it

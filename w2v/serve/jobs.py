@@ -13,7 +13,9 @@ The queue, the jobs' options, their running time and their workers' memory are b
 (w2v.checkpoint, every `checkpoint_every`). On start-up, the workers of jobs a dead server
 left 'running' are killed (if still alive); a job whose scratch holds a checkpoint is queued
 again and resumes from it, the others are marked failed with a reason; every other scratch
-directory is removed. A lock file keeps a second server off the same models directory.
+directory is removed. A server that shuts down leaves its running job the same way, so a
+restart costs the job what it trained since its last checkpoint, as a crash does. A lock
+file keeps a second server off the same models directory.
 """
 
 from __future__ import annotations
@@ -143,7 +145,9 @@ class JobRunner:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop dispatching; a running job is killed and failed (queued ones stay queued)."""
+        """Stop dispatching; a running job's worker is killed. A job that has written a
+        checkpoint is left as a dead server leaves it, and the next start queues it again
+        to resume (recover); the others fail. Queued jobs stay queued."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -151,6 +155,9 @@ class JobRunner:
         with self._lock:
             for job_id, worker in list(self._running.items()):
                 _kill(worker.proc)
+                if has_checkpoint(checkpoint_path(worker.scratch / MODEL)):
+                    log.info("job %d will resume from its checkpoint at the next start", job_id)
+                    continue
                 shutil.rmtree(worker.scratch, ignore_errors=True)
                 self._unrecorded[job_id] = Outcome("failed", SHUT_DOWN)
             self._running.clear()
