@@ -16,6 +16,16 @@ from w2v.serve.worker import MODEL
 CONFIG = {"dim": 16, "epochs": 3, "workers": 1, "min_count": 2}
 
 
+def run_to_the_end(runner: JobRunner, job_id: int, timeout: float = 120) -> dict:
+    """Start the runner's dispatcher and wait until the job is neither queued nor running."""
+    runner.start()
+    deadline = time.monotonic() + timeout
+    while (job := runner.store.get(job_id))["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    return job
+
+
 @pytest.mark.slow
 def test_a_job_left_running_with_a_checkpoint_resumes_from_it(tmp_path):
     data, models = tmp_path / "data", tmp_path / "models"
@@ -35,12 +45,8 @@ def test_a_job_left_running_with_a_checkpoint_resumes_from_it(tmp_path):
     try:
         assert runner.store.get(job["id"])["state"] == "queued"  # not failed
         assert sorted(p.name for p in scratch.iterdir()) == [where.name]
-        runner.start()
-        deadline = time.monotonic() + 120
-        while (state := runner.store.get(job["id"])["state"]) in ("queued", "running"):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        assert state == "done", runner.store.get(job["id"])
+        done = run_to_the_end(runner, job["id"])
+        assert done["state"] == "done", done
     finally:
         runner.close()
     model = w2v.load(models / "resumed")
@@ -92,12 +98,8 @@ def test_a_job_running_when_the_server_shuts_down_resumes_at_the_next_start(tmp_
     try:
         assert second.store.get(job["id"])["state"] == "queued"  # not failed
         assert [p.name for p in where.parent.iterdir()] == [where.name]
-        second.start()
-        deadline = time.monotonic() + 120
-        while (state := second.store.get(job["id"])["state"]) in ("queued", "running"):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        assert state == "done", second.store.get(job["id"])
+        done = run_to_the_end(second, job["id"])
+        assert done["state"] == "done", done
     finally:
         second.close()
     model = w2v.load(models / "restarted")
