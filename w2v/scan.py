@@ -279,16 +279,15 @@ def _count_parts(path, lower, punct, max_table, threads, min_bytes, sink_for=Non
 
     cuts = split_points(path, threads, min_bytes)
     share = max_table // max(len(cuts) - 1, 1)
+    if len(cuts) <= 2 or share < 1:  # one pass over the whole file
+        sink = None if sink_for is None else sink_for(0)
+        return [count_file(path, lower, punct, max_table, sink=sink)]
 
     def count(r: int) -> tuple[WordTable, dict]:
         sink = None if sink_for is None else sink_for(r)
-        if len(cuts) <= 2 or share < 1:
-            return count_file(path, lower, punct, max_table, sink=sink)
         a, b = cuts[r], cuts[r + 1]
         return count_file(path, lower, punct, share, a, b, block=RANGE_BLOCK_BYTES, sink=sink)
 
-    if len(cuts) <= 2 or share < 1:
-        return [count(0)]
     with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="w2v-count") as pool:
         return list(pool.map(count, range(len(cuts) - 1)))
 

@@ -396,7 +396,7 @@ def _vocab_and_corpus(source, cfg: TrainConfig, joiner, start, stack: contextlib
     when the vocabulary was ready (time.perf_counter). A fresh run on a plain-text file
     reads it once (w2v.corpus.RecordedText); any other run reads it twice: the count, then
     the encoding (a continued run counts with its model's words, w2v.continued)."""
-    workers = cfg.n_workers
+    workers, tmp = cfg.n_workers, None
     if start is None and joiner is None and one_read(source, workers):
         tmp = stack.enter_context(scratch_dir("encoded", recorded_bytes(source, workers)))
         text = RecordedText.count(source, tmp, cfg.lower, cfg.punct, MAX_TABLE, workers)
@@ -405,7 +405,9 @@ def _vocab_and_corpus(source, cfg: TrainConfig, joiner, start, stack: contextlib
             ready = time.perf_counter()
             return vocab, None, None, text.encode(os.path.join(tmp, "corpus")), ready
         # The count had to prune, so two passes after all; its ranges would prune again
-        # (w2v.scan.count_ranges), so the count goes straight to the one pass they end in.
+        # (w2v.scan.count_ranges), so the count goes straight to the one pass they end in,
+        # and the encoding to the scratch directory made for the record (which had room
+        # for the corpus too: recorded_bytes).
         workers = 1
     U = V = None
     if start is None:
@@ -418,7 +420,8 @@ def _vocab_and_corpus(source, cfg: TrainConfig, joiner, start, stack: contextlib
 
         vocab, U, V = continued_run(source, cfg, joiner, start)
     ready = time.perf_counter()
-    tmp = stack.enter_context(scratch_dir("encoded", encoded_bytes(vocab.stats)))
+    if tmp is None:
+        tmp = stack.enter_context(scratch_dir("encoded", encoded_bytes(vocab.stats)))
     out = os.path.join(tmp, "corpus")
     return vocab, U, V, encode(source, vocab, out, cfg.lower, cfg.punct, phrases=joiner), ready
 

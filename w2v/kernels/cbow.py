@@ -10,9 +10,9 @@ V[o] −= α(s − label)·h, and every context word takes the whole of
 −α Σ_o (s − label)·V[o] (word2vec.c adds it undivided by m, as gensim's cbow_mean=1 does).
 
 One departure from word2vec.c, for speed: the K negatives are drawn once for every
-NEGATIVES_SHARED centres of a sentence and shared by them (schedule "word2vec" draws them
-for every centre, as word2vec.c does) (a centre never has itself as a
-negative; w2v.kernels.sampling.reuse_negatives). A CBOW step reads the m context rows, which
+NEGATIVES_SHARED centres of a sentence and shared by them; a centre never has itself as a
+negative (w2v.kernels.sampling.reuse_negatives). Schedule "word2vec" draws them for every
+centre, as word2vec.c does. A CBOW step reads the m context rows, which
 stay in cache as the window slides, and 1 + K output rows at random places in V; once V
 outgrows the caches, waiting for those rows is most of the step (at dim 300 and K = 15, 16
 rows of 1.2 KB a centre). Shared, the negatives' rows are fetched once for four centres.
