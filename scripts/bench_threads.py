@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_grid  # noqa: E402 (the script's own folder)
 from _bench import unpacked_corpus  # noqa: E402
 
+TOO_SHORT = 0.2  # seconds of training below which the ratios mean nothing
+
 
 def train_cmd(corpus: Path, out: Path, row: dict, workers: int, min_count: int) -> list[str]:
     cmd = bench_grid.w2v_trainer(corpus, out, {**row, "min_count": min_count}, 1, None)
@@ -102,6 +104,9 @@ def main() -> None:
             print(f"{n:3} {bench_grid.settings(row)} | {w1:5.2f} {w2:5.2f} {w1 / w2:5.2f}x |"
                   f" {a[0]:4.2f}/{a[1]:4.2f}  {t[0]:4.2f}/{t[1]:4.2f}  {slowdown:6.2f}x |"
                   f" {w2 / (sum(t) / 2):6.2f}x", flush=True)  # fmt: skip
+            if min(w2, *t) < TOO_SHORT:
+                print(f"    row {n}: a training took under {TOO_SHORT} s; its ratios are noise,"
+                      " not a measurement (a larger --corpus)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import bench_grid  # noqa: E402 (the script's own folder)
 from _bench import load_vectors, unpacked_corpus  # noqa: E402
 
 PAIR_SETS = {"ws353": "wordsim353.tsv", "simlex": "simlex999.txt"}
+MIN_PAIRS = 20  # fewer pairs in the vocabulary: no correlation is printed
 
 
 def gold_pairs(name: str) -> list[tuple[str, str, float]]:
@@ -70,6 +71,9 @@ def judge(out: Path, counts: dict[str, int]) -> dict[str, dict[str, float]]:
         cos = [float(kv.similarity(a, b)) for a, b, _ in kept]
         gold = [g for _, _, g in kept]
         rarity = [-np.log(counts[a]) - np.log(counts[b]) for a, b, _ in kept]
+        if len(kept) < MIN_PAIRS:
+            result[name] = {"pairs": len(kept)}
+            continue
         result[name] = {
             "pairs": len(kept),
             "cos_gold": spearman(cos, gold),
@@ -93,6 +97,8 @@ HEADER = "row seed tool   set    pairs  ρ(cos,gold)  ρ(cos,−log f)  ρ(cos,g
 
 
 def line(n: int, seed: int, tool: str, name: str, r: dict[str, float]) -> str:
+    if r["pairs"] < MIN_PAIRS:
+        return f"{n:3} {seed:4} {tool:6} {name:6} {r['pairs']:5}  too few pairs to correlate"
     return (
         f"{n:3} {seed:4} {tool:6} {name:6} {r['pairs']:5}  {r['cos_gold']:+11.3f}"
         f"  {r['cos_rarity']:+13.3f}  {r['partial']:+20.3f}  {r['mean_cos']:8.4f}"
@@ -121,7 +127,8 @@ def main() -> None:
                     judged = judge(out, counts)
                     for name, r in judged.items():
                         print(line(n, seed, tool, name, r), flush=True)
-            own = ", ".join(f"{name} {r['gold_rarity']:+.3f}" for name, r in judged.items())
+            rated = {name: r["gold_rarity"] for name, r in judged.items() if "gold_rarity" in r}
+            own = ", ".join(f"{name} {rho:+.3f}" for name, rho in rated.items()) or "too few pairs"
             print(f"row {n} ({bench_grid.settings(row)}): gold ratings' ρ(gold, −log f): {own}")
 
 
